@@ -1,0 +1,3 @@
+from revtrace.cli import main
+
+main()

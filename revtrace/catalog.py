@@ -1,0 +1,85 @@
+"""The data model: what a catalog says, independent of how it was written down.
+
+Everything here is an immutable value. The loader builds these; the graph, the rules and
+the renderers only read them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+#: Catalog format versions this revtrace reads.
+SUPPORTED_VERSIONS = (1,)
+
+#: Metric ids: 1-200 letters (any script), digits, `_`, `-` and `.`.
+MAX_ID_LENGTH = 200
+_VALID_ID = re.compile(r"\A[\w.\-]{1,200}\Z")
+
+STATUSES = ("active", "deprecated")
+
+
+def is_valid_id(text: str) -> bool:
+    """Whether `text` may name a metric."""
+    return _VALID_ID.match(text) is not None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in a catalog file; line and column count from 1, columns in characters."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """`source` drives `target`: moving the source moves the target."""
+
+    source: str
+    target: str
+    location: Location
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    id: str
+    location: Location
+    name: str
+    description: str | None = None
+    owner: str | None = None
+    team: str | None = None
+    unit: str | None = None
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+    status: str = "active"
+    revenue: bool = False
+    drives: tuple[Link, ...] = ()
+
+    @property
+    def deprecated(self) -> bool:
+        return self.status == "deprecated"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every metric defined across the catalog's files, in the order they were written."""
+
+    metrics: Mapping[str, Metric] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+
+    @property
+    def revenue_metrics(self) -> list[str]:
+        return [m.id for m in self.metrics.values() if m.revenue]
+
+    def __contains__(self, metric_id: object) -> bool:
+        return metric_id in self.metrics
+
+    def __len__(self) -> int:
+        return len(self.metrics)

@@ -1,0 +1,84 @@
+"""Findings, their severities, the rules that produce them, and the exit-code policy.
+
+There is one finding type for everything revtrace reports, from a YAML syntax error to a
+metric with no path to revenue, so every renderer handles every problem the same way.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from revtrace.catalog import Location
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    rule: str
+    severity: Severity
+    message: str
+    location: Location | None
+    metric: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        if loc is None:
+            return ("", 0, 0, self.code, self.metric or "")
+        return (loc.file, loc.line, loc.column, self.code, self.metric or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A check with a stable code (`RT001`) and a kebab-case name (`no-path-to-revenue`).
+
+    `doc` is the user documentation: what the rule means, why, and a failing and a
+    passing example. `revtrace rules` and the README are generated from it.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str = ""
+
+    def finding(
+        self, message: str, location: Location | None, metric: str | None = None
+    ) -> Finding:
+        return Finding(self.code, self.name, self.severity, message, location, metric)
+
+
+# Exit codes, shared by every command.
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_CANNOT_RUN = 2
+
+
+def has_at_least(findings: Iterable[Finding], severity: Severity) -> bool:
+    return any(f.severity >= severity for f in findings)
+
+
+def audit_exit_code(findings: Iterable[Finding], fail_on: Severity = Severity.WARNING) -> int:
+    """`audit` fails when any finding is at or above `fail_on`."""
+    return EXIT_FINDINGS if has_at_least(findings, fail_on) else EXIT_CLEAN
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = dict.fromkeys(Severity, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts

@@ -1,0 +1,327 @@
+"""Catalog → the revenue graph, and every question asked of it.
+
+Nodes are defined metrics; an edge `a → b` means "a drives b". Links to undefined ids are
+left out (the unknown-metric rule reports them). Reachability to revenue is computed once,
+by one breadth-first traversal backwards from all revenue metrics together, which gives
+every metric its distance to revenue and the next hop of one shortest path.
+
+Nothing here recurses on the graph's depth: catalogs are user input, and a 10,000-link
+chain must not overflow Python's stack.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+import networkx as nx
+
+from revtrace.catalog import Catalog
+
+#: How many dead ends or loops an RT001 message names before saying "and more".
+EXPLAIN_LIMIT = 3
+
+
+@dataclass
+class TreeNode:
+    id: str
+    children: list[TreeNode] = field(default_factory=list)
+    #: Already expanded elsewhere in the output; its children are not repeated.
+    seen: bool = False
+    #: A link back to a metric on the current branch: a loop.
+    cycle: bool = False
+    #: Not expanded because of the depth limit, though it has children.
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class DeadEnds:
+    """Where the chains leaving a metric without a path to revenue stop."""
+
+    #: Metrics that drive nothing (at most EXPLAIN_LIMIT of them).
+    ends: tuple[str, ...] = ()
+    #: Loops with no link leaving them, each as its members (at most EXPLAIN_LIMIT).
+    loops: tuple[tuple[str, ...], ...] = ()
+    #: More ends or loops exist than are listed.
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class CycleGroup:
+    """A strongly connected group of metrics, with one loop through it."""
+
+    members: tuple[str, ...]
+    loop: tuple[str, ...]
+
+
+class RevenueGraph:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        graph = nx.DiGraph()
+        graph.add_nodes_from(catalog.metrics)
+        graph.add_edges_from(
+            (link.source, link.target)
+            for metric in catalog.metrics.values()
+            for link in metric.drives
+            if link.target in catalog.metrics
+        )
+        self.graph = graph
+        self._order = {m: i for i, m in enumerate(catalog.metrics)}
+        self.revenue_metrics: list[str] = catalog.revenue_metrics
+        self._revenue_set = frozenset(self.revenue_metrics)
+        self.distance, self.next_hop = self._distances_to(self.revenue_metrics)
+
+    # -- reachability --------------------------------------------------------------------
+
+    def _distances_to(
+        self, targets: Iterable[str], allowed: Collection[str] | None = None
+    ) -> tuple[dict[str, int], dict[str, str]]:
+        """Distance to the nearest target, and the next hop on a shortest path, for every
+        metric that reaches one; `allowed`, when given, limits the metrics a path may use.
+        """
+        distance = dict.fromkeys(targets, 0)
+        next_hop: dict[str, str] = {}
+        queue = deque(distance)
+        predecessors = self.graph.pred
+        while queue:
+            target = queue.popleft()
+            step = distance[target] + 1
+            for driver in predecessors[target]:
+                if driver not in distance and (allowed is None or driver in allowed):
+                    distance[driver] = step
+                    next_hop[driver] = target
+                    queue.append(driver)
+        return distance, next_hop
+
+    def is_revenue(self, metric: str) -> bool:
+        return metric in self._revenue_set
+
+    def reaches_revenue(self, metric: str) -> bool:
+        return metric in self.distance
+
+    def shortest_path(self, metric: str) -> list[str] | None:
+        if metric not in self.distance:
+            return None
+        path = [metric]
+        while path[-1] in self.next_hop:
+            path.append(self.next_hop[path[-1]])
+        return path
+
+    def without_revenue_path(self) -> list[str]:
+        """Metrics from which no chain of links reaches revenue, in catalog order."""
+        return [m for m in self.catalog.metrics if m not in self.distance]
+
+    def reaching_only_through(self, excluded: Collection[str]) -> list[str]:
+        """Metrics outside `excluded` that reach revenue, but not without passing through
+        (or ending at) a metric in `excluded`."""
+        allowed = set(self.catalog.metrics).difference(excluded)
+        targets = [r for r in self.revenue_metrics if r in allowed]
+        distance, _ = self._distances_to(targets, allowed)
+        return [
+            m
+            for m in self.catalog.metrics
+            if m in self.distance and m in allowed and m not in distance
+        ]
+
+    # -- paths ----------------------------------------------------------------------------
+
+    def _forward(self, start: str) -> list[str]:
+        """Metrics reachable from `start` (itself first), not going past revenue metrics:
+        a path ends at the first revenue metric it reaches."""
+        seen = {start}
+        order = [start]
+        queue = deque(order)
+        successors = self.graph.succ
+        while queue:
+            node = queue.popleft()
+            if self.is_revenue(node) and node != start:
+                continue
+            for target in successors[node]:
+                if target not in seen:
+                    seen.add(target)
+                    order.append(target)
+                    queue.append(target)
+        return order
+
+    def paths_to_revenue(self, metric: str, limit: int) -> tuple[list[list[str]], bool]:
+        """Up to `limit` simple paths from `metric` to a revenue metric, shortest first,
+        and whether more exist."""
+        if metric not in self.distance:
+            return [], False
+        if self.is_revenue(metric):
+            return [[metric]], False
+        # Only metrics that reach revenue can be on a path; revenue metrics end paths.
+        nodes = [n for n in self._forward(metric) if n in self.distance]
+        sink = object()
+        search = nx.DiGraph()
+        search.add_nodes_from(nodes)
+        for node in nodes:
+            if self.is_revenue(node):
+                search.add_edge(node, sink)
+            else:
+                search.add_edges_from(
+                    (node, t) for t in self.graph.succ[node] if t in self.distance
+                )
+        found = list(islice(nx.shortest_simple_paths(search, metric, sink), limit + 1))
+        paths = [[n for n in path if n is not sink] for path in found]
+        return paths[:limit], len(paths) > limit
+
+    def dead_ends_from(self, metric: str) -> list[str]:
+        """Non-revenue metrics reachable from `metric` (itself included) that drive nothing."""
+        return [
+            n
+            for n in self._forward(metric)
+            if not self.is_revenue(n) and self.graph.out_degree(n) == 0
+        ]
+
+    def closed_loops_from(self, metric: str) -> list[list[str]]:
+        """Loops reachable from `metric` that no link leaves, among metrics without a path
+        to revenue: chains that go round forever without reaching revenue."""
+        reachable = [n for n in self._forward(metric) if n not in self.distance]
+        loops = []
+        sub = self.graph.subgraph(reachable)
+        for members in nx.strongly_connected_components(sub):
+            if len(members) == 1 and not any(self.graph.has_edge(m, m) for m in members):
+                continue
+            if all(t in members for m in members for t in self.graph.succ[m]):
+                loops.append(self.in_catalog_order(members))
+        return sorted(loops, key=lambda loop: self._order[loop[0]])
+
+    def loop_through(self, members: Collection[str]) -> list[str]:
+        """One loop through a strongly connected group, starting at its first member."""
+        ordered = self.in_catalog_order(members)
+        edges = nx.find_cycle(self.graph.subgraph(members), source=ordered[0])
+        loop = [edges[0][0]] + [edge[1] for edge in edges]
+        return loop
+
+    # -- explanations for metrics without a path -------------------------------------------
+
+    def explain_dead_ends(self, metrics: Collection[str]) -> dict[str, DeadEnds]:
+        """For each metric without a path to revenue, where its chains stop.
+
+        Computed for all of them at once over the condensation (a DAG of strongly connected
+        groups), carrying at most EXPLAIN_LIMIT names per group, so the cost stays linear
+        in the graph however many metrics lack a path.
+        """
+        sub = self.graph.subgraph(metrics)
+        condensed = nx.condensation(sub)
+        members_of: dict[int, set[str]] = nx.get_node_attributes(condensed, "members")
+        summaries: dict[int, DeadEnds] = {}
+        for group in reversed(list(nx.topological_sort(condensed))):
+            members = members_of[group]
+            successors = list(condensed.succ[group])
+            if not successors:
+                if len(members) == 1 and not any(self.graph.has_edge(m, m) for m in members):
+                    summaries[group] = DeadEnds(ends=tuple(members))
+                else:
+                    summaries[group] = DeadEnds(loops=(tuple(self.in_catalog_order(members)),))
+                continue
+            ends: list[str] = []
+            loops: list[tuple[str, ...]] = []
+            more = False
+            for successor in sorted(successors, key=lambda g: self._group_order(members_of[g])):
+                summary = summaries[successor]
+                more |= summary.more
+                for end in summary.ends:
+                    if end not in ends:
+                        ends.append(end)
+                for loop in summary.loops:
+                    if loop not in loops:
+                        loops.append(loop)
+            if len(ends) > EXPLAIN_LIMIT or len(loops) > EXPLAIN_LIMIT:
+                more = True
+            summaries[group] = DeadEnds(
+                tuple(ends[:EXPLAIN_LIMIT]), tuple(loops[:EXPLAIN_LIMIT]), more
+            )
+        mapping: dict[str, int] = condensed.graph["mapping"]
+        return {metric: summaries[mapping[metric]] for metric in metrics}
+
+    # -- cycles ----------------------------------------------------------------------------
+
+    def cycle_groups(self) -> list[CycleGroup]:
+        """Every strongly connected group of two or more metrics, once, in catalog order.
+
+        Reported per group, never per cycle: the number of cycles can be exponential.
+        Self-links are left to their own rule.
+        """
+        groups = [
+            members for members in nx.strongly_connected_components(self.graph) if len(members) > 1
+        ]
+        groups.sort(key=self._group_order)
+        return [
+            CycleGroup(tuple(self.in_catalog_order(members)), tuple(self.loop_through(members)))
+            for members in groups
+        ]
+
+    # -- trees -----------------------------------------------------------------------------
+
+    def revenue_tree(self, depth: int | None = None) -> list[TreeNode]:
+        """Each revenue metric a root, the metrics that drive it as its children, and so on."""
+        return grow_tree(self.revenue_metrics, self.drivers_of, depth)
+
+    def lineage_tree(self, metric: str, depth: int | None = None) -> TreeNode:
+        """`metric` and what it drives, up to revenue: only links that lead to revenue."""
+
+        def toward_revenue(node: str) -> Iterator[str]:
+            if self.is_revenue(node) and node != metric:
+                return
+            yield from (t for t in self.graph.succ[node] if t in self.distance)
+
+        return grow_tree([metric], toward_revenue, depth)[0]
+
+    def drivers_of(self, metric: str) -> Iterator[str]:
+        return iter(self.graph.pred[metric])
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def in_catalog_order(self, metrics: Iterable[str]) -> list[str]:
+        return sorted(metrics, key=self._order.__getitem__)
+
+    def _group_order(self, members: Iterable[str]) -> int:
+        return min(self._order[m] for m in members)
+
+
+def grow_tree(
+    roots: Iterable[str],
+    children_of: Callable[[str], Iterable[str]],
+    depth: int | None = None,
+) -> list[TreeNode]:
+    """Expand each root depth-first; a metric met again is marked `seen` (across all roots)
+    and a link back into the current branch is marked `cycle`, so the tree has at most
+    one node per root plus one per edge, never one per path."""
+    expanded: set[str] = set()
+    trees: list[TreeNode] = []
+    for root in roots:
+        node = TreeNode(root)
+        trees.append(node)
+        if root in expanded:
+            node.seen = True
+            continue
+        if depth == 0:
+            node.truncated = any(True for _ in children_of(root))
+            continue
+        expanded.add(root)
+        on_branch = {root}
+        stack: list[tuple[TreeNode, Iterator[str], int]] = [(node, iter(children_of(root)), 0)]
+        while stack:
+            parent, pending, level = stack[-1]
+            child_id = next(pending, None)
+            if child_id is None:
+                stack.pop()
+                on_branch.discard(parent.id)
+                continue
+            child = TreeNode(child_id)
+            parent.children.append(child)
+            if child_id in on_branch:
+                child.cycle = True
+            elif child_id in expanded:
+                child.seen = True
+            elif depth is not None and level + 1 >= depth:
+                child.truncated = any(True for _ in children_of(child_id))
+            else:
+                expanded.add(child_id)
+                on_branch.add(child_id)
+                stack.append((child, iter(children_of(child_id)), level + 1))
+    return trees

@@ -1,0 +1,117 @@
+"""JSON output: stable keys, one document on stdout, strings exactly as in the catalog."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from revtrace import __version__
+from revtrace.core import Analysis, TraceResult, TreeResult
+from revtrace.findings import Finding
+from revtrace.graph import TreeNode
+
+
+def dumps(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "code": finding.code,
+        "rule": finding.rule,
+        "severity": str(finding.severity),
+        "metric": finding.metric,
+        "message": finding.message,
+        "file": loc.file if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+    }
+
+
+def audit(analysis: Analysis) -> str:
+    summary = analysis.summary()
+    graph = analysis.graph
+    metrics = []
+    for metric in analysis.catalog.metrics.values():
+        path = graph.shortest_path(metric.id)
+        metrics.append(
+            {
+                "id": metric.id,
+                "name": metric.name,
+                "owner": metric.owner,
+                "team": metric.team,
+                "revenue": metric.revenue,
+                "status": metric.status,
+                "reaches_revenue": path is not None,
+                "distance": graph.distance.get(metric.id),
+                "path": path,
+                "file": metric.location.file,
+                "line": metric.location.line,
+            }
+        )
+    return dumps(
+        {
+            "tool": "revtrace",
+            "version": __version__,
+            "summary": {
+                "metrics": summary.metrics,
+                "revenue_metrics": summary.revenue_metrics,
+                "reaching_revenue": summary.reaching_revenue,
+                "no_path": summary.no_path,
+                "errors": summary.errors,
+                "warnings": summary.warnings,
+                "infos": summary.infos,
+            },
+            "metrics": metrics,
+            "findings": [finding_dict(f) for f in analysis.findings],
+        }
+    )
+
+
+def tree(analysis: Analysis, result: TreeResult) -> str:
+    # Written by hand, iteratively: a lineage can be thousands of levels deep, deeper than
+    # the json module's recursion allows.
+    names = analysis.catalog.metrics
+    parts: list[str] = ['{\n  "roots": [']
+    stack: list[tuple[list[TreeNode], int, int]] = [(result.roots, 0, 2)]
+    while stack:
+        nodes, index, indent = stack.pop()
+        if index >= len(nodes):
+            if indent > 2:
+                parts.append("]}")
+            continue
+        if index:
+            parts.append(", ")
+        node = nodes[index]
+        stack.append((nodes, index + 1, indent))
+        name = names[node.id].name if node.id in names else node.id
+        parts.append(
+            "{"
+            f'"id": {json.dumps(node.id, ensure_ascii=False)}, '
+            f'"name": {json.dumps(name, ensure_ascii=False)}, '
+            f'"seen": {_bool(node.seen)}, "cycle": {_bool(node.cycle)}, '
+            f'"truncated": {_bool(node.truncated)}, "children": ['
+        )
+        stack.append((node.children, 0, indent + 1))
+    parts.append('],\n  "unlinked": ')
+    parts.append(json.dumps(result.unlinked, ensure_ascii=False))
+    parts.append("\n}\n")
+    return "".join(parts)
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def trace(result: TraceResult) -> str:
+    return dumps(
+        {
+            "metric": result.metric,
+            "reaches_revenue": result.reaches_revenue,
+            "paths": result.paths,
+            "truncated": result.truncated,
+            "dead_ends": result.dead_ends,
+            "loops": result.closed_loops,
+        }
+    )

@@ -1,0 +1,235 @@
+"""Terminal output with rich.
+
+Every string that comes from a catalog goes through `safe()` into a `rich.text.Text`:
+it is never read as markup, and control characters (an ANSI escape in a metric name, a
+carriage return, a bidi override) are shown as escapes instead of reaching the terminal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console
+from rich.text import Text
+from rich.tree import Tree
+
+from revtrace.core import Analysis, TraceResult, TreeResult
+from revtrace.findings import Finding, Severity
+from revtrace.graph import TreeNode
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+ARROW = " → "
+
+
+def safe(text: str) -> str:
+    """`text` with every control or format character shown as an escape."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch
+        if ch == " " or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs")
+        else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        for ch in text
+    )
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def location_text(finding: Finding) -> str:
+    return safe(str(finding.location)) if finding.location else "<catalog>"
+
+
+def finding_line(finding: Finding) -> Text:
+    """One finding as ruff prints one: `file:line:col: CODE severity rule message`."""
+    line = Text()
+    line.append(location_text(finding), style="bold")
+    line.append(": ")
+    line.append(finding.code, style=SEVERITY_STYLE[finding.severity])
+    line.append(f" {finding.severity} ", style=SEVERITY_STYLE[finding.severity])
+    line.append(f"[{finding.rule}] ", style="dim")
+    line.append(safe(finding.message))
+    return line
+
+
+def print_findings(console: Console, findings: Iterable[Finding]) -> None:
+    for finding in findings:
+        console.print(finding_line(finding), soft_wrap=True)
+
+
+def count_line(summary_errors: int, warnings: int, infos: int) -> Text:
+    parts = []
+    if summary_errors:
+        parts.append(Text(_plural(summary_errors, "error"), style=SEVERITY_STYLE[Severity.ERROR]))
+    if warnings:
+        parts.append(Text(_plural(warnings, "warning"), style=SEVERITY_STYLE[Severity.WARNING]))
+    if infos:
+        parts.append(Text(_plural(infos, "info"), style=SEVERITY_STYLE[Severity.INFO]))
+    if not parts:
+        return Text("No findings.", style="green")
+    return Text("Found ").append(Text(", ").join(parts)).append(".")
+
+
+def audit(console: Console, analysis: Analysis) -> None:
+    summary = analysis.summary()
+    catalog = analysis.catalog
+    files = ", ".join(safe(f) for f in catalog.files)
+    console.print(Text.assemble(("revtrace audit", "bold"), " · ", files), soft_wrap=True)
+    share = f" ({summary.reaching_revenue * 100 // summary.metrics}%)" if summary.metrics else ""
+    console.print(
+        Text.assemble(
+            _plural(summary.metrics, "metric"),
+            " · ",
+            _plural(summary.revenue_metrics, "revenue metric"),
+            " · ",
+            (f"{summary.reaching_revenue} reach revenue{share}", "green"),
+            " · ",
+            (
+                f"{summary.no_path} without a path",
+                "yellow" if summary.no_path else "green",
+            ),
+        ),
+        soft_wrap=True,
+    )
+    if analysis.incomplete:
+        console.print(
+            Text("The catalog could not be read completely, so no metric was traced.", style="red")
+        )
+
+    no_path = analysis.no_path_findings()
+    if no_path:
+        console.print()
+        console.print(
+            Text(
+                f"Candidates to drop: {_plural(len(no_path), 'metric')} with no path to revenue",
+                style="bold yellow",
+            )
+        )
+        for finding in no_path:
+            metric = catalog.metrics[finding.metric] if finding.metric else None
+            head = Text("  ")
+            head.append(safe(finding.metric or "?"), style="bold")
+            if metric is not None:
+                if metric.name != metric.id:
+                    head.append(f" · {safe(metric.name)}")
+                head.append(
+                    f" · owner {safe(metric.owner)}" if metric.owner else " · no owner", style="dim"
+                )
+                if metric.team:
+                    head.append(f" · team {safe(metric.team)}", style="dim")
+            console.print(head, soft_wrap=True)
+            reason = Text("    ")
+            reason.append(location_text(finding), style="dim")
+            reason.append("  " + safe(finding.message.removeprefix("no path to revenue: ")))
+            console.print(reason, soft_wrap=True)
+
+    others = [f for f in analysis.findings if f.code != "RT001"]
+    if others:
+        console.print()
+        console.print(Text("Other findings", style="bold"))
+        print_findings(console, others)
+    console.print()
+    console.print(count_line(summary.errors, summary.warnings, summary.infos))
+
+
+def _metric_label(analysis: Analysis, node_id: str) -> Text:
+    metric = analysis.catalog.metrics.get(node_id)
+    revenue = analysis.graph.is_revenue(node_id)
+    label = Text(safe(node_id), style="bold green" if revenue else "bold")
+    if metric is not None and metric.name != metric.id:
+        label.append(f"  {safe(metric.name)}", style="dim")
+    if metric is not None and metric.deprecated:
+        label.append("  deprecated", style="magenta")
+    return label
+
+
+def tree(console: Console, analysis: Analysis, result: TreeResult) -> None:
+    if not result.roots:
+        console.print(Text("No revenue metric: nothing to draw. Mark one with 'revenue: true'."))
+    for root in result.roots:
+        top = Tree(_node_label(analysis, root))
+        # Iterative on purpose: lineages can be deeper than Python's recursion limit.
+        stack: list[tuple[Tree, TreeNode]] = [(top, root)]
+        while stack:
+            branch, node = stack.pop()
+            added = [(branch.add(_node_label(analysis, child)), child) for child in node.children]
+            stack.extend(reversed(added))
+        console.print(top)
+    if result.unlinked:
+        console.print()
+        console.print(Text(f"No path to revenue ({len(result.unlinked)}):", style="bold yellow"))
+        for metric_id in result.unlinked:
+            console.print(Text("  ").append(_metric_label(analysis, metric_id)), soft_wrap=True)
+
+
+def _node_label(analysis: Analysis, node: TreeNode) -> Text:
+    label = _metric_label(analysis, node.id)
+    if node.cycle:
+        label.append("  ↺ cycle", style="magenta")
+    elif node.seen:
+        label.append("  (*) shown above", style="dim")
+    elif node.truncated:
+        label.append("  …", style="dim")
+    return label
+
+
+def trace(console: Console, analysis: Analysis, result: TraceResult) -> None:
+    head = _metric_label(analysis, result.metric)
+    if analysis.graph.is_revenue(result.metric):
+        console.print(head.append(" is a revenue metric."), soft_wrap=True)
+        return
+    if result.reaches_revenue:
+        count = _plural(len(result.paths), "path")
+        more = (
+            f" (the {len(result.paths)} shortest; more exist, raise --max-paths)"
+            if result.truncated
+            else ""
+        )
+        console.print(head.append(f" reaches revenue by {count}{more}:"), soft_wrap=True)
+        width = len(str(len(result.paths)))
+        for number, path in enumerate(result.paths, 1):
+            line = Text(f"  {number:>{width}}. ")
+            line.append(_chain(analysis, path))
+            line.append(f"  ({_plural(len(path) - 1, 'link')})", style="dim")
+            console.print(line, soft_wrap=True)
+        return
+    console.print(
+        head.append(" has no path to revenue: a candidate to drop.", style="yellow"),
+        soft_wrap=True,
+    )
+    if not result.drives and not result.undefined:
+        console.print(Text("  It drives no other metric."))
+    else:
+        if result.drives:
+            console.print(Text("  It drives: ").append(_ids(result.drives)), soft_wrap=True)
+        if result.undefined:
+            console.print(
+                Text("  It links to undefined metrics: ", style="red").append(
+                    _ids(result.undefined)
+                ),
+                soft_wrap=True,
+            )
+    ends = [m for m in result.dead_ends if m != result.metric]
+    if ends:
+        console.print(
+            Text("  Its chains dead-end at (they drive nothing): ").append(_ids(ends)),
+            soft_wrap=True,
+        )
+    for loop in result.closed_loops:
+        console.print(Text("  A loop with no way out: ").append(_ids(loop, " ↔ ")), soft_wrap=True)
+
+
+def _chain(analysis: Analysis, path: Sequence[str]) -> Text:
+    text = Text()
+    for index, node in enumerate(path):
+        if index:
+            text.append(ARROW, style="dim")
+        style = "bold green" if analysis.graph.is_revenue(node) else "bold"
+        text.append(safe(node), style=style)
+    return text
+
+
+def _ids(ids: Sequence[str], separator: str = ", ") -> Text:
+    return Text(separator.join(safe(i) for i in ids), style="bold")

@@ -1,0 +1,76 @@
+"""Rules about single links: where they point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from revtrace.catalog import is_valid_id
+from revtrace.findings import Finding, Rule, Severity
+from revtrace.graph import RevenueGraph
+from revtrace.wording import suggest
+
+UNKNOWN_METRIC = Rule(
+    code="RT002",
+    name="unknown-metric",
+    severity=Severity.ERROR,
+    summary="A link points to an id that no metric defines.",
+    doc="""\
+A link to nothing is usually a typo or a metric that was renamed; the chain it was meant
+to carry is broken. Located at the link, with the closest defined id when there is one.
+
+Fails:
+
+    metrics:
+      mql: {drives: [sqls]}
+      sql: {revenue: true}
+
+Passes:
+
+    metrics:
+      mql: {drives: [sql]}
+      sql: {revenue: true}
+""",
+)
+
+SELF_LINK = Rule(
+    code="RT005",
+    name="self-link",
+    severity=Severity.ERROR,
+    summary="A metric drives itself.",
+    doc="""\
+"Sessions drive sessions" says nothing about revenue; it is almost always a copy-paste
+slip for another metric.
+
+Fails:
+
+    metrics:
+      sessions: {drives: [sessions]}
+
+Passes:
+
+    metrics:
+      sessions: {drives: [signups]}
+""",
+)
+
+RULES = (UNKNOWN_METRIC, SELF_LINK)
+
+
+def check(graph: RevenueGraph) -> Iterator[Finding]:
+    metrics = graph.catalog.metrics
+    for metric in metrics.values():
+        for link in metric.drives:
+            if link.target == metric.id:
+                yield SELF_LINK.finding(
+                    f"'{metric.id}' drives itself; a link must point to another metric",
+                    link.location,
+                    metric.id,
+                )
+            elif link.target not in metrics and is_valid_id(link.target):
+                # Invalid ids are already reported by the loader (RT010).
+                yield UNKNOWN_METRIC.finding(
+                    f"'{metric.id}' drives '{link.target}', which is not a defined metric"
+                    f"{suggest(link.target, metrics)}",
+                    link.location,
+                    metric.id,
+                )

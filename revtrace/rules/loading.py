@@ -1,0 +1,87 @@
+"""Rules about the catalog file itself, reported by the loader while it reads the file."""
+
+from __future__ import annotations
+
+from revtrace.findings import Rule, Severity
+
+DUPLICATE_METRIC = Rule(
+    code="RT003",
+    name="duplicate-metric",
+    severity=Severity.ERROR,
+    summary="The same metric id is defined twice.",
+    doc="""\
+Two definitions of one id would silently shadow each other (YAML keeps the last one), so
+revtrace keeps the first, reports the second, and names the line of the first.
+
+Fails:
+
+    metrics:
+      mql: {owner: demand-gen}
+      mql: {owner: sales}
+
+Passes:
+
+    metrics:
+      mql: {owner: demand-gen}
+      sql: {owner: sales}
+""",
+)
+
+INVALID_FIELD = Rule(
+    code="RT010",
+    name="invalid-field",
+    severity=Severity.ERROR,
+    summary=(
+        "The catalog does not follow the format: an unknown field, a wrong type, a bad id,"
+        " a missing or unsupported version, a duplicate key, an empty file, a document"
+        " that is not a mapping, or several documents in one file."
+    ),
+    doc="""\
+Unknown fields are errors, not silently ignored, because a misspelt `drive:` would
+otherwise drop a link without a word; the message suggests the closest valid field.
+Ids are 1-200 letters, digits, `_`, `-` and `.`.
+
+Fails:
+
+    version: 1
+    metrics:
+      mql:
+        drive: [sql]
+
+Passes:
+
+    version: 1
+    metrics:
+      mql:
+        drives: [sql]
+""",
+)
+
+YAML_SYNTAX = Rule(
+    code="RT011",
+    name="yaml-syntax",
+    severity=Severity.ERROR,
+    summary=(
+        "The file is not valid YAML, is not UTF-8, or uses a refused YAML feature"
+        " (anchors, aliases, tags)."
+    ),
+    doc="""\
+Anchors and aliases are refused because expanding them can make a small file enormous
+("billion laughs"); tags are refused because they ask a loader to build objects. A file
+with this finding is not read any further, and no graph rule runs on it.
+
+Fails:
+
+    metrics:
+      mql: &lead {owner: demand-gen}
+      sql: *lead
+
+Passes:
+
+    metrics:
+      mql: {owner: demand-gen}
+      sql: {owner: demand-gen}
+""",
+)
+
+RULES = (DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX)

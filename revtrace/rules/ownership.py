@@ -1,0 +1,41 @@
+"""Rules about who answers for a metric."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from revtrace.findings import Finding, Rule, Severity
+from revtrace.graph import RevenueGraph
+
+MISSING_OWNER = Rule(
+    code="RT007",
+    name="missing-owner",
+    severity=Severity.INFO,
+    summary="A metric has no owner.",
+    doc="""\
+A metric nobody owns is a metric nobody will defend or drop; the revenue team needs a
+name to ask.
+
+Fails:
+
+    metrics:
+      page_views: {drives: [sessions]}
+
+Passes:
+
+    metrics:
+      page_views: {owner: web-team, drives: [sessions]}
+""",
+)
+
+RULES = (MISSING_OWNER,)
+
+
+def check(graph: RevenueGraph) -> Iterator[Finding]:
+    for metric in graph.catalog.metrics.values():
+        if not metric.owner:
+            yield MISSING_OWNER.finding(
+                f"'{metric.id}' has no owner; add 'owner:' so someone answers for it",
+                metric.location,
+                metric.id,
+            )

@@ -1,0 +1,148 @@
+"""Rules about the path from each metric to revenue: the heart of revtrace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from revtrace.catalog import Location
+from revtrace.findings import Finding, Rule, Severity
+from revtrace.graph import DeadEnds, RevenueGraph
+from revtrace.wording import quoted_list
+
+NO_PATH_TO_REVENUE = Rule(
+    code="RT001",
+    name="no-path-to-revenue",
+    severity=Severity.WARNING,
+    summary="No chain of links leads from this metric to a revenue metric: a candidate to drop.",
+    doc="""\
+Every tracked metric should move revenue, directly or through other metrics. One that
+does not is a vanity metric: a candidate to drop, or a missing link to add. The message
+says where the metric's chains dead-end: a metric that drives nothing, or a loop with no
+way out.
+
+Fails (`bounce_rate` drives nothing):
+
+    metrics:
+      revenue: {revenue: true}
+      sessions: {drives: [revenue]}
+      bounce_rate: {}
+
+Passes:
+
+    metrics:
+      revenue: {revenue: true}
+      sessions: {drives: [revenue]}
+      bounce_rate: {drives: [sessions]}
+""",
+)
+
+NO_REVENUE_METRIC = Rule(
+    code="RT004",
+    name="no-revenue-metric",
+    severity=Severity.ERROR,
+    summary="No metric is marked `revenue: true`, so nothing can be traced.",
+    doc="""\
+Revenue is the root every other metric must reach. Without one, every metric would be a
+candidate to drop, so revtrace reports this once instead.
+
+Fails:
+
+    metrics:
+      bookings: {}
+
+Passes:
+
+    metrics:
+      bookings: {revenue: true}
+""",
+)
+
+DEPRECATED_ONLY_PATH = Rule(
+    code="RT006",
+    name="deprecated-only-path",
+    severity=Severity.WARNING,
+    summary="An active metric reaches revenue only through deprecated metrics.",
+    doc="""\
+When the deprecated metric is dropped, this one loses its path to revenue. Link it to an
+active metric, or deprecate it too.
+
+Fails:
+
+    metrics:
+      revenue: {revenue: true}
+      legacy_score: {status: deprecated, drives: [revenue]}
+      webinar_views: {drives: [legacy_score]}
+
+Passes:
+
+    metrics:
+      revenue: {revenue: true}
+      legacy_score: {status: deprecated, drives: [revenue]}
+      webinar_views: {drives: [revenue]}
+""",
+)
+
+RULES = (NO_PATH_TO_REVENUE, NO_REVENUE_METRIC, DEPRECATED_ONLY_PATH)
+
+
+def check(graph: RevenueGraph) -> Iterator[Finding]:
+    catalog = graph.catalog
+    if not graph.revenue_metrics:
+        if catalog.metrics:
+            first_file = catalog.files[0] if catalog.files else "<catalog>"
+            yield NO_REVENUE_METRIC.finding(
+                "no metric is marked 'revenue: true'; mark the revenue metric(s) so every"
+                " other metric can be traced to them",
+                Location(first_file, 1, 1),
+            )
+        # Without a revenue metric every metric would be RT001: say it once, above.
+        return
+
+    without_path = graph.without_revenue_path()
+    explanations = graph.explain_dead_ends(without_path)
+    for metric_id in without_path:
+        metric = catalog.metrics[metric_id]
+        yield NO_PATH_TO_REVENUE.finding(
+            no_path_message(graph, metric_id, explanations[metric_id]), metric.location, metric_id
+        )
+
+    deprecated = [m.id for m in catalog.metrics.values() if m.deprecated]
+    if deprecated:
+        for metric_id in graph.reaching_only_through(deprecated):
+            path = graph.shortest_path(metric_id) or []
+            through = [m for m in path if catalog.metrics[m].deprecated]
+            yield DEPRECATED_ONLY_PATH.finding(
+                f"'{metric_id}' reaches revenue only through deprecated metrics"
+                f" ({quoted_list(through)}): shortest path {' → '.join(path)}",
+                catalog.metrics[metric_id].location,
+                metric_id,
+            )
+
+
+def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) -> str:
+    metric = graph.catalog.metrics[metric_id]
+    if graph.graph.out_degree(metric_id) == 0:
+        undefined = [link.target for link in metric.drives if link.target not in graph.catalog]
+        if undefined:
+            return (
+                f"no path to revenue: '{metric_id}' drives only undefined metrics"
+                f" ({quoted_list(undefined)})"
+            )
+        return f"no path to revenue: '{metric_id}' drives no other metric"
+    parts: list[str] = []
+    if dead_ends.ends:
+        verb = "drives" if len(dead_ends.ends) == 1 else "drive"
+        parts.append(f"its chains dead-end at {quoted_list(dead_ends.ends)}, which {verb} nothing")
+    for loop in dead_ends.loops:
+        if metric_id in loop:
+            parts.append(f"it is in a loop with no way out ({_loop(loop)})")
+        else:
+            parts.append(f"its chains end in a loop with no way out ({_loop(loop)})")
+    message = "no path to revenue: " + "; ".join(parts)
+    return message + ("; and more" if dead_ends.more else "")
+
+
+def _loop(members: Sequence[str]) -> str:
+    shown = list(members[:5])
+    text = " ↔ ".join(shown)
+    return text + (f" and {len(members) - 5} more" if len(members) > 5 else "")

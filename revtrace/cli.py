@@ -208,8 +208,10 @@ def trace(
         TraceFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TraceFormat.text,
 ) -> None:
-    """Show why a metric is kept (its paths to revenue, shortest first) or why not (where
-    its chains dead-end)."""
+    """Show why a metric is kept (its paths to revenue) or why not (where its chains end).
+
+    Paths are listed shortest first; a path ends at the first revenue metric it reaches.
+    """
     from revtrace.core import trace as trace_metric
 
     analysis = _analyse(catalog)

@@ -170,10 +170,11 @@ class _CatalogBuilder:
         text = _decode(file, data, self.findings)
         if text is None:
             return False
-        parser = yaml.SafeLoader(text) if pure_python or _C_PARSER is None else _C_PARSER(text)
-        reader = _FileReader(file, text, parser, self.findings)
+        parser: Any = None
         try:
-            metrics = reader.read_file()
+            # The pure-Python reader checks characters as it is built, so it may raise too.
+            parser = yaml.SafeLoader(text) if pure_python or _C_PARSER is None else _C_PARSER(text)
+            metrics = _FileReader(file, text, parser, self.findings).read_file()
         except _Refused as refused:
             self.findings.append(YAML_SYNTAX.finding(refused.message, refused.location))
             return False
@@ -181,7 +182,8 @@ class _CatalogBuilder:
             self.findings.append(_syntax_finding(file, text, exc))
             return False
         finally:
-            parser.dispose()
+            if parser is not None:
+                parser.dispose()
         for metric in metrics:
             first = self.metrics.get(metric.id)
             if first is None:

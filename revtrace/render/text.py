@@ -125,10 +125,14 @@ def audit(console: Console, analysis: Analysis) -> None:
             reason.append("  " + safe(finding.message.removeprefix("no path to revenue: ")))
             console.print(reason, soft_wrap=True)
 
+    elif summary.revenue_metrics and not analysis.incomplete:
+        console.print()
+        console.print(Text("Every metric traces to revenue.", style="green"))
+
     others = [f for f in analysis.findings if f.code != "RT001"]
     if others:
         console.print()
-        console.print(Text("Other findings", style="bold"))
+        console.print(Text("Other findings" if no_path else "Findings", style="bold"))
         print_findings(console, others)
     console.print()
     console.print(count_line(summary.errors, summary.warnings, summary.infos))

@@ -21,14 +21,14 @@ and never break revtrace, but they are worth knowing about. Reported once per st
 connected group, naming its members and one loop through them; never one finding per
 cycle, whose number can be exponential.
 
-Reported:
+Fails (reported):
 
     metrics:
       customers: {drives: [referrals, revenue]}
       referrals: {drives: [customers]}
       revenue: {revenue: true}
 
-Not reported:
+Passes (not reported):
 
     metrics:
       referrals: {drives: [customers]}

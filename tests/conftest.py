@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from revtrace.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Run:
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Run:
+    """Run the real CLI in-process; stdout, stderr and the exit code are kept apart."""
+    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return Run(result.stdout, result.stderr, result.exit_code)
+
+
+@pytest.fixture
+def write_catalog(tmp_path: Path) -> Callable[..., Path]:
+    """Write catalog text (or bytes) to a file and return its path."""
+
+    def write(content: str | bytes, name: str = "metrics.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return write

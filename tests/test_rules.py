@@ -1,0 +1,192 @@
+"""Every rule: its documented failing example fires it, its passing example does not."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from revtrace.core import Analysis
+from revtrace.findings import Finding, Rule, Severity
+from revtrace.graph import RevenueGraph
+from revtrace.loader import load_catalog_text
+from revtrace.rules import ALL_RULES, run_graph_checks
+
+
+def analyse_text(text: str) -> list[Finding]:
+    loaded = load_catalog_text(text, "m.yaml")
+    findings = list(loaded.findings)
+    if not loaded.fatal:
+        findings += run_graph_checks(RevenueGraph(loaded.catalog))
+    return findings
+
+
+def doc_example(rule: Rule, label: str) -> str:
+    match = re.search(rf"^{label}[^\n]*:\n\n((?:    [^\n]*\n|\n)+)", rule.doc, re.MULTILINE)
+    assert match, f"{rule.code} documents no '{label}' example"
+    example = textwrap.dedent(match.group(1))
+    return example if example.startswith("version:") else "version: 1\n" + example
+
+
+def test_rule_codes_and_names_are_stable_and_unique() -> None:
+    assert list(ALL_RULES) == sorted(ALL_RULES)
+    names = [rule.name for rule in ALL_RULES.values()]
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) for name in names)
+    assert {code: (r.name, r.severity) for code, r in ALL_RULES.items()} == {
+        "RT001": ("no-path-to-revenue", Severity.WARNING),
+        "RT002": ("unknown-metric", Severity.ERROR),
+        "RT003": ("duplicate-metric", Severity.ERROR),
+        "RT004": ("no-revenue-metric", Severity.ERROR),
+        "RT005": ("self-link", Severity.ERROR),
+        "RT006": ("deprecated-only-path", Severity.WARNING),
+        "RT007": ("missing-owner", Severity.INFO),
+        "RT008": ("cycle", Severity.INFO),
+        "RT010": ("invalid-field", Severity.ERROR),
+        "RT011": ("yaml-syntax", Severity.ERROR),
+    }
+
+
+@pytest.mark.parametrize("rule", ALL_RULES.values(), ids=lambda r: f"{r.code}-{r.name}")
+def test_documented_failing_example_fires_the_rule(rule: Rule) -> None:
+    codes = [f.code for f in analyse_text(doc_example(rule, "Fails"))]
+    assert rule.code in codes
+
+
+@pytest.mark.parametrize("rule", ALL_RULES.values(), ids=lambda r: f"{r.code}-{r.name}")
+def test_documented_passing_example_does_not(rule: Rule) -> None:
+    codes = [f.code for f in analyse_text(doc_example(rule, "Passes"))]
+    assert rule.code not in codes
+
+
+def located(findings: list[Finding], code: str) -> list[tuple[str | None, int, int]]:
+    return [
+        (f.metric, f.location.line, f.location.column)
+        for f in findings
+        if f.code == code and f.location
+    ]
+
+
+CATALOG = """\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: cfo}
+  sql: {owner: s, drives: [revenue]}
+  mql: {owner: m, drives: [sqll, sql]}
+  views: {owner: w, drives: [per_session]}
+  per_session: {owner: w}
+  looped: {owner: l, drives: [looped]}
+  orphan_link: {owner: o, drives: [nowhere]}
+  a: {owner: o, drives: [b]}
+  b: {owner: o, drives: [c]}
+  c: {owner: o, drives: [a]}
+  old: {owner: o, status: deprecated, drives: [revenue]}
+  via_old: {owner: o, drives: [old]}
+  nobody: {drives: [revenue]}
+"""
+
+
+@pytest.fixture(scope="module")
+def findings() -> list[Finding]:
+    return analyse_text(CATALOG)
+
+
+def test_rt001_lists_each_metric_without_a_path_at_its_key(findings: list[Finding]) -> None:
+    assert located(findings, "RT001") == [
+        ("views", 6, 3),
+        ("per_session", 7, 3),
+        ("looped", 8, 3),
+        ("orphan_link", 9, 3),
+        ("a", 10, 3),
+        ("b", 11, 3),
+        ("c", 12, 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("metric", "reason"),
+    [
+        ("views", "its chains dead-end at 'per_session', which drives nothing"),
+        ("per_session", "'per_session' drives no other metric"),
+        ("orphan_link", "'orphan_link' drives only undefined metrics ('nowhere')"),
+        ("a", "it is in a loop with no way out (a ↔ b ↔ c)"),
+        ("looped", "it is in a loop with no way out (looped)"),
+    ],
+)
+def test_rt001_explains_where_the_chain_dead_ends(
+    findings: list[Finding], metric: str, reason: str
+) -> None:
+    (finding,) = [f for f in findings if f.code == "RT001" and f.metric == metric]
+    assert finding.message == f"no path to revenue: {reason}"
+
+
+def test_rt002_is_located_at_the_link_with_a_suggestion(findings: list[Finding]) -> None:
+    assert located(findings, "RT002") == [("mql", 5, 28), ("orphan_link", 9, 36)]
+    (typo,) = [f for f in findings if f.code == "RT002" and f.metric == "mql"]
+    assert typo.message.endswith("did you mean 'sql'?")
+
+
+def test_rt005_is_located_at_the_self_link(findings: list[Finding]) -> None:
+    assert located(findings, "RT005") == [("looped", 8, 31)]
+
+
+def test_rt006_names_the_deprecated_metric(findings: list[Finding]) -> None:
+    assert located(findings, "RT006") == [("via_old", 14, 3)]
+    (finding,) = [f for f in findings if f.code == "RT006"]
+    assert "'old'" in finding.message and "via_old → old → revenue" in finding.message
+
+
+def test_rt007_for_each_metric_without_owner(findings: list[Finding]) -> None:
+    assert located(findings, "RT007") == [("nobody", 15, 3)]
+
+
+def test_rt008_reports_each_loop_group_once_with_one_loop(findings: list[Finding]) -> None:
+    assert located(findings, "RT008") == [("a", 10, 3)]
+    (finding,) = [f for f in findings if f.code == "RT008"]
+    assert finding.message == "loop: a → b → c → a"
+
+
+def test_rt008_is_one_finding_for_a_dense_group_whose_cycles_are_countless() -> None:
+    # 30 metrics that all drive each other have more simple cycles than atoms in the
+    # universe; revtrace must report the group once, quickly.
+    ids = [f"m{i}" for i in range(30)]
+    lines = ["version: 1", "metrics:", "  revenue: {revenue: true, owner: x}"]
+    lines += [
+        f"  {m}: {{owner: x, drives: [{', '.join(i for i in ids if i != m)}, revenue]}}"
+        for m in ids
+    ]
+    found = analyse_text("\n".join(lines) + "\n")
+    cycles = [f for f in found if f.code == "RT008"]
+    assert len(cycles) == 1
+    assert "30 metrics drive each other (m0, m1" in cycles[0].message
+    assert "and 22 more" in cycles[0].message
+
+
+def test_rt004_is_reported_once_instead_of_rt001_everywhere() -> None:
+    found = analyse_text("version: 1\nmetrics:\n  a: {owner: x, drives: [b]}\n  b: {owner: x}\n")
+    assert [f.code for f in found] == ["RT004"]
+
+
+def test_an_empty_metrics_mapping_reports_nothing_more_than_it_must() -> None:
+    assert analyse_text("version: 1\nmetrics: {}\n") == []
+
+
+def test_graph_rules_do_not_run_on_a_file_that_is_not_valid_yaml() -> None:
+    found = analyse_text("version: 1\nmetrics:\n  a: {drives: [c]}\n  b: {}\n  c: [\n")
+    # No RT001/RT002/RT004: the unread half of the file would make them all wrong.
+    assert [f.code for f in found] == ["RT010", "RT011"]
+
+
+def test_several_revenue_metrics_each_count_as_a_root() -> None:
+    found = analyse_text(
+        "version: 1\nmetrics:\n  new: {revenue: true, owner: x}\n"
+        "  renewals: {revenue: true, owner: x}\n"
+        "  nps: {owner: x, drives: [renewals]}\n  ads: {owner: x, drives: [new]}\n"
+    )
+    assert found == []
+
+
+def test_analysis_type_is_what_core_returns() -> None:
+    # Guards the import used by renderers: core.Analysis carries the sorted findings.
+    assert Analysis.__dataclass_fields__.keys() >= {"catalog", "graph", "findings", "incomplete"}

@@ -329,3 +329,35 @@ def test_rules_lists_every_rule() -> None:
     assert result.exit_code == 0
     for code, rule in ALL_RULES.items():
         assert code in result.stdout and rule.name in result.stdout
+
+
+# -- every bad input of the loader tests, again through the CLI ----------------------------------
+
+
+def _bad_inputs() -> list[tuple[str | bytes, tuple[str, int, int]]]:
+    from tests.test_loader import FORMAT_CASES, SYNTAX_CASES
+
+    cases: list[tuple[str | bytes, tuple[str, int, int]]] = [
+        (text, expected) for text, expected, _ in FORMAT_CASES + SYNTAX_CASES
+    ]
+    cases += [
+        (b"version: 1\nmetrics:\n  ab\xff: {}\n", ("RT011", 3, 5)),
+        (b"\xff\xfe" + "version: 1".encode("utf-16-le"), ("RT011", 1, 1)),
+        ("version: 1\nmetrics:\n  a: {}\n  a: {}\n", ("RT003", 4, 3)),
+    ]
+    return cases
+
+
+@pytest.mark.parametrize(("content", "expected"), _bad_inputs())
+def test_bad_input_through_the_cli_is_a_located_finding(
+    content: str | bytes, expected: tuple[str, int, int], write_catalog: Write
+) -> None:
+    path = write_catalog(content)
+    result = run_cli("audit", str(path), "--format", "json")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert expected in [(f["code"], f["line"], f["column"]) for f in findings]
+    assert all(f["file"] == str(path) for f in findings)
+    text = run_cli("audit", str(path), env=ENV)
+    assert text.exit_code == 1
+    assert f"{path}:{expected[1]}:{expected[2]}: {expected[0]}" in text.stdout

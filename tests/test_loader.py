@@ -92,46 +92,47 @@ def test_yaml_11_words_and_numbers_are_ids_read_verbatim(pure: bool) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected", "needle"),
-    [
-        ("version: 1\nmetrics:\n  a:\n    drive: [b]\n", ("RT010", 4, 5), "did you mean 'drives'"),
-        ("version: 1\nmetrics:\n  a:\n    ownr: x\n", ("RT010", 4, 5), "did you mean 'owner'"),
-        ("version: 1\nmetric: {}\n", ("RT010", 2, 1), "did you mean 'metrics'"),
-        ("version: 1\nmetrics:\n  a: {drives: [{to: b, nte: x}]}\n", ("RT010", 3, 24), "'note'"),
-        ("version: 1\nmetrics:\n  a: {revenue: yes}\n", ("RT010", 3, 16), "true or false"),
-        ("version: 1\nmetrics:\n  a: {revenue: 'true'}\n", ("RT010", 3, 16), "quoted"),
-        ("version: 1\nmetrics:\n  a: {status: retired}\n", ("RT010", 3, 15), "'active' or"),
-        ("version: 1\nmetrics:\n  a: {tags: seo}\n", ("RT010", 3, 13), "a list of text"),
-        ("version: 1\nmetrics:\n  a: {tags: [[x]]}\n", ("RT010", 3, 14), "a tag"),
-        ("version: 1\nmetrics:\n  a: {drives: b}\n", ("RT010", 3, 15), "drives: [b]"),
-        ("version: 1\nmetrics:\n  a: {drives: [[b]]}\n", ("RT010", 3, 16), "a link"),
-        ("version: 1\nmetrics:\n  a: {drives: [{note: x}]}\n", ("RT010", 3, 16), "no 'to'"),
-        ("version: 1\nmetrics:\n  a: {drives: [~]}\n", ("RT010", 3, 16), "empty link"),
-        ("version: 1\nmetrics:\n  a: {name: [x]}\n", ("RT010", 3, 13), "must be text"),
-        ("version: 1\nmetrics:\n  a: [x]\n", ("RT010", 3, 6), "a mapping of fields"),
-        ("version: 1\nmetrics: [a, b]\n", ("RT010", 2, 10), "'metrics' must be"),
-        ("version: 2\nmetrics: {}\n", ("RT010", 1, 10), "unsupported catalog version"),
-        ("version: [1]\nmetrics: {}\n", ("RT010", 1, 10), "'version' must be"),
-        ("metrics: {}\n", ("RT010", 1, 1), "missing 'version"),
-        ("version: 1\n", ("RT010", 1, 1), "missing 'metrics:'"),
-        ("", ("RT010", 1, 1), "the file is empty"),
-        ("# only a comment\n", ("RT010", 2, 1), "the file is empty"),
-        ("[1, 2]\n", ("RT010", 1, 1), "not a list"),
-        ("just text\n", ("RT010", 1, 1), "not 'just text'"),
-        ("version: 1\nmetrics: {}\n---\nversion: 1\n", ("RT010", 3, 1), "several YAML documents"),
-        ("version: 1\nmetrics:\n  bad id: {}\n", ("RT010", 3, 3), "ids cannot have (' ')"),
-        ("version: 1\nmetrics:\n  a: {drives: [b c]}\n", ("RT010", 3, 16), "ids cannot have"),
-        ("version: 1\nmetrics:\n  ? [a]\n  : {}\n", ("RT010", 3, 5), "must be text"),
-        ("version: 1\nmetrics:\n  a: {owner: x, owner: y}\n", ("RT010", 3, 17), "duplicate key"),
-        ("version: 1\nversion: 1\nmetrics: {}\n", ("RT010", 2, 1), "first at line 1"),
-        (
-            "version: 1\nmetrics:\n  a: {drives: [{to: b, to: c}]}\n",
-            ("RT010", 3, 24),
-            "duplicate key 'to'",
-        ),
-    ],
-)
+#: (catalog text, the (code, line, column) it must produce, a phrase of the message)
+FORMAT_CASES: list[tuple[str, tuple[str, int, int], str]] = [
+    ("version: 1\nmetrics:\n  a:\n    drive: [b]\n", ("RT010", 4, 5), "did you mean 'drives'"),
+    ("version: 1\nmetrics:\n  a:\n    ownr: x\n", ("RT010", 4, 5), "did you mean 'owner'"),
+    ("version: 1\nmetric: {}\n", ("RT010", 2, 1), "did you mean 'metrics'"),
+    ("version: 1\nmetrics:\n  a: {drives: [{to: b, nte: x}]}\n", ("RT010", 3, 24), "'note'"),
+    ("version: 1\nmetrics:\n  a: {revenue: yes}\n", ("RT010", 3, 16), "true or false"),
+    ("version: 1\nmetrics:\n  a: {revenue: 'true'}\n", ("RT010", 3, 16), "quoted"),
+    ("version: 1\nmetrics:\n  a: {status: retired}\n", ("RT010", 3, 15), "'active' or"),
+    ("version: 1\nmetrics:\n  a: {tags: seo}\n", ("RT010", 3, 13), "a list of text"),
+    ("version: 1\nmetrics:\n  a: {tags: [[x]]}\n", ("RT010", 3, 14), "a tag"),
+    ("version: 1\nmetrics:\n  a: {drives: b}\n", ("RT010", 3, 15), "drives: [b]"),
+    ("version: 1\nmetrics:\n  a: {drives: [[b]]}\n", ("RT010", 3, 16), "a link"),
+    ("version: 1\nmetrics:\n  a: {drives: [{note: x}]}\n", ("RT010", 3, 16), "no 'to'"),
+    ("version: 1\nmetrics:\n  a: {drives: [~]}\n", ("RT010", 3, 16), "empty link"),
+    ("version: 1\nmetrics:\n  a: {name: [x]}\n", ("RT010", 3, 13), "must be text"),
+    ("version: 1\nmetrics:\n  a: [x]\n", ("RT010", 3, 6), "a mapping of fields"),
+    ("version: 1\nmetrics: [a, b]\n", ("RT010", 2, 10), "'metrics' must be"),
+    ("version: 2\nmetrics: {}\n", ("RT010", 1, 10), "unsupported catalog version"),
+    ("version: [1]\nmetrics: {}\n", ("RT010", 1, 10), "'version' must be"),
+    ("metrics: {}\n", ("RT010", 1, 1), "missing 'version"),
+    ("version: 1\n", ("RT010", 1, 1), "missing 'metrics:'"),
+    ("", ("RT010", 1, 1), "the file is empty"),
+    ("# only a comment\n", ("RT010", 2, 1), "the file is empty"),
+    ("[1, 2]\n", ("RT010", 1, 1), "not a list"),
+    ("just text\n", ("RT010", 1, 1), "not 'just text'"),
+    ("version: 1\nmetrics: {}\n---\nversion: 1\n", ("RT010", 3, 1), "several YAML documents"),
+    ("version: 1\nmetrics:\n  bad id: {}\n", ("RT010", 3, 3), "ids cannot have (' ')"),
+    ("version: 1\nmetrics:\n  a: {drives: [b c]}\n", ("RT010", 3, 16), "ids cannot have"),
+    ("version: 1\nmetrics:\n  ? [a]\n  : {}\n", ("RT010", 3, 5), "must be text"),
+    ("version: 1\nmetrics:\n  a: {owner: x, owner: y}\n", ("RT010", 3, 17), "duplicate key"),
+    ("version: 1\nversion: 1\nmetrics: {}\n", ("RT010", 2, 1), "first at line 1"),
+    (
+        "version: 1\nmetrics:\n  a: {drives: [{to: b, to: c}]}\n",
+        ("RT010", 3, 24),
+        "duplicate key 'to'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "needle"), FORMAT_CASES)
 @pytest.mark.parametrize("pure", PARSERS)
 def test_each_format_problem_is_rt010_at_its_location(
     text: str, expected: tuple[str, int, int], needle: str, pure: bool
@@ -169,23 +170,23 @@ def test_duplicate_metric_id_is_rt003_naming_the_first_line(pure: bool) -> None:
     assert result.catalog.metrics["a"].owner == "x"
 
 
-@pytest.mark.parametrize(
-    ("text", "expected", "needle"),
-    [
-        ("version: 1\nmetrics:\n  a: &x {}\n  b: *x\n", ("RT011", 3, 6), "anchor '&x'"),
-        (
-            "version: 1\nmetrics:\n  a: !!python/object:os.system {}\n",
-            ("RT011", 3, 6),
-            "tag '!!python/object:os.system'",
-        ),
-        ("version: 1\nmetrics:\n  a: !custom {}\n", ("RT011", 3, 6), "tag '!custom'"),
-        ("version: 1\nmetrics: {a: 1\n", ("RT011", 3, 1), "invalid YAML"),
-        ("version: 1\nmetrics:\n  a: [\n", ("RT011", 4, 1), "invalid YAML"),
-        ("version: 1\nmetrics:\n\ta: {}\n", ("RT011", 3, 1), "invalid YAML"),
-        ("version: 1\nmetrics:\n  a: x\x00y\n", ("RT011", 3, 7), "U+0000"),
-        ("version: 1\nmetrics:\n  a: x\x1by\n", ("RT011", 3, 7), "U+001B"),
-    ],
-)
+SYNTAX_CASES: list[tuple[str, tuple[str, int, int], str]] = [
+    ("version: 1\nmetrics:\n  a: &x {}\n  b: *x\n", ("RT011", 3, 6), "anchor '&x'"),
+    (
+        "version: 1\nmetrics:\n  a: !!python/object:os.system {}\n",
+        ("RT011", 3, 6),
+        "tag '!!python/object:os.system'",
+    ),
+    ("version: 1\nmetrics:\n  a: !custom {}\n", ("RT011", 3, 6), "tag '!custom'"),
+    ("version: 1\nmetrics: {a: 1\n", ("RT011", 3, 1), "invalid YAML"),
+    ("version: 1\nmetrics:\n  a: [\n", ("RT011", 4, 1), "invalid YAML"),
+    ("version: 1\nmetrics:\n\ta: {}\n", ("RT011", 3, 1), "invalid YAML"),
+    ("version: 1\nmetrics:\n  a: x\x00y\n", ("RT011", 3, 7), "U+0000"),
+    ("version: 1\nmetrics:\n  a: x\x1by\n", ("RT011", 3, 7), "U+001B"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "needle"), SYNTAX_CASES)
 @pytest.mark.parametrize("pure", PARSERS)
 def test_syntax_and_refused_features_are_rt011(
     text: str, expected: tuple[str, int, int], needle: str, pure: bool

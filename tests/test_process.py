@@ -1,0 +1,80 @@
+"""What only a real process shows: start-up imports, the last line of defence, pipes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def python(code: str, *, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        input=stdin,
+        timeout=60,
+    )
+
+
+LOADED_AFTER = """
+import sys
+from revtrace.cli import main
+sys.argv = ["revtrace", *{args!r}]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("yaml", "networkx", "rich", "revtrace.loader", "revtrace.graph")
+print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_version_imports_no_parser_graph_or_rendering_library() -> None:
+    result = python(LOADED_AFTER.format(args=["--version"]))
+    assert result.stdout.startswith("revtrace ")
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_help_imports_neither_yaml_nor_networkx() -> None:
+    result = python(LOADED_AFTER.format(args=["audit", "--help"]))
+    loaded = result.stderr.strip().splitlines()[-1]
+    assert "yaml" not in loaded and "networkx" not in loaded and "revtrace.graph" not in loaded
+
+
+def test_an_internal_error_is_a_message_and_exit_2_not_a_traceback() -> None:
+    code = """
+import sys
+import revtrace.core
+def broken(paths):
+    raise RuntimeError("simulated bug")
+revtrace.core.analyse = broken
+from revtrace.cli import main
+sys.argv = ["revtrace", "audit"]
+main()
+"""
+    result = python(code)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "internal error: RuntimeError: simulated bug" in result.stderr
+    assert "REVTRACE_DEBUG=1" in result.stderr
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    lines = ["version: 1", "metrics:", "  revenue: {revenue: true, owner: x}"]
+    lines += [f"  m{i}: {{owner: x, drives: [revenue]}}" for i in range(20_000)]
+    catalog = tmp_path / "big.yaml"
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        f"{sys.executable} -m revtrace tree {catalog} | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.startswith("revenue")
+    assert "Traceback" not in result.stderr
+    assert "Error" not in result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 #: Catalog format versions this revtrace reads.
 SUPPORTED_VERSIONS = (1,)
@@ -48,6 +49,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Keep:
+    """A deliberate exception: the metric is knowingly kept without a path to revenue."""
+
+    location: Location
+    reason: str | None = None
+    until: date | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Metric:
     id: str
     location: Location
@@ -61,6 +72,7 @@ class Metric:
     status: str = "active"
     revenue: bool = False
     drives: tuple[Link, ...] = ()
+    keep: Keep | None = None
 
     @property
     def deprecated(self) -> bool:

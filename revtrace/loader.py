@@ -23,6 +23,7 @@ import codecs
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from revtrace.catalog import (
     STATUSES,
     SUPPORTED_VERSIONS,
     Catalog,
+    Keep,
     Link,
     Location,
     Metric,
@@ -71,8 +73,10 @@ METRIC_FIELDS = (
     "status",
     "revenue",
     "drives",
+    "keep",
 )
 LINK_FIELDS = ("to", "note")
+KEEP_FIELDS = ("reason", "until", "by")
 _TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -515,6 +519,8 @@ class _FileReader:
                 )
             elif key == "drives":
                 fields["drives"] = self.read_drives(metric_id, field_value)
+            elif key == "keep":
+                fields["keep"] = self.read_keep(metric_id, key_event, field_value)
             else:
                 self.report(
                     f"unknown field '{key}' in metric '{metric_id}'{suggest(key, METRIC_FIELDS)}",
@@ -545,6 +551,43 @@ class _FileReader:
             return False
         self.wrong_type(what, "true or false", value, metric)
         return False
+
+    def read_keep(self, metric_id: str, keep_key: Event, value: Event) -> Keep | None:
+        if isinstance(value, ScalarEvent) and _is_null(value):
+            return None
+        if not isinstance(value, MappingStartEvent):
+            self.wrong_type(
+                f"'keep' of metric '{metric_id}'",
+                "a mapping with 'reason', 'until' and 'by'",
+                value,
+                metric_id,
+            )
+            return None
+        found: dict[str, Any] = {}
+        for key, key_event, field_value in self.keys(f"'keep' of metric '{metric_id}'", metric_id):
+            what = f"'{key}' in 'keep' of metric '{metric_id}'"
+            if key in ("reason", "by"):
+                found[key] = self.read_text(what, field_value, metric_id)
+            elif key == "until":
+                text = self.read_text(what, field_value, metric_id)
+                if text is not None:
+                    try:
+                        found["until"] = date.fromisoformat(text.strip())
+                    except ValueError:
+                        self.report(
+                            f"{what} must be a date written YYYY-MM-DD, not '{text}'",
+                            field_value,
+                            metric_id,
+                        )
+            else:
+                self.report(
+                    f"unknown field '{key}' in 'keep' of metric '{metric_id}'"
+                    + suggest(key, KEEP_FIELDS),
+                    key_event,
+                    metric_id,
+                )
+                self.skip(field_value)
+        return Keep(location=self.loc(keep_key), **found)
 
     def read_tags(self, metric_id: str, value: Event) -> tuple[str, ...]:
         if isinstance(value, ScalarEvent) and _is_null(value):

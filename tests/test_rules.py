@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from datetime import date
 
 import pytest
 
@@ -45,6 +46,9 @@ def test_rule_codes_and_names_are_stable_and_unique() -> None:
         "RT008": ("cycle", Severity.INFO),
         "RT010": ("invalid-field", Severity.ERROR),
         "RT011": ("yaml-syntax", Severity.ERROR),
+        "RT012": ("keep-without-reason", Severity.ERROR),
+        "RT013": ("keep-expired", Severity.WARNING),
+        "RT014": ("stale-keep", Severity.WARNING),
     }
 
 
@@ -190,3 +194,53 @@ def test_several_revenue_metrics_each_count_as_a_root() -> None:
 def test_analysis_type_is_what_core_returns() -> None:
     # Guards the import used by renderers: core.Analysis carries the sorted findings.
     assert Analysis.__dataclass_fields__.keys() >= {"catalog", "graph", "findings", "incomplete"}
+
+
+# -- deliberate exceptions ---------------------------------------------------------------------
+
+KEPT = """\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: x}
+  kept: {owner: x, keep: {reason: "board request", until: 2027-03-31, by: cmo}}
+  forever: {owner: x, keep: {reason: "regulatory"}}
+  lapsed: {owner: x, keep: {reason: "pilot", until: 2026-11-25}}
+  unexplained: {owner: x, keep: {by: cmo}}
+  needless: {owner: x, drives: [revenue], keep: {reason: "was new"}}
+"""
+
+
+def test_keep_states_on_a_given_day() -> None:
+    loaded = load_catalog_text(KEPT, "m.yaml")
+    assert loaded.findings == ()
+    found = run_graph_checks(RevenueGraph(loaded.catalog), today=date(2026, 11, 26))
+    assert sorted(
+        (f.code, f.metric, f.location.line, f.location.column) for f in found if f.location
+    ) == [
+        ("RT012", "unexplained", 7, 27),
+        ("RT013", "lapsed", 6, 22),
+        ("RT014", "needless", 8, 43),
+    ]
+    lapsed = next(f for f in found if f.code == "RT013")
+    assert "until 2026-11-25" in lapsed.message
+
+
+def test_a_keep_is_valid_through_its_until_day() -> None:
+    loaded = load_catalog_text(KEPT, "m.yaml")
+    found = run_graph_checks(RevenueGraph(loaded.catalog), today=date(2026, 11, 25))
+    assert "lapsed" not in [f.metric for f in found]
+    later = run_graph_checks(RevenueGraph(loaded.catalog), today=date(2027, 4, 1))
+    assert sorted(f.metric for f in later if f.code == "RT013") == ["kept", "lapsed"]
+
+
+def test_a_bad_until_date_is_rt010() -> None:
+    loaded = load_catalog_text(
+        "version: 1\nmetrics:\n  a: {keep: {reason: x, until: next year, why: y}}\n", "m.yaml"
+    )
+    assert [
+        (f.code, f.location.line, f.location.column) for f in loaded.findings if f.location
+    ] == [
+        ("RT010", 3, 32),
+        ("RT010", 3, 43),
+    ]
+    assert "YYYY-MM-DD" in loaded.findings[0].message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from revtrace.findings import Finding, Rule, Severity
-from revtrace.graph import RevenueGraph
+from revtrace.rules.base import RuleContext
 
 #: How many members of a large loop group a message names.
 NAMED_MEMBERS = 8
@@ -40,7 +40,8 @@ Passes (not reported):
 RULES = (CYCLE,)
 
 
-def check(graph: RevenueGraph) -> Iterator[Finding]:
+def check(context: RuleContext) -> Iterator[Finding]:
+    graph = context.graph
     for group in graph.cycle_groups():
         first = group.members[0]
         loop = " → ".join(group.loop)

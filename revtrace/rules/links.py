@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from revtrace.catalog import is_valid_id
 from revtrace.findings import Finding, Rule, Severity
-from revtrace.graph import RevenueGraph
+from revtrace.rules.base import RuleContext
 from revtrace.wording import suggest
 
 UNKNOWN_METRIC = Rule(
@@ -56,7 +56,8 @@ Passes:
 RULES = (UNKNOWN_METRIC, SELF_LINK)
 
 
-def check(graph: RevenueGraph) -> Iterator[Finding]:
+def check(context: RuleContext) -> Iterator[Finding]:
+    graph = context.graph
     metrics = graph.catalog.metrics
     for metric in metrics.values():
         for link in metric.drives:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from revtrace.findings import Finding, Rule, Severity
-from revtrace.graph import RevenueGraph
+from revtrace.rules.base import RuleContext
 
 MISSING_OWNER = Rule(
     code="RT007",
@@ -31,7 +31,8 @@ Passes:
 RULES = (MISSING_OWNER,)
 
 
-def check(graph: RevenueGraph) -> Iterator[Finding]:
+def check(context: RuleContext) -> Iterator[Finding]:
+    graph = context.graph
     for metric in graph.catalog.metrics.values():
         if not metric.owner:
             yield MISSING_OWNER.finding(

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from revtrace.catalog import Location
 from revtrace.findings import Finding, Rule, Severity
 from revtrace.graph import DeadEnds, RevenueGraph
+from revtrace.rules.base import RuleContext
 from revtrace.wording import quoted_list
 
 NO_PATH_TO_REVENUE = Rule(
@@ -85,7 +86,8 @@ Passes:
 RULES = (NO_PATH_TO_REVENUE, NO_REVENUE_METRIC, DEPRECATED_ONLY_PATH)
 
 
-def check(graph: RevenueGraph) -> Iterator[Finding]:
+def check(context: RuleContext) -> Iterator[Finding]:
+    graph = context.graph
     catalog = graph.catalog
     if not graph.revenue_metrics:
         if catalog.metrics:
@@ -102,6 +104,8 @@ def check(graph: RevenueGraph) -> Iterator[Finding]:
     explanations = graph.explain_dead_ends(without_path)
     for metric_id in without_path:
         metric = catalog.metrics[metric_id]
+        if metric.keep is not None:
+            continue  # A deliberate exception; the rules in `exceptions` review it.
         yield NO_PATH_TO_REVENUE.finding(
             no_path_message(graph, metric_id, explanations[metric_id]), metric.location, metric_id
         )

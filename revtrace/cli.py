@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
@@ -17,12 +18,15 @@ import typer
 from revtrace import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
-    from revtrace.core import Analysis
+    from revtrace.config import Settings
+    from revtrace.core import Analysis, AuditReport
+    from revtrace.policy import Policy
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
-DEFAULT_CATALOG = Path("metrics.yaml")
 
 app = typer.Typer(
     name="revtrace",
@@ -41,12 +45,38 @@ app = typer.Typer(
 
 
 class AuditFormat(str, enum.Enum):
+    auto = "auto"
+    text = "text"
+    concise = "concise"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
+
+
+class ViewFormat(str, enum.Enum):
     text = "text"
     json = "json"
 
 
-TreeFormat = AuditFormat
-TraceFormat = AuditFormat
+class DiffFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+class Template(str, enum.Enum):
+    saas = "saas"
+    ecommerce = "ecommerce"
+    content = "content"
 
 
 def _version(value: bool) -> None:
@@ -67,10 +97,26 @@ def _root(
     """Trace every business metric to revenue."""
 
 
-CatalogArg = Annotated[
-    Path,
-    typer.Argument(help="The catalog file to read.", show_default=True, metavar="CATALOG"),
+CatalogsArg = Annotated[
+    Optional[list[str]],  # noqa: UP045 - typer reads annotations at run time on Python 3.10
+    typer.Argument(
+        help="Catalog files, directories or glob patterns [default: from the configuration,"
+        " else metrics.yaml].",
+        show_default=False,
+        metavar="[CATALOG]...",
+    ),
 ]
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config",
+        help="Read this configuration file instead of searching for one.",
+        metavar="FILE",
+    ),
+]
+
+
+# -- helpers ---------------------------------------------------------------------------------
 
 
 def _console(stderr: bool = False) -> Console:
@@ -83,25 +129,80 @@ def fail(message: str) -> NoReturn:
     """A one-line error on stderr and exit code 2: revtrace cannot run."""
     from rich.text import Text
 
-    from revtrace.render.text import safe
+    from revtrace.render.escape import visible
 
-    _console(stderr=True).print(
-        Text("revtrace: error: ", style="bold red").append(safe(message)), soft_wrap=True
-    )
+    line = Text("revtrace: error: ", style="bold red").append(visible(message))
+    _console(stderr=True).print(line, soft_wrap=True)
     raise typer.Exit(EXIT_CANNOT_RUN)
 
 
-def _analyse(catalog: Path) -> Analysis:
+def note(message: str) -> None:
+    """A diagnostic on stderr (never on stdout, which may be machine output)."""
+    from rich.text import Text
+
+    _console(stderr=True).print(Text(message, style="dim"), soft_wrap=True)
+
+
+def _settings(config: Path | None) -> Settings:
+    from revtrace.config import ConfigError, load_settings
+
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _catalog_files(arguments: list[str] | None, settings: Settings) -> tuple[list[str], list[str]]:
+    """(the catalog arguments, the files they name). Exit 2 when they name nothing."""
+    from revtrace.loader import CatalogUnreadable
+    from revtrace.sources import expand_catalog_paths
+
+    paths = list(arguments) if arguments else list(settings.catalog)
+    try:
+        return paths, expand_catalog_paths(paths)
+    except CatalogUnreadable as exc:
+        fail(f"cannot read {exc.path}: {exc.reason}")
+
+
+def _analyse(files: list[str], arguments: list[str]) -> Analysis:
     from revtrace.core import analyse
     from revtrace.loader import CatalogUnreadable
 
     try:
-        return analyse([catalog])
+        return analyse(files, _today())
     except CatalogUnreadable as exc:
         hint = ""
-        if exc.reason == "no such file" and catalog == DEFAULT_CATALOG:
+        if exc.reason == "no such file" and arguments == ["metrics.yaml"]:
             hint = " (run revtrace in the folder that holds metrics.yaml, or name the catalog)"
         fail(f"cannot read {exc.path}: {exc.reason}{hint}")
+
+
+def _today() -> date:
+    # REVTRACE_TODAY pins "today" for reproducible runs and tests of `keep: {until: …}`.
+    pinned = os.environ.get("REVTRACE_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            fail(f"REVTRACE_TODAY={pinned}: not a date written YYYY-MM-DD")
+    return date.today()
+
+
+def _policy(settings: Settings) -> Policy:
+    from revtrace.policy import Policy, PolicyError
+    from revtrace.rules import ALL_RULES
+
+    try:
+        return Policy.build(
+            ALL_RULES,
+            select=settings.select,
+            ignore=settings.ignore,
+            severity=settings.severity,
+            fail_on=settings.fail_on,
+            where=settings.sources,
+        )
+    except PolicyError as exc:
+        fail(str(exc))
 
 
 def _report_errors(analysis: Analysis) -> int:
@@ -121,31 +222,256 @@ def _report_errors(analysis: Analysis) -> int:
     return EXIT_FINDINGS
 
 
+def _emit(document: str, output: Path | None, force: bool, protected: list[str]) -> None:
+    """Machine output to stdout, or atomically to `output`."""
+    if output is None:
+        sys.stdout.write(document)
+        sys.stdout.flush()
+        return
+    from revtrace.output import OutputError, write_file
+
+    try:
+        write_file(str(output), document, force=force, protected=protected)
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def _render_text(draw: Callable[[Console], None], output: Path | None) -> str | None:
+    """Run a rich renderer to the terminal, or capture it (uncoloured) for `-o`."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    if output is None:
+        draw(_console())
+        return None
+    buffer = StringIO()
+    draw(Console(file=buffer, width=100, color_system=None, highlight=False, markup=False))
+    return buffer.getvalue()
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
 @app.command(
-    epilog=("Examples:  revtrace audit  ·  revtrace audit examples/b2b-saas.yaml --format json")
+    epilog=(
+        "Examples:  revtrace audit  ·  revtrace audit metrics/ --format sarif -o revtrace.sarif"
+        "  ·  revtrace audit --since origin/main  ·  revtrace audit --write-baseline"
+        " .revtrace-baseline.json"
+    )
 )
 def audit(
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalogs: CatalogsArg = None,
     output_format: Annotated[
-        AuditFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = AuditFormat.text,
+        Optional[AuditFormat],  # noqa: UP045
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format [default: $REVTRACE_FORMAT, else auto: github annotations"
+            " when GITHUB_ACTIONS=true, else text].",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output", "-o", help="Write the report to FILE (atomically).", metavar="FILE"
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Let -o and --write-baseline overwrite.")
+    ] = False,
+    fail_on: Annotated[
+        Optional[FailOn],  # noqa: UP045
+        typer.Option(
+            "--fail-on", help="Lowest severity that exits 1 [default: warning].", show_default=False
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    ] = False,
+    select: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--select", help="Report only these rules (codes, prefixes, names; comma-separated)."
+        ),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--ignore", help="Do not report these rules."),
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Print the number of findings per rule instead.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print the findings and nothing else.")
+    ] = False,
+    baseline: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--baseline", help="Report only findings not accepted in this baseline.", metavar="FILE"
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--write-baseline", help="Record today's findings as the baseline.", metavar="FILE"
+        ),
+    ] = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--since",
+            help="Compare with the catalog at this git revision; report only new findings.",
+            metavar="REF",
+        ),
+    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Report every metric with no path to revenue, and every other problem in the catalog.
 
-    Exits 1 when a finding is a warning or an error, so it can gate CI.
+    Exits 1 when a finding is at or above --fail-on (warning by default), so it can gate CI.
     """
-    from revtrace.findings import audit_exit_code
+    from revtrace import baseline as baselines
+    from revtrace.core import AuditReport
 
-    analysis = _analyse(catalog)
-    if output_format is AuditFormat.json:
+    settings = _settings(config)
+    for name, value in (
+        ("format", output_format.value if output_format else None),
+        ("fail-on", fail_on.value if fail_on else None),
+        ("select", select),
+        ("ignore", ignore),
+        ("baseline", str(baseline) if baseline else None),
+    ):
+        if value is not None:
+            settings.set(name, value, f"--{name}")
+    arguments, files = _catalog_files(catalogs, settings)
+    policy = _policy(settings)
+    analysis = _analyse(files, arguments)
+    findings = policy.apply(analysis.findings)
+
+    if write_baseline is not None:
+        _emit(baselines.dumps(findings), write_baseline, force, files)
+        if not quiet:
+            note(f"revtrace: wrote {len(findings)} findings to the baseline {write_baseline}")
+        raise typer.Exit(EXIT_CLEAN)
+
+    report = AuditReport(analysis, findings)
+    if since is not None:
+        report = _since(report, since, arguments, files, policy)
+    if settings.baseline is not None:
+        try:
+            accepted = baselines.read(settings.baseline)
+        except baselines.BaselineError as exc:
+            fail(str(exc))
+        result = baselines.apply(report.findings, accepted)
+        report = AuditReport(
+            analysis,
+            result.new,
+            baselined=result.matched,
+            stale_baseline=[(s.code, s.metric, s.count) for s in result.stale],
+            since=report.since,
+            change=report.change,
+        )
+
+    chosen = settings.format
+    if chosen == "auto":
+        chosen = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    document = _render_audit(report, chosen, statistics, quiet, output)
+    if document is not None:
+        _emit(document, output, force, files)
+    raise typer.Exit(EXIT_CLEAN if exit_zero else policy.exit_code(report.findings))
+
+
+def _render_audit(
+    report: AuditReport, chosen: str, statistics: bool, quiet: bool, output: Path | None
+) -> str | None:
+    from revtrace.render import concise, github, json, junit, markdown, sarif, text
+
+    if statistics:
+        rows = text.rule_counts(report.findings)
+        if chosen == "json":
+            return json.statistics(rows)
+        return _render_text(lambda console: text.statistics(console, report.findings), output)
+    if chosen == "text":
+        return _render_text(lambda console: text.audit(console, report, quiet=quiet), output)
+    renderers = {
+        "concise": concise.audit,
+        "json": json.audit,
+        "github": github.audit,
+        "sarif": sarif.audit,
+        "junit": junit.audit,
+        "markdown": markdown.audit,
+    }
+    return renderers[chosen](report)
+
+
+def _since(
+    report: AuditReport, revision: str, arguments: list[str], files: list[str], policy: Policy
+) -> AuditReport:
+    from dataclasses import replace
+
+    from revtrace.core import AuditReport, analyse_sources
+    from revtrace.diff import compare
+    from revtrace.gitsource import GitError, read_at_revision
+
+    try:
+        old_sources = read_at_revision(revision, arguments, files)
+    except GitError as exc:
+        fail(str(exc))
+    old = analyse_sources(old_sources, _today())
+    old_reported = replace(old, findings=tuple(policy.apply(old.findings)))
+    change = compare(old_reported, report.analysis, report.findings)
+    return AuditReport(report.analysis, change.new_findings, since=revision, change=change)
+
+
+# -- diff ------------------------------------------------------------------------------------
+
+
+@app.command(epilog="Example:  revtrace diff old/metrics.yaml metrics.yaml --format markdown")
+def diff(
+    old: Annotated[str, typer.Argument(help="The catalog before: a file or a directory.")],
+    new: Annotated[str, typer.Argument(help="The catalog after: a file or a directory.")],
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.text,
+    config: ConfigOption = None,
+) -> None:
+    """Compare two catalogs: metrics added without a path, paths cut (and the link that
+    cut them), metrics and links added or removed. Exits 1 when the change adds findings."""
+    from dataclasses import replace
+
+    from revtrace.diff import compare
+
+    settings = _settings(config)
+    policy = _policy(settings)
+    old_arguments, old_files = _catalog_files([old], settings)
+    new_arguments, new_files = _catalog_files([new], settings)
+    before = _analyse(old_files, old_arguments)
+    after = _analyse(new_files, new_arguments)
+    before_reported = replace(before, findings=tuple(policy.apply(before.findings)))
+    change = compare(before_reported, after, policy.apply(after.findings))
+    if output_format is DiffFormat.json:
         from revtrace.render import json
 
-        _write(json.audit(analysis))
+        _emit(json.diff(change, old, new), None, False, [])
+    elif output_format is DiffFormat.markdown:
+        from revtrace.render import markdown
+
+        _emit(
+            "\n".join(markdown.change_section(change, f"revtrace diff: {old} → {new}")),
+            None,
+            False,
+            [],
+        )
     else:
         from revtrace.render import text
 
-        text.audit(_console(), analysis)
-    raise typer.Exit(audit_exit_code(analysis.findings))
+        text.diff(_console(), change, old, new)
+    raise typer.Exit(policy.exit_code(change.new_findings))
+
+
+# -- tree, trace -------------------------------------------------------------------------------
 
 
 @app.command(
@@ -155,20 +481,19 @@ def audit(
     )
 )
 def tree(
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalogs: CatalogsArg = None,
     metric: Annotated[
-        Optional[str],  # noqa: UP045 - typer reads the annotation at run time on Python 3.10
+        Optional[str],  # noqa: UP045
         typer.Option("--metric", "-m", help="Show this metric's lineage up to revenue instead."),
     ] = None,
     depth: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(
-            "--depth", "-d", min=0, help="Levels below each root to show (1: direct drivers)."
-        ),
+        typer.Option("--depth", "-d", min=0, help="Levels below each root (1: direct drivers)."),
     ] = None,
     output_format: Annotated[
-        TreeFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = TreeFormat.text,
+        ViewFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ViewFormat.text,
+    config: ConfigOption = None,
 ) -> None:
     """Print the revenue-lineage tree: each revenue metric, what drives it, and so on down.
 
@@ -177,15 +502,16 @@ def tree(
     """
     from revtrace.core import lineage
 
-    analysis = _analyse(catalog)
+    arguments, files = _catalog_files(catalogs, _settings(config))
+    analysis = _analyse(files, arguments)
     code = _report_errors(analysis)
     if metric is not None and metric not in analysis.catalog:
         _unknown_metric(analysis, metric, code)
     result = lineage(analysis, metric, depth)
-    if output_format is TreeFormat.json:
+    if output_format is ViewFormat.json:
         from revtrace.render import json
 
-        _write(json.tree(analysis, result))
+        _emit(json.tree(analysis, result), None, False, [])
     else:
         from revtrace.render import text
 
@@ -200,13 +526,14 @@ def trace(
     metric: Annotated[
         str, typer.Argument(help="The id of the metric to trace.", show_default=False)
     ],
-    catalog: CatalogArg = DEFAULT_CATALOG,
+    catalogs: CatalogsArg = None,
     max_paths: Annotated[
         int, typer.Option("--max-paths", "-n", min=1, help="Show at most this many paths.")
     ] = 20,
     output_format: Annotated[
-        TraceFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = TraceFormat.text,
+        ViewFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ViewFormat.text,
+    config: ConfigOption = None,
 ) -> None:
     """Show why a metric is kept (its paths to revenue) or why not (where its chains end).
 
@@ -214,20 +541,75 @@ def trace(
     """
     from revtrace.core import trace as trace_metric
 
-    analysis = _analyse(catalog)
+    arguments, files = _catalog_files(catalogs, _settings(config))
+    analysis = _analyse(files, arguments)
     code = _report_errors(analysis)
     if metric not in analysis.catalog:
         _unknown_metric(analysis, metric, code)
     result = trace_metric(analysis, metric, max_paths)
-    if output_format is TraceFormat.json:
+    if output_format is ViewFormat.json:
         from revtrace.render import json
 
-        _write(json.trace(result))
+        _emit(json.trace(result), None, False, [])
     else:
         from revtrace.render import text
 
         text.trace(_console(), analysis, result)
     raise typer.Exit(code)
+
+
+def _unknown_metric(analysis: Analysis, metric: str, code: int) -> NoReturn:
+    from revtrace.wording import suggest
+
+    if analysis.incomplete:
+        # The metric may be in the part of the catalog that could not be read.
+        raise typer.Exit(code or EXIT_FINDINGS)
+    fail(f"unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}")
+
+
+# -- configuration, rules, schema, init ---------------------------------------------------------
+
+
+@app.command("config")
+def show_config(
+    output_format: Annotated[
+        ViewFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ViewFormat.text,
+    config: ConfigOption = None,
+) -> None:
+    """Show the effective settings and where each one came from."""
+    import json
+
+    from revtrace.config import SETTINGS
+
+    settings = _settings(config)
+    values = {name: getattr(settings, name.replace("-", "_")) for name in SETTINGS}
+    if output_format is ViewFormat.json:
+        document = {
+            "config_file": settings.config_file,
+            "settings": {
+                name: {"value": values[name], "source": settings.sources[name]} for name in SETTINGS
+            },
+        }
+        _emit(json.dumps(document, indent=2) + "\n", None, False, [])
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    from revtrace.render.escape import visible
+
+    console = _console()
+    console.print(
+        Text(f"Configuration file: {visible(settings.config_file or 'none found')}"), soft_wrap=True
+    )
+    table = Table(box=None, pad_edge=False)
+    for column in ("Setting", "Value", "Source"):
+        table.add_column(column, overflow="fold")
+    for name in SETTINGS:
+        value = values[name]
+        shown = "(all rules)" if name == "select" and value is None else json.dumps(value)
+        table.add_row(name, Text(visible(shown)), Text(visible(settings.sources[name])))
+    console.print(table)
 
 
 @app.command()
@@ -245,18 +627,36 @@ def rules() -> None:
     _console().print(table)
 
 
-def _unknown_metric(analysis: Analysis, metric: str, code: int) -> NoReturn:
-    from revtrace.wording import suggest
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the catalog format, for editors and other tools.
 
-    if analysis.incomplete:
-        # The metric may be in the part of the catalog that could not be read.
-        raise typer.Exit(code or EXIT_FINDINGS)
-    fail(f"unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}")
+    Save it next to the catalog and point the YAML language server at it:
+    `# yaml-language-server: $schema=./revtrace-schema.json`.
+    """
+    from revtrace.schema import dumps
+
+    _emit(dumps(), None, False, [])
 
 
-def _write(document: str) -> None:
-    sys.stdout.write(document)
-    sys.stdout.flush()
+@app.command(epilog="Example:  revtrace init metrics.yaml --template saas")
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the catalog.")] = Path(
+        "metrics.yaml"
+    ),
+    template: Annotated[
+        Template, typer.Option("--template", "-t", help="Which starter catalog.")
+    ] = Template.content,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a starter catalog. Refuses to overwrite an existing file without --force."""
+    from importlib.resources import files
+
+    text = (files("revtrace") / "templates" / f"{template.value}.yaml").read_text(encoding="utf-8")
+    _emit(text, path, force, [])
+    note(
+        f"revtrace: wrote a {template.value} starter catalog to {path}; next: revtrace audit {path}"
+    )
 
 
 def main() -> None:
@@ -278,7 +678,7 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_CLEAN)
-    except Exception as exc:
+    except Exception as exc:  # the last line of defence, see the docstring
         if os.environ.get("REVTRACE_DEBUG"):
             raise
         sys.stderr.write(

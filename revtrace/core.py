@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from revtrace.catalog import Catalog
+from revtrace.diff import CatalogChange
 from revtrace.findings import Finding, Severity, count_by_severity
 from revtrace.graph import RevenueGraph, TreeNode
-from revtrace.loader import load_catalog
+from revtrace.loader import LoadResult, load_catalog, load_sources
 from revtrace.rules import run_graph_checks
 
 
@@ -22,6 +24,8 @@ class Summary:
     revenue_metrics: int
     reaching_revenue: int
     no_path: int
+    #: Metrics without a path that a `keep` exception keeps.
+    kept: int
     errors: int
     warnings: int
     infos: int
@@ -50,6 +54,11 @@ class Analysis:
             revenue_metrics=len(self.graph.revenue_metrics),
             reaching_revenue=reaching,
             no_path=metrics - reaching,
+            kept=sum(
+                1
+                for m in self.catalog.metrics.values()
+                if m.keep is not None and m.id not in self.graph.distance
+            ),
             errors=counts[Severity.ERROR],
             warnings=counts[Severity.WARNING],
             infos=counts[Severity.INFO],
@@ -59,15 +68,53 @@ class Analysis:
         return [f for f in self.findings if f.code == "RT001"]
 
 
-def analyse(paths: Sequence[str | os.PathLike[str]]) -> Analysis:
+def analyse(paths: Sequence[str | os.PathLike[str]], today: date | None = None) -> Analysis:
     """Load the catalog files and run every rule. Raises `CatalogUnreadable`."""
-    loaded = load_catalog(paths)
+    return _analyse_loaded(load_catalog(paths), today)
+
+
+def analyse_sources(sources: Sequence[tuple[str, bytes]], today: date | None = None) -> Analysis:
+    """Like `analyse`, for catalog files already in memory (e.g. read from git)."""
+    return _analyse_loaded(load_sources(sources), today)
+
+
+def _analyse_loaded(loaded: LoadResult, today: date | None) -> Analysis:
     graph = RevenueGraph(loaded.catalog)
     findings = list(loaded.findings)
     if not loaded.fatal:
-        findings.extend(run_graph_checks(graph))
+        findings.extend(run_graph_checks(graph, today))
     findings.sort(key=Finding.sort_key)
     return Analysis(loaded.catalog, graph, tuple(findings), loaded.fatal)
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What `audit` reports: the analysis, and the findings left after the rule policy
+    and the baseline, which decide the exit code."""
+
+    analysis: Analysis
+    findings: list[Finding]
+    #: Findings accepted by the baseline (not reported).
+    baselined: int = 0
+    #: Baseline entries that no longer occur, as (code, metric, count).
+    stale_baseline: list[tuple[str, str, int]] = field(default_factory=list)
+    #: With `--since`: the revision compared with, and what changed.
+    since: str | None = None
+    change: CatalogChange | None = None
+
+    def summary(self) -> Summary:
+        base = self.analysis.summary()
+        counts = count_by_severity(self.findings)
+        return Summary(
+            metrics=base.metrics,
+            revenue_metrics=base.revenue_metrics,
+            reaching_revenue=base.reaching_revenue,
+            no_path=base.no_path,
+            kept=base.kept,
+            errors=counts[Severity.ERROR],
+            warnings=counts[Severity.WARNING],
+            infos=counts[Severity.INFO],
+        )
 
 
 @dataclass(frozen=True)

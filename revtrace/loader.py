@@ -109,11 +109,17 @@ def load_catalog(
     paths: Sequence[str | os.PathLike[str]], *, pure_python: bool = False
 ) -> LoadResult:
     """Read catalog files into one catalog; ids are global across files."""
+    return load_sources(
+        [(os.fspath(p), read_catalog_bytes(os.fspath(p))) for p in paths],
+        pure_python=pure_python,
+    )
+
+
+def load_sources(sources: Sequence[tuple[str, bytes]], *, pure_python: bool = False) -> LoadResult:
+    """Load catalog files already read into memory, as (display name, bytes) pairs."""
     builder = _CatalogBuilder()
     fatal = False
-    for path in paths:
-        name = os.fspath(path)
-        data = read_catalog_bytes(name)
+    for name, data in sources:
         fatal |= not builder.add_file(name, data, pure_python=pure_python)
     return builder.result(fatal)
 
@@ -122,10 +128,8 @@ def load_catalog_text(
     text: str | bytes, file: str = "<string>", *, pure_python: bool = False
 ) -> LoadResult:
     """Load one catalog from memory (for tests and for tools that already hold the text)."""
-    builder = _CatalogBuilder()
     data = text.encode("utf-8") if isinstance(text, str) else text
-    ok = builder.add_file(file, data, pure_python=pure_python)
-    return builder.result(not ok)
+    return load_sources([(file, data)], pure_python=pure_python)
 
 
 def read_catalog_bytes(path: str) -> bytes:

@@ -95,6 +95,8 @@ def test_audit_json_shape() -> None:
         "revenue_metrics",
         "reaching_revenue",
         "no_path",
+        "kept",
+        "baselined",
         "errors",
         "warnings",
         "infos",
@@ -179,10 +181,11 @@ def test_a_missing_file_is_exit_2_with_one_line(command: list[str], tmp_path: Pa
     assert "nope.yaml: no such file" in result.stderr
 
 
-def test_a_directory_is_exit_2(tmp_path: Path) -> None:
+def test_a_directory_without_catalogs_is_exit_2(tmp_path: Path) -> None:
     result = run_cli("audit", str(tmp_path))
     assert result.exit_code == 2
-    assert "is a directory" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "holds no .yaml or .yml file" in result.stderr
 
 
 def test_an_unreadable_file_is_exit_2(

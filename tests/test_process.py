@@ -49,7 +49,7 @@ def test_an_internal_error_is_a_message_and_exit_2_not_a_traceback() -> None:
     code = """
 import sys
 import revtrace.core
-def broken(paths):
+def broken(*args):
     raise RuntimeError("simulated bug")
 revtrace.core.analyse = broken
 from revtrace.cli import main

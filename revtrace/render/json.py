@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from revtrace import __version__
-from revtrace.core import Analysis, TraceResult, TreeResult
+from revtrace.core import Analysis, AuditReport, TraceResult, TreeResult
+from revtrace.diff import CatalogChange
 from revtrace.findings import Finding
 from revtrace.graph import TreeNode
 
@@ -29,8 +30,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def audit(analysis: Analysis) -> str:
-    summary = analysis.summary()
+def audit(report: AuditReport) -> str:
+    analysis = report.analysis
+    summary = report.summary()
     graph = analysis.graph
     metrics = []
     for metric in analysis.catalog.metrics.values():
@@ -44,6 +46,7 @@ def audit(analysis: Analysis) -> str:
                 "revenue": metric.revenue,
                 "status": metric.status,
                 "reaches_revenue": path is not None,
+                "kept": metric.keep is not None and path is None,
                 "distance": graph.distance.get(metric.id),
                 "path": path,
                 "file": metric.location.file,
@@ -62,11 +65,41 @@ def audit(analysis: Analysis) -> str:
                 "errors": summary.errors,
                 "warnings": summary.warnings,
                 "infos": summary.infos,
+                "kept": summary.kept,
+                "baselined": report.baselined,
             },
             "metrics": metrics,
-            "findings": [finding_dict(f) for f in analysis.findings],
+            "findings": [finding_dict(f) for f in report.findings],
+            **(
+                {"since": report.since, "change": change_dict(report.change)}
+                if report.change
+                else {}
+            ),
         }
     )
+
+
+def change_dict(change: CatalogChange) -> dict[str, Any]:
+    return {
+        "metrics_added": change.added,
+        "metrics_removed": change.removed,
+        "added_without_path": change.added_without_path,
+        "lost_path": [{"metrics": c.metrics, "causes": c.causes} for c in change.lost_paths],
+        "links_added": [list(edge) for edge in change.links_added],
+        "links_removed": [list(edge) for edge in change.links_removed],
+        "new_findings": [finding_dict(f) for f in change.new_findings],
+        "resolved": [{"code": code, "metric": metric or None} for code, metric in change.resolved],
+    }
+
+
+def diff(change: CatalogChange, old: str, new: str) -> str:
+    return dumps(
+        {"tool": "revtrace", "version": __version__, "old": old, "new": new, **change_dict(change)}
+    )
+
+
+def statistics(rows: list[tuple[str, str, Any, int]]) -> str:
+    return dumps([{"code": c, "rule": n, "severity": str(s), "count": k} for c, n, s, k in rows])
 
 
 def tree(analysis: Analysis, result: TreeResult) -> str:

@@ -7,31 +7,20 @@ carriage return, a bidi override) are shown as escapes instead of reaching the t
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from revtrace.core import Analysis, TraceResult, TreeResult
+from revtrace.core import Analysis, AuditReport, TraceResult, TreeResult
+from revtrace.diff import CatalogChange
 from revtrace.findings import Finding, Severity
 from revtrace.graph import TreeNode
+from revtrace.render.escape import visible as safe
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ARROW = " → "
-
-
-def safe(text: str) -> str:
-    """`text` with every control or format character shown as an escape."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch
-        if ch == " " or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs")
-        else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        for ch in text
-    )
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -72,33 +61,37 @@ def count_line(summary_errors: int, warnings: int, infos: int) -> Text:
     return Text("Found ").append(Text(", ").join(parts)).append(".")
 
 
-def audit(console: Console, analysis: Analysis) -> None:
-    summary = analysis.summary()
+def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None:
+    """The readable report; with `quiet`, only the finding lines."""
+    if quiet:
+        print_findings(console, report.findings)
+        return
+    analysis = report.analysis
+    summary = report.summary()
     catalog = analysis.catalog
     files = ", ".join(safe(f) for f in catalog.files)
     console.print(Text.assemble(("revtrace audit", "bold"), " · ", files), soft_wrap=True)
     share = f" ({summary.reaching_revenue * 100 // summary.metrics}%)" if summary.metrics else ""
-    console.print(
-        Text.assemble(
-            _plural(summary.metrics, "metric"),
-            " · ",
-            _plural(summary.revenue_metrics, "revenue metric"),
-            " · ",
-            (f"{summary.reaching_revenue} reach revenue{share}", "green"),
-            " · ",
-            (
-                f"{summary.no_path} without a path",
-                "yellow" if summary.no_path else "green",
-            ),
-        ),
-        soft_wrap=True,
+    counts = Text.assemble(
+        _plural(summary.metrics, "metric"),
+        " · ",
+        _plural(summary.revenue_metrics, "revenue metric"),
+        " · ",
+        (f"{summary.reaching_revenue} reach revenue{share}", "green"),
+        " · ",
+        (f"{summary.no_path} without a path", "yellow" if summary.no_path else "green"),
     )
+    if summary.kept:
+        counts.append(f" ({summary.kept} kept by exception)", style="dim")
+    console.print(counts, soft_wrap=True)
     if analysis.incomplete:
         console.print(
             Text("The catalog could not be read completely, so no metric was traced.", style="red")
         )
+    if report.since is not None and report.change is not None:
+        _change(console, report.change, f"Changes since {safe(report.since)}")
 
-    no_path = analysis.no_path_findings()
+    no_path = [f for f in report.findings if f.code == "RT001"]
     if no_path:
         console.print()
         console.print(
@@ -124,18 +117,100 @@ def audit(console: Console, analysis: Analysis) -> None:
             reason.append(location_text(finding), style="dim")
             reason.append("  " + safe(finding.message.removeprefix("no path to revenue: ")))
             console.print(reason, soft_wrap=True)
-
-    elif summary.revenue_metrics and not analysis.incomplete:
+    elif summary.no_path == summary.kept and summary.revenue_metrics and not analysis.incomplete:
         console.print()
         console.print(Text("Every metric traces to revenue.", style="green"))
 
-    others = [f for f in analysis.findings if f.code != "RT001"]
+    others = [f for f in report.findings if f.code != "RT001"]
     if others:
         console.print()
         console.print(Text("Other findings" if no_path else "Findings", style="bold"))
         print_findings(console, others)
     console.print()
+    if report.baselined:
+        console.print(
+            Text(f"{_plural(report.baselined, 'finding')} accepted by the baseline.", style="dim")
+        )
+    if report.stale_baseline:
+        console.print(
+            Text(
+                f"{_plural(len(report.stale_baseline), 'baseline entry', 'baseline entries')}"
+                " no longer occur: refresh the baseline with --write-baseline --force.",
+                style="dim",
+            )
+        )
     console.print(count_line(summary.errors, summary.warnings, summary.infos))
+
+
+def statistics(console: Console, findings: Sequence[Finding]) -> None:
+    """Counts per rule, most frequent first, as `ruff --statistics` prints them."""
+    for code, name, severity, count in rule_counts(findings):
+        line = Text(f"{count:>6}  ")
+        line.append(code, style=SEVERITY_STYLE[severity])
+        line.append(f"  {name}  ")
+        line.append(f"[{severity}]", style="dim")
+        console.print(line, soft_wrap=True)
+
+
+def rule_counts(findings: Sequence[Finding]) -> list[tuple[str, str, Severity, int]]:
+    counts: dict[str, tuple[str, Severity, int]] = {}
+    for f in findings:
+        name, severity, count = counts.get(f.code, (f.rule, f.severity, 0))
+        counts[f.code] = (name, max(severity, f.severity), count + 1)
+    rows = [(code, name, severity, count) for code, (name, severity, count) in counts.items()]
+    return sorted(rows, key=lambda row: (-row[3], row[0]))
+
+
+def _change(console: Console, change: CatalogChange, title: str) -> None:
+    console.print()
+    console.print(Text(title, style="bold"))
+    if change.is_empty:
+        console.print(Text("  No metric or link changed."))
+        return
+    for cut in change.lost_paths:
+        causes = " and ".join(cut.causes) or "the change"
+        line = Text("  ✗ ", style="red")
+        line.append(safe(causes), style="bold")
+        line.append(" cut every path to revenue of ")
+        line.append(safe(", ".join(cut.metrics)), style="bold")
+        console.print(line, soft_wrap=True)
+    for metric in change.added_without_path:
+        line = Text("  ! ", style="yellow")
+        line.append(safe(metric), style="bold")
+        line.append(" was added without a path to revenue")
+        console.print(line, soft_wrap=True)
+    for label, items in (
+        ("metrics added", change.added),
+        ("metrics removed", change.removed),
+        ("links added", [f"{a} → {b}" for a, b in change.links_added]),
+        ("links removed", [f"{a} → {b}" for a, b in change.links_removed]),
+    ):
+        if items:
+            console.print(
+                Text(f"  {label}: ", style="dim").append(safe(", ".join(items))), soft_wrap=True
+            )
+
+
+def diff(console: Console, change: CatalogChange, old: str, new: str) -> None:
+    _change(console, change, f"revtrace diff · {safe(old)} → {safe(new)}")
+    if change.new_findings:
+        console.print()
+        console.print(Text(f"New findings ({len(change.new_findings)})", style="bold"))
+        print_findings(console, change.new_findings)
+    if change.resolved:
+        console.print()
+        console.print(
+            Text(
+                f"{_plural(len(change.resolved), 'finding')} resolved by the change.", style="green"
+            )
+        )
+    console.print()
+    console.print(
+        Text(
+            f"The change adds {_plural(len(change.new_findings), 'finding')}.",
+            style="yellow" if change.new_findings else "green",
+        )
+    )
 
 
 def _metric_label(analysis: Analysis, node_id: str) -> Text:

@@ -1,0 +1,96 @@
+"""Which findings are reported, at what severity, and when audit fails.
+
+Rule selectors work as ruff users expect: a code (`RT001`), a prefix (`RT00`), a rule
+name (`no-path-to-revenue`) or `ALL`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from revtrace.findings import EXIT_CLEAN, EXIT_FINDINGS, Finding, Rule, Severity
+from revtrace.wording import suggest
+
+
+class PolicyError(Exception):
+    """A rule selector or severity that names no rule (exit code 2)."""
+
+
+def resolve_selectors(selectors: Iterable[str], rules: Mapping[str, Rule], where: str) -> set[str]:
+    """The rule codes that `selectors` name; raises PolicyError for one that names none."""
+    codes: set[str] = set()
+    by_name = {rule.name: code for code, rule in rules.items()}
+    for raw in selectors:
+        for selector in (part.strip() for part in raw.split(",")):
+            if not selector:
+                continue
+            if selector.upper() == "ALL":
+                codes.update(rules)
+            elif selector in by_name:
+                codes.add(by_name[selector])
+            else:
+                matched = {code for code in rules if code.startswith(selector.upper())}
+                if not matched:
+                    hint = suggest(selector.upper(), rules) or suggest(selector, by_name)
+                    raise PolicyError(
+                        f"{where}: '{selector}' is not a rule code, prefix or name{hint}"
+                        " (see 'revtrace rules')"
+                    )
+                codes.update(matched)
+    return codes
+
+
+@dataclass(frozen=True)
+class Policy:
+    selected: frozenset[str]
+    severities: Mapping[str, Severity]
+    #: The lowest severity that fails the audit; None: never fail.
+    fail_on: Severity | None
+
+    @classmethod
+    def build(
+        cls,
+        rules: Mapping[str, Rule],
+        *,
+        select: Sequence[str] | None,
+        ignore: Sequence[str],
+        severity: Mapping[str, str],
+        fail_on: str,
+        where: Mapping[str, str],
+    ) -> Policy:
+        selected = (
+            resolve_selectors(select, rules, where.get("select", "--select"))
+            if select is not None
+            else set(rules)
+        )
+        selected -= resolve_selectors(ignore, rules, where.get("ignore", "--ignore"))
+        severities: dict[str, Severity] = {}
+        for selector, level in severity.items():
+            codes = resolve_selectors([selector], rules, where.get("severity", "severity"))
+            for code in codes:
+                severities[code] = Severity.parse(level)
+        return cls(
+            frozenset(selected),
+            severities,
+            None if fail_on == "never" else Severity.parse(fail_on),
+        )
+
+    def apply(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The selected findings, with their configured severities."""
+        kept = []
+        for finding in findings:
+            if finding.code not in self.selected:
+                continue
+            level = self.severities.get(finding.code)
+            if level is not None and level is not finding.severity:
+                finding = dataclasses.replace(finding, severity=level)
+            kept.append(finding)
+        return kept
+
+    def exit_code(self, findings: Iterable[Finding]) -> int:
+        if self.fail_on is None:
+            return EXIT_CLEAN
+        threshold = self.fail_on
+        return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN

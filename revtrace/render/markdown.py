@@ -1,0 +1,133 @@
+"""Markdown for a pull-request comment: the counts, the candidates to drop with owner and
+reason, the other findings, and a Mermaid picture of the metrics concerned."""
+
+from __future__ import annotations
+
+from revtrace.core import AuditReport
+from revtrace.diff import CatalogChange
+from revtrace.render import mermaid
+from revtrace.render.escape import markdown_cell, markdown_text
+
+#: The lineage snippet stays small enough to read in a comment.
+MAX_DIAGRAM_METRICS = 40
+
+
+def audit(report: AuditReport) -> str:
+    analysis = report.analysis
+    catalog = analysis.catalog
+    summary = report.summary()
+    out: list[str] = []
+    status = "✅" if not (summary.errors or summary.warnings) else "⚠️"
+    out.append(f"### {status} revtrace audit\n")
+    out.append(
+        "| metrics | revenue metrics | reach revenue | no path | kept | errors | warnings | infos |"
+    )
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append(
+        f"| {summary.metrics} | {summary.revenue_metrics} | {summary.reaching_revenue} "
+        f"| {summary.no_path} | {summary.kept} | {summary.errors} | {summary.warnings} "
+        f"| {summary.infos} |\n"
+    )
+    if report.since is not None and report.change is not None:
+        out.extend(change_section(report.change, f"Changes since `{markdown_text(report.since)}`"))
+    candidates = [f for f in report.findings if f.code == "RT001"]
+    if candidates:
+        out.append(f"#### Candidates to drop ({len(candidates)})\n")
+        out.append("| metric | name | owner | team | why | where |")
+        out.append("|---|---|---|---|---|---|")
+        for finding in candidates:
+            metric = catalog.metrics.get(finding.metric or "")
+            where = f"{finding.location.file}:{finding.location.line}" if finding.location else ""
+            out.append(
+                "| "
+                + " | ".join(
+                    [
+                        f"`{markdown_cell(finding.metric or '')}`",
+                        markdown_cell(metric.name if metric else ""),
+                        markdown_cell((metric.owner if metric else None) or "—"),
+                        markdown_cell((metric.team if metric else None) or "—"),
+                        markdown_cell(finding.message.removeprefix("no path to revenue: ")),
+                        markdown_cell(where),
+                    ]
+                )
+                + " |"
+            )
+        out.append("")
+    others = [f for f in report.findings if f.code != "RT001"]
+    if others:
+        out.append(f"#### Other findings ({len(others)})\n")
+        out.append("| severity | rule | metric | message | where |")
+        out.append("|---|---|---|---|---|")
+        for finding in others:
+            where = str(finding.location) if finding.location else ""
+            out.append(
+                f"| {finding.severity} | {finding.code} {finding.rule} "
+                f"| {markdown_cell(finding.metric or '')} | {markdown_cell(finding.message)} "
+                f"| {markdown_cell(where)} |"
+            )
+        out.append("")
+    if report.baselined:
+        out.append(f"{report.baselined} known findings are accepted by the baseline.\n")
+    affected = [f.metric for f in report.findings if f.metric in catalog.metrics]
+    if affected:
+        out.append("<details><summary>Lineage of the metrics concerned</summary>\n")
+        out.append("```mermaid")
+        out.append(lineage_snippet(report, [m for m in affected if m is not None]).rstrip())
+        out.append("```\n")
+        out.append("</details>\n")
+    if not report.findings:
+        out.append("Every metric traces to revenue. No findings.\n")
+    return "\n".join(out)
+
+
+def lineage_snippet(report: AuditReport, metrics: list[str]) -> str:
+    """The metrics concerned, what they drive, and each next hop toward revenue."""
+    graph = report.analysis.graph
+    catalog = report.analysis.catalog
+    chosen: list[str] = []
+    for metric in dict.fromkeys(metrics):
+        for node in [metric, *graph.graph.succ[metric], *(graph.shortest_path(metric) or [])]:
+            if node not in chosen and len(chosen) < MAX_DIAGRAM_METRICS:
+                chosen.append(node)
+    keep = set(chosen)
+    edges = [(a, b) for a, b in graph.graph.edges if a in keep and b in keep]
+    classes = {}
+    for node in chosen:
+        if graph.is_revenue(node):
+            classes[node] = "revenue"
+        elif not graph.reaches_revenue(node):
+            classes[node] = "nopath"
+        elif catalog.metrics[node].deprecated:
+            classes[node] = "deprecated"
+    nodes = [(n, catalog.metrics[n].name) for n in chosen]
+    return mermaid.flowchart(nodes, edges, classes)
+
+
+def change_section(change: CatalogChange, title: str) -> list[str]:
+    out = [f"#### {title}\n"]
+    if change.is_empty:
+        out.append("No metric or link changed.\n")
+        return out
+    for cut in change.lost_paths:
+        names = ", ".join(f"`{markdown_cell(m)}`" for m in cut.metrics)
+        causes = " and ".join(markdown_cell(c) for c in cut.causes) or "the change"
+        out.append(f"- ❌ {causes} cut every path to revenue of {names}")
+    for metric in change.added_without_path:
+        out.append(f"- ⚠️ `{markdown_cell(metric)}` was added without a path to revenue")
+    rows = [
+        ("metrics added", [markdown_cell(m) for m in change.added]),
+        ("metrics removed", [markdown_cell(m) for m in change.removed]),
+        (
+            "links added",
+            [f"{markdown_cell(a)} → {markdown_cell(b)}" for a, b in change.links_added],
+        ),
+        (
+            "links removed",
+            [f"{markdown_cell(a)} → {markdown_cell(b)}" for a, b in change.links_removed],
+        ),
+    ]
+    for label, items in rows:
+        if items:
+            out.append(f"- {label}: " + ", ".join(items))
+    out.append("")
+    return out

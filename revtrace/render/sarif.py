@@ -1,0 +1,105 @@
+"""SARIF 2.1.0, the format GitHub code scanning and other dashboards read.
+
+One run; `tool.driver.rules` lists every rule; each result has a stable
+`partialFingerprints` entry keyed on rule and metric (never on line numbers), so code
+scanning follows a finding across edits instead of closing and reopening it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from revtrace import __version__
+from revtrace.core import AuditReport
+from revtrace.findings import Severity
+from revtrace.rules import ALL_RULES
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The nearest folder upwards that holds `.git`, else the current folder."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def artifact_uri(file: str, root: Path) -> str:
+    path = Path(file).resolve()
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_uri()
+    return quote(relative)
+
+
+def audit(report: AuditReport, root: Path | None = None) -> str:
+    root = root or repository_root()
+    rules = list(ALL_RULES.values())
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results: list[dict[str, Any]] = []
+    for finding in report.findings:
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "ruleIndex": index[finding.code],
+            "level": LEVEL[finding.severity],
+            "message": {"text": finding.message},
+            "partialFingerprints": {
+                "revtraceFinding/v1": hashlib.sha256(
+                    f"{finding.code}\0{finding.metric or ''}".encode()
+                ).hexdigest()
+            },
+        }
+        if finding.metric is not None:
+            result["properties"] = {"metric": finding.metric}
+        if finding.location is not None:
+            result["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": artifact_uri(finding.location.file, root),
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": {
+                            "startLine": finding.location.line,
+                            "startColumn": finding.location.column,
+                        },
+                    }
+                }
+            ]
+        results.append(result)
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "revtrace",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [
+                            {
+                                "id": rule.code,
+                                "name": rule.name,
+                                "shortDescription": {"text": rule.summary},
+                                "fullDescription": {"text": rule.doc.split("\n\n")[0]},
+                                "help": {"text": rule.doc, "markdown": rule.doc},
+                                "defaultConfiguration": {"level": LEVEL[rule.severity]},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

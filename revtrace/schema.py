@@ -1,0 +1,93 @@
+"""The JSON Schema of the catalog format, for editors (yaml-language-server) and other
+tools. The loader, not this schema, is the authority: it also checks what a schema
+cannot say well (duplicate keys, anchors, ids read verbatim)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from revtrace.catalog import MAX_ID_LENGTH, STATUSES
+
+# JSON Schema regexes are ECMA 262 without the `u` flag in many validators, where \p{L}
+# is unknown; the portable pattern below accepts what most editors can check.
+PORTABLE_ID_PATTERN = r"^[^\s\x00-\x1f!-,/:-@\[-\^`{-~]+$"
+
+
+def catalog_schema() -> dict[str, Any]:
+    metric_id: dict[str, Any] = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_ID_LENGTH,
+        "pattern": PORTABLE_ID_PATTERN,
+    }
+    link = {
+        "oneOf": [
+            {**metric_id, "description": "The id of a metric this one drives."},
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["to"],
+                "properties": {
+                    "to": {**metric_id, "description": "The id of the metric driven."},
+                    "note": {
+                        "type": "string",
+                        "description": "Evidence or reasoning for the link.",
+                    },
+                },
+            },
+        ]
+    }
+    text = {"type": ["string", "null"]}
+    metric = {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {**text, "description": "Display name; default: the id."},
+            "description": {**text, "description": "What the metric measures."},
+            "owner": {**text, "description": "Who answers for the metric."},
+            "team": {**text, "description": "The team that tracks it."},
+            "unit": {**text, "description": "USD, percent, sessions…"},
+            "source": {**text, "description": "Where the number comes from."},
+            "tags": {"type": ["array", "null"], "items": {"type": "string"}},
+            "status": {"enum": list(STATUSES), "description": "Default: active."},
+            "revenue": {
+                "type": ["boolean", "null"],
+                "description": "A revenue metric: a root every other metric must reach.",
+            },
+            "drives": {
+                "type": ["array", "null"],
+                "items": link,
+                "description": "The metrics this one moves.",
+            },
+            "keep": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "description": "A deliberate exception: kept without a path to revenue.",
+                "properties": {
+                    "reason": {"type": "string"},
+                    "until": {"type": "string", "format": "date"},
+                    "by": {"type": "string"},
+                },
+            },
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "revtrace metric catalog, version 1",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["version", "metrics"],
+        "properties": {
+            "version": {"const": 1},
+            "metrics": {
+                "type": ["object", "null"],
+                "propertyNames": metric_id,
+                "additionalProperties": metric,
+            },
+        },
+    }
+
+
+def dumps() -> str:
+    return json.dumps(catalog_schema(), ensure_ascii=False, indent=2) + "\n"

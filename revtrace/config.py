@@ -167,8 +167,11 @@ def _line_of(text: str, key: str, section: str) -> int | None:
     """The line where `key` is set, for messages (tomllib keeps no positions)."""
     in_section = section == ""
     pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    table_header = f"[{section[1:-1]}.{key}]" if section else f"[{key}]"
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
+        if stripped.replace(" ", "") == table_header:
+            return number
         if stripped.startswith("["):
             in_section = section == "" or stripped.replace(" ", "") == section
             continue

@@ -114,6 +114,8 @@ def _cuts(old: Analysis, new: Analysis, metric: str, new_edges: set[Edge]) -> li
                 continue  # that link never led to revenue
             if target not in new.catalog:
                 cause = f"removing metric {target}"
+            elif node not in new.catalog:
+                cause = ""  # named already, as the removed metric it is
             elif (node, target) not in new_edges:
                 cause = f"removing {node} → {target}"
             else:

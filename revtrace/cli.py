@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from contextlib import AbstractContextManager, suppress
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
@@ -169,12 +170,33 @@ def _analyse(files: list[str], arguments: list[str]) -> Analysis:
     from revtrace.loader import CatalogUnreadable
 
     try:
-        return analyse(files, _today())
+        with _progress(files):
+            return analyse(files, _today())
     except CatalogUnreadable as exc:
         hint = ""
         if exc.reason == "no such file" and arguments == ["metrics.yaml"]:
             hint = " (run revtrace in the folder that holds metrics.yaml, or name the catalog)"
         fail(f"cannot read {exc.path}: {exc.reason}{hint}")
+
+
+#: Catalogs larger than this take about a second or more to read and check.
+PROGRESS_BYTES = 2_000_000
+
+
+def _progress(files: list[str]) -> AbstractContextManager[object]:
+    """A spinner on stderr while a large catalog is read and checked, on a terminal only:
+    never in piped or machine output."""
+    from contextlib import nullcontext
+
+    size = 0
+    for file in files:
+        with suppress(OSError):
+            size += os.path.getsize(file)
+    console = _console(stderr=True)
+    if size < PROGRESS_BYTES or not console.is_terminal:
+        return nullcontext()
+    megabytes = size / 1_000_000
+    return console.status(f"Reading and checking {len(files)} catalog file(s), {megabytes:.0f} MB…")
 
 
 def _today() -> date:
@@ -386,24 +408,23 @@ def audit(
 def _render_audit(
     report: AuditReport, chosen: str, statistics: bool, quiet: bool, output: Path | None
 ) -> str | None:
-    from revtrace.render import concise, github, json, junit, markdown, sarif, text
+    from importlib import import_module
+
+    from revtrace.render import text
 
     if statistics:
         rows = text.rule_counts(report.findings)
         if chosen == "json":
+            from revtrace.render import json
+
             return json.statistics(rows)
         return _render_text(lambda console: text.statistics(console, report.findings), output)
     if chosen == "text":
         return _render_text(lambda console: text.audit(console, report, quiet=quiet), output)
-    renderers = {
-        "concise": concise.audit,
-        "json": json.audit,
-        "github": github.audit,
-        "sarif": sarif.audit,
-        "junit": junit.audit,
-        "markdown": markdown.audit,
-    }
-    return renderers[chosen](report)
+    # One module per format, imported only when chosen: each has an `audit(report)`.
+    renderer = import_module(f"revtrace.render.{chosen}")
+    document: str = renderer.audit(report)
+    return document
 
 
 def _since(

@@ -69,6 +69,12 @@ class RevenueGraph:
         )
         self.graph = graph
         self._order = {m: i for i, m in enumerate(catalog.metrics)}
+        self._groups: list[list[str]] | None = None
+        # networkx's own adjacency dicts, read directly in the traversals that visit the
+        # whole graph: its public views wrap every access, which costs seconds at 100,000
+        # metrics. Read-only; the graph is never changed after this.
+        self._succ: dict[str, dict[str, object]] = graph._succ
+        self._pred: dict[str, dict[str, object]] = graph._pred
         self.revenue_metrics: list[str] = catalog.revenue_metrics
         self._revenue_set = frozenset(self.revenue_metrics)
         self.distance, self.next_hop = self._distances_to(self.revenue_metrics)
@@ -84,7 +90,7 @@ class RevenueGraph:
         distance = dict.fromkeys(targets, 0)
         next_hop: dict[str, str] = {}
         queue = deque(distance)
-        predecessors = self.graph.pred
+        predecessors = self._pred
         while queue:
             target = queue.popleft()
             step = distance[target] + 1
@@ -108,6 +114,16 @@ class RevenueGraph:
         while path[-1] in self.next_hop:
             path.append(self.next_hop[path[-1]])
         return path
+
+    def shortest_paths(self) -> dict[str, list[str]]:
+        """The shortest path to revenue of every metric that has one, all at once: each
+        path is its next hop's path with the metric in front, built nearest first."""
+        paths: dict[str, list[str]] = {}
+        next_hop = self.next_hop
+        for metric in sorted(self.distance, key=self.distance.__getitem__):
+            following = next_hop.get(metric)
+            paths[metric] = [metric] if following is None else [metric, *paths[following]]
+        return paths
 
     def without_revenue_path(self) -> list[str]:
         """Metrics from which no chain of links reaches revenue, in catalog order."""
@@ -133,7 +149,7 @@ class RevenueGraph:
         seen = {start}
         order = [start]
         queue = deque(order)
-        successors = self.graph.succ
+        successors = self._succ
         while queue:
             node = queue.popleft()
             if self.is_revenue(node) and node != start:
@@ -161,9 +177,7 @@ class RevenueGraph:
             if self.is_revenue(node):
                 search.add_edge(node, sink)
             else:
-                search.add_edges_from(
-                    (node, t) for t in self.graph.succ[node] if t in self.distance
-                )
+                search.add_edges_from((node, t) for t in self._succ[node] if t in self.distance)
         found = list(islice(nx.shortest_simple_paths(search, metric, sink), limit + 1))
         paths = [[n for n in path if n is not sink] for path in found]
         return paths[:limit], len(paths) > limit
@@ -185,7 +199,7 @@ class RevenueGraph:
         for members in nx.strongly_connected_components(sub):
             if len(members) == 1 and not any(self.graph.has_edge(m, m) for m in members):
                 continue
-            if all(t in members for m in members for t in self.graph.succ[m]):
+            if all(t in members for m in members for t in self._succ[m]):
                 loops.append(self.in_catalog_order(members))
         return sorted(loops, key=lambda loop: self._order[loop[0]])
 
@@ -205,38 +219,95 @@ class RevenueGraph:
         groups), carrying at most EXPLAIN_LIMIT names per group, so the cost stays linear
         in the graph however many metrics lack a path.
         """
-        sub = self.graph.subgraph(metrics)
-        condensed = nx.condensation(sub)
-        members_of: dict[int, set[str]] = nx.get_node_attributes(condensed, "members")
-        summaries: dict[int, DeadEnds] = {}
-        for group in reversed(list(nx.topological_sort(condensed))):
-            members = members_of[group]
-            successors = list(condensed.succ[group])
-            if not successors:
-                if len(members) == 1 and not any(self.graph.has_edge(m, m) for m in members):
-                    summaries[group] = DeadEnds(ends=tuple(members))
+        wanted = set(metrics)
+        successors = self._succ
+        summary_of: dict[str, DeadEnds] = {}
+        # Sinks first: every group's successors are summarised before the group itself.
+        for members in self.strongly_connected_groups():
+            if members[0] not in wanted:
+                continue  # the set of metrics without a path is closed under links
+            member_set = set(members)
+            outside = [t for m in members for t in successors[m] if t not in member_set]
+            if not outside:
+                if len(members) == 1 and members[0] not in successors[members[0]]:
+                    summary = DeadEnds(ends=(members[0],))
                 else:
-                    summaries[group] = DeadEnds(loops=(tuple(self.in_catalog_order(members)),))
+                    summary = DeadEnds(loops=(tuple(self.in_catalog_order(members)),))
+            else:
+                ends: list[str] = []
+                loops: list[tuple[str, ...]] = []
+                more = False
+                for target in dict.fromkeys(outside):
+                    below = summary_of[target]
+                    more |= below.more
+                    ends.extend(e for e in below.ends if e not in ends)
+                    loops.extend(loop for loop in below.loops if loop not in loops)
+                    if len(ends) > EXPLAIN_LIMIT or len(loops) > EXPLAIN_LIMIT:
+                        more = True
+                        break
+                summary = DeadEnds(tuple(ends[:EXPLAIN_LIMIT]), tuple(loops[:EXPLAIN_LIMIT]), more)
+            for member in members:
+                summary_of[member] = summary
+        return {metric: summary_of[metric] for metric in metrics}
+
+    # -- strongly connected groups ----------------------------------------------------------
+
+    def strongly_connected_groups(self) -> list[list[str]]:
+        """Every strongly connected group, sinks first (reverse topological order).
+
+        Tarjan's algorithm, written iteratively over plain adjacency lists: computed once
+        and shared by the cycle rule and the dead-end explanations, and faster on large
+        catalogs than networkx's general version through subgraph views.
+        """
+        if self._groups is not None:
+            return self._groups
+        successors = self._succ
+        index_of: dict[str, int] = {}
+        low: dict[str, int] = {}
+        on_stack: set[str] = set()
+        stack: list[str] = []
+        groups: list[list[str]] = []
+        counter = 0
+        for root in self.catalog.metrics:
+            if root in index_of:
                 continue
-            ends: list[str] = []
-            loops: list[tuple[str, ...]] = []
-            more = False
-            for successor in sorted(successors, key=lambda g: self._group_order(members_of[g])):
-                summary = summaries[successor]
-                more |= summary.more
-                for end in summary.ends:
-                    if end not in ends:
-                        ends.append(end)
-                for loop in summary.loops:
-                    if loop not in loops:
-                        loops.append(loop)
-            if len(ends) > EXPLAIN_LIMIT or len(loops) > EXPLAIN_LIMIT:
-                more = True
-            summaries[group] = DeadEnds(
-                tuple(ends[:EXPLAIN_LIMIT]), tuple(loops[:EXPLAIN_LIMIT]), more
-            )
-        mapping: dict[str, int] = condensed.graph["mapping"]
-        return {metric: summaries[mapping[metric]] for metric in metrics}
+            index_of[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            on_stack.add(root)
+            work: list[tuple[str, Iterator[str]]] = [(root, iter(successors[root]))]
+            while work:
+                node, pending = work[-1]
+                advanced = False
+                for target in pending:
+                    if target not in index_of:
+                        index_of[target] = low[target] = counter
+                        counter += 1
+                        stack.append(target)
+                        on_stack.add(target)
+                        work.append((target, iter(successors[target])))
+                        advanced = True
+                        break
+                    if target in on_stack and index_of[target] < low[node]:
+                        low[node] = index_of[target]
+                if advanced:
+                    continue
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    if low[node] < low[parent]:
+                        low[parent] = low[node]
+                if low[node] == index_of[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    groups.append(group)
+        self._groups = groups
+        return groups
 
     # -- cycles ----------------------------------------------------------------------------
 
@@ -246,9 +317,7 @@ class RevenueGraph:
         Reported per group, never per cycle: the number of cycles can be exponential.
         Self-links are left to their own rule.
         """
-        groups = [
-            members for members in nx.strongly_connected_components(self.graph) if len(members) > 1
-        ]
+        groups = [members for members in self.strongly_connected_groups() if len(members) > 1]
         groups.sort(key=self._group_order)
         return [
             CycleGroup(tuple(self.in_catalog_order(members)), tuple(self.loop_through(members)))
@@ -267,12 +336,12 @@ class RevenueGraph:
         def toward_revenue(node: str) -> Iterator[str]:
             if self.is_revenue(node) and node != metric:
                 return
-            yield from (t for t in self.graph.succ[node] if t in self.distance)
+            yield from (t for t in self._succ[node] if t in self.distance)
 
         return grow_tree([metric], toward_revenue, depth)[0]
 
     def drivers_of(self, metric: str) -> Iterator[str]:
-        return iter(self.graph.pred[metric])
+        return iter(self._pred[metric])
 
     # -- helpers -----------------------------------------------------------------------------
 

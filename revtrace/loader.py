@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.events import (
@@ -53,6 +53,7 @@ from revtrace.catalog import (
     Metric,
     is_valid_id,
 )
+from revtrace.catalog import is_valid_id as _is_valid_id
 from revtrace.findings import Finding
 from revtrace.rules.loading import DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX
 from revtrace.wording import quoted_list, suggest
@@ -315,28 +316,44 @@ class _FileReader:
         return Location(self.file, mark.line + 1, mark.column + 1)
 
     def next(self) -> Event:
+        """The next event; anchors, aliases and tags stop the file here (RT011)."""
         event = self._get_event()
+        kind = event.__class__
+        if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None:  # type: ignore[attr-defined]
+                self._refuse(event)
+        elif kind is AliasEvent:
+            self._refuse(event)
+        return event
+
+    def _check(self, event: Any) -> None:
+        """Refuse `event` if it carries an anchor, an alias or a tag."""
+        kind = event.__class__
+        if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None:
+                self._refuse(event)
+        elif kind is AliasEvent:
+            self._refuse(event)
+
+    def _refuse(self, event: Any) -> NoReturn:
         if isinstance(event, AliasEvent):
             raise _Refused(
                 f"alias '*{event.anchor}' refused: revtrace does not expand YAML anchors and"
                 " aliases (they can make a small file enormous); write the value out",
                 self.loc(event),
             )
-        if isinstance(event, _NODE_STARTS):
-            if event.anchor is not None:
-                raise _Refused(
-                    f"anchor '&{event.anchor}' refused: revtrace does not expand YAML anchors"
-                    " and aliases (they can make a small file enormous); write the value out",
-                    self.loc(event),
-                )
-            if event.tag is not None:
-                tag = event.tag.replace("tag:yaml.org,2002:", "!!")
-                raise _Refused(
-                    f"tag '{tag}' refused: catalogs are plain data and revtrace builds no"
-                    " objects from YAML tags; remove the tag",
-                    self.loc(event),
-                )
-        return event
+        if event.anchor is not None:
+            raise _Refused(
+                f"anchor '&{event.anchor}' refused: revtrace does not expand YAML anchors"
+                " and aliases (they can make a small file enormous); write the value out",
+                self.loc(event),
+            )
+        tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+        raise _Refused(
+            f"tag '{tag}' refused: catalogs are plain data and revtrace builds no"
+            " objects from YAML tags; remove the tag",
+            self.loc(event),
+        )
 
     def skip(self, event: Event) -> None:
         """Consume the rest of the node that `event` starts, without recursion."""
@@ -386,7 +403,7 @@ class _FileReader:
                 )
                 self.skip(value_event)
                 continue
-            seen[key] = self.loc(key_event).line
+            seen[key] = key_event.start_mark.line + 1  # type: ignore[union-attr]
             yield key, key_event, value_event
 
     # -- the document -----------------------------------------------------------------------
@@ -499,11 +516,51 @@ class _FileReader:
                 f"the definition of metric '{metric_id}'", "a mapping of fields", value, metric_id
             )
             return Metric(id=metric_id, location=location, name=metric_id)
-        for key, key_event, field_value in self.keys(f"metric '{metric_id}'", metric_id):
-            if key in _TEXT_FIELDS:
-                fields[key] = self.read_text(
-                    f"'{key}' of metric '{metric_id}'", field_value, metric_id
+        # The keys loop is written out (not `self.keys`): it runs for every field of every
+        # metric, and most fields are plain text, read inline.
+        get_event = self._get_event
+        seen: dict[str, int] = {}
+        while True:
+            key_event: Any = get_event()
+            kind = key_event.__class__
+            if kind is MappingEndEvent:
+                break
+            if kind is not ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
+                self._check(key_event)
+                self.report(
+                    f"a key in metric '{metric_id}' must be text, not {_describe(key_event)}",
+                    key_event,
+                    metric_id,
                 )
+                self.skip(key_event)
+                self.skip(self.next())
+                continue
+            key = key_event.value
+            field_value: Any = get_event()
+            kind = field_value.__class__
+            if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
+                if field_value.anchor is not None or field_value.tag is not None:
+                    self._refuse(field_value)
+            elif kind is AliasEvent:
+                self._refuse(field_value)
+            if key in seen:
+                self.report(
+                    f"duplicate key '{key}' in metric '{metric_id}' (first at line {seen[key]});"
+                    " YAML would silently keep only one of them",
+                    key_event,
+                    metric_id,
+                )
+                self.skip(field_value)
+                continue
+            seen[key] = key_event.start_mark.line + 1
+            if key in _TEXT_FIELDS:
+                if kind is ScalarEvent:
+                    text = field_value.value
+                    fields[key] = None if field_value.implicit[0] and text in _NULLS else text
+                else:
+                    self.wrong_type(
+                        f"'{key}' of metric '{metric_id}'", "text", field_value, metric_id
+                    )
             elif key == "tags":
                 fields["tags"] = self.read_tags(metric_id, field_value)
             elif key == "status":
@@ -621,7 +678,32 @@ class _FileReader:
             )
             return ()
         links: list[Link] = []
-        while not isinstance(item := self.next(), SequenceEndEvent):
+        file = self.file
+        get_event = self._get_event
+        while True:
+            # The common case, a plain or quoted id, is handled inline: catalogs have
+            # more links than anything else, so this loop sets the loader's speed.
+            item: Any = get_event()
+            kind = item.__class__
+            if kind is SequenceEndEvent:
+                break
+            if (
+                kind is ScalarEvent
+                and item.anchor is None
+                and item.tag is None
+                and not (item.implicit[0] and item.value in _NULLS)
+                and _is_valid_id(item.value)
+            ):
+                mark = item.start_mark
+                links.append(
+                    Link(metric_id, item.value, Location(file, mark.line + 1, mark.column + 1))
+                )
+                continue
+            if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
+                if item.anchor is not None or item.tag is not None:
+                    self._refuse(item)
+            elif kind is AliasEvent:
+                self._refuse(item)
             link = self.read_link(metric_id, item)
             if link is not None:
                 links.append(link)

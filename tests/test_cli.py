@@ -364,3 +364,18 @@ def test_bad_input_through_the_cli_is_a_located_finding(
     text = run_cli("audit", str(path), env=ENV)
     assert text.exit_code == 1
     assert f"{path}:{expected[1]}:{expected[2]}: {expected[0]}" in text.stdout
+
+
+def test_a_deep_lineage_is_drawn_whole_at_any_width(write_catalog: Write) -> None:
+    # A regression test: rich's Tree narrows each level and silently dropped nodes
+    # deeper than the terminal is wide.
+    depth = 120
+    lines = ["version: 1", "metrics:", "  m0: {revenue: true, owner: x}"]
+    lines += [f"  m{i}: {{owner: x, drives: [m{i - 1}]}}" for i in range(1, depth)]
+    path = write_catalog("\n".join(lines) + "\n")
+    for env in ({"COLUMNS": "40"}, {"COLUMNS": "40", "FORCE_COLOR": "1"}):
+        result = run_cli("tree", str(path), env=env)
+        assert result.exit_code == 0
+        drawn = [line for line in result.stdout.splitlines() if line.strip()]
+        assert len(drawn) == depth
+        assert drawn[-1].rstrip().endswith(f"m{depth - 1}") or f"m{depth - 1}" in drawn[-1]

@@ -231,3 +231,18 @@ def test_cycle_groups_name_one_real_loop() -> None:
         loop = group.loop
         assert loop[0] == loop[-1]
         assert all(b in successors(catalog, a) for a, b in pairwise(loop))
+
+
+@settings(max_examples=300, deadline=None)
+@given(catalogs())
+def test_strongly_connected_groups_match_networkx_sinks_first(catalog: Catalog) -> None:
+    import networkx as nx
+
+    graph = RevenueGraph(catalog)
+    groups = graph.strongly_connected_groups()
+    assert sorted(sorted(g) for g in groups) == sorted(
+        sorted(c) for c in nx.strongly_connected_components(graph.graph)
+    )
+    position = {m: i for i, group in enumerate(groups) for m in group}
+    for a, b in graph.graph.edges:
+        assert position[b] <= position[a]  # a link never points to a later group

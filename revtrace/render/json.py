@@ -16,6 +16,38 @@ def dumps(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def _compact(value: Any) -> str:
+    return _COMPACT.encode(value)
+
+
+def dumps_with_rows(document: dict[str, Any], rows: tuple[str, ...]) -> str:
+    """Like `dumps`, but each item of the `rows` lists on one line of its own.
+
+    Still one JSON document, and still readable, but encoded by the json module's C
+    encoder item by item: indenting 100,000 metrics the usual way takes seconds.
+    """
+    parts = ["{"]
+    keys = list(document)
+    for position, key in enumerate(keys):
+        value = document[key]
+        comma = "," if position < len(keys) - 1 else ""
+        if key in rows and isinstance(value, list) and value:
+            parts.append(f"  {_compact(key)}: [")
+            encode = json.dumps  # the shared default encoder: the fastest per call
+            parts.append(
+                "    " + ",\n    ".join([encode(item, ensure_ascii=False) for item in value])
+            )
+            parts.append(f"  ]{comma}")
+        else:
+            encoded = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            parts.append(f"  {_compact(key)}: {encoded}{comma}")
+    parts.append("}")
+    return "\n".join(parts) + "\n"
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     loc = finding.location
     return {
@@ -35,8 +67,9 @@ def audit(report: AuditReport) -> str:
     summary = report.summary()
     graph = analysis.graph
     metrics = []
+    paths = graph.shortest_paths()
     for metric in analysis.catalog.metrics.values():
-        path = graph.shortest_path(metric.id)
+        path = paths.get(metric.id)
         metrics.append(
             {
                 "id": metric.id,
@@ -53,7 +86,7 @@ def audit(report: AuditReport) -> str:
                 "line": metric.location.line,
             }
         )
-    return dumps(
+    return dumps_with_rows(
         {
             "tool": "revtrace",
             "version": __version__,
@@ -75,7 +108,8 @@ def audit(report: AuditReport) -> str:
                 if report.change
                 else {}
             ),
-        }
+        },
+        rows=("metrics", "findings"),
     )
 
 

@@ -129,5 +129,13 @@ def change_section(change: CatalogChange, title: str) -> list[str]:
     for label, items in rows:
         if items:
             out.append(f"- {label}: " + ", ".join(items))
+    if change.new_findings:
+        out.append(f"- new findings: {len(change.new_findings)}")
+        for finding in change.new_findings:
+            where = str(finding.location) if finding.location else ""
+            out.append(
+                f"  - {finding.code} {finding.rule}: {markdown_cell(finding.message)}"
+                f" ({markdown_cell(where)})"
+            )
     out.append("")
     return out

@@ -7,11 +7,10 @@ carriage return, a bidi override) are shown as escapes instead of reaching the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from rich.console import Console
 from rich.text import Text
-from rich.tree import Tree
 
 from revtrace.core import Analysis, AuditReport, TraceResult, TreeResult
 from revtrace.diff import CatalogChange
@@ -228,19 +227,50 @@ def tree(console: Console, analysis: Analysis, result: TreeResult) -> None:
     if not result.roots:
         console.print(Text("No revenue metric: nothing to draw. Mark one with 'revenue: true'."))
     for root in result.roots:
-        top = Tree(_node_label(analysis, root))
-        # Iterative on purpose: lineages can be deeper than Python's recursion limit.
-        stack: list[tuple[Tree, TreeNode]] = [(top, root)]
-        while stack:
-            branch, node = stack.pop()
-            added = [(branch.add(_node_label(analysis, child)), child) for child in node.children]
-            stack.extend(reversed(added))
-        console.print(top)
+        if console.is_terminal:
+            console.print(
+                Text("\n").join(
+                    Text(guide, style="dim").append(_node_label(analysis, node))
+                    for guide, node in tree_lines(root)
+                ),
+                soft_wrap=True,
+            )
+        else:
+            # Piped or redirected: no styling to add, and rich's per-line work would cost
+            # seconds on a large lineage; write the plain lines directly.
+            console.file.write(
+                "".join(
+                    guide + _node_label(analysis, node).plain + "\n"
+                    for guide, node in tree_lines(root)
+                )
+            )
     if result.unlinked:
         console.print()
         console.print(Text(f"No path to revenue ({len(result.unlinked)}):", style="bold yellow"))
         for metric_id in result.unlinked:
             console.print(Text("  ").append(_metric_label(analysis, metric_id)), soft_wrap=True)
+
+
+def tree_lines(root: TreeNode) -> Iterator[tuple[str, TreeNode]]:
+    """(guide, node) for each line of the drawn tree, one line per node, never cut.
+
+    Drawn here rather than with rich's Tree, which narrows each level to the terminal's
+    width and drops what no longer fits: lineages can be dozens of levels deep.
+    Iterative, as lineages can be deeper than Python's recursion limit.
+    """
+    yield "", root
+    stack: list[tuple[TreeNode, str, bool]] = [
+        (child, "", index == len(root.children) - 1)
+        for index, child in reversed(list(enumerate(root.children)))
+    ]
+    while stack:
+        node, prefix, last = stack.pop()
+        yield prefix + ("└── " if last else "├── "), node
+        inner = prefix + ("    " if last else "│   ")
+        stack.extend(
+            (child, inner, index == len(node.children) - 1)
+            for index, child in reversed(list(enumerate(node.children)))
+        )
 
 
 def _node_label(analysis: Analysis, node: TreeNode) -> Text:

@@ -1,0 +1,215 @@
+"""Time revtrace against the performance targets and print a table of medians.
+
+    python -m benchmarks [--quick] [--runs N] [--keep DIR]
+
+Every case runs as a fresh process, as a user or CI would run it; times are wall-clock
+medians; peak memory is the child's maximum resident set size. The baseline is the
+straightforward design revtrace does not use: `yaml.load` with the C loader, then
+networkx ancestors of the revenue metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.generate import Spec, write_catalog
+
+REPO = Path(__file__).resolve().parent.parent
+
+BASELINE = """
+import sys, yaml, networkx as nx
+with open(sys.argv[1], "rb") as f:
+    doc = yaml.load(f, Loader=yaml.CSafeLoader)
+g = nx.DiGraph()
+for mid, m in doc["metrics"].items():
+    g.add_node(mid)
+    for t in (m or {}).get("drives") or []:
+        g.add_edge(mid, t if isinstance(t, str) else t["to"])
+reach = set()
+for mid, m in doc["metrics"].items():
+    if (m or {}).get("revenue"):
+        reach |= nx.ancestors(g, mid) | {mid}
+print(len(doc["metrics"]) - len(reach))
+"""
+
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "wb"), stderr=subprocess.DEVNULL)
+elapsed = time.perf_counter() - started
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(elapsed, peak_kib, done.returncode)
+"""
+
+
+def run(command: list[str], runs: int, output: Path) -> tuple[float, float, int]:
+    """(median seconds, peak MiB, output bytes) of `command`, each run a fresh process."""
+    times, peaks = [], []
+    for _ in range(runs):
+        result = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(output), *command],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        )
+        elapsed, peak, _code = result.stdout.split()
+        times.append(float(elapsed))
+        peaks.append(int(peak) / 1024)
+    return statistics.median(times), max(peaks), output.stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1,000 and 10,000 metrics instead of 10,000 and 100,000",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=5, help="runs per case (3 for the largest catalog)"
+    )
+    parser.add_argument("--keep", type=Path, help="write the generated catalogs here and keep them")
+    args = parser.parse_args()
+
+    revtrace = shutil.which("revtrace") or str(Path(sys.executable).parent / "revtrace")
+    small, large = (1_000, 10_000) if args.quick else (10_000, 100_000)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="revtrace-bench-"))
+    out = work / "out"
+    print(f"Generating catalogs of {small:,} and {large:,} metrics in {work} …", file=sys.stderr)
+    started = time.perf_counter()
+    small_catalog = write_catalog(Spec(metrics=small), work / f"m{small}")[0]
+    large_catalog = write_catalog(Spec(metrics=large), work / f"m{large}")[0]
+    print(f"  generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+    rows: list[tuple[str, str, str, str]] = []
+    runs_large = max(1, min(args.runs, 3))
+
+    def case(label: str, command: list[str], runs: int) -> tuple[float, float, int]:
+        print(f"  {label} …", file=sys.stderr)
+        return run(command, runs, out)
+
+    typer_import = case("import typer", [sys.executable, "-c", "import typer"], args.runs)
+    deps_import = case(
+        "import the runtime dependencies",
+        [sys.executable, "-c", "import typer, rich.console, rich.tree, yaml, networkx"],
+        args.runs,
+    )
+    version = case("revtrace --version", [revtrace, "--version"], args.runs)
+    help_ = case("revtrace --help", [revtrace, "--help"], args.runs)
+    repo_audit = case("revtrace audit metrics.yaml", [revtrace, "audit", "metrics.yaml"], args.runs)
+    audit_small = case(
+        f"audit --format json, {small:,}",
+        [revtrace, "audit", str(small_catalog), "--format", "json"],
+        args.runs,
+    )
+    audit_large = case(
+        f"audit --format json, {large:,}",
+        [revtrace, "audit", str(large_catalog), "--format", "json"],
+        runs_large,
+    )
+    baseline = case(
+        f"baseline, {large:,}", [sys.executable, "-c", BASELINE, str(large_catalog)], runs_large
+    )
+    tree_large = case(f"tree, {large:,}", [revtrace, "tree", str(large_catalog)], runs_large)
+    tree_json_large = case(
+        f"tree --format json, {large:,}",
+        [revtrace, "tree", str(large_catalog), "--format", "json"],
+        runs_large,
+    )
+    sample = large_catalog.read_text(encoding="utf-8").split("\n", 3)[2].strip().rstrip(":")
+    trace_large = case(
+        f"trace, {large:,}", [revtrace, "trace", sample, str(large_catalog)], runs_large
+    )
+
+    def ms(value: float) -> str:
+        return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
+
+    rows = [
+        ("python -c 'import typer' (reference)", ms(typer_import[0]), "", ""),
+        (
+            "revtrace --version",
+            ms(version[0]),
+            f"{version[0] / typer_import[0]:.2f}× import typer",
+            "imports no yaml/networkx/rich (tested)",
+        ),
+        ("revtrace --help", ms(help_[0]), f"{help_[0] / typer_import[0]:.2f}× import typer", ""),
+        ("import typer, rich, yaml, networkx (reference)", ms(deps_import[0]), "", ""),
+        (
+            "revtrace audit metrics.yaml",
+            ms(repo_audit[0]),
+            f"{repo_audit[0] / deps_import[0]:.2f}× importing the deps",
+            "target ≤ 1.5×",
+        ),
+        (
+            f"audit --format json, {small:,} metrics",
+            ms(audit_small[0]),
+            f"peak {audit_small[1]:,.0f} MiB",
+            "target ≤ 1 s at 10,000",
+        ),
+        (
+            f"audit --format json, {large:,} metrics",
+            ms(audit_large[0]),
+            f"peak {audit_large[1]:,.0f} MiB, output {audit_large[2] / 1e6:,.1f} MB",
+            "target ≤ 5 s, ≤ 1 GB at 100,000",
+        ),
+        (
+            f"baseline (CSafeLoader + ancestors), {large:,}",
+            ms(baseline[0]),
+            f"revtrace is {baseline[0] / audit_large[0]:.2f}× faster",
+            "target ≥ 4×",
+        ),
+        (
+            f"growth {small:,} → {large:,}",
+            "",
+            f"{audit_large[0] / audit_small[0]:.1f}×",
+            "target ≤ 12×",
+        ),
+        (
+            f"tree, {large:,} metrics",
+            ms(tree_large[0]),
+            f"{tree_large[0] / audit_large[0]:.2f}× audit, output {tree_large[2] / 1e6:,.1f} MB",
+            "target ≤ 2×",
+        ),
+        (
+            f"tree --format json, {large:,} metrics",
+            ms(tree_json_large[0]),
+            f"{tree_json_large[0] / audit_large[0]:.2f}× audit, output {tree_json_large[2] / 1e6:,.1f} MB",
+            "target ≤ 2×",
+        ),
+        (
+            f"trace, {large:,} metrics",
+            ms(trace_large[0]),
+            f"{trace_large[0] / audit_large[0]:.2f}× audit",
+            "target ≤ 2×",
+        ),
+    ]
+    print()
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    )
+    print(
+        f"Catalog sizes: {small_catalog.stat().st_size / 1e6:.1f} MB and {large_catalog.stat().st_size / 1e6:.1f} MB; medians of {args.runs} runs ({runs_large} for {large:,})"
+    )
+    print()
+    print("| case | time | measure | target |")
+    print("|---|---:|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -165,13 +165,15 @@ def _catalog_files(arguments: list[str] | None, settings: Settings) -> tuple[lis
         fail(f"cannot read {exc.path}: {exc.reason}")
 
 
-def _analyse(files: list[str], arguments: list[str]) -> Analysis:
+def _analyse(files: list[str], arguments: list[str], *, errors_only: bool = False) -> Analysis:
     from revtrace.core import analyse
+    from revtrace.findings import Severity
     from revtrace.loader import CatalogUnreadable
 
+    minimum = Severity.ERROR if errors_only else Severity.INFO
     try:
         with _progress(files):
-            return analyse(files, _today())
+            return analyse(files, _today(), minimum)
     except CatalogUnreadable as exc:
         hint = ""
         if exc.reason == "no such file" and arguments == ["metrics.yaml"]:
@@ -524,7 +526,8 @@ def tree(
     from revtrace.core import lineage
 
     arguments, files = _catalog_files(catalogs, _settings(config))
-    analysis = _analyse(files, arguments)
+    # Only errors are reported here, so the rules that cannot report one are skipped.
+    analysis = _analyse(files, arguments, errors_only=True)
     code = _report_errors(analysis)
     if metric is not None and metric not in analysis.catalog:
         _unknown_metric(analysis, metric, code)
@@ -563,7 +566,7 @@ def trace(
     from revtrace.core import trace as trace_metric
 
     arguments, files = _catalog_files(catalogs, _settings(config))
-    analysis = _analyse(files, arguments)
+    analysis = _analyse(files, arguments, errors_only=True)
     code = _report_errors(analysis)
     if metric not in analysis.catalog:
         _unknown_metric(analysis, metric, code)

@@ -68,9 +68,14 @@ class Analysis:
         return [f for f in self.findings if f.code == "RT001"]
 
 
-def analyse(paths: Sequence[str | os.PathLike[str]], today: date | None = None) -> Analysis:
-    """Load the catalog files and run every rule. Raises `CatalogUnreadable`."""
-    return _analyse_loaded(load_catalog(paths), today)
+def analyse(
+    paths: Sequence[str | os.PathLike[str]],
+    today: date | None = None,
+    minimum: Severity = Severity.INFO,
+) -> Analysis:
+    """Load the catalog files and run every rule (or only those that can report at
+    `minimum` or above). Raises `CatalogUnreadable`."""
+    return _analyse_loaded(load_catalog(paths), today, minimum)
 
 
 def analyse_sources(sources: Sequence[tuple[str, bytes]], today: date | None = None) -> Analysis:
@@ -78,11 +83,13 @@ def analyse_sources(sources: Sequence[tuple[str, bytes]], today: date | None = N
     return _analyse_loaded(load_sources(sources), today)
 
 
-def _analyse_loaded(loaded: LoadResult, today: date | None) -> Analysis:
+def _analyse_loaded(
+    loaded: LoadResult, today: date | None, minimum: Severity = Severity.INFO
+) -> Analysis:
     graph = RevenueGraph(loaded.catalog)
     findings = list(loaded.findings)
     if not loaded.fatal:
-        findings.extend(run_graph_checks(graph, today))
+        findings.extend(run_graph_checks(graph, today, minimum))
     findings.sort(key=Finding.sort_key)
     return Analysis(loaded.catalog, graph, tuple(findings), loaded.fatal)
 

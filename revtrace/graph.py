@@ -357,40 +357,49 @@ def grow_tree(
     children_of: Callable[[str], Iterable[str]],
     depth: int | None = None,
 ) -> list[TreeNode]:
-    """Expand each root depth-first; a metric met again is marked `seen` (across all roots)
-    and a link back into the current branch is marked `cycle`, so the tree has at most
-    one node per root plus one per edge, never one per path."""
+    """Expand the roots breadth-first: each metric is expanded once, at its shallowest
+    place (its shortest route to a root); met again it is marked `seen`, across all
+    roots; a link back to one of its own ancestors is marked `cycle`.
+
+    So the tree has one node per root plus one per link at most, never one per path,
+    and is only as deep as the longest shortest route, whatever loops the graph has.
+    """
     expanded: set[str] = set()
+    parent: dict[int, TreeNode] = {}
     trees: list[TreeNode] = []
+    queue: deque[tuple[TreeNode, int]] = deque()
     for root in roots:
         node = TreeNode(root)
         trees.append(node)
         if root in expanded:
             node.seen = True
             continue
-        if depth == 0:
-            node.truncated = any(True for _ in children_of(root))
-            continue
         expanded.add(root)
-        on_branch = {root}
-        stack: list[tuple[TreeNode, Iterator[str], int]] = [(node, iter(children_of(root)), 0)]
-        while stack:
-            parent, pending, level = stack[-1]
-            child_id = next(pending, None)
-            if child_id is None:
-                stack.pop()
-                on_branch.discard(parent.id)
-                continue
+        queue.append((node, 0))
+    while queue:
+        node, level = queue.popleft()
+        if depth is not None and level >= depth:
+            node.truncated = any(True for _ in children_of(node.id))
+            continue
+        for child_id in children_of(node.id):
             child = TreeNode(child_id)
-            parent.children.append(child)
-            if child_id in on_branch:
-                child.cycle = True
-            elif child_id in expanded:
-                child.seen = True
-            elif depth is not None and level + 1 >= depth:
-                child.truncated = any(True for _ in children_of(child_id))
+            node.children.append(child)
+            if child_id in expanded:  # ancestors are always expanded ones
+                if _is_ancestor(child_id, node, parent):
+                    child.cycle = True
+                else:
+                    child.seen = True
             else:
                 expanded.add(child_id)
-                on_branch.add(child_id)
-                stack.append((child, iter(children_of(child_id)), level + 1))
+                parent[id(child)] = node
+                queue.append((child, level + 1))
     return trees
+
+
+def _is_ancestor(metric: str, node: TreeNode, parent: dict[int, TreeNode]) -> bool:
+    current: TreeNode | None = node
+    while current is not None:
+        if current.id == metric:
+            return True
+        current = parent.get(id(current))
+    return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from revtrace.findings import Finding, Rule
+from revtrace.findings import Finding, Rule, Severity
 from revtrace.graph import RevenueGraph
 from revtrace.rules import cycles, exceptions, links, loading, ownership, revenue
 from revtrace.rules.base import RuleContext
@@ -32,15 +32,27 @@ ALL_RULES: dict[str, Rule] = {
     )
 }
 
-GRAPH_CHECKS: tuple[Check, ...] = (
-    revenue.check,
-    links.check,
-    ownership.check,
-    cycles.check,
-    exceptions.check,
+#: Each graph-level check, with the rules it can report.
+GRAPH_CHECKS: tuple[tuple[Check, tuple[Rule, ...]], ...] = (
+    (revenue.check_revenue_marked, (revenue.NO_REVENUE_METRIC,)),
+    (revenue.check, (revenue.NO_PATH_TO_REVENUE, revenue.DEPRECATED_ONLY_PATH)),
+    (links.check, links.RULES),
+    (ownership.check, ownership.RULES),
+    (cycles.check, cycles.RULES),
+    (exceptions.check, exceptions.RULES),
 )
 
 
-def run_graph_checks(graph: RevenueGraph, today: date | None = None) -> list[Finding]:
+def run_graph_checks(
+    graph: RevenueGraph, today: date | None = None, minimum: Severity = Severity.INFO
+) -> list[Finding]:
+    """Every finding of the graph-level rules; with `minimum`, only the checks whose rules
+    can report at that severity run (tree and trace need only the errors)."""
     context = RuleContext(graph, today or date.today())
-    return [finding for check in GRAPH_CHECKS for finding in check(context)]
+    return [
+        finding
+        for check, rules in GRAPH_CHECKS
+        if any(rule.severity >= minimum for rule in rules)
+        for finding in check(context)
+        if finding.severity >= minimum
+    ]

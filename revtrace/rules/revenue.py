@@ -86,19 +86,25 @@ Passes:
 RULES = (NO_PATH_TO_REVENUE, NO_REVENUE_METRIC, DEPRECATED_ONLY_PATH)
 
 
+def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
+    """RT004."""
+    graph = context.graph
+    catalog = graph.catalog
+    if not graph.revenue_metrics and catalog.metrics:
+        first_file = catalog.files[0] if catalog.files else "<catalog>"
+        yield NO_REVENUE_METRIC.finding(
+            "no metric is marked 'revenue: true'; mark the revenue metric(s) so every"
+            " other metric can be traced to them",
+            Location(first_file, 1, 1),
+        )
+
+
 def check(context: RuleContext) -> Iterator[Finding]:
+    """RT001 and RT006."""
     graph = context.graph
     catalog = graph.catalog
     if not graph.revenue_metrics:
-        if catalog.metrics:
-            first_file = catalog.files[0] if catalog.files else "<catalog>"
-            yield NO_REVENUE_METRIC.finding(
-                "no metric is marked 'revenue: true'; mark the revenue metric(s) so every"
-                " other metric can be traced to them",
-                Location(first_file, 1, 1),
-            )
-        # Without a revenue metric every metric would be RT001: say it once, above.
-        return
+        return  # Every metric would be RT001: RT004 says it once instead.
 
     without_path = graph.without_revenue_path()
     explanations = graph.explain_dead_ends(without_path)

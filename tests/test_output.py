@@ -109,3 +109,39 @@ def test_through_a_symlink_the_target_is_replaced_and_the_link_kept(tmp_path: Pa
     link.symlink_to(real)
     write_file(str(link), "new", force=True)
     assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
+
+
+def test_no_command_ever_modifies_a_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import REPO, run_cli
+
+    catalog = tmp_path / "metrics.yaml"
+    catalog.write_bytes((REPO / "examples" / "b2b-saas.yaml").read_bytes())
+    os.utime(catalog, (1_000_000_000, 1_000_000_000))
+    before = (catalog.read_bytes(), catalog.stat().st_mtime_ns)
+    monkeypatch.chdir(tmp_path)
+    commands = [
+        ["audit"],
+        *(["audit", "--format", f] for f in ("json", "github", "sarif", "junit", "markdown")),
+        ["audit", "--statistics"],
+        ["audit", "--write-baseline", "b.json"],
+        ["audit", "--baseline", "b.json"],
+        ["audit", "--format", "json", "-o", "metrics.yaml", "--force"],
+        ["audit", "--write-baseline", "metrics.yaml", "--force"],
+        ["tree"],
+        ["trace", "webinar_attendees"],
+        ["diff", "metrics.yaml", "metrics.yaml"],
+        ["init", "--force"],
+        ["config"],
+        ["schema"],
+    ]
+    for command in commands:
+        result = run_cli(*command)
+        assert "Traceback" not in result.stderr
+    # `init --force` is asked to overwrite metrics.yaml: it is the one command allowed to.
+    assert (catalog.read_bytes(), catalog.stat().st_mtime_ns) != before
+    catalog.write_bytes(before[0])
+    os.utime(catalog, ns=(before[1], before[1]))
+    for command in commands[:-3]:
+        run_cli(*command)
+        assert (catalog.read_bytes(), catalog.stat().st_mtime_ns) == before, command
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json", "metrics.yaml"]

@@ -1,0 +1,181 @@
+"""A mutation fuzzer for the loader and every renderer.
+
+    python -m tests.fuzzing --cases 100000 [--seed 1] [--save-to DIR]
+
+Mutates the repository's catalogs (byte flips, truncation, duplicated and swapped lines,
+random indentation, tabs, NUL bytes, random Unicode, BOMs, CRLF, very long lines, YAML
+syntax fragments) and checks, for every input, what the command line promises: no
+exception escapes, every finding about a place has a location, and the machine formats
+parse back. The test suite runs a bounded number of cases (tests/test_fuzzing.py); this
+command runs the long campaign and saves any failing input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sys
+import time
+import traceback
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from rich.console import Console
+
+from revtrace.core import Analysis, AuditReport, _analyse_loaded, lineage, trace
+from revtrace.loader import load_catalog_text
+from revtrace.render import concise, github, junit, markdown, sarif, text
+from revtrace.render import json as json_render
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = [REPO / "metrics.yaml", *sorted((REPO / "examples").glob("*.yaml"))]
+FRAGMENTS = [
+    b"&a ",
+    b"*a",
+    b"!!str ",
+    b"!!python/object:os.system ",
+    b"\t",
+    b"\x00",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"- ",
+    b": ",
+    b"\n  ",
+    b"'",
+    b'"',
+    b"~",
+    b"? ",
+    b"\xef\xbb\xbf",
+    b"\r\n",
+    b"%YAML 1.1\n---\n",
+    b"revenue: true\n    ",
+    b"drives: [",
+    b"keep: {until: 2020-01-01}",
+    "ю".encode(),
+    b"\\e[31m",
+    b"---\n",
+    b"...\n",
+    b"#",
+    b"|\n",
+    b">-\n",
+    b"\xff",
+    b"\xc3",
+    "\u202e".encode(),
+    "💰".encode(),
+    b"status: deprecated\n    ",
+    b"version: 2\n",
+]
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    buffer = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        if not buffer:
+            buffer = bytearray(b"x")
+        where = rng.randrange(len(buffer))
+        operation = rng.randrange(11)
+        if operation == 0:
+            buffer[where] = rng.randrange(256)
+        elif operation == 1:
+            del buffer[where : where + rng.randint(1, 80)]
+        elif operation == 2:
+            buffer[where:where] = rng.choice(FRAGMENTS)
+        elif operation in (3, 4, 6):
+            lines = bytes(buffer).split(b"\n")
+            a, b = rng.randrange(len(lines)), rng.randrange(len(lines))
+            if operation == 3:
+                lines.insert(a, lines[b])
+            elif operation == 4:
+                lines[a], lines[b] = lines[b], lines[a]
+            else:
+                lines[a] = b" " * rng.randint(0, 9) + lines[a].lstrip()
+            buffer = bytearray(b"\n".join(lines))
+        elif operation == 5:
+            buffer = buffer[: rng.randrange(len(buffer) + 1)]
+        elif operation == 7:
+            buffer[where:where] = "".join(
+                chr(
+                    rng.choice(
+                        [
+                            rng.randrange(32, 127),
+                            rng.randrange(0xA0, 0x3000),
+                            rng.randrange(0x1F300, 0x1F600),
+                        ]
+                    )
+                )
+                for _ in range(rng.randint(1, 12))
+            ).encode("utf-8")
+        elif operation == 8:
+            buffer[where:where] = b"x" * rng.randint(100, 5000)
+        elif operation == 9:
+            buffer = bytearray(bytes(buffer).replace(b"\n", b"\r\n"))
+        else:
+            buffer[where:where] = b"\t"
+    return bytes(buffer)
+
+
+def check(data: bytes) -> None:
+    """Everything the CLI would do with `data`; raises AssertionError or a crash."""
+    loaded = load_catalog_text(data, "fuzz.yaml")
+    analysis: Analysis = _analyse_loaded(loaded, None)
+    for finding in analysis.findings:
+        assert finding.location is not None or finding.code == "RT004", finding
+    report = AuditReport(analysis, list(analysis.findings))
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    text.audit(console, report)
+    json.loads(json_render.audit(report))
+    json.loads(sarif.audit(report, root=REPO))
+    ET.fromstring(junit.audit(report))
+    for line in github.audit(report).splitlines()[:-1]:
+        assert line.startswith("::") and "\r" not in line
+    concise.audit(report)
+    markdown.audit(report)
+    tree = lineage(analysis)
+    text.tree(console, analysis, tree)
+    json.loads(json_render.tree(analysis, tree))
+    for metric in list(analysis.catalog.metrics)[:3]:
+        result = trace(analysis, metric, 5)
+        text.trace(console, analysis, result)
+        json.loads(json_render.trace(result))
+    assert "\x1b[2J" not in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def campaign(cases: int, seed: int, save_to: Path | None) -> tuple[int, list[str]]:
+    rng = random.Random(seed)
+    seeds = [path.read_bytes() for path in SEEDS]
+    failures: list[str] = []
+    for index in range(cases):
+        data = mutate(rng.choice(seeds), rng)
+        try:
+            check(data)
+        except Exception:  # every escape is what we are looking for
+            failures.append(traceback.format_exc(limit=3))
+            if save_to is not None:
+                save_to.mkdir(parents=True, exist_ok=True)
+                (save_to / f"failure-{seed}-{index}.yaml").write_bytes(data)
+    return cases, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.fuzzing")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--save-to", type=Path, default=Path("fuzz-failures"))
+    args = parser.parse_args()
+    started = time.perf_counter()
+    ran, failures = campaign(args.cases, args.seed, args.save_to)
+    elapsed = time.perf_counter() - started
+    rate = ran / elapsed
+    print(f"{ran} inputs in {elapsed:.0f} s ({rate:.0f}/s), seed {args.seed}: ", end="")
+    print(f"{len(failures)} failures")
+    for failure in failures[:5]:
+        print(failure)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The hostile-input corpus (tests/data/hostile/): every command and every format on every
+file ends in its documented outcome, within its bound, without a traceback, without
+running anything, and without letting the catalog's escape sequences reach a terminal."""
+
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, run_cli
+
+HOSTILE = DATA / "hostile"
+CASES: dict[str, dict[str, object]] = {
+    name: case
+    for name, case in json.loads((HOSTILE / "cases.json").read_text(encoding="utf-8")).items()
+    if not name.startswith("_")
+}
+FORMATS = ["text", "concise", "json", "github", "sarif", "junit", "markdown"]
+TERMINAL = {"FORCE_COLOR": "1", "COLUMNS": "120"}
+# What a catalog may try to send to a terminal: clear screen, colours, bidi override, bell.
+RAW_CONTROLS = ["\x1b[2J", "\x1b[31mRED", "\u202e", "\x07", "\x08", "\r"]
+
+
+def test_every_file_in_the_corpus_has_a_case() -> None:
+    files = {p.name for p in HOSTILE.glob("*.yaml")}
+    assert files == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_audit_outcome_and_locations(name: str) -> None:
+    case = CASES[name]
+    started = time.perf_counter()
+    result = run_cli("audit", str(HOSTILE / name), "--format", "json")
+    elapsed = time.perf_counter() - started
+    assert elapsed < float(case["seconds"])  # type: ignore[arg-type]  # a hang guard
+    assert result.exit_code == case["exit"], result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    located = [(f["code"], f["line"], f["column"]) for f in findings]
+    for expected in case["findings"]:  # type: ignore[attr-defined]
+        assert tuple(expected) in located
+    assert all(f["line"] is not None for f in findings if f["code"] != "RT004")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_survives_and_stays_valid(name: str, fmt: str) -> None:
+    result = run_cli("audit", str(HOSTILE / name), "--format", fmt, env=TERMINAL)
+    assert result.exit_code in (0, 1)
+    assert "Traceback" not in result.stdout + result.stderr
+    # JSON keeps the catalog's text exactly; it escapes C0 controls, so no terminal escape
+    # sequence survives, but a bidi mark is data there, not an escape.
+    for control in RAW_CONTROLS if fmt not in ("json", "sarif") else RAW_CONTROLS[:2]:
+        assert control not in result.stdout
+    if fmt in ("json", "sarif"):
+        json.loads(result.stdout)
+    elif fmt == "junit":
+        ET.fromstring(result.stdout)
+    elif fmt == "github":
+        for line in result.stdout.splitlines()[:-1]:
+            assert line.startswith("::") and "\n" not in line
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_tree_and_trace_survive(name: str) -> None:
+    path = str(HOSTILE / name)
+    for args in (
+        ["tree", path],
+        ["tree", path, "--format", "json"],
+        ["trace", "revenue", path],
+        ["trace", "x", path],
+    ):
+        result = run_cli(*args, env=TERMINAL)
+        assert result.exit_code in (0, 1, 2)
+        assert "Traceback" not in result.stdout + result.stderr
+        controls = RAW_CONTROLS[:2] if "--format" in args else RAW_CONTROLS
+        for control in controls:
+            assert control not in result.stdout and control not in result.stderr
+        if "--format" in args and result.exit_code != 2:
+            json.loads(result.stdout)
+
+
+def test_markup_and_escapes_are_shown_literally() -> None:
+    result = run_cli("trace", "revenue", str(HOSTILE / "markup-and-escapes.yaml"), env=TERMINAL)
+    assert "\\x1b[2J\\x1b[31mRED" in result.stdout and "\\u202e" in result.stdout
+    audit = run_cli("tree", str(HOSTILE / "markup-and-escapes.yaml"), env=TERMINAL)
+    assert "<script>alert(1)</script>" in audit.stdout
+
+
+def test_unsafe_tags_execute_nothing(tmp_path: Path) -> None:
+    marker = Path("/tmp/revtrace-pwned")
+    marker.unlink(missing_ok=True)
+    run_cli("audit", str(HOSTILE / "python-object-tag.yaml"))
+    assert not marker.exists()
+
+
+def test_ten_thousand_deep_nesting(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text(
+        "version: 1\nmetrics:\n  a: {name: " + "[" * 10_000 + "]" * 10_000 + "}\n", encoding="utf-8"
+    )
+    result = run_cli("audit", str(path), "--format", "json")
+    assert result.exit_code == 1
+    codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
+    assert codes <= {"RT010", "RT011"} and codes
+
+
+def test_ten_thousand_character_ids(tmp_path: Path) -> None:
+    long_id = "m" * 10_000
+    path = tmp_path / "long.yaml"
+    # YAML allows implicit keys of at most 1,024 characters; an explicit key (`? …`) may
+    # be longer. The plain form is a syntax error, also tested.
+    path.write_text(
+        f"version: 1\nmetrics:\n  revenue: {{revenue: true, owner: x}}\n  ? {long_id}\n"
+        f"  : {{owner: x, drives: [revenue]}}\n  other: {{owner: x, drives: [{long_id}]}}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("audit", str(path), "--format", "json")
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["line"], f["column"]) for f in findings] == [
+        ("RT010", 4, 5),
+        ("RT010", 6, 30),
+    ]
+    implicit = tmp_path / "implicit.yaml"
+    implicit.write_text(f"version: 1\nmetrics:\n  {long_id}: {{}}\n", encoding="utf-8")
+    result = run_cli("audit", str(implicit), "--format", "json")
+    assert "RT011" in [f["code"] for f in json.loads(result.stdout)["findings"]]
+    assert "10000 characters long" in findings[0]["message"]
+    assert len(findings[0]["message"]) < 200  # the id itself is not repeated in full
+
+
+def test_a_50_megabyte_file_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.write(b"version: 1\nmetrics:\n")
+        handle.write(b"# padding\n" * 5_000_000)
+    started = time.perf_counter()
+    result = run_cli("audit", str(path))
+    assert time.perf_counter() - started < 5  # a hang guard: it is not even parsed
+    assert result.exit_code == 2
+    assert "larger than the 32 MiB limit" in result.stderr
+
+
+def test_a_very_long_line(tmp_path: Path) -> None:
+    path = tmp_path / "long-line.yaml"
+    path.write_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: x, name: "
+        + "n" * 1_000_000
+        + "}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("audit", str(path), "--format", "json")
+    assert result.exit_code == 0

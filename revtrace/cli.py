@@ -9,23 +9,25 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar
 
 import typer
 
 from revtrace import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from rich.console import Console
 
     from revtrace.config import Settings
     from revtrace.core import Analysis, AuditReport
     from revtrace.policy import Policy
+    from revtrace.select import Selector
+
+T = TypeVar("T")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -105,6 +107,16 @@ CatalogsArg = Annotated[
         " else metrics.yaml].",
         show_default=False,
         metavar="[CATALOG]...",
+    ),
+]
+SelectOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--metric",
+        "-m",
+        help="Select metrics: ID, +ID (what drives it), ID+ (what it drives), N+ID, ID+N,"
+        " @ID, team:NAME, owner:NAME, tag:NAME, status:NAME; several allowed.",
+        metavar="SELECTOR",
     ),
 ]
 ConfigOption = Annotated[
@@ -342,6 +354,7 @@ def audit(
             "--write-baseline", help="Record today's findings as the baseline.", metavar="FILE"
         ),
     ] = None,
+    metric: SelectOption = None,
     since: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -373,6 +386,10 @@ def audit(
     policy = _policy(settings)
     analysis = _analyse(files, arguments)
     findings = policy.apply(analysis.findings)
+    if metric:
+        # Findings about other metrics are left out; findings about a file are kept.
+        selected = set(_selected(metric, analysis, EXIT_FINDINGS))
+        findings = [f for f in findings if f.metric is None or f.metric in selected]
 
     if write_baseline is not None:
         _emit(baselines.dumps(findings), write_baseline, force, files)
@@ -505,14 +522,17 @@ def diff(
 )
 def tree(
     catalogs: CatalogsArg = None,
-    metric: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--metric", "-m", help="Show this metric's lineage up to revenue instead."),
-    ] = None,
+    metric: SelectOption = None,
     depth: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--depth", "-d", min=0, help="Levels below each root (1: direct drivers)."),
     ] = None,
+    reverse: Annotated[
+        bool,
+        typer.Option(
+            "--reverse", "-r", help="Show what a metric drives instead of what drives it."
+        ),
+    ] = False,
     output_format: Annotated[
         ViewFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ViewFormat.text,
@@ -520,8 +540,10 @@ def tree(
 ) -> None:
     """Print the revenue-lineage tree: each revenue metric, what drives it, and so on down.
 
-    A metric reached again is marked (*) and not expanded twice; a link back into the
-    branch is marked as a cycle. Metrics with no path to revenue are listed after the tree.
+    Each metric is expanded once, under its shortest route to revenue; met again it is
+    marked (*), and a link back to a metric above it is marked as a cycle. With -m, each
+    selected metric's lineage up to revenue (`+ID`: what drives it). Metrics with no path
+    to revenue are listed after the tree.
     """
     from revtrace.core import lineage
 
@@ -529,9 +551,8 @@ def tree(
     # Only errors are reported here, so the rules that cannot report one are skipped.
     analysis = _analyse(files, arguments, errors_only=True)
     code = _report_errors(analysis)
-    if metric is not None and metric not in analysis.catalog:
-        _unknown_metric(analysis, metric, code)
-    result = lineage(analysis, metric, depth)
+    selectors = _selectors(metric, analysis, code)
+    result = _or_fail(lambda: lineage(analysis, selectors, depth, reverse))
     if output_format is ViewFormat.json:
         from revtrace.render import json
 
@@ -541,6 +562,32 @@ def tree(
 
         text.tree(_console(), analysis, result)
     raise typer.Exit(code)
+
+
+def _selectors(texts: list[str] | None, analysis: Analysis, code: int) -> list[Selector]:
+    """Parse -m selectors and check that their metrics exist (exit 2 when not)."""
+    from revtrace.select import SelectorError, parse, resolve
+
+    if not texts:
+        return []
+    try:
+        selectors = parse(texts)
+        resolve(selectors, analysis.graph)
+    except SelectorError as exc:
+        if analysis.incomplete:
+            # The metric may be in the part of the catalog that could not be read.
+            raise typer.Exit(code or EXIT_FINDINGS) from None
+        fail(str(exc))
+    return selectors
+
+
+def _or_fail(action: Callable[[], T]) -> T:
+    from revtrace.select import SelectorError
+
+    try:
+        return action()
+    except SelectorError as exc:
+        fail(str(exc))
 
 
 @app.command(
@@ -589,6 +636,136 @@ def _unknown_metric(analysis: Analysis, metric: str, code: int) -> NoReturn:
         # The metric may be in the part of the catalog that could not be read.
         raise typer.Exit(code or EXIT_FINDINGS)
     fail(f"unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}")
+
+
+class GraphFormat(str, enum.Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    json = "json"
+
+
+class ScoreFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class ScoreBy(str, enum.Enum):
+    team = "team"
+    owner = "owner"
+
+
+def _selected(metric: list[str] | None, analysis: Analysis, code: int) -> list[str]:
+    """The metric ids the -m selectors choose (all metrics without one), catalog order."""
+    from revtrace.select import resolve
+
+    selectors = _selectors(metric, analysis, code)
+    if not selectors:
+        return list(analysis.catalog.metrics)
+    return _or_fail(lambda: resolve(selectors, analysis.graph))
+
+
+@app.command(
+    epilog=(
+        "Examples:  revtrace graph --format mermaid  ·  revtrace graph --format dot | dot -Tsvg"
+        " > lineage.svg  ·  revtrace graph -m +revenue -m team:marketing --format json"
+    )
+)
+def graph(
+    catalogs: CatalogsArg = None,
+    metric: SelectOption = None,
+    output_format: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = GraphFormat.mermaid,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write to FILE (atomically).", metavar="FILE"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let -o overwrite a file.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Export the lineage graph: Mermaid (renders in GitHub Markdown), Graphviz DOT, or
+    node-link JSON. Revenue metrics, metrics without a path, deprecated metrics and links
+    in loops are styled apart, with a legend."""
+    from importlib import import_module
+
+    arguments, files = _catalog_files(catalogs, _settings(config))
+    analysis = _analyse(files, arguments, errors_only=True)
+    code = _report_errors(analysis)
+    metrics = _selected(metric, analysis, code)
+    renderer = import_module(f"revtrace.render.{output_format.value}")
+    _emit(renderer.graph(analysis, metrics), output, force, files)
+    raise typer.Exit(code)
+
+
+@app.command(
+    epilog="Examples:  revtrace scorecard  ·  revtrace scorecard --by owner --format markdown"
+)
+def scorecard(
+    catalogs: CatalogsArg = None,
+    metric: SelectOption = None,
+    by: Annotated[ScoreBy, typer.Option("--by", help="Group by team or by owner.")] = ScoreBy.team,
+    output_format: Annotated[
+        ScoreFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ScoreFormat.text,
+    config: ConfigOption = None,
+) -> None:
+    """For each team: metrics tracked, how many reach revenue, the share, the median
+    distance to revenue and the candidates to drop. Worst first."""
+    from revtrace.core import scorecard as score
+
+    arguments, files = _catalog_files(catalogs, _settings(config))
+    analysis = _analyse(files, arguments, errors_only=True)
+    code = _report_errors(analysis)
+    rows = score(analysis, _selected(metric, analysis, code), by.value)
+    if output_format is ScoreFormat.json:
+        from revtrace.render import json
+
+        _emit(json.scorecard(rows, by.value), None, False, [])
+    elif output_format is ScoreFormat.markdown:
+        from revtrace.render import markdown
+
+        _emit(markdown.scorecard(rows, by.value), None, False, [])
+    else:
+        from revtrace.render import text
+
+        text.scorecard(_console(), rows, by.value)
+    raise typer.Exit(code)
+
+
+@app.command(epilog="Example:  revtrace report examples/b2b-saas.yaml -o report.html")
+def report(
+    catalogs: CatalogsArg = None,
+    metric: SelectOption = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output", "-o", help="Write the report to FILE (default: stdout).", metavar="FILE"
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let -o overwrite a file.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Write a self-contained HTML report: the lineage picture, the audit summary, the
+    candidates to drop and the team scorecard, with a search box. Works offline."""
+    from revtrace.core import AuditReport
+    from revtrace.core import scorecard as score
+    from revtrace.render import html
+
+    settings = _settings(config)
+    arguments, files = _catalog_files(catalogs, settings)
+    policy = _policy(settings)
+    analysis = _analyse(files, arguments)
+    metrics = _selected(metric, analysis, EXIT_FINDINGS)
+    chosen = set(metrics)
+    findings = [
+        f for f in policy.apply(analysis.findings) if f.metric is None or f.metric in chosen
+    ]
+    audit_report = AuditReport(analysis, findings)
+    _emit(html.report(audit_report, score(analysis, metrics), metrics), output, force, files)
+    if output is not None:
+        note(f"revtrace: wrote the report to {output}")
+    raise typer.Exit(policy.exit_code(findings))
 
 
 # -- configuration, rules, schema, init ---------------------------------------------------------

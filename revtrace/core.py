@@ -6,16 +6,18 @@ Nothing here prints or decides how things look; the CLI picks a renderer and an 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import statistics
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from revtrace.catalog import Catalog
 from revtrace.diff import CatalogChange
 from revtrace.findings import Finding, Severity, count_by_severity
-from revtrace.graph import RevenueGraph, TreeNode
+from revtrace.graph import RevenueGraph, TreeNode, grow_tree
 from revtrace.loader import LoadResult, load_catalog, load_sources
 from revtrace.rules import run_graph_checks
+from revtrace.select import Selector, resolve
 
 
 @dataclass(frozen=True)
@@ -131,13 +133,58 @@ class TreeResult:
     unlinked: list[str]
 
 
-def lineage(analysis: Analysis, metric: str | None = None, depth: int | None = None) -> TreeResult:
-    """The revenue-lineage tree, or with `metric`, that metric's lineage up to revenue."""
+def lineage(
+    analysis: Analysis,
+    selectors: Sequence[Selector] = (),
+    depth: int | None = None,
+    reverse: bool = False,
+) -> TreeResult:
+    """Lineage trees.
+
+    Without selectors: each revenue metric, and what drives it (with `reverse`: each metric
+    nothing drives, and what it drives up to revenue). With selectors: each selected
+    metric's lineage up to revenue (`ID`, `ID+`, `team:…`), or what drives it (`+ID`),
+    or both (`@ID`); `reverse` swaps the two; `N+`/`+N` limit the depth.
+    Metrics with no path to revenue are listed as unlinked.
+    """
     graph = analysis.graph
-    if metric is None:
-        return TreeResult(graph.revenue_tree(depth), graph.without_revenue_path())
-    unlinked = [] if graph.reaches_revenue(metric) else [metric]
-    return TreeResult([graph.lineage_tree(metric, depth)], unlinked)
+
+    def toward_revenue(root: str) -> Callable[[str], Iterable[str]]:
+        def children(node: str) -> Iterator[str]:
+            if graph.is_revenue(node) and node != root:
+                return
+            yield from (t for t in graph.driven_toward_revenue(node) if t in graph.distance)
+
+        return children
+
+    if not selectors:
+        if reverse:
+            sources = [m for m in graph.sources() if graph.reaches_revenue(m)]
+            roots = [n for m in sources for n in grow_tree([m], toward_revenue(m), depth)]
+        else:
+            roots = grow_tree(graph.revenue_metrics, graph.drivers_of, depth)
+        return TreeResult(roots, graph.without_revenue_path())
+
+    plans: list[tuple[str, bool, int | None]] = []  # (root, show drivers?, depth)
+    for selector in selectors:
+        if selector.metric is None:
+            for metric in resolve([selector], graph):
+                plans.append((metric, reverse, depth))
+            continue
+        resolve([selector], graph)  # raises for an unknown id
+        if selector.drivers or not selector.driven:
+            if selector.drivers:
+                plans.append((selector.metric, not reverse, selector.drivers_depth or depth))
+            else:
+                plans.append((selector.metric, reverse, depth))
+        if selector.driven:
+            plans.append((selector.metric, reverse, selector.driven_depth or depth))
+    trees: list[TreeNode] = []
+    for root, drivers, root_depth in dict.fromkeys(plans):
+        step = graph.drivers_of if drivers else toward_revenue(root)
+        trees.extend(grow_tree([root], step, root_depth))
+    unlinked = [p[0] for p in dict.fromkeys(plans) if not graph.reaches_revenue(p[0])]
+    return TreeResult(trees, list(dict.fromkeys(unlinked)))
 
 
 @dataclass(frozen=True)
@@ -169,3 +216,47 @@ def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
         drives=[t for t in targets if t in analysis.catalog],
         undefined=[t for t in targets if t not in analysis.catalog],
     )
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """How much of what one team (or owner) tracks reaches revenue."""
+
+    key: str
+    metrics: int
+    reaching: int
+    median_distance: float | None
+    #: Metrics without a path to revenue and without a `keep` exception.
+    candidates: list[str]
+
+    @property
+    def share(self) -> float:
+        return self.reaching / self.metrics if self.metrics else 0.0
+
+
+def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> list[ScoreRow]:
+    """One row per team (or owner), worst first: lowest share reaching revenue, then most
+    candidates to drop."""
+    graph = analysis.graph
+    groups: dict[str, list[str]] = {}
+    for metric_id in metrics:
+        metric = analysis.catalog.metrics[metric_id]
+        key = (metric.team if by == "team" else metric.owner) or "(none)"
+        groups.setdefault(key, []).append(metric_id)
+    rows = []
+    for key, members in groups.items():
+        distances = sorted(graph.distance[m] for m in members if m in graph.distance)
+        rows.append(
+            ScoreRow(
+                key=key,
+                metrics=len(members),
+                reaching=len(distances),
+                median_distance=statistics.median(distances) if distances else None,
+                candidates=[
+                    m
+                    for m in members
+                    if m not in graph.distance and analysis.catalog.metrics[m].keep is None
+                ],
+            )
+        )
+    return sorted(rows, key=lambda r: (r.share, -len(r.candidates), r.key))

@@ -70,6 +70,7 @@ class RevenueGraph:
         self.graph = graph
         self._order = {m: i for i, m in enumerate(catalog.metrics)}
         self._groups: list[list[str]] | None = None
+        self._group_of: dict[str, int] | None = None
         # networkx's own adjacency dicts, read directly in the traversals that visit the
         # whole graph: its public views wrap every access, which costs seconds at 100,000
         # metrics. Read-only; the graph is never changed after this.
@@ -330,18 +331,27 @@ class RevenueGraph:
         """Each revenue metric a root, the metrics that drive it as its children, and so on."""
         return grow_tree(self.revenue_metrics, self.drivers_of, depth)
 
-    def lineage_tree(self, metric: str, depth: int | None = None) -> TreeNode:
-        """`metric` and what it drives, up to revenue: only links that lead to revenue."""
-
-        def toward_revenue(node: str) -> Iterator[str]:
-            if self.is_revenue(node) and node != metric:
-                return
-            yield from (t for t in self._succ[node] if t in self.distance)
-
-        return grow_tree([metric], toward_revenue, depth)[0]
-
     def drivers_of(self, metric: str) -> Iterator[str]:
         return iter(self._pred[metric])
+
+    def driven_toward_revenue(self, metric: str) -> Iterator[str]:
+        """What `metric` drives, not going past a revenue metric."""
+        return iter(()) if self.is_revenue(metric) else iter(self._succ[metric])
+
+    def sources(self) -> list[str]:
+        """Metrics that no metric drives, in catalog order: where chains begin."""
+        return [m for m in self.catalog.metrics if not self._pred[m]]
+
+    def in_cycle(self, source: str, target: str) -> bool:
+        """Whether the link source → target lies on a loop (both in one strongly connected
+        group, or a self-link)."""
+        if source == target:
+            return True
+        group_of = self._group_of
+        if group_of is None:
+            group_of = {m: i for i, g in enumerate(self.strongly_connected_groups()) for m in g}
+            self._group_of = group_of
+        return group_of[source] == group_of[target]
 
     # -- helpers -----------------------------------------------------------------------------
 

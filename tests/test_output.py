@@ -111,7 +111,9 @@ def test_through_a_symlink_the_target_is_replaced_and_the_link_kept(tmp_path: Pa
     assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
 
 
-def test_no_command_ever_modifies_a_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_command_ever_modifies_a_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.conftest import REPO, run_cli
 
     catalog = tmp_path / "metrics.yaml"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from revtrace import __version__
-from revtrace.core import Analysis, AuditReport, TraceResult, TreeResult
+from revtrace.core import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
 from revtrace.diff import CatalogChange
 from revtrace.findings import Finding
 from revtrace.graph import TreeNode
@@ -184,5 +185,61 @@ def trace(result: TraceResult) -> str:
             "truncated": result.truncated,
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
+        }
+    )
+
+
+def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
+    """Node-link JSON, as networkx's `node_link_data` shapes it."""
+    catalog = analysis.catalog
+    graph_ = analysis.graph
+    chosen = set(metrics)
+    nodes = []
+    links = []
+    for metric_id in metrics:
+        metric = catalog.metrics[metric_id]
+        nodes.append(
+            {
+                "id": metric.id,
+                "name": metric.name,
+                "owner": metric.owner,
+                "team": metric.team,
+                "revenue": metric.revenue,
+                "status": metric.status,
+                "reaches_revenue": graph_.reaches_revenue(metric.id),
+                "distance": graph_.distance.get(metric.id),
+            }
+        )
+        for link in metric.drives:
+            if link.target in chosen:
+                links.append(
+                    {
+                        "source": link.source,
+                        "target": link.target,
+                        "note": link.note,
+                        "cycle": graph_.in_cycle(link.source, link.target),
+                    }
+                )
+    return dumps_with_rows(
+        {"directed": True, "multigraph": False, "nodes": nodes, "links": links},
+        rows=("nodes", "links"),
+    )
+
+
+def scorecard(rows: Sequence[ScoreRow], by: str) -> str:
+    return dumps(
+        {
+            "by": by,
+            "rows": [
+                {
+                    by: row.key,
+                    "metrics": row.metrics,
+                    "reaching_revenue": row.reaching,
+                    "share_reaching_revenue": round(row.share, 4),
+                    "median_distance": row.median_distance,
+                    "candidates_to_drop": row.candidates,
+                }
+                for row in rows
+            ],
         }
     )

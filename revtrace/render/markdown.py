@@ -3,7 +3,9 @@ reason, the other findings, and a Mermaid picture of the metrics concerned."""
 
 from __future__ import annotations
 
-from revtrace.core import AuditReport
+from collections.abc import Sequence
+
+from revtrace.core import AuditReport, ScoreRow
 from revtrace.diff import CatalogChange
 from revtrace.render import mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
@@ -139,3 +141,19 @@ def change_section(change: CatalogChange, title: str) -> list[str]:
             )
     out.append("")
     return out
+
+
+def scorecard(rows: Sequence[ScoreRow], by: str) -> str:
+    out = [
+        f"### Revenue alignment by {by}\n",
+        f"| {by} | metrics | reach revenue | share | median distance | candidates to drop |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        median = "—" if row.median_distance is None else f"{row.median_distance:g}"
+        candidates = ", ".join(markdown_cell(c) for c in row.candidates) or "—"
+        out.append(
+            f"| {markdown_cell(row.key)} | {row.metrics} | {row.reaching} | {row.share:.0%} "
+            f"| {median} | {candidates} |"
+        )
+    return "\n".join(out) + "\n"

@@ -7,8 +7,12 @@ syntax (`end`, `-->`, `;`); the catalog's own text goes only into quoted, escape
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from revtrace.render.escape import mermaid_label
+
+if TYPE_CHECKING:
+    from revtrace.core import Analysis
 
 CLASS_STYLES = {
     "revenue": "fill:#d1fadf,stroke:#12b76a,color:#054f31",
@@ -40,3 +44,62 @@ def flowchart(
         if members:
             lines.append(f"  class {','.join(members)} {name}")
     return "\n".join(lines) + "\n"
+
+
+def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
+    """The lineage graph of `metrics` (all, or a selection) as a Mermaid flowchart, with
+    revenue on the right and a legend."""
+    catalog = analysis.catalog
+    graph_ = analysis.graph
+    chosen = set(metrics)
+    nodes = [(m, _label(analysis, m)) for m in metrics]
+    edges = [
+        (link.source, link.target)
+        for m in metrics
+        for link in catalog.metrics[m].drives
+        if link.target in chosen
+    ]
+    classes = _classes(analysis, metrics)
+    ids = {node_id: f"m{index}" for index, (node_id, _) in enumerate(nodes)}
+    lines = ["flowchart LR"]
+    lines += [f'  {ids[node_id]}["{mermaid_label(label)}"]' for node_id, label in nodes]
+    cycle_links: list[int] = []
+    for index, (source, target) in enumerate(dict.fromkeys(edges)):
+        lines.append(f"  {ids[source]} --> {ids[target]}")
+        if graph_.in_cycle(source, target):
+            cycle_links.append(index)
+    lines += [
+        '  subgraph legend["Legend"]',
+        '    legend_revenue["revenue metric"]',
+        '    legend_nopath["no path to revenue"]',
+        '    legend_deprecated["deprecated"]',
+        "  end",
+    ]
+    for name, style in CLASS_STYLES.items():
+        lines.append(f"  classDef {name} {style}")
+    for name in CLASS_STYLES:
+        members = [ids[n] for n in metrics if classes.get(n) == name]
+        lines.append(f"  class {','.join([*members, 'legend_' + name])} {name}")
+    if cycle_links:
+        lines.append(
+            f"  linkStyle {','.join(map(str, cycle_links))} stroke:#d92d20,stroke-dasharray:5 4"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _label(analysis: Analysis, metric: str) -> str:
+    name = analysis.catalog.metrics[metric].name
+    return metric if name == metric else f"{name} ({metric})"
+
+
+def _classes(analysis: Analysis, metrics: Iterable[str]) -> dict[str, str]:
+    graph_ = analysis.graph
+    classes = {}
+    for metric in metrics:
+        if graph_.is_revenue(metric):
+            classes[metric] = "revenue"
+        elif not graph_.reaches_revenue(metric):
+            classes[metric] = "nopath"
+        elif analysis.catalog.metrics[metric].deprecated:
+            classes[metric] = "deprecated"
+    return classes

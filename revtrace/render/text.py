@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from rich.console import Console
 from rich.text import Text
 
-from revtrace.core import Analysis, AuditReport, TraceResult, TreeResult
+from revtrace.core import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
 from revtrace.diff import CatalogChange
 from revtrace.findings import Finding, Severity
 from revtrace.graph import TreeNode
@@ -390,3 +390,37 @@ def _chain(analysis: Analysis, path: Sequence[str]) -> Text:
 
 def _ids(ids: Sequence[str], separator: str = ", ") -> Text:
     return Text(separator.join(safe(i) for i in ids), style="bold")
+
+
+def scorecard(console: Console, rows: Sequence[ScoreRow], by: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Revenue alignment by {by}, worst first", title_justify="left")
+    for column, justify in (
+        (by.capitalize(), "left"),
+        ("Metrics", "right"),
+        ("Reach revenue", "right"),
+        ("Share", "right"),
+        ("Median distance", "right"),
+        ("Candidates to drop", "left"),
+    ):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        share_style = "green" if row.share >= 0.9 else "yellow" if row.share >= 0.6 else "red"
+        median = "—" if row.median_distance is None else f"{row.median_distance:g}"
+        table.add_row(
+            Text(safe(row.key), style="bold"),
+            str(row.metrics),
+            str(row.reaching),
+            Text(f"{row.share:.0%}", style=share_style),
+            median,
+            Text(_first_few(row.candidates)),
+        )
+    console.print(table)
+
+
+def _first_few(ids: Sequence[str], shown: int = 3) -> str:
+    if not ids:
+        return "—"
+    text = ", ".join(safe(i) for i in ids[:shown])
+    return f"{len(ids)}: {text}" + (", …" if len(ids) > shown else "")

@@ -1,0 +1,122 @@
+"""Metric selectors, as dbt users write them.
+
+| selector | selects |
+|---|---|
+| `ID` | the metric |
+| `+ID` | the metric and everything that drives it, transitively |
+| `ID+` | the metric and everything it drives, up to revenue |
+| `2+ID`, `ID+3` | the same, at most that many links away |
+| `@ID` | both: `+ID` and `ID+` |
+| `team:marketing`, `owner:editorial`, `tag:seo`, `status:deprecated` | metrics with that field |
+
+Several selectors, space-separated or given with several `-m`, select their union.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from revtrace.graph import RevenueGraph
+from revtrace.wording import suggest
+
+METHODS = ("team", "owner", "tag", "status")
+_GRAPH_SELECTOR = re.compile(
+    r"\A(?P<at>@)?(?:(?P<up>\d*)\+)?(?P<id>[^+@\s]+)(?:\+(?P<down>\d*))?\Z"
+)
+
+
+class SelectorError(Exception):
+    """A selector that names nothing revtrace knows (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Selector:
+    text: str
+    metric: str | None = None
+    method: str | None = None
+    value: str | None = None
+    #: Include drivers (`+ID`), at most this many links away (None: no limit).
+    drivers: bool = False
+    drivers_depth: int | None = None
+    #: Include what it drives (`ID+`), at most this many links away.
+    driven: bool = False
+    driven_depth: int | None = None
+
+
+def parse(texts: Iterable[str]) -> list[Selector]:
+    selectors = []
+    for text in texts:
+        for part in text.split():
+            selectors.append(_parse_one(part))
+    return selectors
+
+
+def _parse_one(text: str) -> Selector:
+    method, colon, value = text.partition(":")
+    if colon:
+        if method not in METHODS:
+            raise SelectorError(
+                f"unknown selector method '{method}:'{suggest(method, METHODS)}"
+                f" (methods: {', '.join(m + ':' for m in METHODS)})"
+            )
+        if not value:
+            raise SelectorError(f"selector '{text}' needs a value after '{method}:'")
+        return Selector(text, method=method, value=value)
+    match = _GRAPH_SELECTOR.match(text)
+    if match is None:
+        raise SelectorError(f"'{text}' is not a selector (see 'revtrace tree --help')")
+    up, down = match.group("up"), match.group("down")
+    both = match.group("at") is not None
+    return Selector(
+        text,
+        metric=match.group("id"),
+        drivers=both or up is not None,
+        drivers_depth=int(up) if up else None,
+        driven=both or down is not None,
+        driven_depth=int(down) if down else None,
+    )
+
+
+def resolve(selectors: Sequence[Selector], graph: RevenueGraph) -> list[str]:
+    """The selected metric ids, in catalog order. Raises SelectorError for an unknown id."""
+    catalog = graph.catalog
+    chosen: set[str] = set()
+    for selector in selectors:
+        if selector.method is not None:
+            chosen.update(m.id for m in catalog.metrics.values() if _matches(m, selector))
+            continue
+        metric = selector.metric or ""
+        if metric not in catalog.metrics:
+            where = "" if selector.text == metric else f" in selector '{selector.text}'"
+            raise SelectorError(
+                f"unknown metric '{metric}'{where}{suggest(metric, catalog.metrics)}"
+            )
+        chosen.add(metric)
+        if selector.drivers:
+            chosen.update(_walk(metric, graph.drivers_of, selector.drivers_depth))
+        if selector.driven:
+            chosen.update(_walk(metric, graph.driven_toward_revenue, selector.driven_depth))
+    return [m for m in catalog.metrics if m in chosen]
+
+
+def _matches(metric: object, selector: Selector) -> bool:
+    if selector.method == "tag":
+        return selector.value in getattr(metric, "tags", ())
+    return getattr(metric, selector.method or "", None) == selector.value
+
+
+def _walk(start: str, step: Callable[[str], Iterable[str]], depth: int | None) -> set[str]:
+    seen = {start}
+    queue = deque([(start, 0)])
+    while queue:
+        node, level = queue.popleft()
+        if depth is not None and level >= depth:
+            continue
+        for nxt in step(node):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append((nxt, level + 1))
+    return seen

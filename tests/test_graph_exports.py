@@ -1,0 +1,238 @@
+"""`revtrace graph` (Mermaid, DOT, JSON), selectors, `tree --reverse`, and the scorecard."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+from tests.test_cli import check_golden
+
+Write = Callable[..., Path]
+CATALOGS = [
+    "metrics.yaml",
+    "examples/b2b-saas.yaml",
+    "examples/ecommerce.yaml",
+    "examples/customer-success.yaml",
+]
+HOSTILE_NAMES = """\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: x, name: "Re\\"ve\\"nue [1] --> ; <script>"}
+  end: {owner: x, drives: [revenue], name: "end --> subgraph; classDef x fill:red"}
+  graph: {owner: "a\\\\b", drives: [end], name: "digraph { node } -> \\\\\\"x\\\\\\""}
+  subgraph: {owner: x, drives: [graph, subgraph2]}
+  subgraph2: {owner: x, drives: [subgraph]}
+"""
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+@pytest.mark.parametrize("catalog", CATALOGS)
+@pytest.mark.parametrize("fmt", ["mermaid", "dot", "json"])
+def test_graph_matches_golden_and_is_deterministic(catalog: str, fmt: str) -> None:
+    first = run_cli("graph", catalog, "--format", fmt)
+    second = run_cli("graph", catalog, "--format", fmt)
+    assert first.stdout == second.stdout
+    check_golden(f"graph-{Path(catalog).stem}.{fmt}", first.stdout)
+    if fmt == "json":
+        document = json.loads(first.stdout)
+        assert {n["id"] for n in document["nodes"]} >= {
+            link["source"] for link in document["links"]
+        }
+
+
+def test_mermaid_styles_and_legend() -> None:
+    text = run_cli("graph", "examples/ecommerce.yaml").stdout
+    assert text.startswith("flowchart LR\n")
+    assert (
+        "classDef revenue" in text and "classDef nopath" in text and "classDef deprecated" in text
+    )
+    assert 'subgraph legend["Legend"]' in text
+    assert re.search(r"^  linkStyle [\d,]+ stroke:#d92d20", text, re.MULTILINE)  # the loop
+
+
+def test_hostile_names_stay_inside_escaped_labels(write_catalog: Write) -> None:
+    path = write_catalog(HOSTILE_NAMES)
+    mermaid = run_cli("graph", str(path)).stdout
+    for line in mermaid.splitlines()[1:6]:
+        assert re.fullmatch(r'  m\d+\["[^"]*"\]', line), line
+    assert "#quot;" in mermaid and "#lt;script#gt;" in mermaid
+    dot = run_cli("graph", str(path), "--format", "dot").stdout
+    assert '\\"ve\\"' in dot
+    nodes = [line for line in dot.splitlines() if re.match(r"  n\d+ \[", line)]
+    assert len(nodes) == 5
+    quoted = r'"(?:[^"\\]|\\.)*"'
+    assert all(re.fullmatch(rf"  n\d+ \[label={quoted}(, .*)?\];", line) for line in nodes)
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz is not installed (.ci/run installs it)"
+)
+@pytest.mark.parametrize("catalog", [*CATALOGS, "hostile"])
+def test_graphviz_accepts_the_dot(catalog: str, write_catalog: Write) -> None:
+    path = str(write_catalog(HOSTILE_NAMES)) if catalog == "hostile" else catalog
+    dot = run_cli("graph", path, "--format", "dot").stdout
+    rendered = subprocess.run(
+        ["dot", "-Tsvg"], input=dot, capture_output=True, text=True, timeout=60
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert "<svg" in rendered.stdout
+    if catalog == "hostile":
+        assert "&lt;script&gt;" in rendered.stdout
+
+
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("website_sessions", ["website_sessions"]),
+        (
+            "website_sessions+",
+            [
+                "revenue",
+                "closed_won_deals",
+                "pipeline",
+                "sales_qualified_leads",
+                "marketing_qualified_leads",
+                "website_sessions",
+            ],
+        ),
+        ("website_sessions+1", ["marketing_qualified_leads", "website_sessions"]),
+        (
+            "+website_sessions",
+            [
+                "website_sessions",
+                "organic_search_sessions",
+                "articles_published",
+                "email_subscribers",
+                "newsletter_click_through_rate",
+            ],
+        ),
+        (
+            "1+website_sessions",
+            ["website_sessions", "organic_search_sessions", "newsletter_click_through_rate"],
+        ),
+        ("owner:web-team", ["website_sessions", "page_views", "pages_per_session", "bounce_rate"]),
+        ("team:sales", ["closed_won_deals", "pipeline", "sales_qualified_leads"]),
+        ("tag:seo", ["organic_search_sessions"]),
+        ("status:deprecated", ["editorial_deadline_hit_rate"]),
+        ("bounce_rate tag:seo", ["organic_search_sessions", "bounce_rate"]),
+    ],
+)
+def test_selectors_choose_metrics(selector: str, expected: list[str]) -> None:
+    document = json.loads(run_cli("graph", "-m", selector, "--format", "json").stdout)
+    assert sorted(n["id"] for n in document["nodes"]) == sorted(expected)
+
+
+def test_at_selector_is_both_directions() -> None:
+    both = {
+        n["id"]
+        for n in json.loads(run_cli("graph", "-m", "@website_sessions", "--format", "json").stdout)[
+            "nodes"
+        ]
+    }
+    up = {
+        n["id"]
+        for n in json.loads(run_cli("graph", "-m", "website_sessions+", "--format", "json").stdout)[
+            "nodes"
+        ]
+    }
+    down = {
+        n["id"]
+        for n in json.loads(run_cli("graph", "-m", "+website_sessions", "--format", "json").stdout)[
+            "nodes"
+        ]
+    }
+    assert both == up | down
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("nope", "unknown metric 'nope'"),
+        (
+            "+website_session",
+            "unknown metric 'website_session' in selector '+website_session';"
+            " did you mean 'website_sessions'?",
+        ),
+        ("group:x", "unknown selector method 'group:'"),
+        ("team:", "needs a value"),
+        ("a++b", "is not a selector"),
+    ],
+)
+def test_bad_selectors_are_exit_2(selector: str, message: str) -> None:
+    for command in (["graph"], ["tree"], ["scorecard"], ["audit"]):
+        result = run_cli(*command, "-m", selector)
+        assert result.exit_code == 2, command
+        assert message in result.stderr
+
+
+def test_audit_with_a_selector_reports_only_those_metrics() -> None:
+    document = json.loads(run_cli("audit", "-m", "owner:social", "--format", "json").stdout)
+    assert {f["metric"] for f in document["findings"]} == {"social_followers", "social_impressions"}
+
+
+def test_tree_reverse_and_drivers() -> None:
+    drivers = json.loads(
+        run_cli("tree", "-m", "+marketing_qualified_leads", "--format", "json").stdout
+    )
+    (root,) = drivers["roots"]
+    assert [c["id"] for c in root["children"]] == ["website_sessions", "virtual_event_attendees"]
+    reverse = json.loads(
+        run_cli("tree", "-m", "marketing_qualified_leads", "--reverse", "--format", "json").stdout
+    )
+    assert reverse == drivers
+    lineage = json.loads(
+        run_cli("tree", "-m", "marketing_qualified_leads", "--format", "json").stdout
+    )
+    assert [c["id"] for c in lineage["roots"][0]["children"]] == ["sales_qualified_leads"]
+    sources = json.loads(run_cli("tree", "--reverse", "--format", "json").stdout)
+    assert [r["id"] for r in sources["roots"]] == [
+        "articles_published",
+        "email_subscribers",
+        "virtual_event_attendees",
+    ]
+    team = json.loads(run_cli("tree", "-m", "team:sales", "--format", "json").stdout)
+    assert [r["id"] for r in team["roots"]] == [
+        "closed_won_deals",
+        "pipeline",
+        "sales_qualified_leads",
+    ]
+
+
+def test_scorecard_worst_first() -> None:
+    document = json.loads(run_cli("scorecard", "--format", "json").stdout)
+    rows = document["rows"]
+    assert [r["team"] for r in rows] == ["marketing", "leadership", "sales"]
+    marketing = rows[0]
+    assert (marketing["metrics"], marketing["reaching_revenue"]) == (16, 8)
+    assert marketing["share_reaching_revenue"] == 0.5
+    assert marketing["median_distance"] == 5
+    assert len(marketing["candidates_to_drop"]) == 8
+    by_owner = json.loads(run_cli("scorecard", "--by", "owner", "--format", "json").stdout)
+    assert by_owner["rows"][0]["owner"] == "social"
+    markdown = run_cli("scorecard", "--format", "markdown").stdout
+    assert "| marketing | 16 | 8 | 50% | 5 |" in markdown
+    text = run_cli("scorecard", env={"COLUMNS": "160"}).stdout
+    assert "marketing" in text and "50%" in text
+
+
+def test_scorecard_of_a_selection_and_keeps(write_catalog: Write) -> None:
+    path = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true, team: a, owner: x}\n"
+        "  k: {team: b, owner: x, keep: {reason: pilot}}\n  d: {team: b, owner: x}\n"
+    )
+    document = json.loads(run_cli("scorecard", str(path), "--format", "json").stdout)
+    b = next(r for r in document["rows"] if r["team"] == "b")
+    assert b["candidates_to_drop"] == ["d"]  # kept metrics are not candidates
+    only_a = json.loads(run_cli("scorecard", str(path), "-m", "team:a", "--format", "json").stdout)
+    assert [r["team"] for r in only_a["rows"]] == ["a"]

@@ -1,0 +1,112 @@
+"""The HTML report, opened in a real headless Chromium (Debian's `chromium`, installed by
+.ci/run): it renders without script errors, draws a node per metric, lights up a path,
+and shows a hostile metric name as text without running it. Screenshots are saved in the
+test's temporary folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+BROWSER = next(
+    (
+        shutil.which(name)
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if shutil.which(name)
+    ),
+    None,
+)
+pytestmark = pytest.mark.skipif(
+    BROWSER is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=3000",
+    "--window-size=1400,1000",
+]
+
+
+def open_page(url: str, profile: Path, screenshot: Path | None = None) -> str:
+    """The page's DOM after its scripts ran (and a screenshot, when asked)."""
+    args = [str(BROWSER), *FLAGS, f"--user-data-dir={profile}"]
+    if screenshot is not None:
+        subprocess.run(
+            [*args, f"--screenshot={screenshot}", url],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    result = subprocess.run(
+        [*args, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def body_attributes(dom: str) -> str:
+    match = re.search(r"<body([^>]*)>", dom)
+    assert match, dom[:500]
+    return match.group(1)
+
+
+def test_report_renders_a_node_per_metric_and_no_script_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    report = tmp_path / "report.html"
+    result = run_cli("report", "examples/ecommerce.yaml", "-o", str(report))
+    assert result.exit_code == 1  # the example has candidates to drop
+    screenshot = tmp_path / "report.png"
+    dom = open_page(report.as_uri() + "#sessions", tmp_path / "profile", screenshot)
+    attributes = body_attributes(dom)
+    assert 'data-ready="1"' in attributes
+    assert "data-errors" not in attributes
+    assert dom.count('class="node ') == 15
+    # The hash lit up sessions' path: sessions → orders → net_revenue.
+    lit = re.findall(r'<g class="node [a-z]+ on" id="n(\d+)"', dom)
+    assert len(lit) == 3
+    assert len(re.findall(r'class="link on"', dom)) == 2
+    assert screenshot.stat().st_size > 10_000
+    print(f"screenshot: {screenshot}")
+
+
+def test_a_hostile_name_is_text_and_runs_nothing(tmp_path: Path) -> None:
+    catalog = tmp_path / "hostile.yaml"
+    catalog.write_text(
+        "version: 1\nmetrics:\n"
+        "  revenue: {revenue: true, owner: x}\n"
+        '  evil: {owner: "<img src=x onerror=document.body.dataset.pwned=1>", drives: [revenue],\n'
+        '         name: "</script><script>document.body.dataset.pwned=2</script>"}\n',
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.html"
+    assert run_cli("report", str(catalog), "-o", str(report)).exit_code == 0
+    dom = open_page(report.as_uri() + "#evil", tmp_path / "profile", tmp_path / "hostile.png")
+    attributes = body_attributes(dom)
+    assert "pwned" not in attributes
+    assert 'data-ready="1"' in attributes and "data-errors" not in attributes
+    assert "&lt;/script&gt;&lt;script&gt;document.body.dataset.pwned=2" in dom
+    assert dom.count("<script") == 2  # the report's own two
+    assert "<img" not in dom
+
+
+def test_report_needs_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    report = tmp_path / "report.html"
+    run_cli("report", "-o", str(report))
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html and "url(" not in html

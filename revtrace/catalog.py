@@ -19,6 +19,7 @@ MAX_ID_LENGTH = 200
 _VALID_ID = re.compile(r"\A[\w.\-]{1,200}\Z")
 
 STATUSES = ("active", "deprecated")
+CONFIDENCES = ("measured", "estimated", "assumed")
 
 
 def is_valid_id(text: str) -> bool:
@@ -46,6 +47,10 @@ class Link:
     target: str
     location: Location
     note: str | None = None
+    #: % change in the target for a 1% change in the source, sign included.
+    elasticity: float | None = None
+    #: How the elasticity is known: measured, estimated or assumed.
+    confidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,8 @@ class Metric:
     revenue: bool = False
     drives: tuple[Link, ...] = ()
     keep: Keep | None = None
+    #: The metric's current value per period (currency units for a revenue metric).
+    value: float | None = None
 
     @property
     def deprecated(self) -> bool:

@@ -7,6 +7,7 @@ Heavy modules (PyYAML, networkx, rich) are imported inside the commands, so that
 from __future__ import annotations
 
 import enum
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -621,7 +622,7 @@ def trace(
     if output_format is ViewFormat.json:
         from revtrace.render import json
 
-        _emit(json.trace(result), None, False, [])
+        _emit(json.trace(result, analysis), None, False, [])
     else:
         from revtrace.render import text
 
@@ -768,6 +769,68 @@ def report(
     raise typer.Exit(policy.exit_code(findings))
 
 
+@app.command(
+    epilog=(
+        "Examples:  revtrace impact examples/b2b-referral-flywheel.yaml"
+        "  ·  revtrace impact --what-if website_sessions=+10% --what-if referrals=-5%"
+    )
+)
+def impact(
+    catalogs: CatalogsArg = None,
+    output_format: Annotated[
+        ScoreFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ScoreFormat.text,
+    top: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--top", "-n", min=1, help="Show only the N metrics with the most leverage."),
+    ] = None,
+    what_if: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--what-if",
+            help="METRIC=+10%: predict each revenue metric's change (several add up).",
+            metavar="METRIC=CHANGE%",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Rank metrics by revenue leverage: the % change in revenue for a 1% change in each,
+    from the elasticities on the links (summed over every path, loops included)."""
+    from revtrace import impact as leverage
+    from revtrace.render import impact as render
+
+    arguments, files = _catalog_files(catalogs, _settings(config))
+    analysis = _analyse(files, arguments, errors_only=True)
+    code = _report_errors(analysis)
+    changes = _what_if(what_if or [], analysis)
+    report = leverage.compute(analysis.graph)
+    predicted = leverage.what_if(report, analysis.graph, changes) if changes else None
+    if output_format is ScoreFormat.json:
+        _emit(render.json(report, top, predicted), None, False, [])
+    elif output_format is ScoreFormat.markdown:
+        _emit(render.markdown(report, analysis.graph, top, predicted), None, False, [])
+    else:
+        render.text(_console(), report, analysis.graph, top, predicted)
+    raise typer.Exit(code)
+
+
+def _what_if(texts: list[str], analysis: Analysis) -> dict[str, float]:
+    import re
+
+    from revtrace.wording import suggest
+
+    changes: dict[str, float] = {}
+    for text in texts:
+        match = re.fullmatch(r"\s*([^=\s]+)\s*=\s*([+-]?\d+(?:\.\d+)?)\s*%?\s*", text)
+        if match is None:
+            fail(f"--what-if {text}: write METRIC=+10% (or -5%)")
+        metric, percent = match.group(1), float(match.group(2))
+        if metric not in analysis.catalog:
+            fail(f"--what-if: unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}")
+        changes[metric] = changes.get(metric, 0.0) + percent
+    return changes
+
+
 # -- configuration, rules, schema, init ---------------------------------------------------------
 
 
@@ -860,6 +923,18 @@ def init(
     )
 
 
+def _exit_now(code: object) -> NoReturn:
+    """Flush and leave without tearing down millions of objects one by one (which takes
+    longer than writing the report on large catalogs)."""
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    if not isinstance(code, (int, type(None))):
+        sys.stderr.write(f"{code}\n")
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # BrokenPipeError is an OSError
+            stream.flush()
+    os._exit(status)
+
+
 def main() -> None:
     """Console-script entry point: no Python traceback ever reaches the user."""
     for stream in (sys.stdout, sys.stderr):
@@ -867,10 +942,14 @@ def main() -> None:
         if reconfigure is not None:
             # A name in any script must print even where the terminal's encoding is ASCII.
             reconfigure(errors="backslashreplace")
+    # A one-shot process: the cyclic garbage collector only costs time here (about a
+    # second on a 100,000-metric catalog, measured), and the objects revtrace builds hold
+    # no reference cycles worth collecting.
+    gc.disable()
     try:
         app(prog_name="revtrace")
-    except SystemExit:
-        raise
+    except SystemExit as exit_:
+        _exit_now(exit_.code)
     except KeyboardInterrupt:
         sys.stderr.write("revtrace: interrupted\n")
         sys.exit(130)

@@ -18,7 +18,7 @@ from itertools import islice
 
 import networkx as nx
 
-from revtrace.catalog import Catalog
+from revtrace.catalog import Catalog, Link
 
 #: How many dead ends or loops an RT001 message names before saying "and more".
 EXPLAIN_LIMIT = 3
@@ -71,6 +71,7 @@ class RevenueGraph:
         self._order = {m: i for i, m in enumerate(catalog.metrics)}
         self._groups: list[list[str]] | None = None
         self._group_of: dict[str, int] | None = None
+        self._links: dict[tuple[str, str], Link] | None = None
         # networkx's own adjacency dicts, read directly in the traversals that visit the
         # whole graph: its public views wrap every access, which costs seconds at 100,000
         # metrics. Read-only; the graph is never changed after this.
@@ -262,51 +263,7 @@ class RevenueGraph:
         """
         if self._groups is not None:
             return self._groups
-        successors = self._succ
-        index_of: dict[str, int] = {}
-        low: dict[str, int] = {}
-        on_stack: set[str] = set()
-        stack: list[str] = []
-        groups: list[list[str]] = []
-        counter = 0
-        for root in self.catalog.metrics:
-            if root in index_of:
-                continue
-            index_of[root] = low[root] = counter
-            counter += 1
-            stack.append(root)
-            on_stack.add(root)
-            work: list[tuple[str, Iterator[str]]] = [(root, iter(successors[root]))]
-            while work:
-                node, pending = work[-1]
-                advanced = False
-                for target in pending:
-                    if target not in index_of:
-                        index_of[target] = low[target] = counter
-                        counter += 1
-                        stack.append(target)
-                        on_stack.add(target)
-                        work.append((target, iter(successors[target])))
-                        advanced = True
-                        break
-                    if target in on_stack and index_of[target] < low[node]:
-                        low[node] = index_of[target]
-                if advanced:
-                    continue
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    if low[node] < low[parent]:
-                        low[parent] = low[node]
-                if low[node] == index_of[node]:
-                    group = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        group.append(member)
-                        if member == node:
-                            break
-                    groups.append(group)
+        groups = tarjan(list(self.catalog.metrics), self._succ.__getitem__)
         self._groups = groups
         return groups
 
@@ -337,6 +294,15 @@ class RevenueGraph:
     def driven_toward_revenue(self, metric: str) -> Iterator[str]:
         """What `metric` drives, not going past a revenue metric."""
         return iter(()) if self.is_revenue(metric) else iter(self._succ[metric])
+
+    def link_between(self, source: str, target: str) -> Link | None:
+        """The first link source → target, for its elasticity, confidence and note."""
+        if self._links is None:
+            self._links = {}
+            for metric in self.catalog.metrics.values():
+                for link in metric.drives:
+                    self._links.setdefault((link.source, link.target), link)
+        return self._links.get((source, target))
 
     def sources(self) -> list[str]:
         """Metrics that no metric drives, in catalog order: where chains begin."""
@@ -413,3 +379,56 @@ def _is_ancestor(metric: str, node: TreeNode, parent: dict[int, TreeNode]) -> bo
             return True
         current = parent.get(id(current))
     return False
+
+
+def tarjan(nodes: Iterable[str], successors: Callable[[str], Iterable[str]]) -> list[list[str]]:
+    """Strongly connected groups, sinks first (reverse topological order).
+
+    Tarjan's algorithm, written iteratively: graphs here are user input, and a long chain
+    must not overflow Python's stack.
+    """
+    index_of: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    groups: list[list[str]] = []
+    counter = 0
+    for root in nodes:
+        if root in index_of:
+            continue
+        index_of[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(successors(root)))]
+        while work:
+            node, pending = work[-1]
+            advanced = False
+            for target in pending:
+                if target not in index_of:
+                    index_of[target] = low[target] = counter
+                    counter += 1
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(successors(target))))
+                    advanced = True
+                    break
+                if target in on_stack and index_of[target] < low[node]:
+                    low[node] = index_of[target]
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                if low[node] < low[parent]:
+                    low[parent] = low[node]
+            if low[node] == index_of[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                groups.append(group)
+    return groups

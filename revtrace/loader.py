@@ -20,6 +20,7 @@ A file that cannot be opened raises `CatalogUnreadable` (exit code 2). Anything 
 from __future__ import annotations
 
 import codecs
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from yaml.events import (
 )
 
 from revtrace.catalog import (
+    CONFIDENCES,
     MAX_ID_LENGTH,
     STATUSES,
     SUPPORTED_VERSIONS,
@@ -55,7 +57,12 @@ from revtrace.catalog import (
 )
 from revtrace.catalog import is_valid_id as _is_valid_id
 from revtrace.findings import Finding
-from revtrace.rules.loading import DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX
+from revtrace.rules.loading import (
+    DUPLICATE_METRIC,
+    INVALID_ELASTICITY,
+    INVALID_FIELD,
+    YAML_SYNTAX,
+)
 from revtrace.wording import quoted_list, suggest
 
 #: Larger files are refused before they are read (exit code 2): a catalog of 100,000
@@ -76,8 +83,9 @@ METRIC_FIELDS = (
     "revenue",
     "drives",
     "keep",
+    "value",
 )
-LINK_FIELDS = ("to", "note")
+LINK_FIELDS = ("to", "note", "elasticity", "confidence")
 KEEP_FIELDS = ("reason", "until", "by")
 _TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
 
@@ -584,6 +592,12 @@ class _FileReader:
                 fields["drives"] = self.read_drives(metric_id, field_value)
             elif key == "keep":
                 fields["keep"] = self.read_keep(metric_id, key_event, field_value)
+            elif key == "value":
+                number = self.read_number(
+                    f"'value' of metric '{metric_id}'", field_value, metric_id
+                )
+                if number is not None:
+                    fields["value"] = number
             else:
                 self.report(
                     f"unknown field '{key}' in metric '{metric_id}'{suggest(key, METRIC_FIELDS)}",
@@ -598,6 +612,27 @@ class _FileReader:
         if isinstance(value, ScalarEvent):
             return None if _is_null(value) else value.value
         self.wrong_type(what, "text", value, metric)
+        return None
+
+    def read_number(
+        self, what: str, value: Event, metric: str, rule_code: str = "RT010"
+    ) -> float | None:
+        """A finite number; anything else is reported (RT017 for elasticities)."""
+        if isinstance(value, ScalarEvent) and _is_null(value):
+            return None
+        if isinstance(value, ScalarEvent) and value.implicit[0]:
+            try:
+                number = float(value.value.replace("_", ""))
+            except ValueError:
+                number = None
+            if number is not None and math.isfinite(number):
+                return number
+        shown = _describe(value)
+        rule = INVALID_ELASTICITY if rule_code == "RT017" else INVALID_FIELD
+        self.findings.append(
+            rule.finding(f"{what} must be a finite number, not {shown}", self.loc(value), metric)
+        )
+        self.skip(value)
         return None
 
     def read_bool(self, what: str, value: Event, metric: str) -> bool:
@@ -727,6 +762,8 @@ class _FileReader:
             return None
         target_event: ScalarEvent | None = None
         note: str | None = None
+        elasticity: float | None = None
+        confidence: str | None = None
         for key, key_event, field_value in self.keys(f"a link of metric '{metric_id}'", metric_id):
             if key == "to":
                 if isinstance(field_value, ScalarEvent) and not _is_null(field_value):
@@ -738,6 +775,26 @@ class _FileReader:
                         field_value,
                         metric_id,
                     )
+            elif key == "elasticity":
+                elasticity = self.read_number(
+                    f"'elasticity' in a link of metric '{metric_id}'",
+                    field_value,
+                    metric_id,
+                    rule_code="RT017",
+                )
+            elif key == "confidence":
+                confidence = self.read_text(
+                    f"'confidence' in a link of metric '{metric_id}'", field_value, metric_id
+                )
+                if confidence is not None and confidence not in CONFIDENCES:
+                    self.report(
+                        f"'confidence' in a link of metric '{metric_id}' must be"
+                        f" {quoted_list(CONFIDENCES, 'or')}, not '{confidence}'"
+                        + suggest(confidence, CONFIDENCES),
+                        field_value,
+                        metric_id,
+                    )
+                    confidence = None
             elif key == "note":
                 note = self.read_text(
                     f"'note' in a link of metric '{metric_id}'", field_value, metric_id
@@ -753,7 +810,10 @@ class _FileReader:
         if target_event is None:
             self.report(f"a link of metric '{metric_id}' has no 'to'", item, metric_id)
             return None
-        return self._link(metric_id, target_event.value, target_event, note)
+        link = self._link(metric_id, target_event.value, target_event, note)
+        if elasticity is None and confidence is None:
+            return link
+        return Link(link.source, link.target, link.location, note, elasticity, confidence)
 
     def _link(self, metric_id: str, target: str, event: Event, note: str | None) -> Link:
         if not is_valid_id(target):

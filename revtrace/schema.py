@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from revtrace.catalog import MAX_ID_LENGTH, STATUSES
+from revtrace.catalog import CONFIDENCES, MAX_ID_LENGTH, STATUSES
 
 # JSON Schema regexes are ECMA 262 without the `u` flag in many validators, where \p{L}
 # is unknown; the portable pattern below accepts what most editors can check.
@@ -34,6 +34,11 @@ def catalog_schema() -> dict[str, Any]:
                         "type": "string",
                         "description": "Evidence or reasoning for the link.",
                     },
+                    "elasticity": {
+                        "type": "number",
+                        "description": "% change in the target for a 1% change in the source.",
+                    },
+                    "confidence": {"enum": list(CONFIDENCES)},
                 },
             },
         ]
@@ -59,6 +64,10 @@ def catalog_schema() -> dict[str, Any]:
                 "type": ["array", "null"],
                 "items": link,
                 "description": "The metrics this one moves.",
+            },
+            "value": {
+                "type": ["number", "null"],
+                "description": "Current value per period (currency units for revenue).",
             },
             "keep": {
                 "type": ["object", "null"],

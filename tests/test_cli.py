@@ -135,6 +135,7 @@ def test_trace_json_for_a_metric_without_a_path() -> None:
         "metric": "social_followers",
         "reaches_revenue": False,
         "paths": [],
+        "effects": [],
         "truncated": False,
         "dead_ends": ["social_impressions"],
         "loops": [],

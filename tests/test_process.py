@@ -22,10 +22,9 @@ def python(code: str, *, stdin: str | None = None) -> subprocess.CompletedProces
 
 LOADED_AFTER = """
 import sys
-from revtrace.cli import main
-sys.argv = ["revtrace", *{args!r}]
+from revtrace.cli import app
 try:
-    main()
+    app({args!r}, prog_name="revtrace")
 except SystemExit:
     pass
 heavy = ("yaml", "networkx", "rich", "revtrace.loader", "revtrace.graph")

@@ -49,6 +49,9 @@ def test_rule_codes_and_names_are_stable_and_unique() -> None:
         "RT012": ("keep-without-reason", Severity.ERROR),
         "RT013": ("keep-expired", Severity.WARNING),
         "RT014": ("stale-keep", Severity.WARNING),
+        "RT015": ("unproven-path", Severity.INFO),
+        "RT016": ("divergent-loop", Severity.ERROR),
+        "RT017": ("invalid-elasticity", Severity.ERROR),
     }
 
 

@@ -176,12 +176,18 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def trace(result: TraceResult) -> str:
+def trace(result: TraceResult, analysis: Analysis | None = None) -> str:
+    from revtrace.render.text import path_effect
+
     return dumps(
         {
             "metric": result.metric,
             "reaches_revenue": result.reaches_revenue,
             "paths": result.paths,
+            "effects": [
+                path_effect(analysis, path) if analysis is not None and len(path) > 1 else None
+                for path in result.paths
+            ],
             "truncated": result.truncated,
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,

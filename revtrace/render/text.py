@@ -8,6 +8,7 @@ carriage return, a bidi override) are shown as escapes instead of reaching the t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import pairwise
 
 from rich.console import Console
 from rich.text import Text
@@ -245,8 +246,10 @@ def tree(console: Console, analysis: Analysis, result: TreeResult) -> None:
         if console.is_terminal:
             console.print(
                 Text("\n").join(
-                    Text(guide, style="dim").append(_node_label(analysis, node))
-                    for guide, node in tree_lines(root)
+                    Text(guide, style="dim")
+                    .append(_node_label(analysis, node))
+                    .append(_link_note(analysis, node, parent), style="cyan")
+                    for guide, node, parent in tree_lines_with_parents(root)
                 ),
                 soft_wrap=True,
             )
@@ -255,8 +258,11 @@ def tree(console: Console, analysis: Analysis, result: TreeResult) -> None:
             # seconds on a large lineage; write the plain lines directly.
             console.file.write(
                 "".join(
-                    guide + _plain_node_label(analysis, node) + "\n"
-                    for guide, node in tree_lines(root)
+                    guide
+                    + _plain_node_label(analysis, node)
+                    + _link_note(analysis, node, parent)
+                    + "\n"
+                    for guide, node, parent in tree_lines_with_parents(root)
                 )
             )
     if any(n.seen or n.cycle for root in result.roots for _, n in tree_lines(root)):
@@ -283,25 +289,55 @@ def tree(console: Console, analysis: Analysis, result: TreeResult) -> None:
 
 
 def tree_lines(root: TreeNode) -> Iterator[tuple[str, TreeNode]]:
+    for guide, node, _ in tree_lines_with_parents(root):
+        yield guide, node
+
+
+def tree_lines_with_parents(root: TreeNode) -> Iterator[tuple[str, TreeNode, TreeNode | None]]:
     """(guide, node) for each line of the drawn tree, one line per node, never cut.
 
     Drawn here rather than with rich's Tree, which narrows each level to the terminal's
     width and drops what no longer fits: lineages can be dozens of levels deep.
     Iterative, as lineages can be deeper than Python's recursion limit.
     """
-    yield "", root
-    stack: list[tuple[TreeNode, str, bool]] = [
-        (child, "", index == len(root.children) - 1)
+    yield "", root, None
+    stack: list[tuple[TreeNode, str, bool, TreeNode]] = [
+        (child, "", index == len(root.children) - 1, root)
         for index, child in reversed(list(enumerate(root.children)))
     ]
     while stack:
-        node, prefix, last = stack.pop()
-        yield prefix + ("└── " if last else "├── "), node
+        node, prefix, last, parent = stack.pop()
+        yield prefix + ("└── " if last else "├── "), node, parent
         inner = prefix + ("    " if last else "│   ")
         stack.extend(
-            (child, inner, index == len(node.children) - 1)
+            (child, inner, index == len(node.children) - 1, node)
             for index, child in reversed(list(enumerate(node.children)))
         )
+
+
+def _link_note(analysis: Analysis, node: TreeNode, parent: TreeNode | None) -> str:
+    """`  [e=0.5, measured]` for a quantified link between a node and its parent."""
+    if parent is None:
+        return ""
+    graph = analysis.graph
+    link = graph.link_between(node.id, parent.id) or graph.link_between(parent.id, node.id)
+    if link is None or (link.elasticity is None and link.confidence is None):
+        return ""
+    parts = [f"e={link.elasticity:g}"] if link.elasticity is not None else []
+    if link.confidence:
+        parts.append(link.confidence)
+    return f"  [{', '.join(parts)}]"
+
+
+def path_effect(analysis: Analysis, path: Sequence[str]) -> float | None:
+    """The product of the elasticities along a path; None when a link has none."""
+    product = 1.0
+    for source, target in pairwise(path):
+        link = analysis.graph.link_between(source, target)
+        if link is None or link.elasticity is None:
+            return None
+        product *= link.elasticity
+    return product
 
 
 def _plain_node_label(analysis: Analysis, node: TreeNode) -> str:
@@ -350,6 +386,9 @@ def trace(console: Console, analysis: Analysis, result: TraceResult) -> None:
             line = Text(f"  {number:>{width}}. ")
             line.append(_chain(analysis, path))
             line.append(f"  ({_plural(len(path) - 1, 'link')})", style="dim")
+            effect = path_effect(analysis, path)
+            if effect is not None and len(path) > 1:
+                line.append(f"  effect ×{effect:.4g}", style="cyan")
             console.print(line, soft_wrap=True)
         return
     console.print(

@@ -11,7 +11,7 @@ from datetime import date
 
 from revtrace.findings import Finding, Rule, Severity
 from revtrace.graph import RevenueGraph
-from revtrace.rules import cycles, exceptions, links, loading, ownership, revenue
+from revtrace.rules import cycles, evidence, exceptions, links, loading, ownership, revenue
 from revtrace.rules.base import RuleContext
 
 Check = Callable[[RuleContext], Iterable[Finding]]
@@ -27,6 +27,7 @@ ALL_RULES: dict[str, Rule] = {
             *ownership.RULES,
             *cycles.RULES,
             *exceptions.RULES,
+            *evidence.RULES,
         ),
         key=lambda r: r.code,
     )
@@ -40,6 +41,7 @@ GRAPH_CHECKS: tuple[tuple[Check, tuple[Rule, ...]], ...] = (
     (ownership.check, ownership.RULES),
     (cycles.check, cycles.RULES),
     (exceptions.check, exceptions.RULES),
+    (evidence.check, evidence.RULES),
 )
 
 

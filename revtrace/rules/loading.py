@@ -84,4 +84,27 @@ Passes:
 """,
 )
 
-RULES = (DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX)
+INVALID_ELASTICITY = Rule(
+    code="RT017",
+    name="invalid-elasticity",
+    severity=Severity.ERROR,
+    summary="A link's `elasticity` is not a finite number.",
+    doc="""\
+An elasticity is the % change in the target for a 1% change in the source: a number such
+as `0.4` or `-0.25`. Text, `.inf` or `.nan` cannot be multiplied along a path.
+
+Fails:
+
+    metrics:
+      revenue: {revenue: true}
+      sessions: {drives: [{to: revenue, elasticity: high}]}
+
+Passes:
+
+    metrics:
+      revenue: {revenue: true}
+      sessions: {drives: [{to: revenue, elasticity: 0.4}]}
+""",
+)
+
+RULES = (DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX, INVALID_ELASTICITY)

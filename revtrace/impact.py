@@ -1,0 +1,343 @@
+"""Revenue leverage: how much a 1% change in each metric moves revenue.
+
+A link may carry an `elasticity` e: a 1% change in the source changes the target by e%.
+Under a log-linear driver model the chain rule gives the effect of metric X on revenue
+metric R as the sum, over every walk X → … → R, of the product of the elasticities along
+it; with loops, the sum over all walks: the entries of (I − E)⁻¹ − I for the elasticity
+matrix E. It is solved exactly, never by a fixed number of iterations: strongly connected
+groups in topological order (sinks first), each solved as one linear system. A loop whose
+gain makes the sum diverge (spectral radius ≥ 1) is reported (RT016), never truncated.
+
+Worked example (examples/b2b-referral-flywheel.yaml): sessions → mql (0.5), mql → sql
+(0.8), sql → revenue (0.9): effect of sessions = 0.5 × 0.8 × 0.9 = 0.36, so +10% sessions
+predicts +3.6% revenue.
+
+Links without an elasticity are unquantified: effects are computed over quantified walks
+only, and a metric is labelled `full` (every route to revenue quantified), `partial` or
+`none`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from revtrace.graph import RevenueGraph, tarjan
+
+CONFIDENCE_ORDER = {"measured": 3, "estimated": 2, "assumed": 1}
+#: Power iterations allowed when bounding a loop's spectral radius.
+MAX_ITERATIONS = 20_000
+
+
+@dataclass(frozen=True)
+class MetricImpact:
+    id: str
+    #: Effect of a 1% change in this metric on each revenue metric, in % (quantified walks).
+    effects: dict[str, float]
+    #: Total revenue elasticity (weighted by revenue metrics' values); None: unquantified.
+    total: float | None
+    #: "full", "partial" or "none".
+    quantified: str
+    #: Weakest confidence on the metric's shortest quantified path (None: unrated).
+    confidence: str | None
+
+
+@dataclass(frozen=True)
+class DivergentLoop:
+    members: tuple[str, ...]
+    #: One loop through the group, and the product of its elasticities.
+    loop: tuple[str, ...]
+    gain: float
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    revenue_metrics: list[str]
+    #: revenue metric → its weight in the total (value share, or equal shares).
+    weights: dict[str, float]
+    #: Ranked by absolute total elasticity, unquantified metrics last.
+    metrics: list[MetricImpact]
+    divergent: list[DivergentLoop]
+
+    def of(self, metric: str) -> MetricImpact | None:
+        return next((m for m in self.metrics if m.id == metric), None)
+
+
+def quantified_links(graph: RevenueGraph) -> dict[str, dict[str, float]]:
+    """source → target → elasticity (repeated links add up)."""
+    links: dict[str, dict[str, float]] = {m: {} for m in graph.catalog.metrics}
+    for metric in graph.catalog.metrics.values():
+        for link in metric.drives:
+            if link.elasticity is not None and link.target in graph.catalog.metrics:
+                row = links[metric.id]
+                row[link.target] = row.get(link.target, 0.0) + link.elasticity
+    return links
+
+
+def compute(graph: RevenueGraph) -> ImpactReport:
+    catalog = graph.catalog
+    revenue = graph.revenue_metrics
+    column = {r: i for i, r in enumerate(revenue)}
+    links = quantified_links(graph)
+    groups = tarjan(list(catalog.metrics), lambda m: links[m])
+    effect: dict[str, list[float] | None] = {}
+    divergent: list[DivergentLoop] = []
+    for members in groups:  # sinks first
+        member_set = set(members)
+        looped = len(members) > 1 or members[0] in links[members[0]]
+        # b[x] = Σ_y e(x,y)·(δ(y,R) + f[y]) over y outside the group (and δ for all y).
+        right: dict[str, list[float] | None] = {}
+        for x in members:
+            row = [0.0] * len(revenue)
+            poisoned = False
+            for y, e in links[x].items():
+                if y in column:
+                    row[column[y]] += e
+                if y not in member_set:
+                    below = effect[y]
+                    if below is None:
+                        poisoned = True
+                        break
+                    for i, value in enumerate(below):
+                        row[i] += e * value
+            right[x] = None if poisoned else row
+        if not looped:
+            effect[members[0]] = right[members[0]]
+            continue
+        ordered = graph.in_catalog_order(members)
+        matrix = [[links[x].get(y, 0.0) for y in ordered] for x in ordered]
+        if spectral_radius_at_least_one(matrix):
+            loop = graph.loop_through(members) if len(members) > 1 else [members[0], members[0]]
+            gain = math.prod(links[a].get(b, 0.0) for a, b in pairwise(loop))
+            divergent.append(DivergentLoop(tuple(ordered), tuple(loop), gain))
+            for x in members:
+                effect[x] = None
+            continue
+        if any(right[x] is None for x in ordered):
+            for x in members:
+                effect[x] = None
+            continue
+        rhs = [right[x] or [] for x in ordered]
+        solution = solve_identity_minus(matrix, rhs)
+        for x, solved in zip(ordered, solution, strict=True):
+            effect[x] = solved
+
+    weights = _weights(graph)
+    not_full = _ancestors(graph, _unquantified_heads(graph, links))
+    quantified_reach = _reaching(graph, links)
+    next_hop = _next_quantified_hop(graph, links)
+    results: list[MetricImpact] = []
+    for metric_id in catalog.metrics:
+        values: list[float] | None = effect.get(metric_id)
+        if (
+            not graph.reaches_revenue(metric_id)
+            or graph.is_revenue(metric_id)
+            or metric_id not in quantified_reach
+        ):
+            label = "none"
+        elif metric_id in not_full:
+            label = "partial"
+        else:
+            label = "full"
+        if graph.is_revenue(metric_id) or label == "none" or values is None:
+            effects: dict[str, float] = {}
+            total = None
+            if values is None and label != "none":
+                label = "none"  # upstream of a divergent loop: no finite effect
+        else:
+            effects = {r: values[column[r]] for r in revenue if values[column[r]] != 0.0}
+            total = sum(weights[r] * values[column[r]] for r in revenue)
+        results.append(
+            MetricImpact(metric_id, effects, total, label, _weakest(graph, next_hop, metric_id))
+        )
+    results.sort(key=lambda m: (m.total is None, -abs(m.total or 0.0)))
+    return ImpactReport(list(revenue), weights, results, divergent)
+
+
+def _weights(graph: RevenueGraph) -> dict[str, float]:
+    revenue = graph.revenue_metrics
+    values = [graph.catalog.metrics[r].value for r in revenue]
+    if revenue and all(v is not None and v > 0 for v in values):
+        total = sum(v for v in values if v is not None)
+        return {r: (v or 0.0) / total for r, v in zip(revenue, values, strict=True)}
+    return {r: 1.0 / len(revenue) for r in revenue}
+
+
+def _unquantified_heads(graph: RevenueGraph, links: Mapping[str, Mapping[str, float]]) -> set[str]:
+    """Metrics with a link toward revenue that has no elasticity."""
+    heads = set()
+    for metric in graph.catalog.metrics.values():
+        for link in metric.drives:
+            if link.elasticity is None and graph.reaches_revenue(link.target):
+                heads.add(metric.id)
+    return heads
+
+
+def _ancestors(graph: RevenueGraph, starts: Iterable[str]) -> set[str]:
+    seen = set(starts)
+    queue = deque(seen)
+    while queue:
+        for driver in graph.drivers_of(queue.popleft()):
+            if driver not in seen:
+                seen.add(driver)
+                queue.append(driver)
+    return seen
+
+
+def _reaching(graph: RevenueGraph, links: Mapping[str, Mapping[str, float]]) -> set[str]:
+    """Metrics with a quantified walk to a revenue metric."""
+    reverse: dict[str, list[str]] = {}
+    for source, row in links.items():
+        for target in row:
+            reverse.setdefault(target, []).append(source)
+    seen = set(graph.revenue_metrics)
+    queue = deque(seen)
+    while queue:
+        for driver in reverse.get(queue.popleft(), ()):
+            if driver not in seen:
+                seen.add(driver)
+                queue.append(driver)
+    return seen - set(graph.revenue_metrics)
+
+
+def _next_quantified_hop(
+    graph: RevenueGraph, links: Mapping[str, Mapping[str, float]]
+) -> dict[str, str]:
+    reverse: dict[str, list[str]] = {}
+    for source, row in links.items():
+        for target in row:
+            reverse.setdefault(target, []).append(source)
+    next_hop: dict[str, str] = {}
+    seen = set(graph.revenue_metrics)
+    queue = deque(graph.revenue_metrics)
+    while queue:
+        target = queue.popleft()
+        for driver in reverse.get(target, ()):
+            if driver not in seen:
+                seen.add(driver)
+                next_hop[driver] = target
+                queue.append(driver)
+    return next_hop
+
+
+def _weakest(graph: RevenueGraph, next_hop: Mapping[str, str], metric: str) -> str | None:
+    weakest: str | None = None
+    node = metric
+    while node in next_hop:
+        target = next_hop[node]
+        rated = [
+            link.confidence
+            for link in graph.catalog.metrics[node].drives
+            if link.target == target and link.elasticity is not None and link.confidence
+        ]
+        for confidence in rated:
+            if weakest is None or CONFIDENCE_ORDER[confidence] < CONFIDENCE_ORDER[weakest]:
+                weakest = confidence
+        node = target
+    return weakest
+
+
+def solve_identity_minus(
+    matrix: Sequence[Sequence[float]], rhs: Sequence[Sequence[float]]
+) -> list[list[float]]:
+    """Solve (I − M)·X = B exactly (Gaussian elimination, partial pivoting), for every
+    column of B at once."""
+    size = len(matrix)
+    width = len(rhs[0]) if rhs else 0
+    rows = [
+        [(1.0 if i == j else 0.0) - matrix[i][j] for j in range(size)] + list(rhs[i])
+        for i in range(size)
+    ]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        if abs(rows[pivot][col]) < 1e-15:
+            raise ArithmeticError("the loop's linear system is singular")
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        head = rows[col]
+        inverse = 1.0 / head[col]
+        for j in range(col, size + width):
+            head[j] *= inverse
+        for r in range(size):
+            if r != col and rows[r][col] != 0.0:
+                factor = rows[r][col]
+                row = rows[r]
+                for j in range(col, size + width):
+                    row[j] -= factor * head[j]
+    return [row[size:] for row in rows]
+
+
+def spectral_radius_at_least_one(matrix: Sequence[Sequence[float]]) -> bool:
+    """Whether the walks of a loop group sum to infinity: ρ(M) ≥ 1.
+
+    For |M| (elementwise), Collatz–Wielandt bounds from power iteration on I + |M|
+    (primitive for an irreducible group) close in on ρ(|M|) from both sides. ρ(M) ≤ ρ(|M|),
+    with equality when all elasticities in the loop have one sign, the usual case. When
+    signs are mixed and ρ(|M|) ≥ 1, ρ(M) is estimated from ‖M^k‖^(1/k) instead.
+    """
+    size = len(matrix)
+    # Sparse rows: a large loop group (a dense cluster of hundreds) has few links each.
+    absolute = [[(j, abs(v)) for j, v in enumerate(row) if v != 0.0] for row in matrix]
+    vector = [1.0] * size
+    lower, upper = 0.0, math.inf
+    for _ in range(MAX_ITERATIONS):
+        product = [vector[i] + sum(v * vector[j] for j, v in absolute[i]) for i in range(size)]
+        ratios = [product[i] / vector[i] for i in range(size) if vector[i] > 0]
+        lower, upper = max(lower, min(ratios)), min(upper, max(ratios))
+        if upper < 2.0 - 1e-12:
+            return False  # ρ(|M|) < 1, so ρ(M) < 1
+        if lower >= 2.0 - 1e-12:
+            break
+        largest = max(product)
+        vector = [v / largest for v in product]
+    signs = {v > 0 for row in matrix for v in row if v != 0.0}
+    if len(signs) <= 1:
+        return lower >= 2.0 - 1e-12 or upper >= 2.0
+    return _gelfand(matrix) >= 1.0 - 1e-9
+
+
+def _gelfand(matrix: Sequence[Sequence[float]], squarings: int = 12) -> float:
+    """ρ(M) ≈ ‖M^(2^k)‖^(1/2^k), with rescaling so nothing overflows."""
+    size = len(matrix)
+    current = [list(row) for row in matrix]
+    log_scale = 0.0
+    for step in range(squarings):
+        current = [
+            [sum(current[i][k] * current[k][j] for k in range(size)) for j in range(size)]
+            for i in range(size)
+        ]
+        norm = math.sqrt(sum(v * v for row in current for v in row))
+        if norm == 0.0:
+            return 0.0
+        current = [[v / norm for v in row] for row in current]
+        log_scale = log_scale * 2 + math.log(norm)
+        del step
+    power = 2**squarings
+    return math.exp(log_scale / power)
+
+
+def what_if(
+    report: ImpactReport, graph: RevenueGraph, changes: Mapping[str, float]
+) -> dict[str, tuple[float, float | None]]:
+    """First-order predicted change of each revenue metric, in % and (with `value`) in
+    currency units, for % changes to metrics; several changes add up."""
+    predicted = {r: 0.0 for r in report.revenue_metrics}
+    for metric, percent in changes.items():
+        impact = report.of(metric)
+        if impact is None:
+            continue
+        if graph.is_revenue(metric):
+            predicted[metric] += percent
+        for revenue, effect in impact.effects.items():
+            predicted[revenue] += effect * percent
+    return {
+        r: (
+            pct,
+            (graph.catalog.metrics[r].value or 0.0) * pct / 100
+            if graph.catalog.metrics[r].value is not None
+            else None,
+        )
+        for r, pct in predicted.items()
+    }

@@ -1,0 +1,100 @@
+"""Rules about quantified links: elasticities and how well they are known."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from revtrace.findings import Finding, Rule, Severity
+from revtrace.rules.base import RuleContext
+
+UNPROVEN_PATH = Rule(
+    code="RT015",
+    name="unproven-path",
+    severity=Severity.INFO,
+    summary="Every path from this metric to revenue relies on an `assumed` link.",
+    doc="""\
+Its tie to revenue is a hunch until one of those links is estimated or measured. A link
+without `confidence` is unrated, not assumed, and does not count.
+
+Fails:
+
+    metrics:
+      revenue: {revenue: true}
+      backlog: {drives: [{to: revenue, elasticity: -0.1, confidence: assumed}]}
+
+Passes:
+
+    metrics:
+      revenue: {revenue: true}
+      backlog: {drives: [{to: revenue, elasticity: -0.1, confidence: measured}]}
+""",
+)
+
+DIVERGENT_LOOP = Rule(
+    code="RT016",
+    name="divergent-loop",
+    severity=Severity.ERROR,
+    summary="A loop's elasticities make its effect grow without bound.",
+    doc="""\
+Around a loop, effects multiply: with a gain of 1 or more (spectral radius ≥ 1), a 1%
+change would feed itself forever, so no effect on revenue can be computed. Lower an
+elasticity, or model one direction of the loop only.
+
+Fails:
+
+    metrics:
+      revenue: {revenue: true}
+      customers: {drives: [{to: referrals, elasticity: 2}, revenue]}
+      referrals: {drives: [{to: customers, elasticity: 0.8}]}
+
+Passes:
+
+    metrics:
+      revenue: {revenue: true}
+      customers: {drives: [{to: referrals, elasticity: 0.5}, revenue]}
+      referrals: {drives: [{to: customers, elasticity: 0.8}]}
+""",
+)
+
+RULES = (UNPROVEN_PATH, DIVERGENT_LOOP)
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    graph = context.graph
+    catalog = graph.catalog
+    links = [link for metric in catalog.metrics.values() for link in metric.drives]
+    if not graph.revenue_metrics:
+        return
+    if any(link.confidence == "assumed" for link in links):
+        # Metrics that reach revenue without any assumed link.
+        proven = set(graph.revenue_metrics)
+        reverse: dict[str, list[str]] = {}
+        for link in links:
+            if link.confidence != "assumed" and link.target in catalog.metrics:
+                reverse.setdefault(link.target, []).append(link.source)
+        queue = deque(proven)
+        while queue:
+            for driver in reverse.get(queue.popleft(), ()):
+                if driver not in proven:
+                    proven.add(driver)
+                    queue.append(driver)
+        for metric in catalog.metrics.values():
+            if graph.reaches_revenue(metric.id) and metric.id not in proven:
+                yield UNPROVEN_PATH.finding(
+                    f"every path from '{metric.id}' to revenue relies on at least one"
+                    " 'assumed' link: its tie to revenue is unproven",
+                    metric.location,
+                    metric.id,
+                )
+    if any(link.elasticity is not None for link in links):
+        from revtrace.impact import compute
+
+        for loop in compute(graph).divergent:
+            first = loop.members[0]
+            yield DIVERGENT_LOOP.finding(
+                f"the loop {' → '.join(loop.loop)} has gain {loop.gain:g}: its effect grows"
+                " without bound (spectral radius ≥ 1); lower an elasticity",
+                catalog.metrics[first].location,
+                first,
+            )

@@ -1,0 +1,261 @@
+"""Revenue leverage: effects against hand-computed values and a brute-force reference."""
+
+from __future__ import annotations
+
+import json
+import math
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revtrace.graph import RevenueGraph
+from revtrace.impact import compute
+from revtrace.loader import load_catalog_text
+from revtrace.rules import run_graph_checks
+from tests.conftest import REPO, run_cli
+
+
+def graph_of(text: str) -> RevenueGraph:
+    loaded = load_catalog_text("version: 1\nmetrics:\n" + text, "m.yaml")
+    assert [f.code for f in loaded.findings if f.code != "RT017"] == []
+    return RevenueGraph(loaded.catalog)
+
+
+def effects(text: str) -> dict[str, float | None]:
+    return {m.id: m.total for m in compute(graph_of(text)).metrics}
+
+
+def test_a_chain_multiplies() -> None:
+    got = effects(
+        "  r: {revenue: true}\n"
+        "  a: {drives: [{to: b, elasticity: 0.5}]}\n"
+        "  b: {drives: [{to: r, elasticity: 0.8}]}\n"
+    )
+    assert got["b"] == pytest.approx(0.8)
+    assert got["a"] == pytest.approx(0.4)
+
+
+def test_several_paths_add_and_negative_links_subtract() -> None:
+    got = effects(
+        "  r: {revenue: true}\n"
+        "  a: {drives: [{to: b, elasticity: 0.5}, {to: c, elasticity: 2}]}\n"
+        "  b: {drives: [{to: r, elasticity: 0.8}]}\n"
+        "  c: {drives: [{to: r, elasticity: -0.1}]}\n"
+    )
+    assert got["a"] == pytest.approx(0.5 * 0.8 + 2 * -0.1)
+    assert got["c"] == pytest.approx(-0.1)
+
+
+def test_a_convergent_loop_sums_every_walk() -> None:
+    # a → b → a with gain 0.5 × 0.4 = 0.2; a → r 1.0: effect(a) = 1 / (1 − 0.2).
+    got = effects(
+        "  r: {revenue: true}\n"
+        "  a: {drives: [{to: b, elasticity: 0.5}, {to: r, elasticity: 1.0}]}\n"
+        "  b: {drives: [{to: a, elasticity: 0.4}]}\n"
+    )
+    assert got["a"] == pytest.approx(1 / 0.8)
+    assert got["b"] == pytest.approx(0.4 / 0.8)
+
+
+def test_a_divergent_loop_is_rt016_and_has_no_effect() -> None:
+    text = (
+        "  r: {revenue: true, owner: x}\n"
+        "  a: {owner: x, drives: [{to: b, elasticity: 2}, {to: r, elasticity: 1.0}]}\n"
+        "  b: {owner: x, drives: [{to: a, elasticity: 0.6}]}\n"
+        "  up: {owner: x, drives: [{to: a, elasticity: 0.5}]}\n"
+    )
+    graph = graph_of(text)
+    report = compute(graph)
+    assert {m.id: m.total for m in report.metrics if m.id in ("a", "b", "up")} == dict.fromkeys(
+        ("a", "b", "up")
+    )
+    (loop,) = report.divergent
+    assert loop.loop == ("a", "b", "a") and loop.gain == pytest.approx(1.2)
+    (finding,) = [f for f in run_graph_checks(graph) if f.code == "RT016"]
+    assert "gain 1.2" in finding.message and finding.metric == "a"
+
+
+def test_a_self_loop_with_gain_one_diverges_and_below_one_converges() -> None:
+    base = (
+        "  r: {revenue: true}\n  a: {drives: [{to: a, elasticity: %s}, {to: r, elasticity: 1}]}\n"
+    )
+    assert compute(graph_of(base % "1.0")).divergent
+    assert effects(base % "0.5")["a"] == pytest.approx(2.0)
+
+
+def test_mixed_signs_loop_uses_the_true_spectral_radius() -> None:
+    # Gains −0.9 × 0.9 = −0.81 around a → b → a: |M| has ρ 0.9 < 1, so it converges.
+    got = effects(
+        "  r: {revenue: true}\n"
+        "  a: {drives: [{to: b, elasticity: -0.9}, {to: r, elasticity: 1}]}\n"
+        "  b: {drives: [{to: a, elasticity: 0.9}]}\n"
+    )
+    assert got["a"] == pytest.approx(1 / (1 + 0.81))
+
+
+def test_quantification_labels() -> None:
+    report = compute(
+        graph_of(
+            "  r: {revenue: true}\n"
+            "  full: {drives: [{to: r, elasticity: 0.5}]}\n"
+            "  partial: {drives: [{to: full, elasticity: 0.5}, r]}\n"
+            "  none: {drives: [r]}\n"
+            "  lost: {}\n"
+        )
+    )
+    labels = {m.id: (m.quantified, m.total) for m in report.metrics}
+    assert labels["full"] == ("full", pytest.approx(0.5))
+    assert labels["partial"] == ("partial", pytest.approx(0.25))
+    assert labels["none"] == ("none", None)
+    assert labels["lost"] == ("none", None)
+
+
+def test_the_worked_example_matches_the_hand_computation() -> None:
+    loop = 1 / (1 - 0.5 * 0.3 * 0.2)  # deals → customers → referrals → deals
+    report = compute(
+        graph_of(
+            (REPO / "examples" / "b2b-referral-flywheel.yaml").read_text().split("metrics:\n", 1)[1]
+        )
+    )
+    sessions = report.of("website_sessions")
+    assert sessions is not None
+    assert sessions.effects["new_revenue"] == pytest.approx(0.6 * 0.5 * 0.8 * 1.0 * loop)
+    assert sessions.effects["expansion_revenue"] == pytest.approx(
+        0.6 * 0.5 * 0.8 * 0.5 * 0.4 * loop
+    )
+    assert sessions.total == pytest.approx(0.8 * 0.24 * loop + 0.2 * 0.048 * loop)
+    assert sessions.confidence == "estimated"
+    assert report.weights == {"new_revenue": 0.8, "expansion_revenue": 0.2}
+    assert [m.id for m in report.metrics[:2]] == ["deals", "sales_qualified_leads"]
+
+
+# -- brute force: enumerate every path of a random DAG ------------------------------------------
+
+
+@st.composite
+def quantified_dags(draw: st.DrawFn) -> tuple[str, dict[tuple[int, int], float], set[int]]:
+    n = draw(st.integers(2, 7))
+    edges = {}
+    for a in range(n):
+        for b in range(a + 1, n):  # a → b only forward: acyclic
+            if draw(st.booleans()):
+                edges[(a, b)] = draw(st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3)))
+    revenue = {n - 1} | draw(st.sets(st.integers(0, n - 1), max_size=1))
+    lines = []
+    for i in range(n):
+        drives = ", ".join(
+            f"{{to: m{b}, elasticity: {e}}}" for (a, b), e in edges.items() if a == i
+        )
+        lines.append(f"  m{i}: {{{'revenue: true, ' if i in revenue else ''}drives: [{drives}]}}")
+    return "\n".join(lines) + "\n", edges, revenue
+
+
+def all_paths(start: int, target: int, edges: dict[tuple[int, int], float]) -> list[list[int]]:
+    if start == target:
+        return [[target]]
+    return [
+        [start, *rest] for (a, b) in edges if a == start for rest in all_paths(b, target, edges)
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(quantified_dags())
+def test_exact_solve_matches_path_enumeration_on_dags(
+    case: tuple[str, dict[tuple[int, int], float], set[int]],
+) -> None:
+    text, edges, revenue = case
+    report = compute(graph_of(text))
+    for impact in report.metrics:
+        node = int(impact.id[1:])
+        for target in revenue:
+            expected = sum(
+                math.prod(edges[(a, b)] for a, b in pairwise(path))
+                for path in all_paths(node, target, edges)
+                if node != target
+            )
+            got = impact.effects.get(f"m{target}", 0.0)
+            if impact.total is not None:
+                assert got == pytest.approx(expected, abs=1e-9)
+
+
+# -- the loader and the command line -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("high", "RT017"), (".nan", "RT017"), (".inf", "RT017"), ("'0.4'", "RT017"), ("[1]", "RT017")],
+)
+def test_an_elasticity_that_is_not_a_finite_number_is_rt017(value: str, code: str) -> None:
+    loaded = load_catalog_text(
+        "version: 1\nmetrics:\n  r: {revenue: true}\n"
+        f"  a: {{drives: [{{to: r, elasticity: {value}}}]}}\n"
+    )
+    assert [(f.code, f.location.line) for f in loaded.findings if f.location] == [(code, 4)]
+
+
+def test_confidence_and_value_are_checked() -> None:
+    loaded = load_catalog_text(
+        "version: 1\nmetrics:\n  r: {revenue: true, value: lots}\n"
+        "  a: {drives: [{to: r, elasticity: 0.3, confidence: measurd}]}\n"
+    )
+    messages = [(f.code, f.message) for f in loaded.findings]
+    assert (
+        messages[0][0] == "RT010"
+        and "'value' of metric 'r' must be a finite number" in messages[0][1]
+    )
+    assert messages[1][0] == "RT010" and "did you mean 'measured'" in messages[1][1]
+
+
+def test_impact_cli_json_what_if_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    catalog = "examples/b2b-referral-flywheel.yaml"
+    document = json.loads(run_cli("impact", catalog, "--format", "json", "--top", "3").stdout)
+    assert document["revenue_metrics"] == ["new_revenue", "expansion_revenue"]
+    assert [m["id"] for m in document["metrics"]] == [
+        "deals",
+        "sales_qualified_leads",
+        "marketing_qualified_leads",
+    ]
+    assert set(document["metrics"][0]) == {"id", "effects", "total", "quantified", "confidence"}
+    what_if = json.loads(
+        run_cli(
+            "impact",
+            catalog,
+            "--format",
+            "json",
+            "--what-if",
+            "website_sessions=+10%",
+            "--what-if",
+            "website_sessions=-5%",
+        ).stdout
+    )["what_if"]
+    loop = 1 / 0.97
+    assert what_if["new_revenue"]["percent"] == pytest.approx(5 * 0.24 * loop)
+    assert what_if["new_revenue"]["amount"] == pytest.approx(1_000_000 * 5 * 0.24 * loop / 100)
+    text = run_cli("impact", catalog, "--what-if", "website_sessions=+10%", env={"COLUMNS": "200"})
+    assert "+2.47%" in text.stdout and "+24,742 per period" in text.stdout
+    assert "| deals |" in run_cli("impact", catalog, "--format", "markdown").stdout
+    assert run_cli("impact", catalog, "--what-if", "nope=+1%").exit_code == 2
+    assert run_cli("impact", catalog, "--what-if", "website_sessions=lots").exit_code == 2
+
+
+def test_unproven_paths_are_rt015() -> None:
+    loaded = load_catalog_text(
+        (REPO / "examples" / "b2b-referral-flywheel.yaml").read_text(), "f.yaml"
+    )
+    found = run_graph_checks(RevenueGraph(loaded.catalog))
+    assert sorted(f.metric for f in found if f.code == "RT015") == ["referrals", "support_backlog"]
+
+
+def test_tree_and_trace_show_elasticities(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    catalog = "examples/b2b-referral-flywheel.yaml"
+    tree = run_cli("tree", "-m", "+deals", catalog, env={"COLUMNS": "200"}).stdout
+    assert "sales_qualified_leads  SQLs  [e=0.8, measured]" in tree
+    assert "support_backlog  Open support tickets  [e=-0.2, assumed]" in tree
+    trace = json.loads(run_cli("trace", "website_sessions", catalog, "--format", "json").stdout)
+    assert trace["effects"] == [pytest.approx(0.24), pytest.approx(0.048)]
+    text = run_cli("trace", "website_sessions", catalog, env={"COLUMNS": "200"}).stdout
+    assert "effect ×0.24" in text

@@ -95,6 +95,7 @@ def main() -> None:
     started = time.perf_counter()
     small_catalog = write_catalog(Spec(metrics=small), work / f"m{small}")[0]
     large_catalog = write_catalog(Spec(metrics=large), work / f"m{large}")[0]
+    quantified_catalog = write_catalog(Spec(metrics=large, quantified=True), work / f"q{large}")[0]
     print(f"  generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     rows: list[tuple[str, str, str, str]] = []
@@ -135,6 +136,16 @@ def main() -> None:
     sample = large_catalog.read_text(encoding="utf-8").split("\n", 3)[2].strip().rstrip(":")
     trace_large = case(
         f"trace, {large:,}", [revtrace, "trace", sample, str(large_catalog)], runs_large
+    )
+    impact_large = case(
+        f"impact, {large:,} quantified",
+        [revtrace, "impact", str(quantified_catalog), "--format", "json"],
+        runs_large,
+    )
+    audit_quantified = case(
+        f"audit, {large:,} quantified",
+        [revtrace, "audit", str(quantified_catalog), "--format", "json"],
+        runs_large,
     )
 
     def ms(value: float) -> str:
@@ -197,6 +208,19 @@ def main() -> None:
             ms(trace_large[0]),
             f"{trace_large[0] / audit_large[0]:.2f}× audit",
             "target ≤ 2×",
+        ),
+        (
+            f"impact --format json, {large:,} quantified metrics"
+            f" ({quantified_catalog.stat().st_size / 1e6:.0f} MB)",
+            ms(impact_large[0]),
+            f"{impact_large[0] / audit_large[0]:.2f}× audit, peak {impact_large[1]:,.0f} MiB",
+            "target ≤ 2× audit",
+        ),
+        (
+            f"audit --format json, {large:,} quantified metrics",
+            ms(audit_quantified[0]),
+            f"{audit_quantified[0] / audit_large[0]:.2f}× the plain audit",
+            "",
         ),
     ]
     print()

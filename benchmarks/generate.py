@@ -49,6 +49,8 @@ class Spec:
     dense_cluster: int = 300
     loop_share: float = 0.01
     files: int = 1
+    #: Put an elasticity (and a confidence) on every link, for `revtrace impact`.
+    quantified: bool = False
 
 
 @dataclass
@@ -105,13 +107,17 @@ def generate(spec: Spec) -> list[tuple[str, str]]:
         levels.append(level)
     reaching = [m for level in levels[1:] for m in level]
 
-    # Flywheels: a few links back up the tree make loops among reaching metrics.
+    # Flywheels: small loops, as real ones are (customers → referrals → deals →
+    # customers): a metric two links up the tree links back down to where it started.
+    by_id = {m.id: m for m in metrics}
     for _ in range(int(spec.metrics * spec.loop_share)):
-        lower = rng.choice(reaching)
-        upper_level = levels[rng.randrange(1, len(levels) - 1)]
-        candidate = rng.choice(upper_level)
-        if candidate.id != lower.id and candidate.id not in lower.drives:
-            candidate.drives.append(lower.id)
+        start = rng.choice(reaching)
+        middle = by_id[rng.choice(start.drives)]
+        if not middle.drives or middle.revenue:
+            continue
+        top = by_id[rng.choice(middle.drives)]
+        if not top.revenue and start.id not in top.drives:
+            top.drives.append(start.id)
 
     # One dense cluster of mutually-driving metrics, one of which reaches revenue.
     cluster = [
@@ -136,10 +142,15 @@ def generate(spec: Spec) -> list[tuple[str, str]]:
         vanity.append(metric)
 
     rng.shuffle(metrics)
-    return _write(metrics, spec.files)
+    return _write(metrics, spec.files, rng if spec.quantified else None, {m.id for m in cluster})
 
 
-def _write(metrics: list[_Metric], files: int) -> list[tuple[str, str]]:
+def _write(
+    metrics: list[_Metric],
+    files: int,
+    rng: random.Random | None = None,
+    cluster: set[str] | frozenset[str] = frozenset(),
+) -> list[tuple[str, str]]:
     chunks: list[list[str]] = [[] for _ in range(files)]
     for index, metric in enumerate(metrics):
         lines = chunks[index % files]
@@ -150,7 +161,16 @@ def _write(metrics: list[_Metric], files: int) -> list[tuple[str, str]]:
         if metric.owner:
             lines.append(f"    owner: {metric.owner}")
         lines.append(f"    team: {metric.team}")
-        if metric.drives:
+        if metric.drives and rng is not None:
+            # Elasticities small enough that every loop converges (the dense cluster's
+            # members drive five others each, so 0.1 keeps its gain well below 1).
+            links = ", ".join(
+                f"{{to: {target}, elasticity: {rng.uniform(0.02, 0.1 if metric.id in cluster else 0.9):.3f},"
+                f" confidence: {rng.choice(['measured', 'estimated', 'assumed'])}}}"
+                for target in metric.drives
+            )
+            lines.append(f"    drives: [{links}]")
+        elif metric.drives:
             lines.append(f"    drives: [{', '.join(metric.drives)}]")
     return [
         (

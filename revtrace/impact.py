@@ -78,6 +78,17 @@ def quantified_links(graph: RevenueGraph) -> dict[str, dict[str, float]]:
 
 
 def compute(graph: RevenueGraph) -> ImpactReport:
+    """The impact report of a graph, computed once (the divergent-loop rule and the
+    `impact` command both ask for it)."""
+    cached = getattr(graph, "_impact_report", None)
+    if isinstance(cached, ImpactReport):
+        return cached
+    report = _compute(graph)
+    graph._impact_report = report  # type: ignore[attr-defined]
+    return report
+
+
+def _compute(graph: RevenueGraph) -> ImpactReport:
     catalog = graph.catalog
     revenue = graph.revenue_metrics
     column = {r: i for i, r in enumerate(revenue)}
@@ -128,7 +139,7 @@ def compute(graph: RevenueGraph) -> ImpactReport:
     weights = _weights(graph)
     not_full = _ancestors(graph, _unquantified_heads(graph, links))
     quantified_reach = _reaching(graph, links)
-    next_hop = _next_quantified_hop(graph, links)
+    weakest = _weakest_confidences(graph, _next_quantified_hop(graph, links))
     results: list[MetricImpact] = []
     for metric_id in catalog.metrics:
         values: list[float] | None = effect.get(metric_id)
@@ -150,9 +161,7 @@ def compute(graph: RevenueGraph) -> ImpactReport:
         else:
             effects = {r: values[column[r]] for r in revenue if values[column[r]] != 0.0}
             total = sum(weights[r] * values[column[r]] for r in revenue)
-        results.append(
-            MetricImpact(metric_id, effects, total, label, _weakest(graph, next_hop, metric_id))
-        )
+        results.append(MetricImpact(metric_id, effects, total, label, weakest.get(metric_id)))
     results.sort(key=lambda m: (m.total is None, -abs(m.total or 0.0)))
     return ImpactReport(list(revenue), weights, results, divergent)
 
@@ -223,20 +232,29 @@ def _next_quantified_hop(
     return next_hop
 
 
-def _weakest(graph: RevenueGraph, next_hop: Mapping[str, str], metric: str) -> str | None:
-    weakest: str | None = None
-    node = metric
-    while node in next_hop:
-        target = next_hop[node]
-        rated = [
-            link.confidence
-            for link in graph.catalog.metrics[node].drives
-            if link.target == target and link.elasticity is not None and link.confidence
-        ]
-        for confidence in rated:
-            if weakest is None or CONFIDENCE_ORDER[confidence] < CONFIDENCE_ORDER[weakest]:
-                weakest = confidence
-        node = target
+def _weakest_confidences(graph: RevenueGraph, next_hop: Mapping[str, str]) -> dict[str, str | None]:
+    """The weakest rated confidence on each metric's shortest quantified path, built from
+    the revenue side: a metric's is the weaker of its first link's and its next hop's."""
+    weakest: dict[str, str | None] = {r: None for r in graph.revenue_metrics}
+    pending = [m for m in next_hop if m not in weakest]
+    # Nearest first, so every next hop is known before the metrics that lead to it.
+    depth: dict[str, int] = {}
+    for metric in pending:
+        chain = []
+        node = metric
+        while node not in depth and node in next_hop:
+            chain.append(node)
+            node = next_hop[node]
+        base = depth.get(node, 0)
+        for offset, member in enumerate(reversed(chain), 1):
+            depth[member] = base + offset
+    for metric in sorted(pending, key=depth.__getitem__):
+        target = next_hop[metric]
+        link = graph.link_between(metric, target)
+        own = link.confidence if link is not None and link.elasticity is not None else None
+        below = weakest.get(target)
+        candidates = [c for c in (own, below) if c is not None]
+        weakest[metric] = min(candidates, key=CONFIDENCE_ORDER.__getitem__) if candidates else None
     return weakest
 
 
@@ -246,7 +264,6 @@ def solve_identity_minus(
     """Solve (I − M)·X = B exactly (Gaussian elimination, partial pivoting), for every
     column of B at once."""
     size = len(matrix)
-    width = len(rhs[0]) if rhs else 0
     rows = [
         [(1.0 if i == j else 0.0) - matrix[i][j] for j in range(size)] + list(rhs[i])
         for i in range(size)
@@ -256,16 +273,14 @@ def solve_identity_minus(
         if abs(rows[pivot][col]) < 1e-15:
             raise ArithmeticError("the loop's linear system is singular")
         rows[col], rows[pivot] = rows[pivot], rows[col]
-        head = rows[col]
-        inverse = 1.0 / head[col]
-        for j in range(col, size + width):
-            head[j] *= inverse
+        inverse = 1.0 / rows[col][col]
+        head = [value * inverse for value in rows[col]]
+        rows[col] = head
         for r in range(size):
-            if r != col and rows[r][col] != 0.0:
-                factor = rows[r][col]
-                row = rows[r]
-                for j in range(col, size + width):
-                    row[j] -= factor * head[j]
+            factor = rows[r][col]
+            if r != col and factor != 0.0:
+                # One comprehension per row: several times faster than indexing.
+                rows[r] = [a - factor * b for a, b in zip(rows[r], head, strict=True)]
     return [row[size:] for row in rows]
 
 
@@ -278,6 +293,11 @@ def spectral_radius_at_least_one(matrix: Sequence[Sequence[float]]) -> bool:
     signs are mixed and ρ(|M|) ≥ 1, ρ(M) is estimated from ‖M^k‖^(1/k) instead.
     """
     size = len(matrix)
+    nonzero = [[j for j, v in enumerate(row) if v != 0.0] for row in matrix]
+    if all(len(targets) == 1 for targets in nonzero):
+        # A simple loop (the usual flywheel): ρ is exactly |gain|^(1/length).
+        gain = math.prod(abs(matrix[i][targets[0]]) for i, targets in enumerate(nonzero))
+        return gain >= 1.0
     # Sparse rows: a large loop group (a dense cluster of hundreds) has few links each.
     absolute = [[(j, abs(v)) for j, v in enumerate(row) if v != 0.0] for row in matrix]
     vector = [1.0] * size

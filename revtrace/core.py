@@ -66,9 +66,6 @@ class Analysis:
             infos=counts[Severity.INFO],
         )
 
-    def no_path_findings(self) -> list[Finding]:
-        return [f for f in self.findings if f.code == "RT001"]
-
 
 def analyse(
     paths: Sequence[str | os.PathLike[str]],

@@ -68,15 +68,6 @@ EXIT_FINDINGS = 1
 EXIT_CANNOT_RUN = 2
 
 
-def has_at_least(findings: Iterable[Finding], severity: Severity) -> bool:
-    return any(f.severity >= severity for f in findings)
-
-
-def audit_exit_code(findings: Iterable[Finding], fail_on: Severity = Severity.WARNING) -> int:
-    """`audit` fails when any finding is at or above `fail_on`."""
-    return EXIT_FINDINGS if has_at_least(findings, fail_on) else EXIT_CLEAN
-
-
 def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
     counts = dict.fromkeys(Severity, 0)
     for f in findings:

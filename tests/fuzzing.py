@@ -24,9 +24,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from revtrace.core import Analysis, AuditReport, _analyse_loaded, lineage, trace
+from revtrace.core import Analysis, AuditReport, _analyse_loaded, lineage, scorecard, trace
+from revtrace.impact import compute
 from revtrace.loader import load_catalog_text
-from revtrace.render import concise, github, junit, markdown, sarif, text
+from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
+from revtrace.render import impact as impact_render
 from revtrace.render import json as json_render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,6 +70,11 @@ FRAGMENTS = [
     "💰".encode(),
     b"status: deprecated\n    ",
     b"version: 2\n",
+    b"{to: revenue, elasticity: 0.5, confidence: assumed}",
+    b"elasticity: 3, ",
+    b"value: 1e9\n    ",
+    b"elasticity: .nan",
+    b"confidence: measured, ",
 ]
 
 
@@ -140,7 +147,17 @@ def check(data: bytes) -> None:
     for metric in list(analysis.catalog.metrics)[:3]:
         result = trace(analysis, metric, 5)
         text.trace(console, analysis, result)
-        json.loads(json_render.trace(result))
+        json.loads(json_render.trace(result, analysis))
+    everything = list(analysis.catalog.metrics)
+    mermaid.graph(analysis, everything)
+    dot.graph(analysis, everything)
+    json.loads(json_render.graph(analysis, everything))
+    rows = scorecard(analysis, everything)
+    text.scorecard(console, rows, "team")
+    html.report(report, rows, everything)
+    impact_report = compute(analysis.graph)
+    json.loads(impact_render.json(impact_report, None, None))
+    impact_render.text(console, impact_report, analysis.graph, None, None)
     assert "\x1b[2J" not in console.file.getvalue()  # type: ignore[attr-defined]
 
 

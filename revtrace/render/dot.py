@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from revtrace.core import Analysis
 from revtrace.render.escape import dot_string
-from revtrace.render.mermaid import _classes, _label
+from revtrace.render.mermaid import _label, classes_of
 
 STYLE = {
     "revenue": 'style="filled,bold", fillcolor="#d1fadf", color="#12b76a"',
@@ -23,7 +23,7 @@ def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
     catalog = analysis.catalog
     chosen = set(metrics)
     ids = {metric: f"n{index}" for index, metric in enumerate(metrics)}
-    classes = _classes(analysis, metrics)
+    classes = classes_of(analysis, metrics)
     lines = [
         "digraph revtrace {",
         '  graph [rankdir=LR, fontname="Helvetica", label="revtrace lineage", labelloc=t];',

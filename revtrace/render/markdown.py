@@ -93,16 +93,8 @@ def lineage_snippet(report: AuditReport, metrics: list[str]) -> str:
                 chosen.append(node)
     keep = set(chosen)
     edges = [(a, b) for a, b in graph.graph.edges if a in keep and b in keep]
-    classes = {}
-    for node in chosen:
-        if graph.is_revenue(node):
-            classes[node] = "revenue"
-        elif not graph.reaches_revenue(node):
-            classes[node] = "nopath"
-        elif catalog.metrics[node].deprecated:
-            classes[node] = "deprecated"
     nodes = [(n, catalog.metrics[n].name) for n in chosen]
-    return mermaid.flowchart(nodes, edges, classes)
+    return mermaid.flowchart(nodes, edges, mermaid.classes_of(report.analysis, chosen))
 
 
 def change_section(change: CatalogChange, title: str) -> list[str]:

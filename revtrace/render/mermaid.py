@@ -59,7 +59,7 @@ def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
         for link in catalog.metrics[m].drives
         if link.target in chosen
     ]
-    classes = _classes(analysis, metrics)
+    classes = classes_of(analysis, metrics)
     ids = {node_id: f"m{index}" for index, (node_id, _) in enumerate(nodes)}
     lines = ["flowchart LR"]
     lines += [f'  {ids[node_id]}["{mermaid_label(label)}"]' for node_id, label in nodes]
@@ -92,7 +92,7 @@ def _label(analysis: Analysis, metric: str) -> str:
     return metric if name == metric else f"{name} ({metric})"
 
 
-def _classes(analysis: Analysis, metrics: Iterable[str]) -> dict[str, str]:
+def classes_of(analysis: Analysis, metrics: Iterable[str]) -> dict[str, str]:
     graph_ = analysis.graph
     classes = {}
     for metric in metrics:

@@ -478,8 +478,12 @@ def diff(
     ] = DiffFormat.text,
     config: ConfigOption = None,
 ) -> None:
-    """Compare two catalogs: metrics added without a path, paths cut (and the link that
-    cut them), metrics and links added or removed. Exits 1 when the change adds findings."""
+    """Compare two catalogs: which change cut which path to revenue.
+
+    Reports metrics added without a path, metrics that lost theirs (naming the removed link
+    that cut it), and metrics and links added or removed. Exits 1 when the change adds
+    findings.
+    """
     from dataclasses import replace
 
     from revtrace.diff import compare
@@ -685,9 +689,11 @@ def graph(
     force: Annotated[bool, typer.Option("--force", help="Let -o overwrite a file.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Export the lineage graph: Mermaid (renders in GitHub Markdown), Graphviz DOT, or
-    node-link JSON. Revenue metrics, metrics without a path, deprecated metrics and links
-    in loops are styled apart, with a legend."""
+    """Export the lineage graph as Mermaid, Graphviz DOT or node-link JSON.
+
+    Mermaid renders in GitHub Markdown. Revenue metrics, metrics without a path,
+    deprecated metrics and links in loops are styled apart, with a legend.
+    """
     from importlib import import_module
 
     arguments, files = _catalog_files(catalogs, _settings(config))
@@ -711,8 +717,11 @@ def scorecard(
     ] = ScoreFormat.text,
     config: ConfigOption = None,
 ) -> None:
-    """For each team: metrics tracked, how many reach revenue, the share, the median
-    distance to revenue and the candidates to drop. Worst first."""
+    """Score each team (or owner) by how much of what it tracks reaches revenue.
+
+    For each: metrics tracked, how many reach revenue, the share, the median distance to
+    revenue and the candidates to drop. Worst first.
+    """
     from revtrace.core import scorecard as score
 
     arguments, files = _catalog_files(catalogs, _settings(config))
@@ -747,8 +756,11 @@ def report(
     force: Annotated[bool, typer.Option("--force", help="Let -o overwrite a file.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Write a self-contained HTML report: the lineage picture, the audit summary, the
-    candidates to drop and the team scorecard, with a search box. Works offline."""
+    """Write a self-contained HTML report with the lineage picture and a search box.
+
+    Also the audit summary, the candidates to drop and the team scorecard. One file that
+    works offline.
+    """
     from revtrace.core import AuditReport
     from revtrace.core import scorecard as score
     from revtrace.render import html
@@ -794,8 +806,11 @@ def impact(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Rank metrics by revenue leverage: the % change in revenue for a 1% change in each,
-    from the elasticities on the links (summed over every path, loops included)."""
+    """Rank metrics by revenue leverage, from the elasticities on the links.
+
+    Leverage is the % change in revenue for a 1% change in the metric, summed over every
+    path, loops included.
+    """
     from revtrace import impact as leverage
     from revtrace.render import impact as render
 

@@ -154,3 +154,31 @@ def test_a_very_long_line(tmp_path: Path) -> None:
     )
     result = run_cli("audit", str(path), "--format", "json")
     assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_graph_scorecard_report_and_impact_survive(name: str, tmp_path: Path) -> None:
+    path = str(HOSTILE / name)
+    commands = [
+        ["graph", path],
+        ["graph", path, "--format", "dot"],
+        ["graph", path, "--format", "json"],
+        ["scorecard", path],
+        ["scorecard", path, "--format", "json"],
+        ["report", path, "-o", str(tmp_path / "r.html")],
+        ["impact", path],
+        ["impact", path, "--format", "json"],
+    ]
+    for args in commands:
+        result = run_cli(*args, env=TERMINAL)
+        assert result.exit_code in (0, 1, 2), args
+        assert "Traceback" not in result.stdout + result.stderr
+        if args[-1] == "json" and result.exit_code != 2:
+            json.loads(result.stdout)
+        if args[0] in ("scorecard", "impact") and "--format" not in args:
+            for control in RAW_CONTROLS:
+                assert control not in result.stdout
+    report = tmp_path / "r.html"
+    if report.exists():
+        html = report.read_text(encoding="utf-8")
+        assert "<script>document" not in html and "\x1b" not in html

@@ -89,19 +89,12 @@ class RevenueGraph:
         """Distance to the nearest target, and the next hop on a shortest path, for every
         metric that reaches one; `allowed`, when given, limits the metrics a path may use.
         """
-        distance = dict.fromkeys(targets, 0)
-        next_hop: dict[str, str] = {}
-        queue = deque(distance)
         predecessors = self._pred
-        while queue:
-            target = queue.popleft()
-            step = distance[target] + 1
-            for driver in predecessors[target]:
-                if driver not in distance and (allowed is None or driver in allowed):
-                    distance[driver] = step
-                    next_hop[driver] = target
-                    queue.append(driver)
-        return distance, next_hop
+        if allowed is None:
+            return backward_search(targets, predecessors.__getitem__)
+        return backward_search(
+            targets, lambda node: (d for d in predecessors[node] if d in allowed)
+        )
 
     def is_revenue(self, metric: str) -> bool:
         return metric in self._revenue_set
@@ -432,3 +425,30 @@ def tarjan(nodes: Iterable[str], successors: Callable[[str], Iterable[str]]) -> 
                         break
                 groups.append(group)
     return groups
+
+
+def backward_search(
+    targets: Iterable[str], drivers_of: Callable[[str], Iterable[str]]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Breadth-first from `targets` against the links: every node that reaches a target,
+    with its distance to the nearest one and the next hop on a shortest path there."""
+    distance = dict.fromkeys(targets, 0)
+    next_hop: dict[str, str] = {}
+    queue = deque(distance)
+    while queue:
+        target = queue.popleft()
+        step = distance[target] + 1
+        for driver in drivers_of(target):
+            if driver not in distance:
+                distance[driver] = step
+                next_hop[driver] = target
+                queue.append(driver)
+    return distance, next_hop
+
+
+def reverse_adjacency(links: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """target → the sources of `links` that point to it."""
+    reverse: dict[str, list[str]] = {}
+    for source, target in links:
+        reverse.setdefault(target, []).append(source)
+    return reverse

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from revtrace.graph import RevenueGraph, tarjan
+from revtrace.graph import RevenueGraph, backward_search, reverse_adjacency, tarjan
 
 CONFIDENCE_ORDER = {"measured": 3, "estimated": 2, "assumed": 1}
 #: Power iterations allowed when bounding a loop's spectral radius.
@@ -138,8 +138,9 @@ def _compute(graph: RevenueGraph) -> ImpactReport:
 
     weights = _weights(graph)
     not_full = _ancestors(graph, _unquantified_heads(graph, links))
-    quantified_reach = _reaching(graph, links)
-    weakest = _weakest_confidences(graph, _next_quantified_hop(graph, links))
+    next_hop = _next_quantified_hop(graph, links)
+    quantified_reach = set(next_hop)  # revenue metrics themselves have no next hop
+    weakest = _weakest_confidences(graph, next_hop)
     results: list[MetricImpact] = []
     for metric_id in catalog.metrics:
         values: list[float] | None = effect.get(metric_id)
@@ -196,39 +197,12 @@ def _ancestors(graph: RevenueGraph, starts: Iterable[str]) -> set[str]:
     return seen
 
 
-def _reaching(graph: RevenueGraph, links: Mapping[str, Mapping[str, float]]) -> set[str]:
-    """Metrics with a quantified walk to a revenue metric."""
-    reverse: dict[str, list[str]] = {}
-    for source, row in links.items():
-        for target in row:
-            reverse.setdefault(target, []).append(source)
-    seen = set(graph.revenue_metrics)
-    queue = deque(seen)
-    while queue:
-        for driver in reverse.get(queue.popleft(), ()):
-            if driver not in seen:
-                seen.add(driver)
-                queue.append(driver)
-    return seen - set(graph.revenue_metrics)
-
-
 def _next_quantified_hop(
     graph: RevenueGraph, links: Mapping[str, Mapping[str, float]]
 ) -> dict[str, str]:
-    reverse: dict[str, list[str]] = {}
-    for source, row in links.items():
-        for target in row:
-            reverse.setdefault(target, []).append(source)
-    next_hop: dict[str, str] = {}
-    seen = set(graph.revenue_metrics)
-    queue = deque(graph.revenue_metrics)
-    while queue:
-        target = queue.popleft()
-        for driver in reverse.get(target, ()):
-            if driver not in seen:
-                seen.add(driver)
-                next_hop[driver] = target
-                queue.append(driver)
+    """For each metric with a quantified walk to revenue, the next hop on its shortest."""
+    reverse = reverse_adjacency((s, t) for s, row in links.items() for t in row)
+    _, next_hop = backward_search(graph.revenue_metrics, lambda node: reverse.get(node, ()))
     return next_hop
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 
 from revtrace.findings import Finding, Rule, Severity
+from revtrace.graph import backward_search, reverse_adjacency
 from revtrace.rules.base import RuleContext
 
 UNPROVEN_PATH = Rule(
@@ -68,17 +68,12 @@ def check(context: RuleContext) -> Iterator[Finding]:
         return
     if any(link.confidence == "assumed" for link in links):
         # Metrics that reach revenue without any assumed link.
-        proven = set(graph.revenue_metrics)
-        reverse: dict[str, list[str]] = {}
-        for link in links:
-            if link.confidence != "assumed" and link.target in catalog.metrics:
-                reverse.setdefault(link.target, []).append(link.source)
-        queue = deque(proven)
-        while queue:
-            for driver in reverse.get(queue.popleft(), ()):
-                if driver not in proven:
-                    proven.add(driver)
-                    queue.append(driver)
+        reverse = reverse_adjacency(
+            (link.source, link.target)
+            for link in links
+            if link.confidence != "assumed" and link.target in catalog.metrics
+        )
+        proven, _ = backward_search(graph.revenue_metrics, lambda node: reverse.get(node, ()))
         for metric in catalog.metrics.values():
             if graph.reaches_revenue(metric.id) and metric.id not in proven:
                 yield UNPROVEN_PATH.finding(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import string
+import subprocess
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,3 +95,21 @@ def catalogs(draw: st.DrawFn) -> bytes:
 @given(catalogs())
 def test_random_catalogs_render_in_every_format_and_parse_back(data: bytes) -> None:
     check(data)
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz is not installed (.ci/run installs it)"
+)
+@settings(max_examples=40, deadline=None)
+@given(catalogs())
+def test_random_catalogs_give_dot_that_graphviz_parses(data: bytes) -> None:
+    from revtrace.core import _analyse_loaded
+    from revtrace.loader import load_catalog_text
+    from revtrace.render import dot
+
+    analysis = _analyse_loaded(load_catalog_text(data, "h.yaml"), None)
+    text = dot.graph(analysis, list(analysis.catalog.metrics))
+    parsed = subprocess.run(
+        ["dot", "-Tcanon"], input=text, capture_output=True, text=True, timeout=60
+    )
+    assert parsed.returncode == 0, parsed.stderr

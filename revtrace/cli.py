@@ -371,7 +371,7 @@ def audit(
     Exits 1 when a finding is at or above --fail-on (warning by default), so it can gate CI.
     """
     from revtrace import baseline as baselines
-    from revtrace.core import AuditReport
+    from revtrace import core
 
     settings = _settings(config)
     for name, value in (
@@ -386,35 +386,25 @@ def audit(
     arguments, files = _catalog_files(catalogs, settings)
     policy = _policy(settings)
     analysis = _analyse(files, arguments)
-    findings = policy.apply(analysis.findings)
-    if metric:
-        # Findings about other metrics are left out; findings about a file are kept.
-        selected = set(_selected(metric, analysis, EXIT_FINDINGS))
-        findings = [f for f in findings if f.metric is None or f.metric in selected]
+    selected = _selected(metric, analysis, EXIT_FINDINGS) if metric else None
 
     if write_baseline is not None:
-        _emit(baselines.dumps(findings), write_baseline, force, files)
+        recorded = core.audit(analysis, policy, selected=selected).findings
+        _emit(baselines.dumps(recorded), write_baseline, force, files)
         if not quiet:
-            note(f"revtrace: wrote {len(findings)} findings to the baseline {write_baseline}")
+            note(f"revtrace: wrote {len(recorded)} findings to the baseline {write_baseline}")
         raise typer.Exit(EXIT_CLEAN)
 
-    report = AuditReport(analysis, findings)
-    if since is not None:
-        report = _since(report, since, arguments, files, policy)
+    before = _catalog_at(since, arguments, files) if since is not None else None
+    accepted = None
     if settings.baseline is not None:
         try:
             accepted = baselines.read(settings.baseline)
         except baselines.BaselineError as exc:
             fail(str(exc))
-        result = baselines.apply(report.findings, accepted)
-        report = AuditReport(
-            analysis,
-            result.new,
-            baselined=result.matched,
-            stale_baseline=[(s.code, s.metric, s.count) for s in result.stale],
-            since=report.since,
-            change=report.change,
-        )
+    report = core.audit(
+        analysis, policy, selected=selected, before=before, since=since, baseline=accepted
+    )
 
     chosen = settings.format
     if chosen == "auto":
@@ -447,23 +437,16 @@ def _render_audit(
     return document
 
 
-def _since(
-    report: AuditReport, revision: str, arguments: list[str], files: list[str], policy: Policy
-) -> AuditReport:
-    from dataclasses import replace
-
-    from revtrace.core import AuditReport, analyse_sources
-    from revtrace.diff import compare
+def _catalog_at(revision: str, arguments: list[str], files: list[str]) -> Analysis:
+    """The catalog as it was at a git revision, analysed."""
+    from revtrace.core import analyse_sources
     from revtrace.gitsource import GitError, read_at_revision
 
     try:
-        old_sources = read_at_revision(revision, arguments, files)
+        sources = read_at_revision(revision, arguments, files)
     except GitError as exc:
         fail(str(exc))
-    old = analyse_sources(old_sources, _today())
-    old_reported = replace(old, findings=tuple(policy.apply(old.findings)))
-    change = compare(old_reported, report.analysis, report.findings)
-    return AuditReport(report.analysis, change.new_findings, since=revision, change=change)
+    return analyse_sources(sources, _today())
 
 
 # -- diff ------------------------------------------------------------------------------------
@@ -761,8 +744,7 @@ def report(
     Also the audit summary, the candidates to drop and the team scorecard. One file that
     works offline.
     """
-    from revtrace.core import AuditReport
-    from revtrace.core import scorecard as score
+    from revtrace import core
     from revtrace.render import html
 
     settings = _settings(config)
@@ -770,15 +752,13 @@ def report(
     policy = _policy(settings)
     analysis = _analyse(files, arguments)
     metrics = _selected(metric, analysis, EXIT_FINDINGS)
-    chosen = set(metrics)
-    findings = [
-        f for f in policy.apply(analysis.findings) if f.metric is None or f.metric in chosen
-    ]
-    audit_report = AuditReport(analysis, findings)
-    _emit(html.report(audit_report, score(analysis, metrics), metrics), output, force, files)
+    audit_report = core.audit(analysis, policy, selected=metrics)
+    _emit(
+        html.report(audit_report, core.scorecard(analysis, metrics), metrics), output, force, files
+    )
     if output is not None:
         note(f"revtrace: wrote the report to {output}")
-    raise typer.Exit(policy.exit_code(findings))
+    raise typer.Exit(policy.exit_code(audit_report.findings))
 
 
 @app.command(

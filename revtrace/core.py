@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import os
 import statistics
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
+from revtrace.baseline import Key
+from revtrace.baseline import apply as apply_baseline
 from revtrace.catalog import Catalog
-from revtrace.diff import CatalogChange
+from revtrace.diff import CatalogChange, compare
 from revtrace.findings import Finding, Severity, count_by_severity
 from revtrace.graph import RevenueGraph, TreeNode, grow_tree
 from revtrace.loader import LoadResult, load_catalog, load_sources
+from revtrace.policy import Policy
 from revtrace.rules import run_graph_checks
 from revtrace.select import Selector, resolve
 
@@ -257,3 +261,36 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> l
             )
         )
     return sorted(rows, key=lambda r: (r.share, -len(r.candidates), r.key))
+
+
+def audit(
+    analysis: Analysis,
+    policy: Policy,
+    *,
+    selected: Collection[str] | None = None,
+    before: Analysis | None = None,
+    since: str | None = None,
+    baseline: Counter[Key] | None = None,
+) -> AuditReport:
+    """What `audit` reports: the findings the rule policy keeps (about the selected
+    metrics, when a selection is given; findings about a file always stay), then, with
+    `before` (the catalog at `since`), only those the change added, then only those the
+    baseline does not accept."""
+    findings = policy.apply(analysis.findings)
+    if selected is not None:
+        chosen = set(selected)
+        findings = [f for f in findings if f.metric is None or f.metric in chosen]
+    report = AuditReport(analysis, findings)
+    if before is not None:
+        before_reported = replace(before, findings=tuple(policy.apply(before.findings)))
+        change = compare(before_reported, analysis, findings)
+        report = AuditReport(analysis, change.new_findings, since=since, change=change)
+    if baseline is not None:
+        result = apply_baseline(report.findings, baseline)
+        report = replace(
+            report,
+            findings=result.new,
+            baselined=result.matched,
+            stale_baseline=[(s.code, s.metric, s.count) for s in result.stale],
+        )
+    return report

@@ -59,15 +59,7 @@ class CycleGroup:
 class RevenueGraph:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        graph = nx.DiGraph()
-        graph.add_nodes_from(catalog.metrics)
-        graph.add_edges_from(
-            (link.source, link.target)
-            for metric in catalog.metrics.values()
-            for link in metric.drives
-            if link.target in catalog.metrics
-        )
-        self.graph = graph
+        self.graph = build_digraph(catalog)
         self._order = {m: i for i, m in enumerate(catalog.metrics)}
         self._groups: list[list[str]] | None = None
         self._group_of: dict[str, int] | None = None
@@ -75,8 +67,8 @@ class RevenueGraph:
         # networkx's own adjacency dicts, read directly in the traversals that visit the
         # whole graph: its public views wrap every access, which costs seconds at 100,000
         # metrics. Read-only; the graph is never changed after this.
-        self._succ: dict[str, dict[str, object]] = graph._succ
-        self._pred: dict[str, dict[str, object]] = graph._pred
+        self._succ: dict[str, dict[str, object]] = self.graph._succ
+        self._pred: dict[str, dict[str, object]] = self.graph._pred
         self.revenue_metrics: list[str] = catalog.revenue_metrics
         self._revenue_set = frozenset(self.revenue_metrics)
         self.distance, self.next_hop = self._distances_to(self.revenue_metrics)
@@ -319,6 +311,33 @@ class RevenueGraph:
 
     def _group_order(self, members: Iterable[str]) -> int:
         return min(self._order[m] for m in members)
+
+
+def build_digraph(catalog: Catalog) -> nx.DiGraph:
+    """The networkx graph of a catalog: a node per metric, an edge per link to a defined
+    metric, in catalog order.
+
+    The adjacency dicts are built here and handed to networkx through `_adj` and `_pred`,
+    which networkx's DiGraph documents as settable together (its descriptors reset the
+    cached views). Same graph as `add_nodes_from` + `add_edges_from` (a test compares
+    them), in a fifth of the time: networkx's per-edge bookkeeping cost about 0.7 s at
+    100,000 metrics.
+    """
+    successors: dict[str, dict[str, dict[str, object]]] = {m: {} for m in catalog.metrics}
+    predecessors: dict[str, dict[str, dict[str, object]]] = {m: {} for m in catalog.metrics}
+    for metric in catalog.metrics.values():
+        row = successors[metric.id]
+        for link in metric.drives:
+            target = link.target
+            if target in predecessors and target not in row:
+                data: dict[str, object] = {}  # one attribute dict, shared both ways
+                row[target] = data
+                predecessors[target][metric.id] = data
+    graph = nx.DiGraph()
+    graph._node = {m: {} for m in catalog.metrics}
+    graph._adj = successors
+    graph._pred = predecessors
+    return graph
 
 
 def grow_tree(

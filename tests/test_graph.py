@@ -246,3 +246,27 @@ def test_strongly_connected_groups_match_networkx_sinks_first(catalog: Catalog) 
     position = {m: i for i, group in enumerate(groups) for m in group}
     for a, b in graph.graph.edges:
         assert position[b] <= position[a]  # a link never points to a later group
+
+
+@settings(max_examples=200, deadline=None)
+@given(catalogs())
+def test_the_graph_equals_the_one_networkx_builds_itself(catalog: Catalog) -> None:
+    import networkx as nx
+
+    from revtrace.graph import build_digraph
+
+    expected = nx.DiGraph()
+    expected.add_nodes_from(catalog.metrics)
+    expected.add_edges_from(
+        (link.source, link.target)
+        for metric in catalog.metrics.values()
+        for link in metric.drives
+        if link.target in catalog.metrics
+    )
+    built = build_digraph(catalog)
+    assert nx.utils.graphs_equal(built, expected)
+    assert list(built.nodes) == list(expected.nodes)
+    assert list(built.edges) == list(expected.edges)
+    assert {n: list(built.pred[n]) for n in built} == {n: list(expected.pred[n]) for n in expected}
+    built.add_edge("m0", "extra")  # still a working, mutable networkx graph
+    assert built.has_edge("m0", "extra") and "m0" in built.pred["extra"]

@@ -327,12 +327,7 @@ class _FileReader:
     def next(self) -> Event:
         """The next event; anchors, aliases and tags stop the file here (RT011)."""
         event = self._get_event()
-        kind = event.__class__
-        if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
-            if event.anchor is not None or event.tag is not None:  # type: ignore[attr-defined]
-                self._refuse(event)
-        elif kind is AliasEvent:
-            self._refuse(event)
+        self._check(event)
         return event
 
     def _check(self, event: Any) -> None:
@@ -546,12 +541,8 @@ class _FileReader:
                 continue
             key = key_event.value
             field_value: Any = get_event()
+            self._check(field_value)
             kind = field_value.__class__
-            if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
-                if field_value.anchor is not None or field_value.tag is not None:
-                    self._refuse(field_value)
-            elif kind is AliasEvent:
-                self._refuse(field_value)
             if key in seen:
                 first_line = seen[key].start_mark.line + 1
                 self.report(

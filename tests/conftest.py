@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from revtrace.cli import app
+from revtrace.policy import Policy
+from revtrace.rules import ALL_RULES
 
 # In CI the property tests replay the same examples every run (a red CI must be
 # reproducible, not a dice roll); locally they explore new ones each time.
@@ -51,3 +53,16 @@ def write_catalog(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def build_policy(**overrides: object) -> Policy:
+    """A rule policy with the defaults, and `overrides` (select, ignore, severity, fail_on)."""
+    options: dict[str, object] = {
+        "select": None,
+        "ignore": [],
+        "severity": {},
+        "fail_on": "warning",
+        "where": {},
+    }
+    options.update(overrides)
+    return Policy.build(ALL_RULES, **options)  # type: ignore[arg-type]

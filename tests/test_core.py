@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from revtrace.core import analyse_sources, audit
-from revtrace.policy import Policy
-from revtrace.rules import ALL_RULES
+from tests.conftest import build_policy as policy
 
 BEFORE = b"""version: 1
 metrics:
@@ -15,18 +14,6 @@ metrics:
   b: {drives: [a]}
 """
 AFTER = BEFORE.replace(b"a: {owner: x, drives: [revenue]}", b"a: {owner: x}") + b"  c: {owner: x}\n"
-
-
-def policy(**overrides: object) -> Policy:
-    options: dict[str, object] = {
-        "select": None,
-        "ignore": [],
-        "severity": {},
-        "fail_on": "warning",
-        "where": {},
-    }
-    options.update(overrides)
-    return Policy.build(ALL_RULES, **options)  # type: ignore[arg-type]
 
 
 def test_policy_and_selection() -> None:

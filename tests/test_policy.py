@@ -8,9 +8,10 @@ import pytest
 
 from revtrace.catalog import Location
 from revtrace.findings import Finding, Severity
-from revtrace.policy import Policy, PolicyError, resolve_selectors
+from revtrace.policy import PolicyError, resolve_selectors
 from revtrace.rules import ALL_RULES
 from tests.conftest import REPO, run_cli
+from tests.conftest import build_policy as build
 
 HERE = Location("m.yaml", 1, 1)
 
@@ -41,18 +42,6 @@ def test_an_unknown_selector_is_an_error_with_a_suggestion() -> None:
         match=r"--select: 'no-path-to-revenu' is not a rule.*did you mean 'no-path-to-revenue'",
     ):
         resolve_selectors(["no-path-to-revenu"], ALL_RULES, "--select")
-
-
-def build(**kwargs: object) -> Policy:
-    options: dict[str, object] = {
-        "select": None,
-        "ignore": [],
-        "severity": {},
-        "fail_on": "warning",
-        "where": {},
-    }
-    options.update(kwargs)
-    return Policy.build(ALL_RULES, **options)  # type: ignore[arg-type]
 
 
 def test_select_ignore_and_severity_override() -> None:

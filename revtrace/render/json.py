@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from revtrace import __version__
+from revtrace.catalog import Metric
 from revtrace.core import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
 from revtrace.diff import CatalogChange
 from revtrace.findings import Finding
@@ -53,6 +54,18 @@ def dumps_with_rows(document: dict[str, Any], rows: tuple[str, ...]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def metric_fields(metric: Metric) -> dict[str, Any]:
+    """What every JSON document says about a metric itself, in one order."""
+    return {
+        "id": metric.id,
+        "name": metric.name,
+        "owner": metric.owner,
+        "team": metric.team,
+        "revenue": metric.revenue,
+        "status": metric.status,
+    }
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     loc = finding.location
     return {
@@ -77,12 +90,7 @@ def audit(report: AuditReport) -> str:
         path = paths.get(metric.id)
         metrics.append(
             {
-                "id": metric.id,
-                "name": metric.name,
-                "owner": metric.owner,
-                "team": metric.team,
-                "revenue": metric.revenue,
-                "status": metric.status,
+                **metric_fields(metric),
                 "reaches_revenue": path is not None,
                 "kept": metric.keep is not None and path is None,
                 "distance": graph.distance.get(metric.id),
@@ -206,12 +214,7 @@ def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
         metric = catalog.metrics[metric_id]
         nodes.append(
             {
-                "id": metric.id,
-                "name": metric.name,
-                "owner": metric.owner,
-                "team": metric.team,
-                "revenue": metric.revenue,
-                "status": metric.status,
+                **metric_fields(metric),
                 "reaches_revenue": graph_.reaches_revenue(metric.id),
                 "distance": graph_.distance.get(metric.id),
             }

@@ -102,16 +102,6 @@ class RevenueGraph:
             path.append(self.next_hop[path[-1]])
         return path
 
-    def shortest_paths(self) -> dict[str, list[str]]:
-        """The shortest path to revenue of every metric that has one, all at once: each
-        path is its next hop's path with the metric in front, built nearest first."""
-        paths: dict[str, list[str]] = {}
-        next_hop = self.next_hop
-        for metric in sorted(self.distance, key=self.distance.__getitem__):
-            following = next_hop.get(metric)
-            paths[metric] = [metric] if following is None else [metric, *paths[following]]
-        return paths
-
     def without_revenue_path(self) -> list[str]:
         """Metrics from which no chain of links reaches revenue, in catalog order."""
         return [m for m in self.catalog.metrics if m not in self.distance]

@@ -12,9 +12,21 @@ def suggest(word: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def quoted_list(words: Sequence[str], conjunction: str = "and") -> str:
-    """'a', 'b' and 'c'."""
+def quoted_list(words: Sequence[str], conjunction: str = "and", limit: int | None = None) -> str:
+    """'a', 'b' and 'c'; with `limit`, at most that many: 'a', 'b' and 3 more."""
     quoted = [f"'{w}'" for w in words]
+    if limit is not None and len(quoted) > limit:
+        return ", ".join(quoted[:limit]) + f" {conjunction} {len(quoted) - limit} more"
     if len(quoted) <= 1:
         return "".join(quoted)
     return ", ".join(quoted[:-1]) + f" {conjunction} " + quoted[-1]
+
+
+def chain(path: Sequence[str], shown: int = 10) -> str:
+    """a → b → c, with the middle of a long chain left out: a message per metric that
+    spelled out every path in full would grow with the square of a long chain."""
+    if len(path) <= shown:
+        return " → ".join(path)
+    head, tail = path[: shown // 2], path[-(shown - shown // 2) :]
+    hidden = len(path) - len(head) - len(tail)
+    return " → ".join(head) + f" → … {hidden} more … → " + " → ".join(tail)

@@ -66,3 +66,13 @@ def build_policy(**overrides: object) -> Policy:
     }
     options.update(overrides)
     return Policy.build(ALL_RULES, **options)  # type: ignore[arg-type]
+
+
+def follow_next(metrics: dict[str, dict[str, object]], start: str) -> list[str]:
+    """The shortest path to revenue an audit JSON document gives `start`, by following
+    each metric's `next` hop (as a consumer of the document would)."""
+    path = [start]
+    while (following := metrics[path[-1]]["next"]) is not None:
+        assert isinstance(following, str) and following not in path
+        path.append(following)
+    return path

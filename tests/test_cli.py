@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REPO, run_cli
+from tests.conftest import DATA, REPO, follow_next, run_cli
 
 GOLDEN = DATA / "golden"
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
@@ -104,8 +104,8 @@ def test_audit_json_shape() -> None:
     assert document["summary"]["metrics"] == 20
     assert document["summary"]["reaching_revenue"] + document["summary"]["no_path"] == 20
     by_id = {m["id"]: m for m in document["metrics"]}
-    assert by_id["revenue"]["distance"] == 0 and by_id["revenue"]["path"] == ["revenue"]
-    assert by_id["website_sessions"]["path"] == [
+    assert by_id["revenue"]["distance"] == 0 and by_id["revenue"]["next"] is None
+    assert follow_next(by_id, "website_sessions") == [
         "website_sessions",
         "marketing_qualified_leads",
         "sales_qualified_leads",
@@ -115,7 +115,7 @@ def test_audit_json_shape() -> None:
     ]
     assert by_id["website_sessions"]["distance"] == 5
     assert by_id["bounce_rate"]["reaches_revenue"] is False
-    assert by_id["bounce_rate"]["distance"] is None and by_id["bounce_rate"]["path"] is None
+    assert by_id["bounce_rate"]["distance"] is None and by_id["bounce_rate"]["next"] is None
     finding = document["findings"][0]
     assert set(finding) == {
         "code",

@@ -182,3 +182,47 @@ def test_graph_scorecard_report_and_impact_survive(name: str, tmp_path: Path) ->
     if report.exists():
         html = report.read_text(encoding="utf-8")
         assert "<script>document" not in html and "\x1b" not in html
+
+
+def _chain(path: Path, length: int) -> Path:
+    """A single chain of `length` metrics into revenue, the one next to revenue deprecated
+    (so every other metric reaches revenue only through it), every link quantified, and a
+    dead-end branch."""
+    lines = ["version: 1", "metrics:", "  m0: {name: Revenue, revenue: true, value: 1000}"]
+    lines.append("  m1: {owner: a, team: t, status: deprecated, drives: [{to: m0, elasticity: 1}]}")
+    for index in range(2, length):
+        lines.append(
+            f"  m{index}: {{owner: a, team: t, drives: [{{to: m{index - 1}, elasticity: 0.9}}]}}"
+        )
+    lines.append(f"  stray: {{owner: a, team: t, drives: [m{length - 1}, nowhere]}}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_long_chain_keeps_every_output_linear(tmp_path: Path) -> None:
+    """A chain of n metrics has n shortest paths of average length n/2: an output that
+    spells out each one grows with n², and a 20,000-metric chain made gigabytes."""
+    short = str(_chain(tmp_path / "short.yaml", 400))
+    long = str(_chain(tmp_path / "long.yaml", 800))
+    commands = [
+        ["tree"],
+        ["tree", "--format", "json"],
+        ["tree", "--reverse"],
+        *(["audit", "--format", fmt] for fmt in FORMATS),
+        ["trace", "stray", "CATALOG"],
+        ["graph"],
+        ["graph", "--format", "dot"],
+        ["graph", "--format", "json"],
+        ["scorecard"],
+        ["impact"],
+        ["impact", "--format", "json"],
+    ]
+    for args in commands:
+        sizes = []
+        for catalog in (short, long):
+            if "CATALOG" not in args:
+                args = [args[0], "CATALOG", *args[1:]]
+            result = run_cli(*(catalog if a == "CATALOG" else a for a in args))
+            assert result.exit_code in (0, 1), (args, result.stderr)
+            sizes.append(len(result.stdout))
+        assert sizes[1] <= 2.3 * sizes[0], (args, sizes)

@@ -10,7 +10,7 @@ import pytest
 
 from revtrace.loader import CatalogUnreadable
 from revtrace.sources import expand_catalog_paths
-from tests.conftest import run_cli
+from tests.conftest import follow_next, run_cli
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_ids_are_global_and_a_duplicate_across_files_names_both(tree: Path) -> N
     )
     assert "already defined at metrics/finance.yaml:4" in duplicate["message"]
     by_id = {m["id"]: m for m in document["metrics"]}
-    assert by_id["mql"]["path"] == ["mql", "pipeline", "revenue"]
+    assert follow_next(by_id, "mql") == ["mql", "pipeline", "revenue"]
     assert by_id["mql"]["file"] == "metrics/marketing.yaml"
 
 

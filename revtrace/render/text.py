@@ -293,6 +293,11 @@ def tree_lines(root: TreeNode) -> Iterator[tuple[str, TreeNode]]:
         yield guide, node
 
 
+GUIDE_LEVELS = 32
+"""Levels of tree guides drawn in full; deeper lines keep the innermost ones and start
+with their depth, so a long chain's tree stays linear in size, not quadratic."""
+
+
 def tree_lines_with_parents(root: TreeNode) -> Iterator[tuple[str, TreeNode, TreeNode | None]]:
     """(guide, node) for each line of the drawn tree, one line per node, never cut.
 
@@ -301,16 +306,19 @@ def tree_lines_with_parents(root: TreeNode) -> Iterator[tuple[str, TreeNode, Tre
     Iterative, as lineages can be deeper than Python's recursion limit.
     """
     yield "", root, None
-    stack: list[tuple[TreeNode, str, bool, TreeNode]] = [
-        (child, "", index == len(root.children) - 1, root)
+    stack: list[tuple[TreeNode, str, bool, TreeNode, int]] = [
+        (child, "", index == len(root.children) - 1, root, 1)
         for index, child in reversed(list(enumerate(root.children)))
     ]
     while stack:
-        node, prefix, last, parent = stack.pop()
-        yield prefix + ("└── " if last else "├── "), node, parent
+        node, prefix, last, parent, depth = stack.pop()
+        deep = f"⋯{depth} " if depth > GUIDE_LEVELS else ""
+        yield deep + prefix + ("└── " if last else "├── "), node, parent
         inner = prefix + ("    " if last else "│   ")
+        if depth >= GUIDE_LEVELS:
+            inner = inner[4:]  # Keep the innermost guides only: linear output.
         stack.extend(
-            (child, inner, index == len(node.children) - 1, node)
+            (child, inner, index == len(node.children) - 1, node, depth + 1)
             for index, child in reversed(list(enumerate(node.children)))
         )
 

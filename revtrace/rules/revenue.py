@@ -8,7 +8,7 @@ from revtrace.catalog import Location
 from revtrace.findings import Finding, Rule, Severity
 from revtrace.graph import DeadEnds, RevenueGraph
 from revtrace.rules.base import RuleContext
-from revtrace.wording import quoted_list
+from revtrace.wording import chain, quoted_list
 
 NO_PATH_TO_REVENUE = Rule(
     code="RT001",
@@ -123,7 +123,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
             through = [m for m in path if catalog.metrics[m].deprecated]
             yield DEPRECATED_ONLY_PATH.finding(
                 f"'{metric_id}' reaches revenue only through deprecated metrics"
-                f" ({quoted_list(through)}): shortest path {' → '.join(path)}",
+                f" ({quoted_list(through, limit=5)}): shortest path {chain(path)}",
                 catalog.metrics[metric_id].location,
                 metric_id,
             )

@@ -43,6 +43,7 @@ from yaml.events import (
     StreamStartEvent,
 )
 
+from revtrace import parallel
 from revtrace.catalog import (
     CONFIDENCES,
     MAX_ID_LENGTH,
@@ -188,20 +189,14 @@ class _CatalogBuilder:
         text = _decode(file, data, self.findings)
         if text is None:
             return False
-        parser: Any = None
-        try:
-            # The pure-Python reader checks characters as it is built, so it may raise too.
-            parser = yaml.SafeLoader(text) if pure_python or _C_PARSER is None else _C_PARSER(text)
-            metrics = _FileReader(file, text, parser, self.findings).read_file()
-        except _Refused as refused:
-            self.findings.append(YAML_SYNTAX.finding(refused.message, refused.location))
-            return False
-        except yaml.YAMLError as exc:
-            self.findings.append(_syntax_finding(file, text, exc))
-            return False
-        finally:
-            if parser is not None:
-                parser.dispose()
+        metrics = None
+        fast = not pure_python and _C_PARSER is not None
+        if fast and len(text) >= parallel.MIN_CHARS and parallel.available():
+            metrics = parallel.read_in_two(file, text, _read_clean)
+        if metrics is None:
+            metrics = _read(file, text, self.findings, fast)
+            if metrics is None:
+                return False
         for metric in metrics:
             first = self.metrics.get(metric.id)
             if first is None:
@@ -221,6 +216,33 @@ class _CatalogBuilder:
                 )
             )
         return True
+
+
+def _read(file: str, text: str, findings: list[Finding], fast: bool) -> list[Metric] | None:
+    """The metrics of one file, reporting into `findings`; None when the file is not
+    valid YAML or uses a refused feature."""
+    parser: Any = None
+    try:
+        # The pure-Python reader checks characters as it is built, so it may raise too.
+        parser = _C_PARSER(text) if fast else yaml.SafeLoader(text)
+        return _FileReader(file, text, parser, findings).read_file()
+    except _Refused as refused:
+        findings.append(YAML_SYNTAX.finding(refused.message, refused.location))
+        return None
+    except yaml.YAMLError as exc:
+        findings.append(_syntax_finding(file, text, exc))
+        return None
+    finally:
+        if parser is not None:
+            parser.dispose()
+
+
+def _read_clean(file: str, text: str) -> list[Metric] | None:
+    """The metrics of one file (or half of one), or None if there is anything at all to
+    report about it (see `parallel`)."""
+    findings: list[Finding] = []
+    metrics = _read(file, text, findings, fast=True)
+    return metrics if not findings else None
 
 
 def _decode(file: str, data: bytes, findings: list[Finding]) -> str | None:

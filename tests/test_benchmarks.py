@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from benchmarks.generate import Spec, generate, write_catalog
+from revtrace import parallel
 from revtrace.core import analyse
-from revtrace.loader import load_catalog_text
+from revtrace.loader import _read_clean, load_catalog_text
 
 
 def test_generation_is_reproducible_and_sized() -> None:
@@ -77,10 +78,15 @@ def reaching(metrics: dict[str, tuple[int, int, list[tuple[str, int, int]], bool
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_fast_loader_matches_the_reference_on_generated_catalogs(seed: int) -> None:
+def test_fast_loader_matches_the_reference_on_generated_catalogs(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ((_, text),) = generate(Spec(metrics=3_000, seed=seed))
     expected = reference(text)
-    for pure in (False, True):
+    # The fast loader in one process, then in two (as for a large file), then pure Python.
+    assert parallel.read_in_two("g.yaml", text, _read_clean) is not None
+    for pure, min_chars in ((False, parallel.MIN_CHARS), (False, 0), (True, 0)):
+        monkeypatch.setattr(parallel, "MIN_CHARS", min_chars)
         loaded = load_catalog_text(text, "g.yaml", pure_python=pure)
         got = {
             m.id: (

@@ -1,0 +1,260 @@
+"""Reading one large catalog file in two halves, on two processor cores.
+
+Most of a large audit is spent turning YAML events into metrics (about 2 s of a
+100,000-metric file), and the work is the same for every metric. So a large file is cut
+in two between two metrics: this process reads the first half while a forked copy of it
+reads the second, and sends its metrics back as plain tuples (pickling the dataclasses
+would cost more than it saves).
+
+The result must be exactly what reading the whole file gives, so the cut is only made
+where that is certain, and the halves are only used when both read cleanly:
+
+- before `metrics:` there is nothing but comments, blank lines, `---` and a
+  `version: N` line, and after it nothing starts at column 0 but comments: the metrics
+  mapping runs to the end of the file, and nothing else is cut;
+- the cut is at a line that starts a metric id at the indentation of the metric ids.
+  A line indented that little ends any plain or block scalar in YAML, so the first half
+  reads as a prefix of the whole; and if the cut falls inside a quoted scalar or a flow
+  collection, one half does not parse;
+- the second half is read with blank lines standing in for the first half (and
+  `version`/`metrics:` on the last two of them), so every line and column is exact;
+- either half reporting anything at all, a metric id in both halves, or the forked
+  process failing in any way, and the file is read again the ordinary way, which reports
+  what there is to report exactly as it always does.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+import warnings
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from revtrace.catalog import Keep, Link, Location, Metric
+
+#: Files smaller than this (in characters) are read in one go: below it, starting a
+#: second process costs more than it saves.
+MIN_CHARS = 1_000_000
+
+#: The share of the metrics this process reads itself.
+SHARE = 0.5
+
+_HEADER_LINE = re.compile(r"[ \t]*(?:#.*)?|---[ \t]*(?:#.*)?|version:[ \t]*\d+[ \t]*(?:#.*)?")
+_METRICS_LINE = re.compile(r"^metrics:[ \t]*(?:#[^\n]*)?\r?\n", re.MULTILINE)
+_AT_COLUMN_0 = re.compile(r"\n[^\s#]")
+_FIRST_ID = re.compile(r"^( +)[\w\"']", re.MULTILINE)
+
+Reader = Callable[[str, str], "list[Metric] | None"]
+
+
+def available() -> bool:
+    """Whether this platform can fork safely for this purpose (Linux and the BSDs; macOS
+    system libraries are not fork-safe, Windows has no fork)."""
+    return hasattr(os, "fork") and sys.platform != "darwin"
+
+
+def split(text: str) -> tuple[str, str] | None:
+    """The two halves to read, or None when the file cannot be cut with certainty."""
+    metrics_line = _METRICS_LINE.search(text)
+    if metrics_line is None:
+        return None
+    header = text[: metrics_line.start()]
+    if not all(_HEADER_LINE.fullmatch(line.rstrip("\r")) for line in header.split("\n")):
+        return None
+    body_start = metrics_line.end()
+    if _AT_COLUMN_0.search(text, body_start - 1) is not None:
+        return None
+    first_id = _FIRST_ID.search(text, body_start)
+    if first_id is None:
+        return None
+    indent = len(first_id.group(1))
+    cut_line = re.compile(rf"\n {{{indent}}}[\w\"']")
+    # This process reads the first half and then builds the other half's metrics from
+    # tuples (about a fifth of the cost of reading them), so it takes a little less.
+    cut = cut_line.search(text, first_id.end() + int((len(text) - first_id.end()) * SHARE))
+    if cut is None:
+        return None
+    position = cut.start() + 1
+    line = text.count("\n", 0, position)  # the 0-based line the second half starts on
+    second = "\n" * (line - 2) + "version: 1\nmetrics:\n" + text[position:]
+    return text[:position], second
+
+
+def read_in_two(file: str, text: str, read: Reader) -> list[Metric] | None:
+    """The metrics of `file`, read in two processes with `read` (which returns None when
+    it finds anything to report); None when the file must be read the ordinary way."""
+    halves = split(text)
+    if halves is None:
+        return None
+    first, second = halves
+    try:
+        child = _Child.start(lambda: marshal.dumps(_encode(read(file, second))))
+    except OSError:
+        return None
+    try:
+        mine = read(file, first)
+    finally:
+        payload = child.result()
+    if mine is None or payload is None:
+        return None
+    theirs = _decode(file, marshal.loads(payload))
+    if theirs is None:
+        return None
+    metrics = mine + theirs
+    if len({metric.id for metric in metrics}) != len(metrics):
+        return None  # reported, with both places, by the ordinary read
+    return metrics
+
+
+class _Child:
+    """A forked process computing bytes, and the pipe they come back through."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid = pid
+        self.pipe = pipe
+
+    @classmethod
+    def start(cls, work: Callable[[], bytes]) -> _Child:
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about fork in a process with threads (the progress
+            # spinner's): the child only parses, encodes and writes to a pipe, taking
+            # no lock another thread could hold.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; its output is checked in the parent
+            code = 1
+            try:
+                os.close(read_end)
+                view = memoryview(work())
+                while view:
+                    view = view[os.write(write_end, view) :]
+                code = 0
+            finally:
+                # Never return into the caller's code, never flush its buffers.
+                os._exit(code)
+        os.close(write_end)
+        return cls(pid, read_end)
+
+    def result(self) -> bytes | None:
+        """The child's bytes, once it has exited; None if it failed."""
+        chunks: list[bytes] = []
+        try:
+            while chunk := os.read(self.pipe, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(self.pipe)
+            _, status = os.waitpid(self.pid, 0)
+        if status != 0 or not chunks:
+            return None
+        return b"".join(chunks)
+
+
+# -- metrics as plain tuples ----------------------------------------------------------------
+#
+# One tuple per metric, fields in the dataclass's order; the file name is left out (it is
+# the same for every location). test_parallel checks these follow the dataclasses' fields.
+
+_METRIC_FIELDS = (
+    "id",
+    "location",
+    "name",
+    "description",
+    "owner",
+    "team",
+    "unit",
+    "source",
+    "tags",
+    "status",
+    "revenue",
+    "drives",
+    "keep",
+    "value",
+)
+_LINK_FIELDS = ("source", "target", "location", "note", "elasticity", "confidence")
+_KEEP_FIELDS = ("location", "reason", "until", "by")
+
+
+def _encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
+    if metrics is None:
+        return None
+    return tuple(
+        (
+            m.id,
+            m.location.line,
+            m.location.column,
+            m.name,
+            m.description,
+            m.owner,
+            m.team,
+            m.unit,
+            m.source,
+            m.tags,
+            m.status,
+            m.revenue,
+            tuple(
+                (
+                    link.target,
+                    link.location.line,
+                    link.location.column,
+                    link.note,
+                    link.elasticity,
+                    link.confidence,
+                )
+                for link in m.drives
+            ),
+            None
+            if m.keep is None
+            else (
+                m.keep.location.line,
+                m.keep.location.column,
+                m.keep.reason,
+                None if m.keep.until is None else m.keep.until.toordinal(),
+                m.keep.by,
+            ),
+            m.value,
+        )
+        for m in metrics
+    )
+
+
+def _decode(file: str, plain: Any) -> list[Metric] | None:
+    if plain is None:
+        return None
+    metrics = []
+    for row in plain:
+        (metric_id, line, column, name, description, owner, team, unit, source, tags) = row[:10]
+        status, revenue, drives, keep, value = row[10:]
+        metrics.append(
+            Metric(
+                metric_id,
+                Location(file, line, column),
+                name,
+                description,
+                owner,
+                team,
+                unit,
+                source,
+                tags,
+                status,
+                revenue,
+                tuple(
+                    Link(metric_id, target, Location(file, at_line, at_column), note, e, c)
+                    for target, at_line, at_column, note, e, c in drives
+                ),
+                None
+                if keep is None
+                else Keep(
+                    Location(file, keep[0], keep[1]),
+                    keep[2],
+                    None if keep[3] is None else date.fromordinal(keep[3]),
+                    keep[4],
+                ),
+                value,
+            )
+        )
+    return metrics

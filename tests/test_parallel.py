@@ -1,0 +1,219 @@
+"""Reading a large file in two processes gives exactly what reading it in one gives."""
+
+from __future__ import annotations
+
+import marshal
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from revtrace import parallel
+from revtrace.catalog import Keep, Link, Location, Metric
+from revtrace.loader import LoadResult, _read_clean, load_catalog_text
+
+
+def load(text: str, monkeypatch: pytest.MonkeyPatch, *, in_two: bool) -> LoadResult:
+    monkeypatch.setattr(parallel, "MIN_CHARS", 0 if in_two else 1 << 62)
+    return load_catalog_text(text, "c.yaml")
+
+
+def catalog(*metric_lines: str, header: str = "version: 1\nmetrics:\n") -> str:
+    return header + "".join(line + "\n" for line in metric_lines)
+
+
+PLAIN = catalog(
+    *(
+        f"  m{i}:\n    owner: o{i}\n    team: t\n    drives: [m{i - 1}]"
+        if i
+        else "  m0:\n    revenue: true"
+        for i in range(40)
+    )
+)
+
+
+# -- the codec --------------------------------------------------------------------------------
+
+
+def test_the_codec_follows_the_data_model() -> None:
+    assert Metric._fields == parallel._METRIC_FIELDS
+    assert Link._fields == parallel._LINK_FIELDS
+    assert Keep._fields == parallel._KEEP_FIELDS
+
+
+def test_every_field_survives_the_trip_between_processes() -> None:
+    where = Location("c.yaml", 7, 3)
+    metric = Metric(
+        id="m",
+        location=where,
+        name="Name",
+        description="d",
+        owner="o",
+        team="t",
+        unit="u",
+        source="s",
+        tags=("a", "b"),
+        status="deprecated",
+        revenue=True,
+        drives=(Link("m", "n", Location("c.yaml", 9, 14), "why", -0.5, "measured"),),
+        keep=Keep(Location("c.yaml", 10, 5), "board asks", date(2027, 1, 31), "cfo"),
+        value=12.5,
+    )
+    plain = marshal.loads(marshal.dumps(parallel._encode([metric, Metric("x", where, "x")])))
+    assert parallel._decode("c.yaml", plain) == [metric, Metric("x", where, "x")]
+
+
+# -- where a file is cut ---------------------------------------------------------------------
+
+
+def test_a_plain_catalog_is_cut_between_two_metrics_with_exact_lines() -> None:
+    halves = parallel.split(PLAIN)
+    assert halves is not None
+    first, second = halves
+    cut_line = first.count("\n")
+    assert second.split("\n")[cut_line] == PLAIN.split("\n")[cut_line]
+    assert second.split("\n")[cut_line].startswith("  m")
+    assert second.split("\n")[cut_line - 2 : cut_line] == ["version: 1", "metrics:"]
+    assert set(second.split("\n")[: cut_line - 2]) <= {""}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version: 1\n",  # no metrics
+        catalog("  m: {}", header="metrics:\n  a: {}\nversion: 1\n"),  # version after it
+        catalog("  a: {}", "  b: {}", "other: 1"),  # another key after the metrics
+        catalog("  a: {}", header="# c\nversion: 1\nowner: x\nmetrics:\n"),  # unknown header
+        catalog("  a: {}", header="version: 1\nmetrics: {\n"),  # flow style
+        catalog("- a", "- b", header="version: 1\nmetrics:\n"),  # a list
+        catalog("  a: {}", "---", "  b: {}"),  # two documents
+    ],
+)
+def test_files_that_cannot_be_cut_with_certainty_are_not(text: str) -> None:
+    assert parallel.split(text) is None
+
+
+STYLED = catalog(
+    *(
+        f'  s{i}:\n    name: "two\n      lines"\n    description: |\n      block\n'
+        f"      text\n    tags: [a, b]\n    drives:\n    - s{i + 1}\n    - to: s{i + 2}\n"
+        f"      elasticity: -0.5\n      confidence: measured\n# a comment at column 0\n"
+        f"  's{i}.flow': {{owner: x, keep: {{reason: r, until: 2030-01-31, by: me}}, value: 3}}"
+        for i in range(20)
+    ),
+    header="# The catalog\n---\nversion: 1  # the format\n\nmetrics:\n",
+)
+
+
+@pytest.mark.parametrize("text", [PLAIN, STYLED, STYLED.replace("\n", "\r\n")])
+def test_the_halves_are_read_in_two_processes(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    metrics = parallel.read_in_two("c.yaml", text, _read_clean)
+    assert metrics is not None
+    one = load(text, monkeypatch, in_two=False)
+    assert not one.findings
+    assert metrics == list(one.catalog.metrics.values())
+
+
+def test_a_failing_second_process_falls_back_to_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(file: str, text: str) -> list[Metric] | None:
+        if text.startswith("\n"):  # the second half
+            raise RuntimeError("boom")
+        return _read_clean(file, text)
+
+    assert parallel.read_in_two("c.yaml", PLAIN, broken) is None
+    monkeypatch.setattr("revtrace.loader._read_clean", broken)
+    assert load(PLAIN, monkeypatch, in_two=True) == load(PLAIN, monkeypatch, in_two=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A metric id in both halves: RT003, naming the first definition.
+        PLAIN + "  m1:\n    owner: again\n",
+        # A problem in the second half only, and one in the first.
+        PLAIN + "  late:\n    ownr: x\n",
+        PLAIN.replace("owner: o2\n", "owner: [o2]\n"),
+        # A quoted scalar running over the lines where the file would be cut.
+        catalog("  a:", '    name: "x', *(f"  m{i}: y" for i in range(30)), '  end"'),
+        # A flow mapping doing the same.
+        catalog("  a: {name: x,", *(f"  m{i}: y," for i in range(30)), "  }"),
+        # An anchor in the second half.
+        PLAIN + "  z: &anchor\n    owner: x\n",
+    ],
+)
+def test_anything_to_report_is_reported_as_in_one_process(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert parallel.split(text) is not None
+    assert load(text, monkeypatch, in_two=True) == load(text, monkeypatch, in_two=False)
+
+
+# -- any catalog ------------------------------------------------------------------------------
+
+IDS = st.one_of(
+    st.integers(0, 300).map(lambda i: f"m{i}"),
+    st.sampled_from(["a.b", "no", "x-y", "m1 ", "2024", "ü"]),
+)
+SAFE = st.sampled_from(["x", "two words", "'q'", '"d"', "ü", "x-y", "1e3"])
+TEXT = st.one_of(SAFE, st.sampled_from(["a: b", "#c", "", "- l", "[", "&a x", "*a"]))
+INDENTS = st.sampled_from(["  ", "    ", "      ", "        ", " ", "", "\t"])
+SAFE_INDENTS = st.sampled_from(["      ", "        "])
+
+
+@st.composite
+def metric_texts(draw: st.DrawFn, valid: bool = False) -> str:
+    """One metric in one of many YAML styles, at indentation 2; valid or anything."""
+    text = SAFE if valid else TEXT
+    INDENTS = SAFE_INDENTS if valid else globals()["INDENTS"]
+    metric_id = "@ID@" if valid else draw(IDS)  # valid: numbered when the catalog is made
+    style = draw(st.integers(0, 8 if valid else 9))
+    if style == 0:
+        return f"  {metric_id}:\n    owner: {draw(text)}\n    drives: [{draw(IDS)}, {draw(IDS)}]"
+    if style == 1:
+        return f"  {metric_id}: {{owner: {draw(text)}, drives: [{draw(IDS)}]}}"
+    if style == 2:  # a multi-line quoted name, its lines indented anyhow
+        lines = draw(st.lists(st.tuples(INDENTS, text), min_size=1, max_size=3))
+        body = "\n".join(indent + value.replace('"', "") for indent, value in lines)
+        return f'  {metric_id}:\n    name: "{draw(text).replace(chr(34), "")}\n{body}"'
+    if style == 3:  # a block scalar
+        lines = draw(st.lists(st.tuples(INDENTS, text), min_size=1, max_size=3))
+        body = "\n".join(("      " if valid else indent) + value for indent, value in lines)
+        return f"  {metric_id}:\n    description: |\n{body}"
+    if style == 4:  # a plain scalar over several lines
+        return f"  {metric_id}:\n    name: {draw(text)}\n{draw(INDENTS)}{draw(text)}"
+    if style == 5:  # a flow mapping over several lines
+        return f"  {metric_id}: {{owner: x,\n{draw(INDENTS)}team: {draw(text)}}}"
+    if style == 6:
+        return f"{draw(INDENTS)}# {draw(text)}\n\n  '{metric_id}':\n    revenue: true"
+    if style == 7:
+        return (
+            f"  {metric_id}:\n    drives:\n    - {draw(IDS)}\n    - to: {draw(IDS)}\n"
+            f"      elasticity: 0.{draw(st.integers(0, 9))}"
+        )
+    if style == 8:
+        return f"  {metric_id}:\n    keep: {{reason: r, until: 2030-01-0{draw(st.integers(1, 9))}}}"
+    return f"{draw(INDENTS)}{metric_id}: {draw(text)}"
+
+
+# Catalogs written in ways that are valid (so that they are read in two processes), and
+# catalogs with anything at all now and then (so that the fallback is exercised too).
+CATALOGS = st.one_of(
+    st.lists(metric_texts(valid=True), min_size=2, max_size=30),
+    st.lists(st.one_of(*[metric_texts(valid=True)] * 8, metric_texts()), min_size=2, max_size=30),
+).map(lambda metrics: [text.replace("@ID@", f"v{i}") for i, text in enumerate(metrics)])
+
+
+@given(
+    CATALOGS,
+    st.booleans(),
+    st.sampled_from(["version: 1\nmetrics:\n", "# catalog\n---\nversion: 1\n\nmetrics:  # all\n"]),
+)
+def test_two_processes_read_any_catalog_as_one_does(
+    metrics: list[str], crlf: bool, header: str
+) -> None:
+    text = catalog(*metrics, header=header)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert load(text, monkeypatch, in_two=True) == load(text, monkeypatch, in_two=False)

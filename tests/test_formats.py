@@ -10,7 +10,13 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from revtrace.catalog import Catalog, Keep, Link, Location, Metric
+from revtrace.core import Analysis
+from revtrace.graph import RevenueGraph
+from revtrace.render.json import audit_metric_rows, metric_fields
 from tests.conftest import REPO, run_cli
 from tests.test_cli import check_golden
 
@@ -251,3 +257,55 @@ def test_revtrace_format_environment_variable() -> None:
     assert bad.exit_code == 2 and "REVTRACE_FORMAT" in bad.stderr
     flag_wins = run_cli("audit", "--format", "json", env={"REVTRACE_FORMAT": "concise"})
     assert json.loads(flag_wins.stdout)["tool"] == "revtrace"
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+@given(
+    st.lists(
+        st.tuples(ANY_TEXT, ANY_TEXT, st.none() | ANY_TEXT, st.none() | ANY_TEXT, st.booleans()),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda row: row[0],
+    ),
+    st.sampled_from(["active", "deprecated"]),
+)
+def test_audit_metric_rows_are_what_the_json_module_writes(
+    rows: list[tuple[str, str, str | None, str | None, bool]], status: str
+) -> None:
+    metrics = {
+        metric_id: Metric(
+            metric_id,
+            Location('f "1".yaml', line, 3),
+            name,
+            owner=owner,
+            team=team,
+            status=status,
+            revenue=line == 1,
+            drives=(Link(metric_id, rows[0][0], Location("f", line, 9)),),
+            keep=Keep(Location("f", 1, 1)) if kept else None,
+        )
+        for line, (metric_id, name, owner, team, kept) in enumerate(rows, start=1)
+    }
+    catalog = Catalog(metrics=metrics)
+    graph = RevenueGraph(catalog)
+    analysis = Analysis(catalog, graph, (), False)
+    expected = [
+        json.dumps(
+            {
+                **metric_fields(metric),
+                "reaches_revenue": metric.id in graph.distance,
+                "kept": metric.keep is not None and metric.id not in graph.distance,
+                "distance": graph.distance.get(metric.id),
+                "next": graph.next_hop.get(metric.id),
+                "file": metric.location.file,
+                "line": metric.location.line,
+            },
+            ensure_ascii=False,
+        )
+        for metric in metrics.values()
+    ]
+    assert audit_metric_rows(analysis) == expected

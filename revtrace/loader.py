@@ -507,8 +507,27 @@ class _FileReader:
             self.wrong_type("'metrics'", "a mapping of metric ids to definitions", value, None)
             return
         seen: dict[str, Location] = {}
-        for metric_id, key_event, definition in self._metric_keys():
-            location = self.loc(key_event)
+        file = self.file
+        get_event = self._get_event
+        check = self._check
+        # Written out rather than with `keys`: this loop runs once per metric. A repeated
+        # metric id is RT003 (not RT010), reported by the builder, which also catches
+        # repeats across files.
+        while True:
+            key_event: Any = get_event()
+            check(key_event)
+            if key_event.__class__ is MappingEndEvent:
+                return
+            if key_event.__class__ is not ScalarEvent:
+                self.report(f"a metric id must be text, not {_describe(key_event)}", key_event)
+                self.skip(key_event)
+                self.skip(self.next())
+                continue
+            metric_id = key_event.value
+            definition = get_event()
+            check(definition)
+            mark: Any = key_event.start_mark
+            location = Location(file, mark.line + 1, mark.column + 1)
             if metric_id in seen:
                 # Keep the first definition; the builder reports the second as RT003.
                 self.skip(definition)
@@ -518,20 +537,6 @@ class _FileReader:
             if not is_valid_id(metric_id):
                 self.report(_bad_id_message(metric_id, "metric id"), key_event, metric_id)
             metrics.append(self.read_metric(metric_id, location, definition))
-
-    def _metric_keys(self) -> Iterable[tuple[str, ScalarEvent, Event]]:
-        # Like `keys`, but a repeated metric id is RT003 (not RT010), reported by the
-        # builder, which also catches repeats across files.
-        while True:
-            key_event = self.next()
-            if isinstance(key_event, MappingEndEvent):
-                return
-            if not isinstance(key_event, ScalarEvent):
-                self.report(f"a metric id must be text, not {_describe(key_event)}", key_event)
-                self.skip(key_event)
-                self.skip(self.next())
-                continue
-            yield key_event.value, key_event, self.next()
 
     def read_metric(self, metric_id: str, location: Location, value: Event) -> Metric:
         fields: dict[str, Any] = {}
@@ -563,8 +568,12 @@ class _FileReader:
                 continue
             key = key_event.value
             field_value: Any = get_event()
-            self._check(field_value)
             kind = field_value.__class__
+            if kind is ScalarEvent:
+                if field_value.anchor is not None or field_value.tag is not None:
+                    self._refuse(field_value)
+            else:
+                self._check(field_value)
             if key in seen:
                 first_line = seen[key].start_mark.line + 1
                 self.report(

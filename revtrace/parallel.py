@@ -182,21 +182,11 @@ _KEEP_FIELDS = ("location", "reason", "until", "by")
 def _encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
     if metrics is None:
         return None
-    return tuple(
-        (
-            m.id,
-            m.location.line,
-            m.location.column,
-            m.name,
-            m.description,
-            m.owner,
-            m.team,
-            m.unit,
-            m.source,
-            m.tags,
-            m.status,
-            m.revenue,
-            tuple(
+    rows = []
+    for metric in metrics:
+        where = metric.location
+        drives = tuple(
+            [
                 (
                     link.target,
                     link.location.line,
@@ -205,56 +195,42 @@ def _encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
                     link.elasticity,
                     link.confidence,
                 )
-                for link in m.drives
-            ),
-            None
-            if m.keep is None
-            else (
-                m.keep.location.line,
-                m.keep.location.column,
-                m.keep.reason,
-                None if m.keep.until is None else m.keep.until.toordinal(),
-                m.keep.by,
-            ),
-            m.value,
+                for link in metric.drives
+            ]
         )
-        for m in metrics
-    )
+        keep: tuple[Any, ...] | None = None
+        if metric.keep is not None:
+            given = metric.keep
+            until = None if given.until is None else given.until.toordinal()
+            keep = (given.location.line, given.location.column, given.reason, until, given.by)
+        # metric[2:11] is name … revenue, in field order.
+        rows.append(
+            (metric.id, where.line, where.column, *metric[2:11], drives, keep, metric.value)
+        )
+    return tuple(rows)
 
 
 def _decode(file: str, plain: Any) -> list[Metric] | None:
     if plain is None:
         return None
-    metrics = []
+    # Built with tuple.__new__, skipping the named tuples' argument handling: the values
+    # come from `_encode`, in field order, already checked by the reader in the child.
+    new: Any = tuple.__new__
+    metrics: list[Metric] = []
     for row in plain:
-        (metric_id, line, column, name, description, owner, team, unit, source, tags) = row[:10]
-        status, revenue, drives, keep, value = row[10:]
-        metrics.append(
-            Metric(
-                metric_id,
-                Location(file, line, column),
-                name,
-                description,
-                owner,
-                team,
-                unit,
-                source,
-                tags,
-                status,
-                revenue,
-                tuple(
-                    Link(metric_id, target, Location(file, at_line, at_column), note, e, c)
-                    for target, at_line, at_column, note, e, c in drives
-                ),
-                None
-                if keep is None
-                else Keep(
-                    Location(file, keep[0], keep[1]),
-                    keep[2],
-                    None if keep[3] is None else date.fromordinal(keep[3]),
-                    keep[4],
-                ),
-                value,
+        metric_id = row[0]
+        drives = row[12]
+        if drives:
+            drives = tuple(
+                [
+                    new(Link, (metric_id, target, new(Location, (file, line, column)), n, e, c))
+                    for target, line, column, n, e, c in drives
+                ]
             )
-        )
+        keep = row[13]
+        if keep is not None:
+            until = None if keep[3] is None else date.fromordinal(keep[3])
+            keep = Keep(Location(file, keep[0], keep[1]), keep[2], until, keep[4])
+        location = new(Location, (file, row[1], row[2]))
+        metrics.append(new(Metric, (metric_id, location, *row[3:12], drives, keep, row[14])))
     return metrics

@@ -77,26 +77,53 @@ def quantified_links(graph: RevenueGraph) -> dict[str, dict[str, float]]:
     return links
 
 
-def compute(graph: RevenueGraph) -> ImpactReport:
-    """The impact report of a graph, computed once (the divergent-loop rule and the
-    `impact` command both ask for it)."""
-    cached = getattr(graph, "_impact_report", None)
-    if isinstance(cached, ImpactReport):
+@dataclass(frozen=True)
+class LoopAnalysis:
+    """The quantified links, their strongly connected groups, and which loops diverge:
+    all the divergent-loop rule needs, and where the full solve starts."""
+
+    links: dict[str, dict[str, float]]
+    #: Strongly connected groups over quantified links, sinks first.
+    groups: list[list[str]]
+    #: Group index → the loop that makes it diverge.
+    divergent: dict[int, DivergentLoop]
+
+
+def loops(graph: RevenueGraph) -> LoopAnalysis:
+    """The loop analysis of a graph, computed once (the divergent-loop rule needs only
+    this, `impact` goes on to solve every group)."""
+    cached = getattr(graph, "_loop_analysis", None)
+    if isinstance(cached, LoopAnalysis):
         return cached
-    report = _compute(graph)
-    graph._impact_report = report  # type: ignore[attr-defined]
-    return report
+    links = quantified_links(graph)
+    groups = tarjan(list(graph.catalog.metrics), lambda m: links[m])
+    divergent: dict[int, DivergentLoop] = {}
+    for index, members in enumerate(groups):
+        if len(members) == 1 and members[0] not in links[members[0]]:
+            continue  # not a loop
+        ordered = graph.in_catalog_order(members)
+        if spectral_radius_at_least_one(_matrix(links, ordered)):
+            loop = graph.loop_through(members) if len(members) > 1 else [members[0], members[0]]
+            gain = math.prod(links[a].get(b, 0.0) for a, b in pairwise(loop))
+            divergent[index] = DivergentLoop(tuple(ordered), tuple(loop), gain)
+    analysis = LoopAnalysis(links, groups, divergent)
+    graph._loop_analysis = analysis  # type: ignore[attr-defined]
+    return analysis
 
 
-def _compute(graph: RevenueGraph) -> ImpactReport:
+def _matrix(links: Mapping[str, Mapping[str, float]], ordered: Sequence[str]) -> list[list[float]]:
+    return [[links[x].get(y, 0.0) for y in ordered] for x in ordered]
+
+
+def compute(graph: RevenueGraph) -> ImpactReport:
+    """The impact report of a graph."""
     catalog = graph.catalog
     revenue = graph.revenue_metrics
     column = {r: i for i, r in enumerate(revenue)}
-    links = quantified_links(graph)
-    groups = tarjan(list(catalog.metrics), lambda m: links[m])
+    analysis = loops(graph)
+    links = analysis.links
     effect: dict[str, list[float] | None] = {}
-    divergent: list[DivergentLoop] = []
-    for members in groups:  # sinks first
+    for index, members in enumerate(analysis.groups):  # sinks first
         member_set = set(members)
         looped = len(members) > 1 or members[0] in links[members[0]]
         # b[x] = Σ_y e(x,y)·(δ(y,R) + f[y]) over y outside the group (and δ for all y).
@@ -119,20 +146,12 @@ def _compute(graph: RevenueGraph) -> ImpactReport:
             effect[members[0]] = right[members[0]]
             continue
         ordered = graph.in_catalog_order(members)
-        matrix = [[links[x].get(y, 0.0) for y in ordered] for x in ordered]
-        if spectral_radius_at_least_one(matrix):
-            loop = graph.loop_through(members) if len(members) > 1 else [members[0], members[0]]
-            gain = math.prod(links[a].get(b, 0.0) for a, b in pairwise(loop))
-            divergent.append(DivergentLoop(tuple(ordered), tuple(loop), gain))
-            for x in members:
-                effect[x] = None
-            continue
-        if any(right[x] is None for x in ordered):
+        if index in analysis.divergent or any(right[x] is None for x in ordered):
             for x in members:
                 effect[x] = None
             continue
         rhs = [right[x] or [] for x in ordered]
-        solution = solve_identity_minus(matrix, rhs)
+        solution = solve_identity_minus(_matrix(links, ordered), rhs)
         for x, solved in zip(ordered, solution, strict=True):
             effect[x] = solved
 
@@ -164,7 +183,7 @@ def _compute(graph: RevenueGraph) -> ImpactReport:
             total = sum(weights[r] * values[column[r]] for r in revenue)
         results.append(MetricImpact(metric_id, effects, total, label, weakest.get(metric_id)))
     results.sort(key=lambda m: (m.total is None, -abs(m.total or 0.0)))
-    return ImpactReport(list(revenue), weights, results, divergent)
+    return ImpactReport(list(revenue), weights, results, list(analysis.divergent.values()))
 
 
 def _weights(graph: RevenueGraph) -> dict[str, float]:

@@ -83,9 +83,9 @@ def check(context: RuleContext) -> Iterator[Finding]:
                     metric.id,
                 )
     if any(link.elasticity is not None for link in links):
-        from revtrace.impact import compute
+        from revtrace.impact import loops
 
-        for loop in compute(graph).divergent:
+        for loop in loops(graph).divergent.values():
             first = loop.members[0]
             yield DIVERGENT_LOOP.finding(
                 f"the loop {' → '.join(loop.loop)} has gain {loop.gain:g}: its effect grows"

@@ -241,6 +241,34 @@ def test_impact_cli_json_what_if_and_errors(monkeypatch: pytest.MonkeyPatch) -> 
     assert run_cli("impact", catalog, "--what-if", "website_sessions=lots").exit_code == 2
 
 
+def test_impact_text_piped_is_one_aligned_line_per_metric(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Piped or redirected, nothing is folded or cut (for grep, diff and files); on a
+    terminal, a boxed table."""
+    monkeypatch.chdir(REPO)
+    catalog = "examples/b2b-referral-flywheel.yaml"
+    lines = run_cli("impact", catalog, env={"COLUMNS": "60"}).stdout.splitlines()
+    head = lines[1]
+    assert head.split() == [
+        "Metric", "Owner", "Team", "→", "new_revenue", "→", "expansion_revenue", "Total",
+        "Quantified", "Weakest", "link",
+    ]  # fmt: skip
+    rows = lines[2:11]
+    assert [row.split()[0] for row in rows[:3]] == [
+        "deals",
+        "sales_qualified_leads",
+        "marketing_qualified_leads",
+    ]
+    assert "marketing_qualified_leads  demand-gen" in rows[2]
+    # Numbers are right-aligned under their heading.
+    total_end = head.index("Total") + len("Total")
+    assert all(row[total_end - 1] in "0123456789—" for row in rows)
+    assert not any("│" in line for line in lines)
+    boxed = run_cli("impact", catalog, env={"FORCE_COLOR": "1", "COLUMNS": "200"}).stdout
+    assert "┃" in boxed and "deals" in boxed
+
+
 def test_unproven_paths_are_rt015() -> None:
     loaded = load_catalog_text(
         (REPO / "examples" / "b2b-referral-flywheel.yaml").read_text(), "f.yaml"

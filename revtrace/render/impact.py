@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -25,6 +26,11 @@ def _ranked(report: ImpactReport, top: int | None) -> list[MetricImpact]:
     return ranked[:top] if top else ranked
 
 
+#: Above this many rows, even a terminal gets the plain table: rich lays out a table
+#: row by row (about 0.6 ms each), and nobody scrolls through thousands of boxed rows.
+MAX_RICH_ROWS = 500
+
+
 def text(
     console: Console,
     report: ImpactReport,
@@ -32,36 +38,52 @@ def text(
     top: int | None,
     what_if: WhatIf | None,
 ) -> None:
-    table = Table(
-        title="Revenue leverage: % change in revenue for a 1% change in the metric",
-        title_justify="left",
-    )
-    table.add_column("Metric", overflow="fold")
-    table.add_column("Owner", overflow="fold")
-    table.add_column("Team", overflow="fold")
-    for revenue in report.revenue_metrics:
-        table.add_column(Text(f"→ {visible(revenue)}"), justify="right")
-    table.add_column("Total", justify="right")
-    table.add_column("Quantified")
-    table.add_column("Weakest link")
+    title = "Revenue leverage: % change in revenue for a 1% change in the metric"
+    heads = ["Metric", "Owner", "Team", *(f"→ {visible(r)}" for r in report.revenue_metrics)]
+    heads += ["Total", "Quantified", "Weakest link"]
+    numbers = range(3, 4 + len(report.revenue_metrics))
+    rows = []
     for impact in _ranked(report, top):
         metric = graph.catalog.metrics[impact.id]
-        table.add_row(
-            Text(visible(impact.id), style="bold"),
-            Text(visible(metric.owner or "—")),
-            Text(visible(metric.team or "—")),
-            *[
-                _number(impact.effects.get(r)) if impact.total is not None else "—"
-                for r in report.revenue_metrics
-            ],
-            Text(_number(impact.total), style="bold"),
-            Text(
+        rows.append(
+            [
+                visible(impact.id),
+                visible(metric.owner or "—"),
+                visible(metric.team or "—"),
+                *[
+                    _number(impact.effects.get(r)) if impact.total is not None else "—"
+                    for r in report.revenue_metrics
+                ],
+                _number(impact.total),
                 impact.quantified,
-                style={"full": "green", "partial": "yellow"}.get(impact.quantified, "dim"),
-            ),
-            impact.confidence or "—",
+                impact.confidence or "—",
+            ]
         )
-    console.print(table)
+    if console.is_terminal and len(rows) <= MAX_RICH_ROWS:
+        table = Table(title=title, title_justify="left")
+        for index, head in enumerate(heads):
+            justify: Literal["left", "right"] = "right" if index in numbers else "left"
+            table.add_column(Text(head), justify=justify, overflow="fold")
+        styles = {"full": "green", "partial": "yellow"}
+        for row in rows:
+            cells = [Text(cell) for cell in row]
+            cells[0].stylize("bold")
+            cells[-3].stylize("bold")
+            cells[-2].stylize(styles.get(row[-2], "dim"))
+            table.add_row(*cells)
+        console.print(table)
+    else:
+        # Piped, redirected or long: aligned columns at full width, nothing folded or
+        # cut, one line per metric (for files, grep and diff).
+        widths = [max(len(cell) for cell in column) for column in zip(heads, *rows, strict=True)]
+        lines = [title]
+        for row in [heads, *rows]:
+            padded = [
+                cell.rjust(width) if index in numbers else cell.ljust(width)
+                for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ]
+            lines.append("  ".join(padded).rstrip())
+        console.file.write("\n".join(lines) + "\n")
     if len(report.revenue_metrics) > 1:
         weights = ", ".join(f"{visible(r)} {w:.0%}" for r, w in report.weights.items())
         console.print(

@@ -238,7 +238,13 @@ class RevenueGraph:
         """
         if self._groups is not None:
             return self._groups
-        groups = tarjan(list(self.catalog.metrics), self._succ.__getitem__)
+        # A metric nothing drives is in no loop: it is a group of its own, and it can come
+        # last (nothing depends on it). Leaving these out of the search saves a quarter of
+        # it on real catalogs, where they are nearly half the metrics.
+        predecessors = self._pred
+        driven = [m for m in self.catalog.metrics if predecessors[m]]
+        groups = tarjan(driven, self._succ.__getitem__)
+        groups.extend([m] for m in self.catalog.metrics if not predecessors[m])
         self._groups = groups
         return groups
 
@@ -315,14 +321,16 @@ def build_digraph(catalog: Catalog) -> nx.DiGraph:
     """
     successors: dict[str, dict[str, dict[str, object]]] = {m: {} for m in catalog.metrics}
     predecessors: dict[str, dict[str, dict[str, object]]] = {m: {} for m in catalog.metrics}
-    for metric in catalog.metrics.values():
-        row = successors[metric.id]
+    incoming_of = predecessors.get
+    for metric_id, metric in catalog.metrics.items():
+        if not metric.drives:
+            continue
+        row = successors[metric_id]
         for link in metric.drives:
             target = link.target
-            if target in predecessors and target not in row:
-                data: dict[str, object] = {}  # one attribute dict, shared both ways
-                row[target] = data
-                predecessors[target][metric.id] = data
+            incoming = incoming_of(target)
+            if incoming is not None and target not in row:
+                row[target] = incoming[metric_id] = {}  # one attribute dict, both ways
     graph = nx.DiGraph()
     graph._node = {m: {} for m in catalog.metrics}
     graph._adj = successors

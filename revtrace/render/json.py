@@ -60,8 +60,8 @@ def dumps_with_rows(document: dict[str, Any], rows: tuple[str, ...]) -> str:
         else:
             encoded = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
             parts.append(f"  {_compact(key)}: {encoded}{comma}")
-    parts.append("}")
-    return "\n".join(parts) + "\n"
+    parts.append("}\n")
+    return "\n".join(parts)
 
 
 def metric_fields(metric: Metric) -> dict[str, Any]:

@@ -448,18 +448,22 @@ def backward_search(
     targets: Iterable[str], drivers_of: Callable[[str], Iterable[str]]
 ) -> tuple[dict[str, int], dict[str, str]]:
     """Breadth-first from `targets` against the links: every node that reaches a target,
-    with its distance to the nearest one and the next hop on a shortest path there."""
+    with its distance to the nearest one and the next hop on a shortest path there.
+    Level by level (the same order a queue gives, with less work per node)."""
     distance = dict.fromkeys(targets, 0)
     next_hop: dict[str, str] = {}
-    queue = deque(distance)
-    while queue:
-        target = queue.popleft()
-        step = distance[target] + 1
-        for driver in drivers_of(target):
-            if driver not in distance:
-                distance[driver] = step
-                next_hop[driver] = target
-                queue.append(driver)
+    frontier = list(distance)
+    step = 0
+    while frontier:
+        step += 1
+        following: list[str] = []
+        for target in frontier:
+            for driver in drivers_of(target):
+                if driver not in distance:
+                    distance[driver] = step
+                    next_hop[driver] = target
+                    following.append(driver)
+        frontier = following
     return distance, next_hop
 
 

@@ -17,7 +17,8 @@ where that is certain, and the halves are only used when both read cleanly:
   reads as a prefix of the whole; and if the cut falls inside a quoted scalar or a flow
   collection, one half does not parse;
 - the second half is read with blank lines standing in for the first half (and
-  `version`/`metrics:` on the last two of them), so every line and column is exact;
+  `version`/`metrics:` on the last two of them), so every line and column is exact
+  (the first half must have no line break YAML counts other than \n and \r\n);
 - either half reporting anything at all, a metric id in both halves, or the forked
   process failing in any way, and the file is read again the ordinary way, which reports
   what there is to report exactly as it always does.
@@ -48,6 +49,7 @@ _METRICS_LINE = re.compile(r"^metrics:[ \t]*(?:#[^\n]*)?\r?\n", re.MULTILINE)
 _AT_COLUMN_0 = re.compile(r"\n[^\s#]")
 _FIRST_ID = re.compile(r"^( +)[\w\"']", re.MULTILINE)
 
+
 Reader = Callable[[str, str], "list[Metric] | None"]
 
 
@@ -73,15 +75,27 @@ def split(text: str) -> tuple[str, str] | None:
         return None
     indent = len(first_id.group(1))
     cut_line = re.compile(rf"\n {{{indent}}}[\w\"']")
-    # This process reads the first half and then builds the other half's metrics from
-    # tuples (about a fifth of the cost of reading them), so it takes a little less.
+    # Near the middle: the second process also encodes its metrics for the trip back, and
+    # this one decodes them, which about evens out.
     cut = cut_line.search(text, first_id.end() + int((len(text) - first_id.end()) * SHARE))
     if cut is None:
         return None
     position = cut.start() + 1
+    first = text[:position]
+    if _other_breaks(first):
+        return None
     line = text.count("\n", 0, position)  # the 0-based line the second half starts on
     second = "\n" * (line - 2) + "version: 1\nmetrics:\n" + text[position:]
-    return text[:position], second
+    return first, second
+
+
+def _other_breaks(text: str) -> bool:
+    r"""Whether `text` has a line break YAML counts besides \n and \r\n (a lone \r, NEL,
+    LS or PS): with one in the first half, counting \n would misplace every line of the
+    second. (String scans, not a regular expression: this runs over megabytes.)"""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return True
+    return "\r" in text and text.count("\r") != text.count("\r\n")
 
 
 def read_in_two(file: str, text: str, read: Reader) -> list[Metric] | None:

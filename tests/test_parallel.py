@@ -149,13 +149,33 @@ def test_anything_to_report_is_reported_as_in_one_process(
     assert load(text, monkeypatch, in_two=True) == load(text, monkeypatch, in_two=False)
 
 
+@pytest.mark.parametrize("line_break", ["\r", "\x85", "\u2028", "\u2029"])
+def test_other_line_breaks_in_the_first_half_are_not_cut_around(
+    line_break: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """YAML counts a lone \r, NEL, LS and PS as line breaks: counting \n alone would put
+    every metric of the second half on the wrong line."""
+    text = PLAIN.replace("owner: o3\n", f'owner: "o{line_break}3"\n')
+    assert parallel.split(text) is None
+    assert parallel.split(PLAIN.replace("owner: o38\n", f'owner: "o{line_break}38"\n'))
+    one = load(text, monkeypatch, in_two=False)
+    assert load(text, monkeypatch, in_two=True) == one
+    # m39 is on line 157 of PLAIN; YAML counts the extra break, so one line later here.
+    assert PLAIN.split("\n")[156] == "  m39:"
+    assert one.catalog.metrics["m39"].location.line == 158
+
+
 # -- any catalog ------------------------------------------------------------------------------
 
 IDS = st.one_of(
     st.integers(0, 300).map(lambda i: f"m{i}"),
     st.sampled_from(["a.b", "no", "x-y", "m1 ", "2024", "ü"]),
 )
-SAFE = st.sampled_from(["x", "two words", "'q'", '"d"', "ü", "x-y", "1e3"])
+# Quoted line breaks YAML counts besides \n (\r, NEL, LS, PS) shift every later line if
+# they are not accounted for.
+SAFE = st.sampled_from(
+    ["x", "two words", "'q'", '"d"', "ü", "x-y", "1e3", '"l\u2028s"', '"c\rr"', '"n\x85l"']
+)
 TEXT = st.one_of(SAFE, st.sampled_from(["a: b", "#c", "", "- l", "[", "&a x", "*a"]))
 INDENTS = st.sampled_from(["  ", "    ", "      ", "        ", " ", "", "\t"])
 SAFE_INDENTS = st.sampled_from(["      ", "        "])

@@ -59,7 +59,10 @@ class CycleGroup:
 class RevenueGraph:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.graph = build_digraph(catalog)
+        #: Links to an undefined metric or to their own source, in catalog order: found
+        #: while the graph is built, so that the link rules need no pass of their own.
+        self.irregular_links: list[Link] = []
+        self.graph = build_digraph(catalog, self.irregular_links)
         self._order = {m: i for i, m in enumerate(catalog.metrics)}
         self._groups: list[list[str]] | None = None
         self._group_of: dict[str, int] | None = None
@@ -309,7 +312,7 @@ class RevenueGraph:
         return min(self._order[m] for m in members)
 
 
-def build_digraph(catalog: Catalog) -> nx.DiGraph:
+def build_digraph(catalog: Catalog, irregular: list[Link] | None = None) -> nx.DiGraph:
     """The networkx graph of a catalog: a node per metric, an edge per link to a defined
     metric, in catalog order.
 
@@ -322,6 +325,7 @@ def build_digraph(catalog: Catalog) -> nx.DiGraph:
     successors: dict[str, dict[str, dict[str, object]]] = {m: {} for m in catalog.metrics}
     predecessors: dict[str, dict[str, dict[str, object]]] = {m: {} for m in catalog.metrics}
     incoming_of = predecessors.get
+    odd: list[Link] = [] if irregular is None else irregular
     for metric_id, metric in catalog.metrics.items():
         if not metric.drives:
             continue
@@ -329,7 +333,11 @@ def build_digraph(catalog: Catalog) -> nx.DiGraph:
         for link in metric.drives:
             target = link.target
             incoming = incoming_of(target)
-            if incoming is not None and target not in row:
+            if incoming is None or target == metric_id:
+                odd.append(link)
+                if incoming is None:
+                    continue
+            if target not in row:
                 row[target] = incoming[metric_id] = {}  # one attribute dict, both ways
     graph = nx.DiGraph()
     graph._node = {m: {} for m in catalog.metrics}

@@ -59,19 +59,18 @@ RULES = (UNKNOWN_METRIC, SELF_LINK)
 def check(context: RuleContext) -> Iterator[Finding]:
     graph = context.graph
     metrics = graph.catalog.metrics
-    for metric in metrics.values():
-        for link in metric.drives:
-            if link.target == metric.id:
-                yield SELF_LINK.finding(
-                    f"'{metric.id}' drives itself; a link must point to another metric",
-                    link.location,
-                    metric.id,
-                )
-            elif link.target not in metrics and is_valid_id(link.target):
-                # Invalid ids are already reported by the loader (RT010).
-                yield UNKNOWN_METRIC.finding(
-                    f"'{metric.id}' drives '{link.target}', which is not a defined metric"
-                    f"{suggest(link.target, metrics)}",
-                    link.location,
-                    metric.id,
-                )
+    for link in graph.irregular_links:
+        if link.target == link.source:
+            yield SELF_LINK.finding(
+                f"'{link.source}' drives itself; a link must point to another metric",
+                link.location,
+                link.source,
+            )
+        elif is_valid_id(link.target):
+            # Invalid ids are already reported by the loader (RT010).
+            yield UNKNOWN_METRIC.finding(
+                f"'{link.source}' drives '{link.target}', which is not a defined metric"
+                f"{suggest(link.target, metrics)}",
+                link.location,
+                link.source,
+            )

@@ -24,9 +24,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from revtrace import parallel
 from revtrace.core import Analysis, AuditReport, _analyse_loaded, lineage, scorecard, trace
 from revtrace.impact import compute
-from revtrace.loader import load_catalog_text
+from revtrace.loader import LoadResult, load_catalog_text
 from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
 from revtrace.render import impact as impact_render
 from revtrace.render import json as json_render
@@ -128,6 +129,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 def check(data: bytes) -> None:
     """Everything the CLI would do with `data`; raises AssertionError or a crash."""
     loaded = load_catalog_text(data, "fuzz.yaml")
+    check_two_processes(data, loaded)
     analysis: Analysis = _analyse_loaded(loaded, None)
     for finding in analysis.findings:
         assert finding.location is not None or finding.code == "RT004", finding
@@ -159,6 +161,18 @@ def check(data: bytes) -> None:
     json.loads(impact_render.json(impact_report, None, None))
     impact_render.text(console, impact_report, analysis.graph, None, None)
     assert "\x1b[2J" not in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def check_two_processes(data: bytes, loaded: LoadResult) -> None:
+    """Read as a large file would be, in two processes: exactly what one process read."""
+    if parallel.MIN_CHARS == 0:
+        return  # already read that way
+    saved = parallel.MIN_CHARS
+    parallel.MIN_CHARS = 0
+    try:
+        assert load_catalog_text(data, "fuzz.yaml") == loaded, "two processes read differently"
+    finally:
+        parallel.MIN_CHARS = saved
 
 
 def campaign(cases: int, seed: int, save_to: Path | None) -> tuple[int, list[str]]:

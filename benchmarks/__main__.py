@@ -96,6 +96,8 @@ def main() -> None:
     small_catalog = write_catalog(Spec(metrics=small), work / f"m{small}")[0]
     large_catalog = write_catalog(Spec(metrics=large), work / f"m{large}")[0]
     quantified_catalog = write_catalog(Spec(metrics=large, quantified=True), work / f"q{large}")[0]
+    files_folder = work / f"f{large}"
+    write_catalog(Spec(metrics=large, files=20), files_folder)
     print(f"  generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     rows: list[tuple[str, str, str, str]] = []
@@ -122,6 +124,11 @@ def main() -> None:
     audit_large = case(
         f"audit --format json, {large:,}",
         [revtrace, "audit", str(large_catalog), "--format", "json"],
+        runs_large,
+    )
+    audit_files = case(
+        f"audit --format json, {large:,} in 20 files",
+        [revtrace, "audit", str(files_folder), "--format", "json"],
         runs_large,
     )
     baseline = case(
@@ -184,6 +191,12 @@ def main() -> None:
             ms(audit_large[0]),
             f"peak {audit_large[1]:,.0f} MiB, output {audit_large[2] / 1e6:,.1f} MB",
             "target ≤ 5 s, ≤ 1 GB at 100,000",
+        ),
+        (
+            f"audit --format json, {large:,} metrics in 20 files",
+            ms(audit_files[0]),
+            f"{audit_files[0] / audit_large[0]:.2f}× one file",
+            "",
         ),
         (
             f"baseline (CSafeLoader + ancestors), {large:,}",

@@ -130,8 +130,21 @@ def load_sources(sources: Sequence[tuple[str, bytes]], *, pure_python: bool = Fa
     """Load catalog files already read into memory, as (display name, bytes) pairs."""
     builder = _CatalogBuilder()
     fatal = False
-    for name, data in sources:
-        fatal |= not builder.add_file(name, data, pure_python=pure_python)
+    fast = not pure_python and _C_PARSER is not None
+    # Several files, none most of the catalog: the later ones are read by a second
+    # process while this one reads the earlier ones (see `parallel`).
+    later = parallel.read_later_files(sources, _read_clean_file) if fast else None
+    try:
+        for index, (name, data) in enumerate(sources):
+            metrics = later.take(index) if later is not None else None
+            if metrics is not None:
+                builder.add_metrics(name, metrics)
+            else:
+                split = fast and later is None
+                fatal |= not builder.add_file(name, data, fast=fast, split=split)
+    finally:
+        if later is not None:
+            later.close()
     return builder.result(fatal)
 
 
@@ -183,20 +196,28 @@ class _CatalogBuilder:
         catalog = Catalog(metrics=self.metrics, files=tuple(self.files))
         return LoadResult(catalog, tuple(self.findings), fatal)
 
-    def add_file(self, file: str, data: bytes, *, pure_python: bool) -> bool:
-        """Read one file's metrics in; False when the file could not be read as YAML."""
-        self.files.append(file)
+    def add_file(self, file: str, data: bytes, *, fast: bool, split: bool) -> bool:
+        """Read one file's metrics in; False when the file could not be read as YAML.
+        `fast`: with libyaml; `split`: a large file may be read in two processes."""
         text = _decode(file, data, self.findings)
         if text is None:
+            self.files.append(file)
             return False
         metrics = None
-        fast = not pure_python and _C_PARSER is not None
-        if fast and len(text) >= parallel.MIN_CHARS and parallel.available():
+        if split and len(text) >= parallel.MIN_CHARS and parallel.available():
             metrics = parallel.read_in_two(file, text, _read_clean)
         if metrics is None:
             metrics = _read(file, text, self.findings, fast)
             if metrics is None:
+                self.files.append(file)
                 return False
+        self.add_metrics(file, metrics)
+        return True
+
+    def add_metrics(self, file: str, metrics: list[Metric]) -> None:
+        """One file's metrics, read without a finding; a metric id already defined is
+        reported (RT003) and the first definition kept."""
+        self.files.append(file)
         for metric in metrics:
             first = self.metrics.get(metric.id)
             if first is None:
@@ -215,7 +236,6 @@ class _CatalogBuilder:
                     metric.id,
                 )
             )
-        return True
 
 
 def _read(file: str, text: str, findings: list[Finding], fast: bool) -> list[Metric] | None:
@@ -235,6 +255,13 @@ def _read(file: str, text: str, findings: list[Finding], fast: bool) -> list[Met
     finally:
         if parser is not None:
             parser.dispose()
+
+
+def _read_clean_file(file: str, data: bytes) -> list[Metric] | None:
+    """Like `_read_clean`, for a file's bytes."""
+    findings: list[Finding] = []
+    text = _decode(file, data, findings)
+    return None if text is None or findings else _read_clean(file, text)
 
 
 def _read_clean(file: str, text: str) -> list[Metric] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -11,7 +12,13 @@ from hypothesis import strategies as st
 
 from revtrace import parallel
 from revtrace.catalog import Keep, Link, Location, Metric
-from revtrace.loader import LoadResult, _read_clean, load_catalog_text
+from revtrace.loader import (
+    LoadResult,
+    _read_clean,
+    _read_clean_file,
+    load_catalog_text,
+    load_sources,
+)
 
 
 def load(text: str, monkeypatch: pytest.MonkeyPatch, *, in_two: bool) -> LoadResult:
@@ -237,3 +244,67 @@ def test_two_processes_read_any_catalog_as_one_does(
         text = text.replace("\n", "\r\n")
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert load(text, monkeypatch, in_two=True) == load(text, monkeypatch, in_two=False)
+
+
+# -- several files ------------------------------------------------------------------------
+
+
+def load_files(
+    sources: list[tuple[str, bytes]], monkeypatch: pytest.MonkeyPatch, *, in_two: bool
+) -> LoadResult:
+    monkeypatch.setattr(parallel, "MIN_CHARS", 0 if in_two else 1 << 62)
+    return load_sources(sources)
+
+
+def team_files(count: int = 6) -> list[tuple[str, bytes]]:
+    files = [("revenue.yaml", b"version: 1\nmetrics:\n  revenue: {revenue: true}\n")]
+    for team in range(count - 1):
+        lines = ["version: 1", "metrics:"]
+        lines += [
+            f"  t{team}_m{i}: {{owner: o, team: t{team}, drives: [revenue]}}" for i in range(9)
+        ]
+        files.append((f"team{team}.yaml", ("\n".join(lines) + "\n").encode()))
+    return files
+
+
+def test_the_later_files_are_read_by_a_second_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = team_files()
+    monkeypatch.setattr(parallel, "MIN_CHARS", 0)
+    later = parallel.read_later_files(sources, _read_clean_file)
+    assert later is not None
+    taken = [later.take(index) for index in range(len(sources))]
+    later.close()
+    assert taken[0] is None and taken[-1] is not None
+    assert [m.location.file for m in taken[-1]] == ["team4.yaml"] * 9
+    one = load_files(sources, monkeypatch, in_two=False)
+    assert load_files(sources, monkeypatch, in_two=True) == one
+    assert one.catalog.files == tuple(name for name, _ in sources)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # A problem in a later file: read again here, reported as always.
+        lambda files: [*files[:-1], ("bad.yaml", files[-1][1].replace(b"owner", b"ownr", 1))],
+        # A metric id defined in an earlier and a later file: RT003 naming the first.
+        lambda files: [*files, ("dup.yaml", b"version: 1\nmetrics:\n  t0_m1: {}\n")],
+        # A later file that is not UTF-8, or not YAML.
+        lambda files: [*files, ("latin1.yaml", b"version: 1\nmetrics:\n  caf\xe9: {}\n")],
+        lambda files: [*files, ("broken.yaml", b"version: 1\nmetrics: [\n")],
+    ],
+)
+def test_anything_in_a_later_file_is_reported_as_in_one_process(
+    change: Callable[[list[tuple[str, bytes]]], list[tuple[str, bytes]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sources = change(team_files())
+    one = load_files(sources, monkeypatch, in_two=False)
+    assert one.findings
+    assert load_files(sources, monkeypatch, in_two=True) == one
+
+
+def test_one_file_most_of_the_catalog_is_cut_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = [("big.yaml", PLAIN.encode()), *team_files(2)[1:]]
+    monkeypatch.setattr(parallel, "MIN_CHARS", 0)
+    assert parallel.read_later_files(sources, _read_clean_file) is None
+    assert parallel.read_later_files(sources[:1], _read_clean_file) is None

@@ -27,7 +27,7 @@ from rich.console import Console
 from revtrace import parallel
 from revtrace.core import Analysis, AuditReport, _analyse_loaded, lineage, scorecard, trace
 from revtrace.impact import compute
-from revtrace.loader import LoadResult, load_catalog_text
+from revtrace.loader import LoadResult, load_catalog_text, load_sources
 from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
 from revtrace.render import impact as impact_render
 from revtrace.render import json as json_render
@@ -164,13 +164,17 @@ def check(data: bytes) -> None:
 
 
 def check_two_processes(data: bytes, loaded: LoadResult) -> None:
-    """Read as a large file would be, in two processes: exactly what one process read."""
+    """Read as a large catalog would be, in two processes: exactly what one process reads,
+    for the file on its own (cut in two) and as the later files of a catalog of three."""
     if parallel.MIN_CHARS == 0:
         return  # already read that way
+    several = [("a.yaml", SEEDS[0].read_bytes()), ("b.yaml", data), ("c.yaml", data)]
+    in_one = load_sources(several)
     saved = parallel.MIN_CHARS
     parallel.MIN_CHARS = 0
     try:
         assert load_catalog_text(data, "fuzz.yaml") == loaded, "two processes read differently"
+        assert load_sources(several) == in_one, "two processes read several files differently"
     finally:
         parallel.MIN_CHARS = saved
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import gc
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -916,6 +917,19 @@ def init(
     note(
         f"revtrace: wrote a {template.value} starter catalog to {path}; next: revtrace audit {path}"
     )
+
+
+def _help_paragraphs(doc: str) -> str:
+    """A docstring as `--help` should show it: each paragraph one line, for rich to wrap
+    to the terminal. Typer keeps a docstring's line breaks, and rich then broke each
+    wrapped line a second time ("summed over / every / path")."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+for _command in app.registered_commands:
+    if _command.help is None and _command.callback is not None and _command.callback.__doc__:
+        _command.help = _help_paragraphs(_command.callback.__doc__)
 
 
 def _exit_now(code: object) -> NoReturn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -380,3 +381,18 @@ def test_a_deep_lineage_is_drawn_whole_at_any_width(write_catalog: Write) -> Non
         drawn = [line for line in result.stdout.splitlines() if line.strip()]
         assert len(drawn) == depth
         assert drawn[-1].rstrip().endswith(f"m{depth - 1}") or f"m{depth - 1}" in drawn[-1]
+
+
+def test_help_paragraphs_are_wrapped_once() -> None:
+    """Each paragraph of a command's help is rewrapped to the terminal as a whole; the
+    docstring's own line breaks used to break it a second time ("summed over / every")."""
+    from revtrace.cli import app
+
+    for command in app.registered_commands:
+        assert command.callback is not None
+        name = command.name or command.callback.__name__
+        result = run_cli(name.replace("show_config", "config"), "--help", env={"COLUMNS": "300"})
+        assert result.exit_code == 0, name
+        shown = [line.strip() for line in result.stdout.splitlines()]
+        for paragraph in inspect.cleandoc(command.callback.__doc__ or "").split("\n\n"):
+            assert " ".join(paragraph.split()) in shown, (name, paragraph)

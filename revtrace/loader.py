@@ -136,12 +136,10 @@ def load_sources(sources: Sequence[tuple[str, bytes]], *, pure_python: bool = Fa
     later = parallel.read_later_files(sources, _read_clean_file) if fast else None
     try:
         for index, (name, data) in enumerate(sources):
-            metrics = later.take(index) if later is not None else None
-            if metrics is not None:
-                builder.add_metrics(name, metrics)
-            else:
-                split = fast and later is None
-                fatal |= not builder.add_file(name, data, fast=fast, split=split)
+            read = later.take(index) if later is not None else None
+            fatal |= not builder.add_file(
+                name, data, fast=fast, split=fast and later is None, read=read
+            )
     finally:
         if later is not None:
             later.close()
@@ -196,28 +194,24 @@ class _CatalogBuilder:
         catalog = Catalog(metrics=self.metrics, files=tuple(self.files))
         return LoadResult(catalog, tuple(self.findings), fatal)
 
-    def add_file(self, file: str, data: bytes, *, fast: bool, split: bool) -> bool:
+    def add_file(
+        self, file: str, data: bytes, *, fast: bool, split: bool, read: list[Metric] | None
+    ) -> bool:
         """Read one file's metrics in; False when the file could not be read as YAML.
-        `fast`: with libyaml; `split`: a large file may be read in two processes."""
-        text = _decode(file, data, self.findings)
-        if text is None:
-            self.files.append(file)
-            return False
-        metrics = None
-        if split and len(text) >= parallel.MIN_CHARS and parallel.available():
-            metrics = parallel.read_in_two(file, text, _read_clean)
-        if metrics is None:
-            metrics = _read(file, text, self.findings, fast)
-            if metrics is None:
-                self.files.append(file)
-                return False
-        self.add_metrics(file, metrics)
-        return True
-
-    def add_metrics(self, file: str, metrics: list[Metric]) -> None:
-        """One file's metrics, read without a finding; a metric id already defined is
-        reported (RT003) and the first definition kept."""
+        `fast`: with libyaml; `split`: a large file may be read in two processes;
+        `read`: the file's metrics as another process read them, without a finding."""
         self.files.append(file)
+        metrics = read
+        if metrics is None:
+            text = _decode(file, data, self.findings)
+            if text is None:
+                return False
+            if split and len(text) >= parallel.MIN_CHARS and parallel.available():
+                metrics = parallel.read_in_two(file, text, _read_clean)
+            if metrics is None:
+                metrics = _read(file, text, self.findings, fast)
+                if metrics is None:
+                    return False
         for metric in metrics:
             first = self.metrics.get(metric.id)
             if first is None:
@@ -236,6 +230,7 @@ class _CatalogBuilder:
                     metric.id,
                 )
             )
+        return True
 
 
 def _read(file: str, text: str, findings: list[Finding], fast: bool) -> list[Metric] | None:

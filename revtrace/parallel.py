@@ -229,27 +229,9 @@ class _Child:
 
 # -- metrics as plain tuples ----------------------------------------------------------------
 #
-# One tuple per metric, fields in the dataclass's order; the file name is left out (it is
-# the same for every location). test_parallel checks these follow the dataclasses' fields.
-
-_METRIC_FIELDS = (
-    "id",
-    "location",
-    "name",
-    "description",
-    "owner",
-    "team",
-    "unit",
-    "source",
-    "tags",
-    "status",
-    "revenue",
-    "drives",
-    "keep",
-    "value",
-)
-_LINK_FIELDS = ("source", "target", "location", "note", "elasticity", "confidence")
-_KEEP_FIELDS = ("location", "reason", "until", "by")
+# One tuple per metric, in the named tuple's field order, each location as (line, column)
+# (the file is the same for every location) and the date as an ordinal. test_parallel
+# round-trips a metric with every field set.
 
 
 def _encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:

@@ -391,7 +391,7 @@ def test_help_paragraphs_are_wrapped_once() -> None:
     for command in app.registered_commands:
         assert command.callback is not None
         name = command.name or command.callback.__name__
-        result = run_cli(name.replace("show_config", "config"), "--help", env={"COLUMNS": "300"})
+        result = run_cli(name, "--help", env={"COLUMNS": "300"})
         assert result.exit_code == 0, name
         shown = [line.strip() for line in result.stdout.splitlines()]
         for paragraph in inspect.cleandoc(command.callback.__doc__ or "").split("\n\n"):

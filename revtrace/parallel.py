@@ -42,8 +42,9 @@ from typing import Any
 
 from revtrace.catalog import Keep, Link, Location, Metric
 
-#: Files smaller than this (in characters) are read in one go: below it, starting a
-#: second process costs more than it saves.
+#: Catalogs smaller than this (characters of a file, bytes of several) are read in one
+#: process: below it the saving is a few milliseconds (25 ms against 31 ms at 300 KB),
+#: and ordinary catalogs never fork.
 MIN_CHARS = 1_000_000
 
 #: The share of the metrics this process reads itself.
@@ -52,7 +53,8 @@ SHARE = 0.5
 _HEADER_LINE = re.compile(r"[ \t]*(?:#.*)?|---[ \t]*(?:#.*)?|version:[ \t]*\d+[ \t]*(?:#.*)?")
 _METRICS_LINE = re.compile(r"^metrics:[ \t]*(?:#[^\n]*)?\r?\n", re.MULTILINE)
 _AT_COLUMN_0 = re.compile(r"\n[^\s#]")
-_FIRST_ID = re.compile(r"^( +)[\w\"']", re.MULTILINE)
+#: The first metric id: after blank and comment lines only, indented, a word or a quote.
+_FIRST_ID = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*( +)[\w\"']")
 
 
 Reader = Callable[[str, str], "list[Metric] | None"]
@@ -75,7 +77,7 @@ def split(text: str) -> tuple[str, str] | None:
     body_start = metrics_line.end()
     if _AT_COLUMN_0.search(text, body_start - 1) is not None:
         return None
-    first_id = _FIRST_ID.search(text, body_start)
+    first_id = _FIRST_ID.match(text, body_start)
     if first_id is None:
         return None
     indent = len(first_id.group(1))

@@ -93,6 +93,9 @@ def test_a_plain_catalog_is_cut_between_two_metrics_with_exact_lines() -> None:
         catalog("  a: {}", header="version: 1\nmetrics: {\n"),  # flow style
         catalog("- a", "- b", header="version: 1\nmetrics:\n"),  # a list
         catalog("  a: {}", "---", "  b: {}"),  # two documents
+        # The first id does not start with a word character or a quote: its fields' lines
+        # must not be taken for the ids' indentation.
+        catalog("  .a:", "    owner: x", "  b:", "    owner: y"),
     ],
 )
 def test_files_that_cannot_be_cut_with_certainty_are_not(text: str) -> None:

@@ -21,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from revtrace.wording import quoted_list, suggest
+from revtrace.model.wording import quoted_list, suggest
 
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 SEVERITY_CHOICES = ("error", "warning", "info")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from revtrace.catalog import CONFIDENCES, MAX_ID_LENGTH, STATUSES
+from revtrace.model.catalog import CONFIDENCES, MAX_ID_LENGTH, STATUSES
 
 # JSON Schema regexes are ECMA 262 without the `u` flag in many validators, where \p{L}
 # is unknown; the portable pattern below accepts what most editors can check.

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from revtrace.cli import app
-from revtrace.policy import Policy
+from revtrace.analysis.policy import Policy
 from revtrace.rules import ALL_RULES
 
 # In CI the property tests replay the same examples every run (a red CI must be

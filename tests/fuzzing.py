@@ -24,10 +24,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from revtrace import parallel
-from revtrace.core import Analysis, AuditReport, _analyse_loaded, lineage, scorecard, trace
-from revtrace.impact import compute
-from revtrace.loader import LoadResult, load_catalog_text, load_sources
+from revtrace.load import split as parallel
+from revtrace.analysis.analyse import Analysis, AuditReport, _analyse_loaded, lineage, scorecard, trace
+from revtrace.graph.leverage import compute
+from revtrace.load import LoadResult, load_catalog_text, load_sources
 from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
 from revtrace.render import impact as impact_render
 from revtrace.render import json as json_render

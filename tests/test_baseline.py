@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from revtrace import baseline
-from revtrace.catalog import Location
+from revtrace.analysis import baseline
+from revtrace.model.catalog import Location
 from revtrace.rules import ALL_RULES
 from tests.conftest import run_cli
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from benchmarks.generate import Spec, generate, write_catalog
-from revtrace import parallel
-from revtrace.core import analyse
-from revtrace.loader import _read_clean, load_catalog_text
+from revtrace.load import split as parallel
+from revtrace.analysis.analyse import analyse
+from revtrace.load import load_catalog_text, read_clean
 
 
 def test_generation_is_reproducible_and_sized() -> None:
@@ -84,7 +84,7 @@ def test_fast_loader_matches_the_reference_on_generated_catalogs(
     ((_, text),) = generate(Spec(metrics=3_000, seed=seed))
     expected = reference(text)
     # The fast loader in one process, then in two (as for a large file), then pure Python.
-    assert parallel.read_in_two("g.yaml", text, _read_clean) is not None
+    assert parallel.read_in_two("g.yaml", text, read_clean) is not None
     for pure, min_chars in ((False, parallel.MIN_CHARS), (False, 0), (True, 0)):
         monkeypatch.setattr(parallel, "MIN_CHARS", min_chars)
         loaded = load_catalog_text(text, "g.yaml", pure_python=pure)
@@ -104,7 +104,7 @@ def test_fast_loader_matches_the_reference_on_generated_catalogs(
 
 
 def analyse_text(text: str) -> list:  # type: ignore[type-arg]
-    from revtrace.graph import RevenueGraph
+    from revtrace.graph.revenue_graph import RevenueGraph
     from revtrace.rules import run_graph_checks
 
     loaded = load_catalog_text(text, "g.yaml")

@@ -200,7 +200,7 @@ def test_an_unreadable_file_is_exit_2(
         def denied(*args: object, **kwargs: object) -> None:
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr("revtrace.loader.open", denied, raising=False)
+        monkeypatch.setattr("revtrace.load.files.open", denied, raising=False)
     result = run_cli("audit", str(path))
     assert result.exit_code == 2
     assert "permission denied" in result.stderr

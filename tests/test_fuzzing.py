@@ -103,8 +103,8 @@ def test_random_catalogs_render_in_every_format_and_parse_back(data: bytes) -> N
 @settings(max_examples=40, deadline=None)
 @given(catalogs())
 def test_random_catalogs_give_dot_that_graphviz_parses(data: bytes) -> None:
-    from revtrace.core import _analyse_loaded
-    from revtrace.loader import load_catalog_text
+    from revtrace.analysis.analyse import _analyse_loaded
+    from revtrace.load import load_catalog_text
     from revtrace.render import dot
 
     analysis = _analyse_loaded(load_catalog_text(data, "h.yaml"), None)

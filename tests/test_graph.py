@@ -8,8 +8,8 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revtrace.catalog import Catalog, Link, Location, Metric
-from revtrace.graph import RevenueGraph, TreeNode
+from revtrace.model.catalog import Catalog, Link, Location, Metric
+from revtrace.graph.revenue_graph import RevenueGraph, TreeNode
 
 HERE = Location("t.yaml", 1, 1)
 
@@ -253,7 +253,7 @@ def test_strongly_connected_groups_match_networkx_sinks_first(catalog: Catalog) 
 def test_the_graph_equals_the_one_networkx_builds_itself(catalog: Catalog) -> None:
     import networkx as nx
 
-    from revtrace.graph import build_digraph
+    from revtrace.graph.revenue_graph import build_digraph
 
     expected = nx.DiGraph()
     expected.add_nodes_from(catalog.metrics)

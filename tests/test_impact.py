@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revtrace.graph import RevenueGraph
-from revtrace.impact import compute
-from revtrace.loader import load_catalog_text
+from revtrace.graph.revenue_graph import RevenueGraph
+from revtrace.graph.leverage import compute
+from revtrace.load import load_catalog_text
 from revtrace.rules import run_graph_checks
 from tests.conftest import REPO, run_cli
 

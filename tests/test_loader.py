@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from revtrace.loader import LoadResult, load_catalog_text
+from revtrace.load import LoadResult, load_catalog_text
 
 PARSERS = [pytest.param(False, id="c-parser"), pytest.param(True, id="python-parser")]
 

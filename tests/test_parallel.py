@@ -10,15 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from revtrace import parallel
-from revtrace.catalog import Keep, Link, Location, Metric
-from revtrace.loader import (
-    LoadResult,
-    _read_clean,
-    _read_clean_file,
-    load_catalog_text,
-    load_sources,
-)
+from revtrace.load import split as parallel
+from revtrace.model.catalog import Keep, Link, Location, Metric
+from revtrace.load import LoadResult, load_catalog_text, load_sources, read_clean
+from revtrace.load.builder import read_clean_file
 
 
 def load(text: str, monkeypatch: pytest.MonkeyPatch, *, in_two: bool) -> LoadResult:
@@ -116,7 +111,7 @@ STYLED = catalog(
 
 @pytest.mark.parametrize("text", [PLAIN, STYLED, STYLED.replace("\n", "\r\n")])
 def test_the_halves_are_read_in_two_processes(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    metrics = parallel.read_in_two("c.yaml", text, _read_clean)
+    metrics = parallel.read_in_two("c.yaml", text, read_clean)
     assert metrics is not None
     one = load(text, monkeypatch, in_two=False)
     assert not one.findings
@@ -127,10 +122,10 @@ def test_a_failing_second_process_falls_back_to_one(monkeypatch: pytest.MonkeyPa
     def broken(file: str, text: str) -> list[Metric] | None:
         if text.startswith("\n"):  # the second half
             raise RuntimeError("boom")
-        return _read_clean(file, text)
+        return read_clean(file, text)
 
     assert parallel.read_in_two("c.yaml", PLAIN, broken) is None
-    monkeypatch.setattr("revtrace.loader._read_clean", broken)
+    monkeypatch.setattr("revtrace.load.builder.read_clean", broken)
     assert load(PLAIN, monkeypatch, in_two=True) == load(PLAIN, monkeypatch, in_two=False)
 
 
@@ -271,7 +266,7 @@ def team_files(count: int = 6) -> list[tuple[str, bytes]]:
 def test_the_later_files_are_read_by_a_second_process(monkeypatch: pytest.MonkeyPatch) -> None:
     sources = team_files()
     monkeypatch.setattr(parallel, "MIN_CHARS", 0)
-    later = parallel.read_later_files(sources, _read_clean_file)
+    later = parallel.read_later_files(sources, read_clean_file)
     assert later is not None
     taken = [later.take(index) for index in range(len(sources))]
     later.close()
@@ -307,5 +302,5 @@ def test_anything_in_a_later_file_is_reported_as_in_one_process(
 def test_one_file_most_of_the_catalog_is_cut_instead(monkeypatch: pytest.MonkeyPatch) -> None:
     sources = [("big.yaml", PLAIN.encode()), *team_files(2)[1:]]
     monkeypatch.setattr(parallel, "MIN_CHARS", 0)
-    assert parallel.read_later_files(sources, _read_clean_file) is None
-    assert parallel.read_later_files(sources[:1], _read_clean_file) is None
+    assert parallel.read_later_files(sources, read_clean_file) is None
+    assert parallel.read_later_files(sources[:1], read_clean_file) is None

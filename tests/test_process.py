@@ -27,7 +27,7 @@ try:
     app({args!r}, prog_name="revtrace")
 except SystemExit:
     pass
-heavy = ("yaml", "networkx", "rich", "revtrace.loader", "revtrace.graph")
+heavy = ("yaml", "networkx", "rich", "revtrace.load.reader", "revtrace.graph.revenue_graph")
 print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
 
@@ -41,16 +41,16 @@ def test_version_imports_no_parser_graph_or_rendering_library() -> None:
 def test_help_imports_neither_yaml_nor_networkx() -> None:
     result = python(LOADED_AFTER.format(args=["audit", "--help"]))
     loaded = result.stderr.strip().splitlines()[-1]
-    assert "yaml" not in loaded and "networkx" not in loaded and "revtrace.graph" not in loaded
+    assert "yaml" not in loaded and "networkx" not in loaded and "revtrace.graph.revenue_graph" not in loaded
 
 
 def test_an_internal_error_is_a_message_and_exit_2_not_a_traceback() -> None:
     code = """
 import sys
-import revtrace.core
+import revtrace.analysis.analyse
 def broken(*args):
     raise RuntimeError("simulated bug")
-revtrace.core.analyse = broken
+revtrace.analysis.analyse.analyse = broken
 from revtrace.cli import main
 sys.argv = ["revtrace", "audit"]
 main()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from revtrace.loader import CatalogUnreadable
-from revtrace.sources import expand_catalog_paths
+from revtrace.load import CatalogUnreadable
+from revtrace.load.files import expand_catalog_paths
 from tests.conftest import follow_next, run_cli
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from revtrace.core import Analysis
+from revtrace.analysis.analyse import Analysis
 from revtrace.render.escape import dot_string
 from revtrace.render.mermaid import _label, classes_of
 

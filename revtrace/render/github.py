@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from revtrace.core import AuditReport
-from revtrace.findings import Severity
+from revtrace.analysis.analyse import AuditReport
+from revtrace.model.findings import Severity
 from revtrace.render.escape import github_data, github_property
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

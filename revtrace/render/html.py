@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from revtrace import __version__
-from revtrace.core import AuditReport, ScoreRow
+from revtrace.analysis.analyse import AuditReport, ScoreRow
 from revtrace.render.escape import html_text
 
 BOX_WIDTH = 200

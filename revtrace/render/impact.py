@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from revtrace.graph import RevenueGraph
-from revtrace.impact import ImpactReport, MetricImpact
+from revtrace.graph.revenue_graph import RevenueGraph
+from revtrace.graph.leverage import ImpactReport, MetricImpact
 from revtrace.render.escape import markdown_cell, visible
 from revtrace.render.json import dumps
 

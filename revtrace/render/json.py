@@ -8,11 +8,11 @@ from json.encoder import encode_basestring as _string  # what ensure_ascii=False
 from typing import Any
 
 from revtrace import __version__
-from revtrace.catalog import Metric
-from revtrace.core import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
-from revtrace.diff import CatalogChange
-from revtrace.findings import Finding
-from revtrace.graph import TreeNode
+from revtrace.model.catalog import Metric
+from revtrace.analysis.analyse import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
+from revtrace.analysis.diff import CatalogChange
+from revtrace.model.findings import Finding
+from revtrace.graph.revenue_graph import TreeNode
 
 
 def dumps(document: Any) -> str:

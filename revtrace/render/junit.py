@@ -6,8 +6,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from revtrace.core import AuditReport
-from revtrace.findings import Finding
+from revtrace.analysis.analyse import AuditReport
+from revtrace.model.findings import Finding
 from revtrace.render.escape import xml_text
 
 #: The test case that carries findings about a file rather than a metric.

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from revtrace.core import AuditReport, ScoreRow
-from revtrace.diff import CatalogChange
+from revtrace.analysis.analyse import AuditReport, ScoreRow
+from revtrace.analysis.diff import CatalogChange
 from revtrace.render import mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
 

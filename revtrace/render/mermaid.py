@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from revtrace.render.escape import mermaid_label
 
 if TYPE_CHECKING:
-    from revtrace.core import Analysis
+    from revtrace.analysis.analyse import Analysis
 
 CLASS_STYLES = {
     "revenue": "fill:#d1fadf,stroke:#12b76a,color:#054f31",

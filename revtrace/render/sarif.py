@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from revtrace import __version__
-from revtrace.core import AuditReport
-from revtrace.findings import Severity
+from revtrace.analysis.analyse import AuditReport
+from revtrace.model.findings import Severity
 from revtrace.rules import ALL_RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -13,10 +13,10 @@ from itertools import pairwise
 from rich.console import Console
 from rich.text import Text
 
-from revtrace.core import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
-from revtrace.diff import CatalogChange
-from revtrace.findings import Finding, Severity
-from revtrace.graph import TreeNode
+from revtrace.analysis.analyse import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
+from revtrace.analysis.diff import CatalogChange
+from revtrace.model.findings import Finding, Severity
+from revtrace.graph.revenue_graph import TreeNode
 from revtrace.render.escape import visible as safe
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from revtrace.graph import RevenueGraph
+from revtrace.graph.revenue_graph import RevenueGraph
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from revtrace.findings import Finding, Rule, Severity
-from revtrace.graph import backward_search, reverse_adjacency
+from revtrace.model.findings import Finding, Rule, Severity
+from revtrace.graph.revenue_graph import backward_search, reverse_adjacency
 from revtrace.rules.base import RuleContext
 
 UNPROVEN_PATH = Rule(
@@ -83,7 +83,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                     metric.id,
                 )
     if any(link.elasticity is not None for link in links):
-        from revtrace.impact import loops
+        from revtrace.graph.leverage import loops
 
         for loop in loops(graph).divergent.values():
             first = loop.members[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from revtrace.findings import Finding, Rule, Severity
+from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules.base import RuleContext
 
 KEEP_WITHOUT_REASON = Rule(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from revtrace.catalog import is_valid_id
-from revtrace.findings import Finding, Rule, Severity
+from revtrace.model.catalog import is_valid_id
+from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules.base import RuleContext
-from revtrace.wording import suggest
+from revtrace.model.wording import suggest
 
 UNKNOWN_METRIC = Rule(
     code="RT002",

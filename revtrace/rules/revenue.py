@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from revtrace.catalog import Location
-from revtrace.findings import Finding, Rule, Severity
-from revtrace.graph import DeadEnds, RevenueGraph
+from revtrace.model.catalog import Location
+from revtrace.model.findings import Finding, Rule, Severity
+from revtrace.graph.revenue_graph import DeadEnds, RevenueGraph
 from revtrace.rules.base import RuleContext
-from revtrace.wording import chain, quoted_list
+from revtrace.model.wording import chain, quoted_list
 
 NO_PATH_TO_REVENUE = Rule(
     code="RT001",

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from revtrace.catalog import Location
+from revtrace.model.catalog import Location
 
 
 class Severity(enum.IntEnum):

@@ -10,8 +10,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from revtrace.findings import EXIT_CLEAN, EXIT_FINDINGS, Finding, Rule, Severity
-from revtrace.wording import suggest
+from revtrace.model.findings import EXIT_CLEAN, EXIT_FINDINGS, Finding, Rule, Severity
+from revtrace.model.wording import suggest
 
 
 class PolicyError(Exception):

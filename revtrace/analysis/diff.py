@@ -12,11 +12,11 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from revtrace.baseline import Key, key_of
-from revtrace.findings import Finding
+from revtrace.analysis.baseline import Key, key_of
+from revtrace.model.findings import Finding
 
 if TYPE_CHECKING:
-    from revtrace.core import Analysis
+    from revtrace.analysis.analyse import Analysis
 
 Edge = tuple[str, str]
 

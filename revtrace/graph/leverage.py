@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from revtrace.graph import RevenueGraph, backward_search, reverse_adjacency, tarjan
+from revtrace.graph.revenue_graph import RevenueGraph, backward_search, reverse_adjacency, tarjan
 
 CONFIDENCE_ORDER = {"measured": 3, "estimated": 2, "assumed": 1}
 #: Power iterations allowed when bounding a loop's spectral radius.

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from revtrace import __version__
-from revtrace.findings import Finding
+from revtrace.model.findings import Finding
 
 FORMAT_VERSION = 1
 

@@ -19,8 +19,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from revtrace.graph import RevenueGraph
-from revtrace.wording import suggest
+from revtrace.graph.revenue_graph import RevenueGraph
+from revtrace.model.wording import suggest
 
 METHODS = ("team", "owner", "tag", "status")
 _GRAPH_SELECTOR = re.compile(

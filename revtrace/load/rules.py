@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from revtrace.findings import Rule, Severity
+from revtrace.model.findings import Rule, Severity
 
 DUPLICATE_METRIC = Rule(
     code="RT003",

@@ -12,16 +12,16 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from revtrace.baseline import Key
-from revtrace.baseline import apply as apply_baseline
-from revtrace.catalog import Catalog
-from revtrace.diff import CatalogChange, compare
-from revtrace.findings import Finding, Severity, count_by_severity
-from revtrace.graph import RevenueGraph, TreeNode, grow_tree
-from revtrace.loader import LoadResult, load_catalog, load_sources
-from revtrace.policy import Policy
+from revtrace.analysis.baseline import Key
+from revtrace.analysis.baseline import apply as apply_baseline
+from revtrace.model.catalog import Catalog
+from revtrace.analysis.diff import CatalogChange, compare
+from revtrace.model.findings import Finding, Severity, count_by_severity
+from revtrace.graph.revenue_graph import RevenueGraph, TreeNode, grow_tree
+from revtrace.load import LoadResult, load_catalog, load_sources
+from revtrace.analysis.policy import Policy
 from revtrace.rules import run_graph_checks
-from revtrace.select import Selector, resolve
+from revtrace.analysis.select import Selector, resolve
 
 
 @dataclass(frozen=True)

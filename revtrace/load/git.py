@@ -6,7 +6,7 @@ import os
 import subprocess
 from collections.abc import Sequence
 
-from revtrace.sources import CATALOG_SUFFIXES
+from revtrace.load.files import CATALOG_SUFFIXES
 
 
 class GitError(Exception):

@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from revtrace.catalog import Keep, Link, Location, Metric
+from revtrace.model.catalog import Keep, Link, Location, Metric
 
 #: Catalogs smaller than this (characters of a file, bytes of several) are read in one
 #: process: below it the saving is a few milliseconds (25 ms against 31 ms at 300 KB),

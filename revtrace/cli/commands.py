@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from revtrace.config import Settings
-    from revtrace.core import Analysis, AuditReport
-    from revtrace.policy import Policy
-    from revtrace.select import Selector
+    from revtrace.analysis.analyse import Analysis, AuditReport
+    from revtrace.analysis.policy import Policy
+    from revtrace.analysis.select import Selector
 
 T = TypeVar("T")
 
@@ -169,8 +169,8 @@ def _settings(config: Path | None) -> Settings:
 
 def _catalog_files(arguments: list[str] | None, settings: Settings) -> tuple[list[str], list[str]]:
     """(the catalog arguments, the files they name). Exit 2 when they name nothing."""
-    from revtrace.loader import CatalogUnreadable
-    from revtrace.sources import expand_catalog_paths
+    from revtrace.load import CatalogUnreadable
+    from revtrace.load import expand_catalog_paths
 
     paths = list(arguments) if arguments else list(settings.catalog)
     try:
@@ -180,9 +180,9 @@ def _catalog_files(arguments: list[str] | None, settings: Settings) -> tuple[lis
 
 
 def _analyse(files: list[str], arguments: list[str], *, errors_only: bool = False) -> Analysis:
-    from revtrace.core import analyse
-    from revtrace.findings import Severity
-    from revtrace.loader import CatalogUnreadable
+    from revtrace.analysis.analyse import analyse
+    from revtrace.model.findings import Severity
+    from revtrace.load import CatalogUnreadable
 
     minimum = Severity.ERROR if errors_only else Severity.INFO
     try:
@@ -227,7 +227,7 @@ def _today() -> date:
 
 
 def _policy(settings: Settings) -> Policy:
-    from revtrace.policy import Policy, PolicyError
+    from revtrace.analysis.policy import Policy, PolicyError
     from revtrace.rules import ALL_RULES
 
     try:
@@ -245,7 +245,7 @@ def _policy(settings: Settings) -> Policy:
 
 def _report_errors(analysis: Analysis) -> int:
     """For tree and trace: catalog errors go to stderr and make the exit code 1."""
-    from revtrace.findings import Severity
+    from revtrace.model.findings import Severity
     from revtrace.render import text
 
     errors = [f for f in analysis.findings if f.severity is Severity.ERROR]
@@ -371,8 +371,8 @@ def audit(
 
     Exits 1 when a finding is at or above --fail-on (warning by default), so it can gate CI.
     """
-    from revtrace import baseline as baselines
-    from revtrace import core
+    from revtrace.analysis import baseline as baselines
+    from revtrace.analysis import analyse as core
 
     settings = _settings(config)
     for name, value in (
@@ -440,8 +440,8 @@ def _render_audit(
 
 def _catalog_at(revision: str, arguments: list[str], files: list[str]) -> Analysis:
     """The catalog as it was at a git revision, analysed."""
-    from revtrace.core import analyse_sources
-    from revtrace.gitsource import GitError, read_at_revision
+    from revtrace.analysis.analyse import analyse_sources
+    from revtrace.load.git import GitError, read_at_revision
 
     try:
         sources = read_at_revision(revision, arguments, files)
@@ -470,7 +470,7 @@ def diff(
     """
     from dataclasses import replace
 
-    from revtrace.diff import compare
+    from revtrace.analysis.diff import compare
 
     settings = _settings(config)
     policy = _policy(settings)
@@ -534,7 +534,7 @@ def tree(
     selected metric's lineage up to revenue (`+ID`: what drives it). Metrics with no path
     to revenue are listed after the tree.
     """
-    from revtrace.core import lineage
+    from revtrace.analysis.analyse import lineage
 
     arguments, files = _catalog_files(catalogs, _settings(config))
     # Only errors are reported here, so the rules that cannot report one are skipped.
@@ -555,7 +555,7 @@ def tree(
 
 def _selectors(texts: list[str] | None, analysis: Analysis, code: int) -> list[Selector]:
     """Parse -m selectors and check that their metrics exist (exit 2 when not)."""
-    from revtrace.select import SelectorError, parse, resolve
+    from revtrace.analysis.select import SelectorError, parse, resolve
 
     if not texts:
         return []
@@ -571,7 +571,7 @@ def _selectors(texts: list[str] | None, analysis: Analysis, code: int) -> list[S
 
 
 def _or_fail(action: Callable[[], T]) -> T:
-    from revtrace.select import SelectorError
+    from revtrace.analysis.select import SelectorError
 
     try:
         return action()
@@ -599,7 +599,7 @@ def trace(
 
     Paths are listed shortest first; a path ends at the first revenue metric it reaches.
     """
-    from revtrace.core import trace as trace_metric
+    from revtrace.analysis.analyse import trace as trace_metric
 
     arguments, files = _catalog_files(catalogs, _settings(config))
     analysis = _analyse(files, arguments, errors_only=True)
@@ -619,7 +619,7 @@ def trace(
 
 
 def _unknown_metric(analysis: Analysis, metric: str, code: int) -> NoReturn:
-    from revtrace.wording import suggest
+    from revtrace.model.wording import suggest
 
     if analysis.incomplete:
         # The metric may be in the part of the catalog that could not be read.
@@ -646,7 +646,7 @@ class ScoreBy(str, enum.Enum):
 
 def _selected(metric: list[str] | None, analysis: Analysis, code: int) -> list[str]:
     """The metric ids the -m selectors choose (all metrics without one), catalog order."""
-    from revtrace.select import resolve
+    from revtrace.analysis.select import resolve
 
     selectors = _selectors(metric, analysis, code)
     if not selectors:
@@ -706,7 +706,7 @@ def scorecard(
     For each: metrics tracked, how many reach revenue, the share, the median distance to
     revenue and the candidates to drop. Worst first.
     """
-    from revtrace.core import scorecard as score
+    from revtrace.analysis.analyse import scorecard as score
 
     arguments, files = _catalog_files(catalogs, _settings(config))
     analysis = _analyse(files, arguments, errors_only=True)
@@ -745,7 +745,7 @@ def report(
     Also the audit summary, the candidates to drop and the team scorecard. One file that
     works offline.
     """
-    from revtrace import core
+    from revtrace.analysis import analyse as core
     from revtrace.render import html
 
     settings = _settings(config)
@@ -792,7 +792,7 @@ def impact(
     Leverage is the % change in revenue for a 1% change in the metric, summed over every
     path, loops included.
     """
-    from revtrace import impact as leverage
+    from revtrace.graph import leverage
     from revtrace.render import impact as render
 
     arguments, files = _catalog_files(catalogs, _settings(config))
@@ -813,7 +813,7 @@ def impact(
 def _what_if(texts: list[str], analysis: Analysis) -> dict[str, float]:
     import re
 
-    from revtrace.wording import suggest
+    from revtrace.model.wording import suggest
 
     changes: dict[str, float] = {}
     for text in texts:

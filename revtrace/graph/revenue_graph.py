@@ -18,7 +18,7 @@ from itertools import islice
 
 import networkx as nx
 
-from revtrace.catalog import Catalog, Link
+from revtrace.model.catalog import Catalog, Link
 
 #: How many dead ends or loops an RT001 message names before saying "and more".
 EXPLAIN_LIMIT = 3

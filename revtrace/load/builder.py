@@ -1,0 +1,157 @@
+"""Catalog files → one `Catalog` plus findings located at file:line:column.
+
+A file that cannot be opened raises `CatalogUnreadable` (exit code 2). Anything wrong
+*inside* a file that opens is a finding. Ids are global across files: a metric defined
+in two files is RT003, reported here, at the second definition.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from revtrace.load import split
+from revtrace.load.decode import decode, syntax_finding
+from revtrace.load.events import Refused
+from revtrace.load.files import read_catalog_bytes
+from revtrace.load.reader import read_file
+from revtrace.load.rules import DUPLICATE_METRIC, YAML_SYNTAX
+from revtrace.model.catalog import Catalog, Metric
+from revtrace.model.findings import Finding
+
+_C_PARSER: Any = getattr(yaml, "CSafeLoader", None)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    catalog: Catalog
+    findings: tuple[Finding, ...]
+    #: A file was not valid YAML (RT011): the catalog is incomplete, so graph rules,
+    #: which would report its missing half as broken links, must not run.
+    fatal: bool
+
+
+def load_catalog(
+    paths: Sequence[str | os.PathLike[str]], *, pure_python: bool = False
+) -> LoadResult:
+    """Read catalog files into one catalog; ids are global across files."""
+    return load_sources(
+        [(os.fspath(p), read_catalog_bytes(os.fspath(p))) for p in paths],
+        pure_python=pure_python,
+    )
+
+
+def load_sources(sources: Sequence[tuple[str, bytes]], *, pure_python: bool = False) -> LoadResult:
+    """Load catalog files already read into memory, as (display name, bytes) pairs.
+    `pure_python`: PyYAML's Python parser instead of libyaml's (the reference)."""
+    builder = _CatalogBuilder()
+    fatal = False
+    fast = not pure_python and _C_PARSER is not None
+    # Several files, none most of the catalog: the later ones are read by a second
+    # process while this one reads the earlier ones (see `split`).
+    later = split.read_later_files(sources, read_clean_file) if fast else None
+    try:
+        for index, (name, data) in enumerate(sources):
+            read = later.take(index) if later is not None else None
+            fatal |= not builder.add_file(
+                name, data, fast=fast, split_file=fast and later is None, read=read
+            )
+    finally:
+        if later is not None:
+            later.close()
+    return builder.result(fatal)
+
+
+def load_catalog_text(
+    text: str | bytes, file: str = "<string>", *, pure_python: bool = False
+) -> LoadResult:
+    """Load one catalog from memory (for tests and for tools that already hold the text)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return load_sources([(file, data)], pure_python=pure_python)
+
+
+class _CatalogBuilder:
+    def __init__(self) -> None:
+        self.metrics: dict[str, Metric] = {}
+        self.findings: list[Finding] = []
+        self.files: list[str] = []
+
+    def result(self, fatal: bool) -> LoadResult:
+        catalog = Catalog(metrics=self.metrics, files=tuple(self.files))
+        return LoadResult(catalog, tuple(self.findings), fatal)
+
+    def add_file(
+        self, file: str, data: bytes, *, fast: bool, split_file: bool, read: list[Metric] | None
+    ) -> bool:
+        """Read one file's metrics in; False when the file could not be read as YAML.
+        `fast`: with libyaml; `split_file`: a large file may be read in two processes;
+        `read`: the file's metrics as another process read them, without a finding."""
+        self.files.append(file)
+        metrics = read
+        if metrics is None:
+            text = decode(file, data, self.findings)
+            if text is None:
+                return False
+            if split_file and len(text) >= split.MIN_CHARS and split.available():
+                metrics = split.read_in_two(file, text, read_clean)
+            if metrics is None:
+                metrics = read_text(file, text, self.findings, fast=fast)
+                if metrics is None:
+                    return False
+        for metric in metrics:
+            first = self.metrics.get(metric.id)
+            if first is None:
+                self.metrics[metric.id] = metric
+                continue
+            where = (
+                f"line {first.location.line}"
+                if first.location.file == file
+                else f"{first.location.file}:{first.location.line}"
+            )
+            self.findings.append(
+                DUPLICATE_METRIC.finding(
+                    f"metric '{metric.id}' is already defined at {where};"
+                    " this definition is ignored",
+                    metric.location,
+                    metric.id,
+                )
+            )
+        return True
+
+
+def read_text(file: str, text: str, findings: list[Finding], *, fast: bool) -> list[Metric] | None:
+    """The metrics of one file's text, reporting into `findings`; None when the file is
+    not valid YAML or uses a refused feature (RT011)."""
+    parser: Any = None
+    try:
+        # The pure-Python reader checks characters as it is built, so it may raise too.
+        parser = _C_PARSER(text) if fast else yaml.SafeLoader(text)
+        return read_file(file, text, parser, findings)
+    except Refused as refused:
+        findings.append(YAML_SYNTAX.finding(refused.message, refused.location))
+        return None
+    except yaml.YAMLError as exc:
+        findings.append(syntax_finding(file, text, exc))
+        return None
+    finally:
+        if parser is not None:
+            parser.dispose()
+
+
+def read_clean_file(file: str, data: bytes) -> list[Metric] | None:
+    """Like `read_clean`, for a file's bytes."""
+    findings: list[Finding] = []
+    text = decode(file, data, findings)
+    return None if text is None or findings else read_clean(file, text)
+
+
+def read_clean(file: str, text: str) -> list[Metric] | None:
+    """The metrics of one file (or half of one), or None if there is anything at all to
+    report about it: what the second process of a split read uses (see `split`)."""
+    findings: list[Finding] = []
+    metrics = read_text(file, text, findings, fast=True)
+    return metrics if not findings else None

@@ -1,0 +1,196 @@
+"""The one safety guard: every YAML event of a catalog file reaches the reader through here.
+
+revtrace never composes a YAML node tree and never lets PyYAML resolve scalar types: it
+walks the parser's event stream (the C parser where PyYAML has it). `EventStream` is the
+only way the reader gets an event, and it guarantees three things for every path that
+reads a catalog (one process or two, every field):
+
+* anchors, aliases and tags are refused at the event that carries them (`Refused`), so an
+  alias bomb is rejected at its first anchor, before anything is expanded, and no tag can
+  ask for an object to be built;
+* every mapping is read through `mapping()`, the one place where a repeated key is
+  caught (PyYAML's own loaders silently keep the last) and a key that is not text is
+  reported;
+* nothing recurses on the file's nesting depth (`skip` counts levels), so a 10,000-deep
+  document cannot overflow the stack.
+
+Speed, without a second guard: an anchor needs an `&`, an alias a `*` and a tag a `!` in
+the text. A file with none of the three cannot produce an event that carries one, so its
+events are taken from the parser as they come; any other file has every event checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
+
+from yaml.events import (
+    AliasEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from revtrace.load.rules import INVALID_FIELD
+from revtrace.model.catalog import Location
+from revtrace.model.findings import Finding
+
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_MARKERS = ("&", "*", "!")
+
+#: Called for a key met a second time in one mapping: (key, its event, the first key's
+#: event, the value event, not yet consumed).
+OnRepeat = Callable[[str, Any, Any, Event], None]
+
+
+class Refused(Exception):
+    """Stops reading a file: a refused YAML feature (reported as RT011)."""
+
+    def __init__(self, message: str, location: Location) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+
+def may_carry_markers(text: str) -> bool:
+    """Whether `text` could hold an anchor, an alias or a tag at all."""
+    return any(marker in text for marker in _MARKERS)
+
+
+def is_null(event: ScalarEvent) -> bool:
+    return bool(event.implicit[0]) and event.value in NULLS
+
+
+def describe(event: Event) -> str:
+    """What an event is, for messages: 'a mapping', 'an empty value', "'text'"."""
+    if isinstance(event, MappingStartEvent):
+        return "a mapping"
+    if isinstance(event, SequenceStartEvent):
+        return "a list"
+    if isinstance(event, ScalarEvent):
+        if is_null(event):
+            return "an empty value"
+        value = event.value if len(event.value) <= 40 else event.value[:37] + "..."
+        return f"'{value}'"
+    return "nothing"
+
+
+class EventStream:
+    """One file's events, checked, with the helpers every part of the reader shares."""
+
+    def __init__(self, file: str, text: str, parser: Any, findings: list[Finding]) -> None:
+        self.file = file
+        self.findings = findings
+        self._parse: Callable[[], Event] = parser.get_event
+        #: The next event. Bound once: the parser's own method where no event can carry
+        #: an anchor, alias or tag (see the module docstring), else the checking one.
+        self.next: Callable[[], Event] = (
+            self._checked if may_carry_markers(text) else self._parse
+        )
+
+    def _checked(self) -> Event:
+        event: Any = self._parse()
+        kind = event.__class__
+        if kind is AliasEvent:
+            self._refuse(event)
+        if (kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent) and (
+            event.anchor is not None or event.tag is not None
+        ):
+            self._refuse(event)
+        return event  # type: ignore[no-any-return]
+
+    def _refuse(self, event: Any) -> NoReturn:
+        location = self.loc(event)
+        if isinstance(event, AliasEvent):
+            raise Refused(
+                f"alias '*{event.anchor}' refused: revtrace does not expand YAML anchors and"
+                " aliases (they can make a small file enormous); write the value out",
+                location,
+            )
+        if event.anchor is not None:
+            raise Refused(
+                f"anchor '&{event.anchor}' refused: revtrace does not expand YAML anchors"
+                " and aliases (they can make a small file enormous); write the value out",
+                location,
+            )
+        tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+        raise Refused(
+            f"tag '{tag}' refused: catalogs are plain data and revtrace builds no"
+            " objects from YAML tags; remove the tag",
+            location,
+        )
+
+    # -- places and reports ----------------------------------------------------------------
+
+    def loc(self, event: Event) -> Location:
+        # Every event from a parser carries its marks; only hand-built events lack them.
+        mark: Any = event.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def report(self, message: str, event: Event, metric: str | None = None) -> None:
+        self.findings.append(INVALID_FIELD.finding(message, self.loc(event), metric))
+
+    def wrong_type(self, what: str, expected: str, event: Event, metric: str | None) -> None:
+        """Report a value of the wrong kind and skip it."""
+        self.report(f"{what} must be {expected}, not {describe(event)}", event, metric)
+        self.skip(event)
+
+    # -- structure -------------------------------------------------------------------------
+
+    def skip(self, event: Event) -> None:
+        """Consume the rest of the node that `event` starts, without recursion."""
+        depth = 1 if isinstance(event, (MappingStartEvent, SequenceStartEvent)) else 0
+        while depth:
+            event = self.next()
+            if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                depth += 1
+            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                depth -= 1
+
+    def mapping(
+        self,
+        where: str,
+        metric: str | None = None,
+        *,
+        key_what: str | None = None,
+        on_repeat: OnRepeat | None = None,
+    ) -> Iterator[tuple[str, Any, Any]]:
+        """The (key, key event, value event) pairs of the mapping being read, each key
+        once: the one place where repeated keys and keys that are not text are caught.
+
+        A key that is not text is reported (as `key_what`, default "a key in `where`")
+        and skipped with its value. A repeated key goes to `on_repeat`, or by default is
+        reported as RT010 and its value skipped. The caller must consume each value.
+        """
+        seen: dict[str, Any] = {}
+        next_event = self.next
+        while True:
+            key_event: Any = next_event()
+            kind = key_event.__class__
+            if kind is MappingEndEvent:
+                return
+            if kind is not ScalarEvent:
+                what = key_what or f"a key in {where}"
+                self.report(f"{what} must be text, not {describe(key_event)}", key_event, metric)
+                self.skip(key_event)
+                self.skip(next_event())
+                continue
+            key = key_event.value
+            value = next_event()
+            first = seen.get(key)
+            if first is None:
+                seen[key] = key_event
+                yield key, key_event, value
+            elif on_repeat is not None:
+                on_repeat(key, key_event, first, value)
+            else:
+                self.report(
+                    f"duplicate key '{key}' in {where} (first at line"
+                    f" {first.start_mark.line + 1}); YAML would silently keep only one of them",
+                    key_event,
+                    metric,
+                )
+                self.skip(value)

@@ -1,0 +1,449 @@
+"""The catalog grammar: one file's checked YAML events → metrics, and findings about them.
+
+Every event comes through `EventStream` (the safety guard), every mapping through its
+`mapping()`. Every scalar is read verbatim as text, so `no`, `on`, `2024` and `1e3` are
+ids, not a boolean or a number, and `revenue:` accepts only `true` or `false`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+
+from revtrace.load.events import NULLS, EventStream, describe, is_null
+from revtrace.load.rules import INVALID_ELASTICITY, INVALID_FIELD
+from revtrace.model.catalog import (
+    CONFIDENCES,
+    MAX_ID_LENGTH,
+    STATUSES,
+    SUPPORTED_VERSIONS,
+    Keep,
+    Link,
+    Location,
+    Metric,
+    is_valid_id,
+)
+from revtrace.model.findings import Finding
+from revtrace.model.wording import quoted_list, suggest
+
+TOP_LEVEL_FIELDS = ("version", "metrics")
+METRIC_FIELDS = (
+    "name",
+    "description",
+    "owner",
+    "team",
+    "unit",
+    "source",
+    "tags",
+    "status",
+    "revenue",
+    "drives",
+    "keep",
+    "value",
+)
+LINK_FIELDS = ("to", "note", "elasticity", "confidence")
+KEEP_FIELDS = ("reason", "until", "by")
+_TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+
+
+def read_file(file: str, text: str, parser: Any, findings: list[Finding]) -> list[Metric]:
+    """The metrics of one file; problems go to `findings`. Raises `Refused` and PyYAML's
+    errors, which stop the file (the builder reports them as RT011)."""
+    return _FileReader(EventStream(file, text, parser, findings)).read_file()
+
+
+class _FileReader:
+    """Walks one file's events, building metrics and reporting problems."""
+
+    def __init__(self, events: EventStream) -> None:
+        self.events = events
+        self.next = events.next
+        self.report = events.report
+        self.wrong_type = events.wrong_type
+        self.skip = events.skip
+        self.loc = events.loc
+        #: The readers of the fields that are not plain text, by field name.
+        self.field_readers: dict[str, Callable[[str, Any, Event], object]] = {
+            "tags": lambda metric, _key, value: self.read_tags(metric, value),
+            "status": lambda metric, _key, value: self.read_status(metric, value),
+            "revenue": lambda metric, _key, value: self.read_bool(
+                f"'revenue' of metric '{metric}'", value, metric
+            ),
+            "drives": lambda metric, _key, value: self.read_drives(metric, value),
+            "keep": self.read_keep,
+            "value": lambda metric, _key, value: self.read_number(
+                f"'value' of metric '{metric}'", value, metric
+            ),
+        }
+
+    # -- the document -----------------------------------------------------------------------
+
+    def read_file(self) -> list[Metric]:
+        metrics: list[Metric] = []
+        event = self.next()
+        assert isinstance(event, StreamStartEvent)
+        event = self.next()
+        if isinstance(event, StreamEndEvent):
+            self.report(
+                "the file is empty; a catalog starts with 'version: 1' and 'metrics:'", event
+            )
+            return metrics
+        assert isinstance(event, DocumentStartEvent)
+        root = self.next()
+        if isinstance(root, MappingStartEvent):
+            self.read_top(root, metrics)
+        elif isinstance(root, ScalarEvent) and is_null(root):
+            self.report("the catalog is empty; it starts with 'version: 1' and 'metrics:'", root)
+        else:
+            self.report(
+                f"a catalog must be a mapping with 'version' and 'metrics', not {describe(root)}",
+                root,
+            )
+            self.skip(root)
+        event = self.next()
+        assert isinstance(event, DocumentEndEvent)
+        event = self.next()
+        if isinstance(event, DocumentStartEvent):
+            self.report(
+                "the file holds several YAML documents; a catalog file holds one"
+                " (split the catalog into several files instead)",
+                event,
+            )
+        return metrics
+
+    def read_top(self, start: MappingStartEvent, metrics: list[Metric]) -> None:
+        version_seen = metrics_seen = False
+        for key, key_event, value in self.events.mapping("the catalog"):
+            if key == "version":
+                version_seen = True
+                self.read_version(value)
+            elif key == "metrics":
+                metrics_seen = True
+                self.read_metrics(value, metrics)
+            else:
+                self.report(
+                    f"unknown top-level key '{key}'{suggest(key, TOP_LEVEL_FIELDS)}"
+                    " (a catalog has 'version' and 'metrics')",
+                    key_event,
+                )
+                self.skip(value)
+        if not version_seen:
+            self.report("missing 'version: 1' at the top of the catalog", start)
+        if not metrics_seen:
+            self.report("missing 'metrics:', the mapping of metric ids to definitions", start)
+
+    def read_version(self, value: Event) -> None:
+        if not isinstance(value, ScalarEvent):
+            self.wrong_type("'version'", "a number", value, None)
+            return
+        supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+        if value.value.strip() not in {str(v) for v in SUPPORTED_VERSIONS}:
+            self.report(
+                f"unsupported catalog version {describe(value)};"
+                f" this revtrace reads version {supported}",
+                value,
+            )
+
+    def read_metrics(self, value: Event, metrics: list[Metric]) -> None:
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return
+        if not isinstance(value, MappingStartEvent):
+            self.wrong_type("'metrics'", "a mapping of metric ids to definitions", value, None)
+            return
+
+        def repeated(metric_id: str, key_event: Any, _first: Any, definition: Event) -> None:
+            # A repeated metric id is RT003 (not RT010), reported by the builder, which
+            # also catches repeats across files; the first definition is kept.
+            self.skip(definition)
+            metrics.append(Metric(id=metric_id, location=self.loc(key_event), name=metric_id))
+
+        for metric_id, key_event, definition in self.events.mapping(
+            "'metrics'", key_what="a metric id", on_repeat=repeated
+        ):
+            if not is_valid_id(metric_id):
+                self.report(_bad_id_message(metric_id, "metric id"), key_event, metric_id)
+            metrics.append(self.read_metric(metric_id, self.loc(key_event), definition))
+
+    # -- a metric ------------------------------------------------------------------------------
+
+    def read_metric(self, metric_id: str, location: Location, value: Event) -> Metric:
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return Metric(id=metric_id, location=location, name=metric_id)
+        if not isinstance(value, MappingStartEvent):
+            self.wrong_type(
+                f"the definition of metric '{metric_id}'", "a mapping of fields", value, metric_id
+            )
+            return Metric(id=metric_id, location=location, name=metric_id)
+        fields: dict[str, Any] = {}
+        readers = self.field_readers
+        for key, key_event, field_value in self.events.mapping(f"metric '{metric_id}'", metric_id):
+            if key in _TEXT_FIELDS:
+                # Most fields are plain text: read inline, this runs for every field.
+                if field_value.__class__ is ScalarEvent:
+                    text = field_value.value
+                    fields[key] = None if field_value.implicit[0] and text in NULLS else text
+                else:
+                    self.wrong_type(
+                        f"'{key}' of metric '{metric_id}'", "text", field_value, metric_id
+                    )
+                continue
+            reader = readers.get(key)
+            if reader is None:
+                self.report(
+                    f"unknown field '{key}' in metric '{metric_id}'{suggest(key, METRIC_FIELDS)}",
+                    key_event,
+                    metric_id,
+                )
+                self.skip(field_value)
+                continue
+            read = reader(metric_id, key_event, field_value)
+            if read is not None:
+                fields[key] = read
+        name = fields.pop("name", None) or metric_id
+        return Metric(id=metric_id, location=location, name=name, **fields)
+
+    # -- values ------------------------------------------------------------------------------
+
+    def read_text(self, what: str, value: Event, metric: str | None) -> str | None:
+        if isinstance(value, ScalarEvent):
+            return None if is_null(value) else value.value
+        self.wrong_type(what, "text", value, metric)
+        return None
+
+    def read_status(self, metric_id: str, value: Event) -> str | None:
+        status = self.read_text(f"'status' of metric '{metric_id}'", value, metric_id)
+        if status is not None and status not in STATUSES:
+            self.report(
+                f"'status' of metric '{metric_id}' must be {quoted_list(STATUSES, 'or')},"
+                f" not '{status}'{suggest(status, STATUSES)}",
+                value,
+                metric_id,
+            )
+            return None
+        return status
+
+    def read_number(
+        self, what: str, value: Event, metric: str, rule_code: str = "RT010"
+    ) -> float | None:
+        """A finite number; anything else is reported (RT017 for elasticities)."""
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return None
+        if isinstance(value, ScalarEvent) and value.implicit[0]:
+            try:
+                number = float(value.value.replace("_", ""))
+            except ValueError:
+                number = None
+            if number is not None and math.isfinite(number):
+                return number
+        rule = INVALID_ELASTICITY if rule_code == "RT017" else INVALID_FIELD
+        self.events.findings.append(
+            rule.finding(
+                f"{what} must be a finite number, not {describe(value)}", self.loc(value), metric
+            )
+        )
+        self.skip(value)
+        return None
+
+    def read_bool(self, what: str, value: Event, metric: str) -> bool:
+        if isinstance(value, ScalarEvent) and value.implicit[0]:
+            if value.value in _TRUE:
+                return True
+            if value.value in _FALSE or is_null(value):
+                return False
+        if isinstance(value, ScalarEvent):
+            quoted = "" if value.implicit[0] else " (quoted, so it is text)"
+            self.report(
+                f"{what} must be true or false, not {describe(value)}{quoted}", value, metric
+            )
+            return False
+        self.wrong_type(what, "true or false", value, metric)
+        return False
+
+    def read_keep(self, metric_id: str, keep_key: Event, value: Event) -> Keep | None:
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return None
+        if not isinstance(value, MappingStartEvent):
+            self.wrong_type(
+                f"'keep' of metric '{metric_id}'",
+                "a mapping with 'reason', 'until' and 'by'",
+                value,
+                metric_id,
+            )
+            return None
+        found: dict[str, Any] = {}
+        where = f"'keep' of metric '{metric_id}'"
+        for key, key_event, field_value in self.events.mapping(where, metric_id):
+            what = f"'{key}' in 'keep' of metric '{metric_id}'"
+            if key in ("reason", "by"):
+                found[key] = self.read_text(what, field_value, metric_id)
+            elif key == "until":
+                text = self.read_text(what, field_value, metric_id)
+                if text is not None:
+                    try:
+                        found["until"] = date.fromisoformat(text.strip())
+                    except ValueError:
+                        self.report(
+                            f"{what} must be a date written YYYY-MM-DD, not '{text}'",
+                            field_value,
+                            metric_id,
+                        )
+            else:
+                self.report(
+                    f"unknown field '{key}' in 'keep' of metric '{metric_id}'"
+                    + suggest(key, KEEP_FIELDS),
+                    key_event,
+                    metric_id,
+                )
+                self.skip(field_value)
+        return Keep(location=self.loc(keep_key), **found)
+
+    def read_tags(self, metric_id: str, value: Event) -> tuple[str, ...]:
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return ()
+        if not isinstance(value, SequenceStartEvent):
+            self.wrong_type(f"'tags' of metric '{metric_id}'", "a list of text", value, metric_id)
+            return ()
+        tags: list[str] = []
+        while not isinstance(item := self.next(), SequenceEndEvent):
+            if isinstance(item, ScalarEvent) and not is_null(item):
+                tags.append(item.value)
+            else:
+                self.wrong_type(f"a tag of metric '{metric_id}'", "text", item, metric_id)
+        return tuple(tags)
+
+    # -- links -------------------------------------------------------------------------------
+
+    def read_drives(self, metric_id: str, value: Event) -> tuple[Link, ...]:
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return ()
+        if not isinstance(value, SequenceStartEvent):
+            hint = (
+                f" (write 'drives: [{value.value}]')"
+                if isinstance(value, ScalarEvent) and value.value
+                else ""
+            )
+            self.wrong_type(
+                f"'drives' of metric '{metric_id}'", f"a list of metric ids{hint}", value, metric_id
+            )
+            return ()
+        links: list[Link] = []
+        file = self.events.file
+        next_event = self.next
+        while True:
+            # The common case, a plain or quoted id, is handled inline: catalogs have
+            # more links than anything else, so this loop sets the loader's speed.
+            item: Any = next_event()
+            kind = item.__class__
+            if kind is SequenceEndEvent:
+                break
+            if (
+                kind is ScalarEvent
+                and not (item.implicit[0] and item.value in NULLS)
+                and is_valid_id(item.value)
+            ):
+                mark = item.start_mark
+                links.append(
+                    Link(metric_id, item.value, Location(file, mark.line + 1, mark.column + 1))
+                )
+                continue
+            link = self.read_link(metric_id, item)
+            if link is not None:
+                links.append(link)
+        return tuple(links)
+
+    def read_link(self, metric_id: str, item: Event) -> Link | None:
+        if isinstance(item, ScalarEvent):
+            if is_null(item):
+                self.report(f"an empty link in 'drives' of metric '{metric_id}'", item, metric_id)
+                return None
+            return self._link(metric_id, item.value, item, None)
+        if not isinstance(item, MappingStartEvent):
+            self.wrong_type(
+                f"a link of metric '{metric_id}'",
+                "a metric id or a mapping with 'to' and 'note'",
+                item,
+                metric_id,
+            )
+            return None
+        target_event: ScalarEvent | None = None
+        fields: dict[str, Any] = {}
+        where = f"a link of metric '{metric_id}'"
+        for key, key_event, field_value in self.events.mapping(where, metric_id):
+            what = f"'{key}' in a link of metric '{metric_id}'"
+            if key == "to":
+                if isinstance(field_value, ScalarEvent) and not is_null(field_value):
+                    target_event = field_value
+                else:
+                    self.wrong_type(what, "a metric id", field_value, metric_id)
+            elif key == "elasticity":
+                fields[key] = self.read_number(what, field_value, metric_id, rule_code="RT017")
+            elif key == "confidence":
+                fields[key] = self.read_choice(what, field_value, metric_id, CONFIDENCES)
+            elif key == "note":
+                fields[key] = self.read_text(what, field_value, metric_id)
+            else:
+                self.report(
+                    f"unknown field '{key}' in {where}{suggest(key, LINK_FIELDS)}",
+                    key_event,
+                    metric_id,
+                )
+                self.skip(field_value)
+        if target_event is None:
+            self.report(f"{where} has no 'to'", item, metric_id)
+            return None
+        link = self._link(metric_id, target_event.value, target_event, fields.get("note"))
+        if fields.get("elasticity") is None and fields.get("confidence") is None:
+            return link
+        return link._replace(
+            elasticity=fields.get("elasticity"), confidence=fields.get("confidence")
+        )
+
+    def read_choice(
+        self, what: str, value: Event, metric: str, choices: tuple[str, ...]
+    ) -> str | None:
+        text = self.read_text(what, value, metric)
+        if text is not None and text not in choices:
+            self.report(
+                f"{what} must be {quoted_list(choices, 'or')}, not '{text}'"
+                + suggest(text, choices),
+                value,
+                metric,
+            )
+            return None
+        return text
+
+    def _link(self, metric_id: str, target: str, event: Event, note: str | None) -> Link:
+        if not is_valid_id(target):
+            self.report(
+                _bad_id_message(target, f"link target of metric '{metric_id}'"), event, metric_id
+            )
+        return Link(source=metric_id, target=target, location=self.loc(event), note=note)
+
+
+def _bad_id_message(text: str, what: str) -> str:
+    if len(text) > MAX_ID_LENGTH:
+        return f"{what} is {len(text)} characters long; ids are at most {MAX_ID_LENGTH}"
+    if not text:
+        return f"{what} is empty"
+    bad = sorted({c for c in text if not is_valid_id(c)})
+    shown = ", ".join(repr(c) for c in bad[:5])
+    return (
+        f"{what} '{text}' has characters ids cannot have ({shown}); ids are letters,"
+        " digits, '_', '-' and '.'"
+    )

@@ -22,10 +22,12 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from revtrace.model.wording import quoted_list, suggest
+from revtrace.render import FORMATS
 
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 SEVERITY_CHOICES = ("error", "warning", "info")
-FORMAT_CHOICES = ("auto", "text", "concise", "json", "github", "sarif", "junit", "markdown")
+#: audit's formats, and `auto` (GitHub annotations in GitHub Actions, else text).
+FORMAT_CHOICES = ("auto", *FORMATS["audit"])
 
 #: setting name → (description, the kind of value it takes)
 SETTINGS: dict[str, tuple[str, str]] = {

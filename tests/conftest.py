@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
-from revtrace.cli import app
 from revtrace.analysis.policy import Policy
+from revtrace.cli import app
 from revtrace.rules import ALL_RULES
 
 # In CI the property tests replay the same examples every run (a red CI must be

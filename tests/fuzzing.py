@@ -24,12 +24,20 @@ from pathlib import Path
 
 from rich.console import Console
 
-from revtrace.load import split as parallel
-from revtrace.analysis.analyse import Analysis, AuditReport, _analyse_loaded, lineage, scorecard, trace
-from revtrace.graph.leverage import compute
+from revtrace.analysis import (
+    Analysis,
+    AuditReport,
+    GraphView,
+    analyse_loaded,
+    impact,
+    lineage,
+    scorecard,
+    trace,
+)
+from revtrace.analysis.report import Report
 from revtrace.load import LoadResult, load_catalog_text, load_sources
+from revtrace.load import split as parallel
 from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
-from revtrace.render import impact as impact_render
 from revtrace.render import json as json_render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,7 +138,7 @@ def check(data: bytes) -> None:
     """Everything the CLI would do with `data`; raises AssertionError or a crash."""
     loaded = load_catalog_text(data, "fuzz.yaml")
     check_two_processes(data, loaded)
-    analysis: Analysis = _analyse_loaded(loaded, None)
+    analysis: Analysis = analyse_loaded(loaded, None)
     for finding in analysis.findings:
         assert finding.location is not None or finding.code == "RT004", finding
     report = AuditReport(analysis, list(analysis.findings))
@@ -144,22 +152,23 @@ def check(data: bytes) -> None:
     concise.audit(report)
     markdown.audit(report)
     tree = lineage(analysis)
-    text.tree(console, analysis, tree)
-    json.loads(json_render.tree(analysis, tree))
+    text.tree(console, tree)
+    json.loads(json_render.tree(tree))
     for metric in list(analysis.catalog.metrics)[:3]:
         result = trace(analysis, metric, 5)
-        text.trace(console, analysis, result)
-        json.loads(json_render.trace(result, analysis))
+        text.trace(console, result)
+        json.loads(json_render.trace(result))
     everything = list(analysis.catalog.metrics)
-    mermaid.graph(analysis, everything)
-    dot.graph(analysis, everything)
-    json.loads(json_render.graph(analysis, everything))
-    rows = scorecard(analysis, everything)
-    text.scorecard(console, rows, "team")
-    html.report(report, rows, everything)
-    impact_report = compute(analysis.graph)
-    json.loads(impact_render.json(impact_report, None, None))
-    impact_render.text(console, impact_report, analysis.graph, None, None)
+    view = GraphView(analysis, everything)
+    mermaid.graph(view)
+    dot.graph(view)
+    json.loads(json_render.graph(view))
+    card = scorecard(analysis, everything)
+    text.scorecard(console, card)
+    html.report(Report(report, card, everything))
+    leverage = impact(analysis)
+    json.loads(json_render.impact(leverage))
+    text.impact(console, leverage)
     assert "\x1b[2J" not in console.file.getvalue()  # type: ignore[attr-defined]
 
 

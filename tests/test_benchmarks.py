@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from benchmarks.generate import Spec, generate, write_catalog
-from revtrace.load import split as parallel
-from revtrace.analysis.analyse import analyse
+from revtrace.analysis import analyse
 from revtrace.load import load_catalog_text, read_clean
+from revtrace.load import split as parallel
 
 
 def test_generation_is_reproducible_and_sized() -> None:
@@ -33,7 +33,7 @@ def test_generated_catalogs_have_the_documented_shape(tmp_path: Path) -> None:
     assert summary.metrics == 5_000 and summary.revenue_metrics == 3
     assert 0.12 <= summary.no_path / summary.metrics <= 0.18
     assert max(analysis.graph.distance.values()) <= spec.depth
-    links = analysis.graph.graph.number_of_edges()
+    links = analysis.graph.link_count()
     assert 1.3 <= links / summary.metrics <= 2.0
     groups = [g for g in analysis.graph.strongly_connected_groups() if len(g) > 1]
     assert max(len(g) for g in groups) >= 200  # the dense cluster

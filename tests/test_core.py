@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from revtrace.analysis.analyse import analyse_sources, audit
+from revtrace.analysis import analyse_sources, audit
 from tests.conftest import build_policy as policy
 
 BEFORE = b"""version: 1

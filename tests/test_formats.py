@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from revtrace.model.catalog import Catalog, Keep, Link, Location, Metric
-from revtrace.analysis.analyse import Analysis
+from revtrace.analysis import Analysis
 from revtrace.graph.revenue_graph import RevenueGraph
+from revtrace.model.catalog import Catalog, Keep, Link, Location, Metric
 from revtrace.render.json import audit_metric_rows, metric_fields
 from tests.conftest import REPO, run_cli
 from tests.test_cli import check_golden

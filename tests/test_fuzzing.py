@@ -103,12 +103,12 @@ def test_random_catalogs_render_in_every_format_and_parse_back(data: bytes) -> N
 @settings(max_examples=40, deadline=None)
 @given(catalogs())
 def test_random_catalogs_give_dot_that_graphviz_parses(data: bytes) -> None:
-    from revtrace.analysis.analyse import _analyse_loaded
+    from revtrace.analysis import GraphView, analyse_loaded
     from revtrace.load import load_catalog_text
     from revtrace.render import dot
 
-    analysis = _analyse_loaded(load_catalog_text(data, "h.yaml"), None)
-    text = dot.graph(analysis, list(analysis.catalog.metrics))
+    analysis = analyse_loaded(load_catalog_text(data, "h.yaml"), None)
+    text = dot.graph(GraphView(analysis, list(analysis.catalog.metrics)))
     parsed = subprocess.run(
         ["dot", "-Tcanon"], input=text, capture_output=True, text=True, timeout=60
     )

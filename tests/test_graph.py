@@ -8,8 +8,8 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revtrace.model.catalog import Catalog, Link, Location, Metric
 from revtrace.graph.revenue_graph import RevenueGraph, TreeNode
+from revtrace.model.catalog import Catalog, Link, Location, Metric
 
 HERE = Location("t.yaml", 1, 1)
 
@@ -141,7 +141,7 @@ def test_tree_expands_each_reaching_metric_exactly_once_and_stays_linear(catalog
     expanded = [n.id for n in nodes if not n.seen and not n.cycle]
     reaching = {m for m in catalog.metrics if reaches(catalog, m)}
     assert sorted(expanded) == sorted(reaching)
-    assert len(nodes) <= len(graph.revenue_metrics) + graph.graph.number_of_edges()
+    assert len(nodes) <= len(graph.revenue_metrics) + graph.link_count()
     for node in nodes:
         if node.seen or node.cycle:
             assert node.children == []
@@ -241,10 +241,10 @@ def test_strongly_connected_groups_match_networkx_sinks_first(catalog: Catalog) 
     graph = RevenueGraph(catalog)
     groups = graph.strongly_connected_groups()
     assert sorted(sorted(g) for g in groups) == sorted(
-        sorted(c) for c in nx.strongly_connected_components(graph.graph)
+        sorted(c) for c in nx.strongly_connected_components(graph.to_networkx())
     )
     position = {m: i for i, group in enumerate(groups) for m in group}
-    for a, b in graph.graph.edges:
+    for a, b in graph.to_networkx().edges:
         assert position[b] <= position[a]  # a link never points to a later group
 
 

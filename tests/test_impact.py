@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.graph.leverage import compute
+from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import load_catalog_text
 from revtrace.rules import run_graph_checks
 from tests.conftest import REPO, run_cli

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from revtrace.load import split as parallel
-from revtrace.model.catalog import Keep, Link, Location, Metric
 from revtrace.load import LoadResult, load_catalog_text, load_sources, read_clean
+from revtrace.load import split as parallel
 from revtrace.load.builder import read_clean_file
+from revtrace.model.catalog import Keep, Link, Location, Metric
 
 
 def load(text: str, monkeypatch: pytest.MonkeyPatch, *, in_two: bool) -> LoadResult:

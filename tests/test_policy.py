@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from revtrace.analysis.policy import PolicyError, resolve_selectors
 from revtrace.model.catalog import Location
 from revtrace.model.findings import Finding, Severity
-from revtrace.analysis.policy import PolicyError, resolve_selectors
 from revtrace.rules import ALL_RULES
 from tests.conftest import REPO, run_cli
 from tests.conftest import build_policy as build

@@ -41,16 +41,20 @@ def test_version_imports_no_parser_graph_or_rendering_library() -> None:
 def test_help_imports_neither_yaml_nor_networkx() -> None:
     result = python(LOADED_AFTER.format(args=["audit", "--help"]))
     loaded = result.stderr.strip().splitlines()[-1]
-    assert "yaml" not in loaded and "networkx" not in loaded and "revtrace.graph.revenue_graph" not in loaded
+    assert (
+        "yaml" not in loaded
+        and "networkx" not in loaded
+        and "revtrace.graph.revenue_graph" not in loaded
+    )
 
 
 def test_an_internal_error_is_a_message_and_exit_2_not_a_traceback() -> None:
     code = """
 import sys
-import revtrace.analysis.analyse
+import revtrace.analysis
 def broken(*args):
     raise RuntimeError("simulated bug")
-revtrace.analysis.analyse.analyse = broken
+revtrace.analysis.analyse = broken
 from revtrace.cli import main
 sys.argv = ["revtrace", "audit"]
 main()

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from revtrace.analysis.analyse import Analysis
-from revtrace.model.findings import Finding, Rule, Severity
+from revtrace.analysis import Analysis
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import load_catalog_text
+from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules import ALL_RULES, run_graph_checks
 
 

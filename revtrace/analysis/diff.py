@@ -16,7 +16,7 @@ from revtrace.analysis.baseline import Key, key_of
 from revtrace.model.findings import Finding
 
 if TYPE_CHECKING:
-    from revtrace.analysis.analyse import Analysis
+    from revtrace.analysis.core import Analysis
 
 Edge = tuple[str, str]
 
@@ -48,14 +48,23 @@ class CatalogChange:
         return not (self.added or self.removed or self.links_added or self.links_removed)
 
 
+@dataclass(frozen=True)
+class DiffReport:
+    """`revtrace diff`: the change between two catalogs, named as the user named them."""
+
+    change: CatalogChange
+    old: str
+    new: str
+
+
 def compare(
     old: Analysis, new: Analysis, new_findings_of: list[Finding] | None = None
 ) -> CatalogChange:
     """Compare two analysed catalogs. `new_findings_of` are the new catalog's findings
     after policy (default: all of them); the old catalog's are compared the same way."""
     old_ids, new_ids = set(old.catalog.metrics), set(new.catalog.metrics)
-    old_edges = set(old.graph.graph.edges)
-    new_edges = set(new.graph.graph.edges)
+    old_edges = set(old.graph.edges())
+    new_edges = set(new.graph.edges())
     added = [m for m in new.catalog.metrics if m not in old_ids]
     removed = [m for m in old.catalog.metrics if m not in new_ids]
     added_without_path = [m for m in added if not new.graph.reaches_revenue(m)]
@@ -109,7 +118,7 @@ def _cuts(old: Analysis, new: Analysis, metric: str, new_edges: set[Edge]) -> li
                 what = "removing" if node not in new.catalog else "unmarking"
                 causes.append(f"{what} revenue metric {node}")
             continue
-        for target in graph.graph.succ[node]:
+        for target in graph.successors(node):
             if target not in graph.distance:
                 continue  # that link never led to revenue
             if target not in new.catalog:

@@ -20,12 +20,18 @@ only, and a metric is labelled `full` (every route to revenue quantified), `part
 from __future__ import annotations
 
 import math
+import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from revtrace.graph.revenue_graph import RevenueGraph, backward_search, reverse_adjacency, tarjan
+from revtrace.graph.revenue_graph import (
+    RevenueGraph,
+    backward_search,
+    reverse_adjacency,
+    tarjan,
+)
 
 CONFIDENCE_ORDER = {"measured": 3, "estimated": 2, "assumed": 1}
 #: Power iterations allowed when bounding a loop's spectral radius.
@@ -89,11 +95,16 @@ class LoopAnalysis:
     divergent: dict[int, DivergentLoop]
 
 
+#: Each graph's loop analysis, computed once: the divergent-loop rule and `impact` both
+#: need it. Weak keys, so a graph's analysis goes when the graph does.
+_LOOP_ANALYSES: weakref.WeakKeyDictionary[RevenueGraph, LoopAnalysis] = weakref.WeakKeyDictionary()
+
+
 def loops(graph: RevenueGraph) -> LoopAnalysis:
     """The loop analysis of a graph, computed once (the divergent-loop rule needs only
     this, `impact` goes on to solve every group)."""
-    cached = getattr(graph, "_loop_analysis", None)
-    if isinstance(cached, LoopAnalysis):
+    cached = _LOOP_ANALYSES.get(graph)
+    if cached is not None:
         return cached
     links = quantified_links(graph)
     groups = tarjan(list(graph.catalog.metrics), lambda m: links[m])
@@ -107,7 +118,7 @@ def loops(graph: RevenueGraph) -> LoopAnalysis:
             gain = math.prod(links[a].get(b, 0.0) for a, b in pairwise(loop))
             divergent[index] = DivergentLoop(tuple(ordered), tuple(loop), gain)
     analysis = LoopAnalysis(links, groups, divergent)
-    graph._loop_analysis = analysis  # type: ignore[attr-defined]
+    _LOOP_ANALYSES[graph] = analysis
     return analysis
 
 

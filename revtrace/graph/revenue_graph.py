@@ -62,7 +62,8 @@ class RevenueGraph:
         #: Links to an undefined metric or to their own source, in catalog order: found
         #: while the graph is built, so that the link rules need no pass of their own.
         self.irregular_links: list[Link] = []
-        self.graph = build_digraph(catalog, self.irregular_links)
+        # The networkx graph stays inside this layer: callers ask the questions below.
+        self._digraph = build_digraph(catalog, self.irregular_links)
         self._order = {m: i for i, m in enumerate(catalog.metrics)}
         self._groups: list[list[str]] | None = None
         self._group_of: dict[str, int] | None = None
@@ -70,8 +71,8 @@ class RevenueGraph:
         # networkx's own adjacency dicts, read directly in the traversals that visit the
         # whole graph: its public views wrap every access, which costs seconds at 100,000
         # metrics. Read-only; the graph is never changed after this.
-        self._succ: dict[str, dict[str, object]] = self.graph._succ
-        self._pred: dict[str, dict[str, object]] = self.graph._pred
+        self._succ: dict[str, dict[str, object]] = self._digraph._succ
+        self._pred: dict[str, dict[str, object]] = self._digraph._pred
         self.revenue_metrics: list[str] = catalog.revenue_metrics
         self._revenue_set = frozenset(self.revenue_metrics)
         self.distance, self.next_hop = self._distances_to(self.revenue_metrics)
@@ -164,20 +165,16 @@ class RevenueGraph:
 
     def dead_ends_from(self, metric: str) -> list[str]:
         """Non-revenue metrics reachable from `metric` (itself included) that drive nothing."""
-        return [
-            n
-            for n in self._forward(metric)
-            if not self.is_revenue(n) and self.graph.out_degree(n) == 0
-        ]
+        return [n for n in self._forward(metric) if not self.is_revenue(n) and not self._succ[n]]
 
     def closed_loops_from(self, metric: str) -> list[list[str]]:
         """Loops reachable from `metric` that no link leaves, among metrics without a path
         to revenue: chains that go round forever without reaching revenue."""
         reachable = [n for n in self._forward(metric) if n not in self.distance]
         loops = []
-        sub = self.graph.subgraph(reachable)
+        sub = self._digraph.subgraph(reachable)
         for members in nx.strongly_connected_components(sub):
-            if len(members) == 1 and not any(self.graph.has_edge(m, m) for m in members):
+            if len(members) == 1 and not any(m in self._succ[m] for m in members):
                 continue
             if all(t in members for m in members for t in self._succ[m]):
                 loops.append(self.in_catalog_order(members))
@@ -186,7 +183,7 @@ class RevenueGraph:
     def loop_through(self, members: Collection[str]) -> list[str]:
         """One loop through a strongly connected group, starting at its first member."""
         ordered = self.in_catalog_order(members)
-        edges = nx.find_cycle(self.graph.subgraph(members), source=ordered[0])
+        edges = nx.find_cycle(self._digraph.subgraph(members), source=ordered[0])
         loop = [edges[0][0]] + [edge[1] for edge in edges]
         return loop
 
@@ -273,7 +270,31 @@ class RevenueGraph:
         return grow_tree(self.revenue_metrics, self.drivers_of, depth)
 
     def drivers_of(self, metric: str) -> Iterator[str]:
+        """The metrics that drive `metric` directly, in catalog order."""
         return iter(self._pred[metric])
+
+    def successors(self, metric: str) -> Iterator[str]:
+        """The defined metrics `metric` drives directly (revenue metrics included)."""
+        return iter(self._succ[metric])
+
+    def drives_anything(self, metric: str) -> bool:
+        """Whether `metric` drives at least one defined metric."""
+        return bool(self._succ[metric])
+
+    def to_networkx(self) -> nx.DiGraph:
+        """A copy of the graph as a networkx DiGraph, for other tools and for tests that
+        check revtrace against networkx's own algorithms."""
+        return nx.DiGraph(self._digraph)
+
+    def link_count(self) -> int:
+        """How many distinct pairs of defined metrics are linked."""
+        return sum(len(targets) for targets in self._succ.values())
+
+    def edges(self) -> Iterator[tuple[str, str]]:
+        """Every link between two defined metrics, once per pair, in catalog order."""
+        for source, targets in self._succ.items():
+            for target in targets:
+                yield source, target
 
     def driven_toward_revenue(self, metric: str) -> Iterator[str]:
         """What `metric` drives, not going past a revenue metric."""

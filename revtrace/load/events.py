@@ -87,9 +87,7 @@ class EventStream:
         self._parse: Callable[[], Event] = parser.get_event
         #: The next event. Bound once: the parser's own method where no event can carry
         #: an anchor, alias or tag (see the module docstring), else the checking one.
-        self.next: Callable[[], Event] = (
-            self._checked if may_carry_markers(text) else self._parse
-        )
+        self.next: Callable[[], Event] = self._checked if may_carry_markers(text) else self._parse
 
     def _checked(self) -> Event:
         event: Any = self._parse()
@@ -180,9 +178,8 @@ class EventStream:
                 continue
             key = key_event.value
             value = next_event()
-            first = seen.get(key)
-            if first is None:
-                seen[key] = key_event
+            first = seen.setdefault(key, key_event)
+            if first is key_event:
                 yield key, key_event, value
             elif on_repeat is not None:
                 on_repeat(key, key_event, first, value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Sequence
-
 from pathlib import Path
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
@@ -49,6 +48,8 @@ def read_catalog_bytes(path: str) -> bytes:
             path, f"the file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"
         )
     return data
+
+
 _GLOB_CHARACTERS = frozenset("*?[")
 
 

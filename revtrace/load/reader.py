@@ -78,18 +78,15 @@ class _FileReader:
         self.wrong_type = events.wrong_type
         self.skip = events.skip
         self.loc = events.loc
-        #: The readers of the fields that are not plain text, by field name.
-        self.field_readers: dict[str, Callable[[str, Any, Event], object]] = {
-            "tags": lambda metric, _key, value: self.read_tags(metric, value),
-            "status": lambda metric, _key, value: self.read_status(metric, value),
-            "revenue": lambda metric, _key, value: self.read_bool(
-                f"'revenue' of metric '{metric}'", value, metric
-            ),
-            "drives": lambda metric, _key, value: self.read_drives(metric, value),
+        #: The readers of the fields that are not plain text, by field name; each takes
+        #: (metric id, key event, value event).
+        self.field_readers: dict[str, Callable[[str, Any, Any], object]] = {
+            "tags": self.read_tags,
+            "status": self.read_status,
+            "revenue": self.read_revenue,
+            "drives": self.read_drives,
             "keep": self.read_keep,
-            "value": lambda metric, _key, value: self.read_number(
-                f"'value' of metric '{metric}'", value, metric
-            ),
+            "value": self.read_value,
         }
 
     # -- the document -----------------------------------------------------------------------
@@ -226,7 +223,13 @@ class _FileReader:
         self.wrong_type(what, "text", value, metric)
         return None
 
-    def read_status(self, metric_id: str, value: Event) -> str | None:
+    def read_revenue(self, metric_id: str, _key: Event, value: Event) -> bool:
+        return self.read_bool(f"'revenue' of metric '{metric_id}'", value, metric_id)
+
+    def read_value(self, metric_id: str, _key: Event, value: Event) -> float | None:
+        return self.read_number(f"'value' of metric '{metric_id}'", value, metric_id)
+
+    def read_status(self, metric_id: str, _key: Event, value: Event) -> str | None:
         status = self.read_text(f"'status' of metric '{metric_id}'", value, metric_id)
         if status is not None and status not in STATUSES:
             self.report(
@@ -313,7 +316,7 @@ class _FileReader:
                 self.skip(field_value)
         return Keep(location=self.loc(keep_key), **found)
 
-    def read_tags(self, metric_id: str, value: Event) -> tuple[str, ...]:
+    def read_tags(self, metric_id: str, _key: Event, value: Event) -> tuple[str, ...]:
         if isinstance(value, ScalarEvent) and is_null(value):
             return ()
         if not isinstance(value, SequenceStartEvent):
@@ -329,7 +332,7 @@ class _FileReader:
 
     # -- links -------------------------------------------------------------------------------
 
-    def read_drives(self, metric_id: str, value: Event) -> tuple[Link, ...]:
+    def read_drives(self, metric_id: str, _key: Event, value: Event) -> tuple[Link, ...]:
         if isinstance(value, ScalarEvent) and is_null(value):
             return ()
         if not isinstance(value, SequenceStartEvent):

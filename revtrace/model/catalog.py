@@ -84,6 +84,11 @@ class Metric(NamedTuple):
     def deprecated(self) -> bool:
         return self.status == "deprecated"
 
+    @property
+    def label(self) -> str:
+        """The name with the id, as pictures show a metric: `Sessions (web_sessions)`."""
+        return self.id if self.name == self.id else f"{self.name} ({self.id})"
+
 
 @dataclass(frozen=True)
 class Catalog:

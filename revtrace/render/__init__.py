@@ -1,1 +1,44 @@
-"""One module per output format."""
+"""The render layer: one module per output format. Renderers format; they decide nothing.
+
+Every command's output is a *view* (`audit`, `tree`, `graph`, …), and every format module
+has one function per view it supports, named after the view:
+
+* machine formats take the use case's value and return the document as text:
+  `json.tree(result) -> str`;
+* `text` draws on a rich console instead: `text.tree(console, result)`.
+
+`FORMATS` is the one list of which formats each view has; the CLI's `--format` choices,
+the `format` setting and the dispatch in `document()` all come from it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+#: Each view's formats, the default first.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "audit": ("text", "concise", "json", "github", "sarif", "junit", "markdown"),
+    "statistics": ("text", "json"),
+    "diff": ("text", "json", "markdown"),
+    "tree": ("text", "json"),
+    "trace": ("text", "json"),
+    "graph": ("mermaid", "dot", "json"),
+    "scorecard": ("text", "json", "markdown"),
+    "impact": ("text", "json", "markdown"),
+    "report": ("html",),
+}
+
+
+def formats(view: str) -> tuple[str, ...]:
+    return FORMATS[view]
+
+
+def document(view: str, format_name: str, value: Any) -> str:
+    """The `view` of `value` in a machine format, as text. The format module is imported
+    only when chosen, so a command loads only what it prints with."""
+    if format_name not in FORMATS[view] or format_name == "text":
+        raise ValueError(f"no {format_name} document for {view}")
+    renderer = getattr(import_module(f"revtrace.render.{format_name}"), view)
+    text: str = renderer(value)
+    return text

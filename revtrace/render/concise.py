@@ -5,7 +5,7 @@ Plain text with no colour, for logs, editors' problem matchers and `grep`.
 
 from __future__ import annotations
 
-from revtrace.analysis.analyse import AuditReport
+from revtrace.analysis import AuditReport
 from revtrace.render.escape import visible
 
 

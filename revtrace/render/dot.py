@@ -6,11 +6,9 @@ labels, so no id or name can break the syntax.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from revtrace.analysis.analyse import Analysis
+from revtrace.analysis import GraphView
 from revtrace.render.escape import dot_string
-from revtrace.render.mermaid import _label, classes_of
+from revtrace.render.mermaid import classes_of
 
 STYLE = {
     "revenue": 'style="filled,bold", fillcolor="#d1fadf", color="#12b76a"',
@@ -19,11 +17,12 @@ STYLE = {
 }
 
 
-def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
+def graph(view: GraphView) -> str:
+    analysis, metrics = view.analysis, view.metrics
     catalog = analysis.catalog
     chosen = set(metrics)
     ids = {metric: f"n{index}" for index, metric in enumerate(metrics)}
-    classes = classes_of(analysis, metrics)
+    classes = classes_of(view)
     lines = [
         "digraph revtrace {",
         '  graph [rankdir=LR, fontname="Helvetica", label="revtrace lineage", labelloc=t];',
@@ -32,7 +31,7 @@ def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
     ]
     for metric in metrics:
         style = STYLE.get(classes.get(metric, ""), "")
-        attributes = f"label={dot_string(_label(analysis, metric))}" + (
+        attributes = f"label={dot_string(catalog.metrics[metric].label)}" + (
             f", {style}" if style else ""
         )
         lines.append(f"  {ids[metric]} [{attributes}];")

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from revtrace.analysis.analyse import AuditReport
+from revtrace.analysis import AuditReport
 from revtrace.model.findings import Severity
 from revtrace.render.escape import github_data, github_property
 

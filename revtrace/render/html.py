@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from revtrace import __version__
-from revtrace.analysis.analyse import AuditReport, ScoreRow
+from revtrace.analysis import AuditReport
+from revtrace.analysis.report import Report
 from revtrace.render.escape import html_text
 
 BOX_WIDTH = 200
@@ -53,7 +54,7 @@ def _layout(
 
             def weight(metric: str, members: list[str] = members) -> float:
                 targets = [
-                    position[t] for t in graph.graph.succ[metric] if t in position and t in chosen
+                    position[t] for t in graph.successors(metric) if t in position and t in chosen
                 ]
                 return sum(targets) / len(targets) if targets else float(len(members))
 
@@ -97,7 +98,7 @@ def _svg(report: AuditReport, metrics: Sequence[str]) -> str:
     parts.append('<g class="links">')
     for metric in metrics:
         x1, y1 = coordinates[metric]
-        for target in graph.graph.succ[metric]:
+        for target in graph.successors(metric):
             if target not in coordinates:
                 continue
             x2, y2 = coordinates[target]
@@ -274,7 +275,8 @@ SCRIPT = """
 """
 
 
-def report(report: AuditReport, rows: Sequence[ScoreRow], metrics: Sequence[str]) -> str:
+def report(view: Report) -> str:
+    report, rows, metrics = view.audit, view.scorecard.rows, view.metrics
     analysis = report.analysis
     catalog = analysis.catalog
     summary = report.summary()
@@ -309,20 +311,20 @@ def report(report: AuditReport, rows: Sequence[ScoreRow], metrics: Sequence[str]
         '<span><i class="swatch" style="background:#fff;border-color:#f04438"></i>link in a loop (dashed)</span></p>',
         f'<div id="viewport">{_svg(report, metrics)}</div>',
     ]
-    candidates = [f for f in report.findings if f.code == "RT001"]
+    candidates = report.candidates
     out.append(f"<h2>Candidates to drop ({len(candidates)})</h2>")
     if candidates:
         out.append(
             "<table><tr><th>Metric</th><th>Owner</th><th>Team</th><th>Why</th><th>Where</th></tr>"
         )
-        for finding in candidates:
-            metric = catalog.metrics.get(finding.metric or "")
+        for candidate in candidates:
+            metric, finding = candidate.metric, candidate.finding
             out.append(
                 "<tr>"
-                f"<td><b>{html_text(finding.metric or '')}</b><br>{html_text(metric.name if metric else '')}</td>"
+                f"<td><b>{html_text(candidate.id)}</b><br>{html_text(metric.name if metric else '')}</td>"
                 f"<td>{html_text((metric.owner if metric else None) or '—')}</td>"
                 f"<td>{html_text((metric.team if metric else None) or '—')}</td>"
-                f"<td>{html_text(finding.message.removeprefix('no path to revenue: '))}</td>"
+                f"<td>{html_text(candidate.reason)}</td>"
                 f"<td>{html_text(str(finding.location) if finding.location else '')}</td></tr>"
             )
         out.append("</table>")
@@ -341,7 +343,7 @@ def report(report: AuditReport, rows: Sequence[ScoreRow], metrics: Sequence[str]
             f"<td>{html_text(', '.join(row.candidates)) or '—'}</td></tr>"
         )
     out.append("</table>")
-    others = [f for f in report.findings if f.code != "RT001"]
+    others = report.other_findings
     if others:
         out.append(f"<h2>Other findings ({len(others)})</h2><table>")
         out.append("<tr><th>Rule</th><th>Severity</th><th>Message</th><th>Where</th></tr>")

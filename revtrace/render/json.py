@@ -8,11 +8,21 @@ from json.encoder import encode_basestring as _string  # what ensure_ascii=False
 from typing import Any
 
 from revtrace import __version__
+from revtrace.analysis import (
+    Analysis,
+    AuditReport,
+    CatalogChange,
+    DiffReport,
+    GraphView,
+    ImpactView,
+    RuleCount,
+    Scorecard,
+    TraceResult,
+    TreeResult,
+)
+from revtrace.graph import TreeNode
 from revtrace.model.catalog import Metric
-from revtrace.analysis.analyse import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
-from revtrace.analysis.diff import CatalogChange
 from revtrace.model.findings import Finding
-from revtrace.graph.revenue_graph import TreeNode
 
 
 def dumps(document: Any) -> str:
@@ -173,17 +183,24 @@ def change_dict(change: CatalogChange) -> dict[str, Any]:
     }
 
 
-def diff(change: CatalogChange, old: str, new: str) -> str:
+def diff(report: DiffReport) -> str:
     return dumps(
-        {"tool": "revtrace", "version": __version__, "old": old, "new": new, **change_dict(change)}
+        {
+            "tool": "revtrace",
+            "version": __version__,
+            "old": report.old,
+            "new": report.new,
+            **change_dict(report.change),
+        }
     )
 
 
-def statistics(rows: list[tuple[str, str, Any, int]]) -> str:
+def statistics(rows: Sequence[RuleCount]) -> str:
     return dumps([{"code": c, "rule": n, "severity": str(s), "count": k} for c, n, s, k in rows])
 
 
-def tree(analysis: Analysis, result: TreeResult) -> str:
+def tree(result: TreeResult) -> str:
+    analysis = result.analysis
     # Written by hand, iteratively: a lineage can be thousands of levels deep, deeper than
     # the json module's recursion allows.
     names = analysis.catalog.metrics
@@ -218,18 +235,13 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def trace(result: TraceResult, analysis: Analysis | None = None) -> str:
-    from revtrace.render.text import path_effect
-
+def trace(result: TraceResult) -> str:
     return dumps(
         {
             "metric": result.metric,
             "reaches_revenue": result.reaches_revenue,
             "paths": result.paths,
-            "effects": [
-                path_effect(analysis, path) if analysis is not None and len(path) > 1 else None
-                for path in result.paths
-            ],
+            "effects": result.effects,
             "truncated": result.truncated,
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
@@ -237,8 +249,9 @@ def trace(result: TraceResult, analysis: Analysis | None = None) -> str:
     )
 
 
-def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
+def graph(view: GraphView) -> str:
     """Node-link JSON, as networkx's `node_link_data` shapes it."""
+    analysis, metrics = view.analysis, view.metrics
     catalog = analysis.catalog
     graph_ = analysis.graph
     chosen = set(metrics)
@@ -269,7 +282,8 @@ def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
     )
 
 
-def scorecard(rows: Sequence[ScoreRow], by: str) -> str:
+def scorecard(card: Scorecard) -> str:
+    by, rows = card.by, card.rows
     return dumps(
         {
             "by": by,
@@ -286,3 +300,31 @@ def scorecard(rows: Sequence[ScoreRow], by: str) -> str:
             ],
         }
     )
+
+
+def impact(view: ImpactView) -> str:
+    report, what_if = view.report, view.what_if
+    document: dict[str, object] = {
+        "revenue_metrics": report.revenue_metrics,
+        "weights": report.weights,
+        "metrics": [
+            {
+                "id": m.id,
+                "effects": m.effects,
+                "total": m.total,
+                "quantified": m.quantified,
+                "confidence": m.confidence,
+            }
+            for m in view.ranked
+        ],
+        "divergent_loops": [
+            {"members": list(loop.members), "loop": list(loop.loop), "gain": loop.gain}
+            for loop in report.divergent
+        ],
+    }
+    if what_if:
+        document["what_if"] = {
+            revenue: {"percent": percent, "amount": amount}
+            for revenue, (percent, amount) in what_if.items()
+        }
+    return dumps(document)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from revtrace.analysis.analyse import AuditReport
+from revtrace.analysis import AuditReport
 from revtrace.model.findings import Finding
 from revtrace.render.escape import xml_text
 

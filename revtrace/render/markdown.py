@@ -3,10 +3,14 @@ reason, the other findings, and a Mermaid picture of the metrics concerned."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from revtrace.analysis.analyse import AuditReport, ScoreRow
-from revtrace.analysis.diff import CatalogChange
+from revtrace.analysis import (
+    AuditReport,
+    CatalogChange,
+    DiffReport,
+    GraphView,
+    ImpactView,
+    Scorecard,
+)
 from revtrace.render import mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
 
@@ -32,30 +36,30 @@ def audit(report: AuditReport) -> str:
     )
     if report.since is not None and report.change is not None:
         out.extend(change_section(report.change, f"Changes since {markdown_text(report.since)}"))
-    candidates = [f for f in report.findings if f.code == "RT001"]
+    candidates = report.candidates
     if candidates:
         out.append(f"#### Candidates to drop ({len(candidates)})\n")
         out.append("| metric | name | owner | team | why | where |")
         out.append("|---|---|---|---|---|---|")
-        for finding in candidates:
-            metric = catalog.metrics.get(finding.metric or "")
+        for candidate in candidates:
+            metric, finding = candidate.metric, candidate.finding
             where = f"{finding.location.file}:{finding.location.line}" if finding.location else ""
             out.append(
                 "| "
                 + " | ".join(
                     [
-                        f"**{markdown_cell(finding.metric or '')}**",
+                        f"**{markdown_cell(candidate.id)}**",
                         markdown_cell(metric.name if metric else ""),
                         markdown_cell((metric.owner if metric else None) or "—"),
                         markdown_cell((metric.team if metric else None) or "—"),
-                        markdown_cell(finding.message.removeprefix("no path to revenue: ")),
+                        markdown_cell(candidate.reason),
                         markdown_cell(where),
                     ]
                 )
                 + " |"
             )
         out.append("")
-    others = [f for f in report.findings if f.code != "RT001"]
+    others = report.other_findings
     if others:
         out.append(f"#### Other findings ({len(others)})\n")
         out.append("| severity | rule | metric | message | where |")
@@ -88,13 +92,13 @@ def lineage_snippet(report: AuditReport, metrics: list[str]) -> str:
     catalog = report.analysis.catalog
     chosen: list[str] = []
     for metric in dict.fromkeys(metrics):
-        for node in [metric, *graph.graph.succ[metric], *(graph.shortest_path(metric) or [])]:
+        for node in [metric, *graph.successors(metric), *(graph.shortest_path(metric) or [])]:
             if node not in chosen and len(chosen) < MAX_DIAGRAM_METRICS:
                 chosen.append(node)
     keep = set(chosen)
-    edges = [(a, b) for a, b in graph.graph.edges if a in keep and b in keep]
+    edges = [(a, b) for a, b in graph.edges() if a in keep and b in keep]
     nodes = [(n, catalog.metrics[n].name) for n in chosen]
-    return mermaid.flowchart(nodes, edges, mermaid.classes_of(report.analysis, chosen))
+    return mermaid.flowchart(nodes, edges, mermaid.classes_of(GraphView(report.analysis, chosen)))
 
 
 def change_section(change: CatalogChange, title: str) -> list[str]:
@@ -135,7 +139,13 @@ def change_section(change: CatalogChange, title: str) -> list[str]:
     return out
 
 
-def scorecard(rows: Sequence[ScoreRow], by: str) -> str:
+def diff(report: DiffReport) -> str:
+    title = f"revtrace diff: {markdown_text(report.old)} → {markdown_text(report.new)}"
+    return "\n".join(change_section(report.change, title))
+
+
+def scorecard(card: Scorecard) -> str:
+    by, rows = card.by, card.rows
     out = [
         f"### Revenue alignment by {by}\n",
         f"| {by} | metrics | reach revenue | share | median distance | candidates to drop |",
@@ -148,4 +158,35 @@ def scorecard(rows: Sequence[ScoreRow], by: str) -> str:
             f"| {markdown_cell(row.key)} | {row.metrics} | {row.reaching} | {row.share:.0%} "
             f"| {median} | {candidates} |"
         )
+    return "\n".join(out) + "\n"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+def impact(view: ImpactView) -> str:
+    report, what_if = view.report, view.what_if
+    heads = " | ".join(f"→ {markdown_cell(r)}" for r in report.revenue_metrics)
+    out = [
+        "### Revenue leverage\n",
+        f"| metric | owner | team | {heads} | total | quantified | weakest link |",
+        "|---|---|---|" + "---:|" * len(report.revenue_metrics) + "---:|---|---|",
+    ]
+    for ranked in view.ranked:
+        metric = view.analysis.catalog.metrics[ranked.id]
+        effects = " | ".join(
+            _number(ranked.effects.get(r)) if ranked.total is not None else "—"
+            for r in report.revenue_metrics
+        )
+        out.append(
+            f"| {markdown_cell(ranked.id)} | {markdown_cell(metric.owner or '—')}"
+            f" | {markdown_cell(metric.team or '—')} | {effects} | {_number(ranked.total)}"
+            f" | {ranked.quantified} | {ranked.confidence or '—'} |"
+        )
+    if what_if:
+        out.append("\n**What if** (first order):\n")
+        for revenue, (percent, amount) in what_if.items():
+            money = f" ({amount:+,.0f} per period)" if amount is not None else ""
+            out.append(f"- {markdown_cell(revenue)}: {percent:+.3g}%{money}")
     return "\n".join(out) + "\n"

@@ -7,13 +7,17 @@ syntax (`end`, `-->`, `;`); the catalog's own text goes only into quoted, escape
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
+from revtrace.analysis import GraphView
 from revtrace.render.escape import mermaid_label
 
-if TYPE_CHECKING:
-    from revtrace.analysis.analyse import Analysis
-
+#: A metric's status (see GraphView.status) → its class here; unlisted: no class.
+CLASS_OF_STATUS = {
+    "revenue": "revenue",
+    "no-path": "nopath",
+    "kept": "nopath",
+    "deprecated": "deprecated",
+}
 CLASS_STYLES = {
     "revenue": "fill:#d1fadf,stroke:#12b76a,color:#054f31",
     "nopath": "fill:#fef0c7,stroke:#f79009,color:#7a2e0e",
@@ -46,27 +50,20 @@ def flowchart(
     return "\n".join(lines) + "\n"
 
 
-def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
-    """The lineage graph of `metrics` (all, or a selection) as a Mermaid flowchart, with
-    revenue on the right and a legend."""
-    catalog = analysis.catalog
-    graph_ = analysis.graph
-    chosen = set(metrics)
-    nodes = [(m, _label(analysis, m)) for m in metrics]
-    edges = [
-        (link.source, link.target)
-        for m in metrics
-        for link in catalog.metrics[m].drives
-        if link.target in chosen
-    ]
-    classes = classes_of(analysis, metrics)
+def graph(view: GraphView) -> str:
+    """The lineage graph of the chosen metrics (all, or a selection) as a Mermaid
+    flowchart, with revenue on the right and a legend."""
+    metrics = view.metrics
+    catalog = view.analysis.catalog
+    nodes = [(m, catalog.metrics[m].label) for m in metrics]
+    classes = classes_of(view)
     ids = {node_id: f"m{index}" for index, (node_id, _) in enumerate(nodes)}
     lines = ["flowchart LR"]
     lines += [f'  {ids[node_id]}["{mermaid_label(label)}"]' for node_id, label in nodes]
     cycle_links: list[int] = []
-    for index, (source, target) in enumerate(dict.fromkeys(edges)):
+    for index, (source, target) in enumerate(view.links()):
         lines.append(f"  {ids[source]} --> {ids[target]}")
-        if graph_.in_cycle(source, target):
+        if view.analysis.graph.in_cycle(source, target):
             cycle_links.append(index)
     lines += [
         '  subgraph legend["Legend"]',
@@ -87,19 +84,11 @@ def graph(analysis: Analysis, metrics: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _label(analysis: Analysis, metric: str) -> str:
-    name = analysis.catalog.metrics[metric].name
-    return metric if name == metric else f"{name} ({metric})"
-
-
-def classes_of(analysis: Analysis, metrics: Iterable[str]) -> dict[str, str]:
-    graph_ = analysis.graph
+def classes_of(view: GraphView) -> dict[str, str]:
+    """Each drawn metric's class, for those that have one."""
     classes = {}
-    for metric in metrics:
-        if graph_.is_revenue(metric):
-            classes[metric] = "revenue"
-        elif not graph_.reaches_revenue(metric):
-            classes[metric] = "nopath"
-        elif analysis.catalog.metrics[metric].deprecated:
-            classes[metric] = "deprecated"
+    for metric in view.metrics:
+        name = CLASS_OF_STATUS.get(view.status(metric))
+        if name is not None:
+            classes[metric] = name
     return classes

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from revtrace import __version__
-from revtrace.analysis.analyse import AuditReport
+from revtrace.analysis import AuditReport
 from revtrace.model.findings import Severity
 from revtrace.rules import ALL_RULES
 

@@ -8,15 +8,25 @@ carriage return, a bidi override) are shown as escapes instead of reaching the t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import pairwise
+from typing import Literal
 
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
-from revtrace.analysis.analyse import Analysis, AuditReport, ScoreRow, TraceResult, TreeResult
-from revtrace.analysis.diff import CatalogChange
+from revtrace.analysis import (
+    Analysis,
+    AuditReport,
+    CatalogChange,
+    DiffReport,
+    ImpactView,
+    RuleCount,
+    Scorecard,
+    TraceResult,
+    TreeResult,
+)
+from revtrace.graph import TreeNode
 from revtrace.model.findings import Finding, Severity
-from revtrace.graph.revenue_graph import TreeNode
 from revtrace.render.escape import visible as safe
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -105,20 +115,20 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     if report.since is not None and report.change is not None:
         _change(console, report.change, f"Changes since {safe(report.since)}")
 
-    no_path = [f for f in report.findings if f.code == "RT001"]
-    if no_path:
+    candidates = report.candidates
+    if candidates:
         console.print()
         console.print(
             Text(
-                f"Candidates to drop: {_plural(len(no_path), 'metric')} with no path to revenue",
+                f"Candidates to drop: {_plural(len(candidates), 'metric')} with no path to revenue",
                 style="bold yellow",
             )
         )
         lines: list[Text] = []
-        for finding in no_path:
-            metric = catalog.metrics[finding.metric] if finding.metric else None
+        for candidate in candidates:
+            metric = candidate.metric
             head = Text("  ")
-            head.append(safe(finding.metric or "?"), style="bold")
+            head.append(safe(candidate.id), style="bold")
             if metric is not None:
                 if metric.name != metric.id:
                     head.append(f" · {safe(metric.name)}")
@@ -128,18 +138,18 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
                 if metric.team:
                     head.append(f" · team {safe(metric.team)}", style="dim")
             reason = Text("    ")
-            reason.append(location_text(finding), style="dim")
-            reason.append("  " + safe(finding.message.removeprefix("no path to revenue: ")))
+            reason.append(location_text(candidate.finding), style="dim")
+            reason.append("  " + safe(candidate.reason))
             lines += (head, reason)
         print_lines(console, lines)
-    elif summary.no_path == summary.kept and summary.revenue_metrics and not analysis.incomplete:
+    elif report.every_metric_traces:
         console.print()
         console.print(Text("Every metric traces to revenue.", style="green"))
 
-    others = [f for f in report.findings if f.code != "RT001"]
+    others = report.other_findings
     if others:
         console.print()
-        console.print(Text("Other findings" if no_path else "Findings", style="bold"))
+        console.print(Text("Other findings" if candidates else "Findings", style="bold"))
         print_findings(console, others)
     console.print()
     if report.baselined:
@@ -157,23 +167,14 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     console.print(count_line(summary.errors, summary.warnings, summary.infos))
 
 
-def statistics(console: Console, findings: Sequence[Finding]) -> None:
+def statistics(console: Console, rows: Sequence[RuleCount]) -> None:
     """Counts per rule, most frequent first, as `ruff --statistics` prints them."""
-    for code, name, severity, count in rule_counts(findings):
+    for code, name, severity, count in rows:
         line = Text(f"{count:>6}  ")
         line.append(code, style=SEVERITY_STYLE[severity])
         line.append(f"  {name}  ")
         line.append(f"[{severity}]", style="dim")
         console.print(line, soft_wrap=True)
-
-
-def rule_counts(findings: Sequence[Finding]) -> list[tuple[str, str, Severity, int]]:
-    counts: dict[str, tuple[str, Severity, int]] = {}
-    for f in findings:
-        name, severity, count = counts.get(f.code, (f.rule, f.severity, 0))
-        counts[f.code] = (name, max(severity, f.severity), count + 1)
-    rows = [(code, name, severity, count) for code, (name, severity, count) in counts.items()]
-    return sorted(rows, key=lambda row: (-row[3], row[0]))
 
 
 def _change(console: Console, change: CatalogChange, title: str) -> None:
@@ -206,8 +207,9 @@ def _change(console: Console, change: CatalogChange, title: str) -> None:
             )
 
 
-def diff(console: Console, change: CatalogChange, old: str, new: str) -> None:
-    _change(console, change, f"revtrace diff · {safe(old)} → {safe(new)}")
+def diff(console: Console, report: DiffReport) -> None:
+    change = report.change
+    _change(console, change, f"revtrace diff · {safe(report.old)} → {safe(report.new)}")
     if change.new_findings:
         console.print()
         console.print(Text(f"New findings ({len(change.new_findings)})", style="bold"))
@@ -239,7 +241,8 @@ def _metric_label(analysis: Analysis, node_id: str) -> Text:
     return label
 
 
-def tree(console: Console, analysis: Analysis, result: TreeResult) -> None:
+def tree(console: Console, result: TreeResult) -> None:
+    analysis = result.analysis
     if not result.roots:
         console.print(Text("No revenue metric: nothing to draw. Mark one with 'revenue: true'."))
     for root in result.roots:
@@ -337,17 +340,6 @@ def _link_note(analysis: Analysis, node: TreeNode, parent: TreeNode | None) -> s
     return f"  [{', '.join(parts)}]"
 
 
-def path_effect(analysis: Analysis, path: Sequence[str]) -> float | None:
-    """The product of the elasticities along a path; None when a link has none."""
-    product = 1.0
-    for source, target in pairwise(path):
-        link = analysis.graph.link_between(source, target)
-        if link is None or link.elasticity is None:
-            return None
-        product *= link.elasticity
-    return product
-
-
 def _plain_node_label(analysis: Analysis, node: TreeNode) -> str:
     """`_node_label` without styles, built directly: it runs once per line of a tree."""
     metric = analysis.catalog.metrics.get(node.id)
@@ -376,7 +368,8 @@ def _node_label(analysis: Analysis, node: TreeNode) -> Text:
     return label
 
 
-def trace(console: Console, analysis: Analysis, result: TraceResult) -> None:
+def trace(console: Console, result: TraceResult) -> None:
+    analysis = result.analysis
     head = _metric_label(analysis, result.metric)
     if analysis.graph.is_revenue(result.metric):
         console.print(head.append(" is a revenue metric."), soft_wrap=True)
@@ -390,12 +383,11 @@ def trace(console: Console, analysis: Analysis, result: TraceResult) -> None:
         )
         console.print(head.append(f" reaches revenue by {count}{more}:"), soft_wrap=True)
         width = len(str(len(result.paths)))
-        for number, path in enumerate(result.paths, 1):
+        for number, (path, effect) in enumerate(zip(result.paths, result.effects, strict=True), 1):
             line = Text(f"  {number:>{width}}. ")
             line.append(_chain(analysis, path))
             line.append(f"  ({_plural(len(path) - 1, 'link')})", style="dim")
-            effect = path_effect(analysis, path)
-            if effect is not None and len(path) > 1:
+            if effect is not None:
                 line.append(f"  effect ×{effect:.4g}", style="cyan")
             console.print(line, soft_wrap=True)
         return
@@ -439,9 +431,10 @@ def _ids(ids: Sequence[str], separator: str = ", ") -> Text:
     return Text(separator.join(safe(i) for i in ids), style="bold")
 
 
-def scorecard(console: Console, rows: Sequence[ScoreRow], by: str) -> None:
+def scorecard(console: Console, card: Scorecard) -> None:
     from rich.table import Table
 
+    by, rows = card.by, card.rows
     table = Table(title=f"Revenue alignment by {by}, worst first", title_justify="left")
     for column, justify in (
         (by.capitalize(), "left"),
@@ -471,3 +464,88 @@ def _first_few(ids: Sequence[str], shown: int = 3) -> str:
         return "—"
     text = ", ".join(safe(i) for i in ids[:shown])
     return f"{len(ids)}: {text}" + (", …" if len(ids) > shown else "")
+
+
+# -- impact ----------------------------------------------------------------------------------
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+#: Above this many rows, even a terminal gets the plain table: rich lays out a table
+#: row by row (about 0.6 ms each), and nobody scrolls through thousands of boxed rows.
+MAX_RICH_ROWS = 500
+
+
+def impact(console: Console, view: ImpactView) -> None:
+    """The revenue leverage table, most leverage first, and any what-if prediction."""
+    report, what_if = view.report, view.what_if
+    title = "Revenue leverage: % change in revenue for a 1% change in the metric"
+    heads = ["Metric", "Owner", "Team", *(f"→ {safe(r)}" for r in report.revenue_metrics)]
+    heads += ["Total", "Quantified", "Weakest link"]
+    numbers = range(3, 4 + len(report.revenue_metrics))
+    rows = []
+    for ranked in view.ranked:
+        metric = view.analysis.catalog.metrics[ranked.id]
+        rows.append(
+            [
+                safe(ranked.id),
+                safe(metric.owner or "—"),
+                safe(metric.team or "—"),
+                *[
+                    _number(ranked.effects.get(r)) if ranked.total is not None else "—"
+                    for r in report.revenue_metrics
+                ],
+                _number(ranked.total),
+                ranked.quantified,
+                ranked.confidence or "—",
+            ]
+        )
+    if console.is_terminal and len(rows) <= MAX_RICH_ROWS:
+        table = Table(title=title, title_justify="left")
+        for index, head in enumerate(heads):
+            justify: Literal["left", "right"] = "right" if index in numbers else "left"
+            table.add_column(Text(head), justify=justify, overflow="fold")
+        styles = {"full": "green", "partial": "yellow"}
+        for row in rows:
+            cells = [Text(cell) for cell in row]
+            cells[0].stylize("bold")
+            cells[-3].stylize("bold")
+            cells[-2].stylize(styles.get(row[-2], "dim"))
+            table.add_row(*cells)
+        console.print(table)
+    else:
+        # Piped, redirected or long: aligned columns at full width, nothing folded or
+        # cut, one line per metric (for files, grep and diff).
+        widths = [max(len(cell) for cell in column) for column in zip(heads, *rows, strict=True)]
+        lines = [title]
+        for row in [heads, *rows]:
+            padded = [
+                cell.rjust(width) if index in numbers else cell.ljust(width)
+                for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ]
+            lines.append("  ".join(padded).rstrip())
+        console.file.write("\n".join(lines) + "\n")
+    if len(report.revenue_metrics) > 1:
+        weights = ", ".join(f"{safe(r)} {w:.0%}" for r, w in report.weights.items())
+        console.print(
+            Text(f"Total = weighted by revenue metric: {weights}.", style="dim"), soft_wrap=True
+        )
+    for loop in report.divergent:
+        console.print(
+            Text(
+                f"Divergent loop {' → '.join(safe(m) for m in loop.loop)} (gain {loop.gain:g}):"
+                " its metrics have no finite effect.",
+                style="red",
+            ),
+            soft_wrap=True,
+        )
+    if what_if:
+        console.print()
+        console.print(Text("What if: first-order predicted change", style="bold"))
+        for revenue, (percent, amount) in what_if.items():
+            line = Text(f"  {safe(revenue)}: {percent:+.3g}%")
+            if amount is not None:
+                line.append(f"  ({amount:+,.0f} per period)")
+            console.print(line, soft_wrap=True)

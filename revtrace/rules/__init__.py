@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import rules as loading
+from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules import cycles, evidence, exceptions, links, ownership, revenue
 from revtrace.rules.base import RuleContext
 

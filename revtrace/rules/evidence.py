@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.graph.revenue_graph import backward_search, reverse_adjacency
+from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules.base import RuleContext
 
 UNPROVEN_PATH = Rule(

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from revtrace.model.catalog import is_valid_id
 from revtrace.model.findings import Finding, Rule, Severity
-from revtrace.rules.base import RuleContext
 from revtrace.model.wording import suggest
+from revtrace.rules.base import RuleContext
 
 UNKNOWN_METRIC = Rule(
     code="RT002",

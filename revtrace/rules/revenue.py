@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from revtrace.graph.revenue_graph import DeadEnds, RevenueGraph
 from revtrace.model.catalog import Location
 from revtrace.model.findings import Finding, Rule, Severity
-from revtrace.graph.revenue_graph import DeadEnds, RevenueGraph
-from revtrace.rules.base import RuleContext
 from revtrace.model.wording import chain, quoted_list
+from revtrace.rules.base import RuleContext
 
 NO_PATH_TO_REVENUE = Rule(
     code="RT001",
@@ -85,6 +85,9 @@ Passes:
 
 RULES = (NO_PATH_TO_REVENUE, NO_REVENUE_METRIC, DEPRECATED_ONLY_PATH)
 
+#: How every RT001 message starts; reports that list candidates show what follows.
+NO_PATH_MESSAGE_PREFIX = "no path to revenue: "
+
 
 def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
     """RT004."""
@@ -131,14 +134,14 @@ def check(context: RuleContext) -> Iterator[Finding]:
 
 def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) -> str:
     metric = graph.catalog.metrics[metric_id]
-    if graph.graph.out_degree(metric_id) == 0:
+    if not graph.drives_anything(metric_id):
         undefined = [link.target for link in metric.drives if link.target not in graph.catalog]
         if undefined:
             return (
-                f"no path to revenue: '{metric_id}' drives only undefined metrics"
+                f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives only undefined metrics"
                 f" ({quoted_list(undefined)})"
             )
-        return f"no path to revenue: '{metric_id}' drives no other metric"
+        return f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives no other metric"
     parts: list[str] = []
     if dead_ends.ends:
         verb = "drives" if len(dead_ends.ends) == 1 else "drive"
@@ -148,7 +151,7 @@ def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) ->
             parts.append(f"it is in a loop with no way out ({_loop(loop)})")
         else:
             parts.append(f"its chains end in a loop with no way out ({_loop(loop)})")
-    message = "no path to revenue: " + "; ".join(parts)
+    message = NO_PATH_MESSAGE_PREFIX + "; ".join(parts)
     return message + ("; and more" if dead_ends.more else "")
 
 

@@ -1,0 +1,106 @@
+"""The first use case of every command: load a catalog, build its graph, run the rules.
+
+Nothing in this layer prints or decides how things look: it returns values that the
+renderers format, and the CLI picks a renderer and an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from revtrace.graph import RevenueGraph
+from revtrace.load import LoadResult, load_catalog, load_sources
+from revtrace.model.catalog import Catalog
+from revtrace.model.findings import Finding, Severity, count_by_severity
+from revtrace.rules import run_graph_checks
+
+
+@dataclass(frozen=True)
+class Summary:
+    metrics: int
+    revenue_metrics: int
+    reaching_revenue: int
+    no_path: int
+    #: Metrics without a path that a `keep` exception keeps.
+    kept: int
+    errors: int
+    warnings: int
+    infos: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A loaded catalog, its graph, and every finding about it, sorted by location."""
+
+    catalog: Catalog
+    graph: RevenueGraph
+    findings: tuple[Finding, ...]
+    #: The catalog could not be read completely (a YAML error): graph rules did not run.
+    incomplete: bool
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    def is_kept(self, metric_id: str) -> bool:
+        """Whether a `keep` exception keeps the metric without a path to revenue."""
+        metric = self.catalog.metrics.get(metric_id)
+        return (
+            metric is not None
+            and metric.keep is not None
+            and not self.graph.reaches_revenue(metric_id)
+        )
+
+    def summary(self, findings: Sequence[Finding] | None = None) -> Summary:
+        """The counts of the catalog, with the severities of `findings` (default: all)."""
+        counts = count_by_severity(self.findings if findings is None else findings)
+        metrics = len(self.catalog.metrics)
+        reaching = len(self.graph.distance)
+        return Summary(
+            metrics=metrics,
+            revenue_metrics=len(self.graph.revenue_metrics),
+            reaching_revenue=reaching,
+            no_path=metrics - reaching,
+            kept=sum(
+                1
+                for m in self.catalog.metrics.values()
+                if m.keep is not None and m.id not in self.graph.distance
+            ),
+            errors=counts[Severity.ERROR],
+            warnings=counts[Severity.WARNING],
+            infos=counts[Severity.INFO],
+        )
+
+
+def analyse(
+    paths: Sequence[str | os.PathLike[str]],
+    today: date | None = None,
+    minimum: Severity = Severity.INFO,
+) -> Analysis:
+    """Load the catalog files and run every rule (or only those that can report at
+    `minimum` or above). Raises `CatalogUnreadable`."""
+    return analyse_loaded(load_catalog(paths), today, minimum)
+
+
+def analyse_sources(sources: Sequence[tuple[str, bytes]], today: date | None = None) -> Analysis:
+    """Like `analyse`, for catalog files already in memory (e.g. read from git)."""
+    return analyse_loaded(load_sources(sources), today)
+
+
+def analyse_loaded(
+    loaded: LoadResult, today: date | None = None, minimum: Severity = Severity.INFO
+) -> Analysis:
+    """Build the graph of a loaded catalog and run the rules on it."""
+    graph = RevenueGraph(loaded.catalog)
+    findings = list(loaded.findings)
+    if not loaded.fatal:
+        findings.extend(run_graph_checks(graph, today, minimum))
+    findings.sort(key=Finding.sort_key)
+    return Analysis(loaded.catalog, graph, tuple(findings), loaded.fatal)

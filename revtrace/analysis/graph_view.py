@@ -1,0 +1,44 @@
+"""What the lineage exports (`graph`, the report's picture) draw: each metric's status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from revtrace.analysis.core import Analysis
+
+#: A metric's status in a picture, most telling first.
+STATUSES = ("revenue", "no-path", "kept", "deprecated", "reaches")
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """The metrics to draw (all, or a selection) and the links between them."""
+
+    analysis: Analysis
+    metrics: Sequence[str]
+
+    def status(self, metric_id: str) -> str:
+        """One of STATUSES: revenue, no-path, kept (no path, kept by exception),
+        deprecated (reaches revenue but is deprecated), reaches."""
+        graph = self.analysis.graph
+        if graph.is_revenue(metric_id):
+            return "revenue"
+        if not graph.reaches_revenue(metric_id):
+            return "kept" if self.analysis.is_kept(metric_id) else "no-path"
+        if self.analysis.catalog.metrics[metric_id].deprecated:
+            return "deprecated"
+        return "reaches"
+
+    def links(self) -> list[tuple[str, str]]:
+        """Each link between two drawn metrics, once, in catalog order."""
+        chosen = set(self.metrics)
+        metrics = self.analysis.catalog.metrics
+        return list(
+            dict.fromkeys(
+                (link.source, link.target)
+                for m in self.metrics
+                for link in metrics[m].drives
+                if link.target in chosen
+            )
+        )

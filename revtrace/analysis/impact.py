@@ -1,0 +1,60 @@
+"""The impact use case: revenue leverage of every metric, and what-if predictions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from revtrace.analysis.core import Analysis
+from revtrace.graph import leverage
+from revtrace.graph.leverage import ImpactReport, MetricImpact
+from revtrace.model.wording import suggest
+
+_CHANGE = re.compile(r"\s*([^=\s]+)\s*=\s*([+-]?\d+(?:\.\d+)?)\s*%?\s*")
+
+
+class WhatIfError(Exception):
+    """A `--what-if` that cannot be used (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class ImpactView:
+    """Leverage ranked for display: the report, how many rows, and any prediction."""
+
+    analysis: Analysis
+    report: ImpactReport
+    top: int | None
+    #: revenue metric → (predicted % change, the change in currency units or None).
+    what_if: Mapping[str, tuple[float, float | None]] | None
+
+    @property
+    def ranked(self) -> list[MetricImpact]:
+        """The metrics to show, most leverage first; revenue metrics are not ranked."""
+        ranked = [m for m in self.report.metrics if m.id not in self.report.revenue_metrics]
+        return ranked[: self.top] if self.top else ranked
+
+
+def parse_what_if(texts: Sequence[str], analysis: Analysis) -> dict[str, float]:
+    """`METRIC=+10%` → {metric: 10.0}; several changes to one metric add up."""
+    changes: dict[str, float] = {}
+    for text in texts:
+        match = _CHANGE.fullmatch(text)
+        if match is None:
+            raise WhatIfError(f"--what-if {text}: write METRIC=+10% (or -5%)")
+        metric, percent = match.group(1), float(match.group(2))
+        if metric not in analysis.catalog:
+            raise WhatIfError(
+                f"--what-if: unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}"
+            )
+        changes[metric] = changes.get(metric, 0.0) + percent
+    return changes
+
+
+def impact(analysis: Analysis, top: int | None = None, what_if: Sequence[str] = ()) -> ImpactView:
+    """Rank metrics by revenue leverage; with `what_if`, predict each revenue metric's
+    change. Raises `WhatIfError`."""
+    changes = parse_what_if(what_if, analysis)
+    report = leverage.compute(analysis.graph)
+    predicted = leverage.what_if(report, analysis.graph, changes) if changes else None
+    return ImpactView(analysis, report, top, predicted)

@@ -1,0 +1,121 @@
+"""The lineage use cases: `tree` (what drives what, up to revenue) and `trace` (one
+metric's paths to revenue, or where its chains end)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from revtrace.analysis.core import Analysis
+from revtrace.analysis.select import Selector, resolve
+from revtrace.graph import RevenueGraph, TreeNode, grow_tree
+
+
+@dataclass(frozen=True)
+class TreeResult:
+    analysis: Analysis
+    roots: list[TreeNode]
+    #: Metrics with no path to revenue, listed after the tree.
+    unlinked: list[str]
+
+
+def lineage(
+    analysis: Analysis,
+    selectors: Sequence[Selector] = (),
+    depth: int | None = None,
+    reverse: bool = False,
+) -> TreeResult:
+    """Lineage trees.
+
+    Without selectors: each revenue metric, and what drives it (with `reverse`: each metric
+    nothing drives, and what it drives up to revenue). With selectors: each selected
+    metric's lineage up to revenue (`ID`, `ID+`, `team:…`), or what drives it (`+ID`),
+    or both (`@ID`); `reverse` swaps the two; `N+`/`+N` limit the depth.
+    Metrics with no path to revenue are listed as unlinked.
+    """
+    graph = analysis.graph
+
+    def toward_revenue(root: str) -> Callable[[str], Iterable[str]]:
+        def children(node: str) -> Iterator[str]:
+            if graph.is_revenue(node) and node != root:
+                return
+            yield from (t for t in graph.driven_toward_revenue(node) if t in graph.distance)
+
+        return children
+
+    if not selectors:
+        if reverse:
+            sources = [m for m in graph.sources() if graph.reaches_revenue(m)]
+            roots = [n for m in sources for n in grow_tree([m], toward_revenue(m), depth)]
+        else:
+            roots = grow_tree(graph.revenue_metrics, graph.drivers_of, depth)
+        return TreeResult(analysis, roots, graph.without_revenue_path())
+
+    plans: list[tuple[str, bool, int | None]] = []  # (root, show drivers?, depth)
+    for selector in selectors:
+        if selector.metric is None:
+            for metric in resolve([selector], graph):
+                plans.append((metric, reverse, depth))
+            continue
+        resolve([selector], graph)  # raises for an unknown id
+        if selector.drivers or not selector.driven:
+            if selector.drivers:
+                plans.append((selector.metric, not reverse, selector.drivers_depth or depth))
+            else:
+                plans.append((selector.metric, reverse, depth))
+        if selector.driven:
+            plans.append((selector.metric, reverse, selector.driven_depth or depth))
+    trees: list[TreeNode] = []
+    for root, drivers, root_depth in dict.fromkeys(plans):
+        step = graph.drivers_of if drivers else toward_revenue(root)
+        trees.extend(grow_tree([root], step, root_depth))
+    unlinked = [p[0] for p in dict.fromkeys(plans) if not graph.reaches_revenue(p[0])]
+    return TreeResult(analysis, trees, list(dict.fromkeys(unlinked)))
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    analysis: Analysis
+    metric: str
+    reaches_revenue: bool
+    paths: list[list[str]]
+    truncated: bool
+    #: Non-revenue metrics reachable from the metric (itself included) that drive nothing.
+    dead_ends: list[str]
+    #: Loops reachable from the metric that no link leaves.
+    closed_loops: list[list[str]]
+    #: What the metric drives directly: defined ids, then undefined ones.
+    drives: list[str]
+    undefined: list[str]
+    #: The product of the elasticities along each path (None: a link has none).
+    effects: list[float | None]
+
+
+def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
+    graph = analysis.graph
+    paths, truncated = graph.paths_to_revenue(metric, max_paths)
+    targets = [link.target for link in analysis.catalog.metrics[metric].drives]
+    return TraceResult(
+        analysis=analysis,
+        metric=metric,
+        reaches_revenue=graph.reaches_revenue(metric),
+        paths=paths,
+        truncated=truncated,
+        dead_ends=graph.dead_ends_from(metric),
+        closed_loops=graph.closed_loops_from(metric),
+        drives=[t for t in targets if t in analysis.catalog],
+        undefined=[t for t in targets if t not in analysis.catalog],
+        effects=[path_effect(graph, path) if len(path) > 1 else None for path in paths],
+    )
+
+
+def path_effect(graph: RevenueGraph, path: Sequence[str]) -> float | None:
+    """The product of the elasticities along a path; None when a link has none."""
+    product = 1.0
+    for source, target in pairwise(path):
+        link = graph.link_between(source, target)
+        if link is None or link.elasticity is None:
+            return None
+        product *= link.elasticity
+    return product

@@ -1,0 +1,61 @@
+"""The scorecard use case: how much of what each team (or owner) tracks reaches revenue."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from revtrace.analysis.core import Analysis
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """How much of what one team (or owner) tracks reaches revenue."""
+
+    key: str
+    metrics: int
+    reaching: int
+    median_distance: float | None
+    #: Metrics without a path to revenue and without a `keep` exception.
+    candidates: list[str]
+
+    @property
+    def share(self) -> float:
+        return self.reaching / self.metrics if self.metrics else 0.0
+
+
+def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> Scorecard:
+    """One row per team (or owner), worst first: lowest share reaching revenue, then most
+    candidates to drop."""
+    graph = analysis.graph
+    groups: dict[str, list[str]] = {}
+    for metric_id in metrics:
+        metric = analysis.catalog.metrics[metric_id]
+        key = (metric.team if by == "team" else metric.owner) or "(none)"
+        groups.setdefault(key, []).append(metric_id)
+    rows = []
+    for key, members in groups.items():
+        distances = sorted(graph.distance[m] for m in members if m in graph.distance)
+        rows.append(
+            ScoreRow(
+                key=key,
+                metrics=len(members),
+                reaching=len(distances),
+                median_distance=statistics.median(distances) if distances else None,
+                candidates=[
+                    m
+                    for m in members
+                    if m not in graph.distance and analysis.catalog.metrics[m].keep is None
+                ],
+            )
+        )
+    return Scorecard(sorted(rows, key=lambda r: (r.share, -len(r.candidates), r.key)), by)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The rows, and whether they are by team or by owner."""
+
+    rows: list[ScoreRow]
+    by: str

@@ -1,0 +1,101 @@
+"""The commands that do not read a catalog: configuration, rules, schema, init."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from revtrace.cli import session
+from revtrace.cli.app import app
+from revtrace.cli.options import CONTENT_TEMPLATE, TEXT_VIEW, ConfigOption, Template, ViewFormat
+
+
+@app.command("config")
+def show_config(
+    output_format: Annotated[
+        ViewFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TEXT_VIEW,
+    config: ConfigOption = None,
+) -> None:
+    """Show the effective settings and where each one came from."""
+    import json
+
+    from revtrace.config import SETTINGS
+
+    settings = session.settings_from(config)
+    values = {name: getattr(settings, name.replace("-", "_")) for name in SETTINGS}
+    if output_format.value == "json":
+        document = {
+            "config_file": settings.config_file,
+            "settings": {
+                name: {"value": values[name], "source": settings.sources[name]} for name in SETTINGS
+            },
+        }
+        session.emit(json.dumps(document, indent=2) + "\n", None, False, [])
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    from revtrace.render.escape import visible
+
+    console = session.console()
+    console.print(
+        Text(f"Configuration file: {visible(settings.config_file or 'none found')}"), soft_wrap=True
+    )
+    table = Table(box=None, pad_edge=False)
+    for column in ("Setting", "Value", "Source"):
+        table.add_column(column, overflow="fold")
+    for name in SETTINGS:
+        value = values[name]
+        shown = "(all rules)" if name == "select" and value is None else json.dumps(value)
+        table.add_row(name, Text(visible(shown)), Text(visible(settings.sources[name])))
+    console.print(table)
+
+
+@app.command()
+def rules() -> None:
+    """List every rule: code, name, default severity and what it checks."""
+    from rich.table import Table
+
+    from revtrace.rules import ALL_RULES
+
+    table = Table(box=None, show_header=True, pad_edge=False)
+    for column in ("Code", "Name", "Severity", "What it checks"):
+        table.add_column(column, overflow="fold")
+    for rule in ALL_RULES.values():
+        table.add_row(rule.code, rule.name, str(rule.severity), rule.summary)
+    session.console().print(table)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the catalog format, for editors and other tools.
+
+    Save it next to the catalog and point the YAML language server at it:
+    `# yaml-language-server: $schema=./revtrace-schema.json`.
+    """
+    from revtrace.schema import dumps
+
+    session.emit(dumps(), None, False, [])
+
+
+@app.command(epilog="Example:  revtrace init metrics.yaml --template saas")
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the catalog.")] = Path(
+        "metrics.yaml"
+    ),
+    template: Annotated[
+        Template, typer.Option("--template", "-t", help="Which starter catalog.")
+    ] = CONTENT_TEMPLATE,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a starter catalog. Refuses to overwrite an existing file without --force."""
+    from importlib.resources import files
+
+    text = (files("revtrace") / "templates" / f"{template.value}.yaml").read_text(encoding="utf-8")
+    session.emit(text, path, force, [])
+    session.note(
+        f"revtrace: wrote a {template.value} starter catalog to {path}; next: revtrace audit {path}"
+    )

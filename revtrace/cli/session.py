@@ -1,0 +1,304 @@
+"""What every command that reads a catalog does before and after its use case: settings,
+files, analysis, errors, selection; then the one dispatch from a format to a renderer,
+and where the output goes. Diagnostics go to stderr, machine output to stdout.
+
+Heavy modules (PyYAML, networkx, rich) are imported inside the functions, so that
+`revtrace --version` and `--help` start as fast as typer itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import typer
+
+from revtrace.model.findings import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from revtrace.analysis import Analysis
+    from revtrace.analysis.policy import Policy
+    from revtrace.analysis.select import Selector
+    from revtrace.config import Settings
+
+T = TypeVar("T")
+
+#: Catalogs larger than this take about a second or more to read and check.
+PROGRESS_BYTES = 2_000_000
+
+
+# -- the terminal --------------------------------------------------------------------------
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+
+
+def fail(message: str) -> NoReturn:
+    """A one-line error on stderr and exit code 2: revtrace cannot run."""
+    from rich.text import Text
+
+    from revtrace.render.escape import visible
+
+    line = Text("revtrace: error: ", style="bold red").append(visible(message))
+    console(stderr=True).print(line, soft_wrap=True)
+    raise typer.Exit(EXIT_CANNOT_RUN)
+
+
+def note(message: str) -> None:
+    """A diagnostic on stderr (never on stdout, which may be machine output)."""
+    from rich.text import Text
+
+    console(stderr=True).print(Text(message, style="dim"), soft_wrap=True)
+
+
+# -- settings, files, analysis ---------------------------------------------------------------
+
+
+def settings_from(config: Path | None, **flags: Any) -> Settings:
+    """The effective settings: the configuration file, then the flags given (by setting
+    name, None for a flag not given)."""
+    from revtrace.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        fail(str(exc))
+    for name, value in flags.items():
+        if value is not None:
+            setting = name.replace("_", "-")
+            settings.set(setting, value, f"--{setting}")
+    return settings
+
+
+def catalog_files(
+    arguments: Sequence[str] | None, settings: Settings
+) -> tuple[list[str], list[str]]:
+    """(the catalog arguments, the files they name). Exit 2 when they name nothing."""
+    from revtrace.load import CatalogUnreadable, expand_catalog_paths
+
+    paths = list(arguments) if arguments else list(settings.catalog)
+    try:
+        return paths, expand_catalog_paths(paths)
+    except CatalogUnreadable as exc:
+        fail(f"cannot read {exc.path}: {exc.reason}")
+
+
+def today() -> date:
+    # REVTRACE_TODAY pins "today" for reproducible runs and tests of `keep: {until: …}`.
+    pinned = os.environ.get("REVTRACE_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            fail(f"REVTRACE_TODAY={pinned}: not a date written YYYY-MM-DD")
+    return date.today()
+
+
+def analyse_files(files: list[str], arguments: list[str], *, errors_only: bool = False) -> Analysis:
+    from revtrace.analysis import analyse
+    from revtrace.load import CatalogUnreadable
+    from revtrace.model.findings import Severity
+
+    minimum = Severity.ERROR if errors_only else Severity.INFO
+    try:
+        with _progress(files):
+            return analyse(files, today(), minimum)
+    except CatalogUnreadable as exc:
+        hint = ""
+        if exc.reason == "no such file" and arguments == ["metrics.yaml"]:
+            hint = " (run revtrace in the folder that holds metrics.yaml, or name the catalog)"
+        fail(f"cannot read {exc.path}: {exc.reason}{hint}")
+
+
+def _progress(files: list[str]) -> AbstractContextManager[object]:
+    """A spinner on stderr while a large catalog is read and checked, on a terminal only:
+    never in piped or machine output."""
+    from contextlib import nullcontext
+
+    size = 0
+    for file in files:
+        with suppress(OSError):
+            size += os.path.getsize(file)
+    err = console(stderr=True)
+    if size < PROGRESS_BYTES or not err.is_terminal:
+        return nullcontext()
+    megabytes = size / 1_000_000
+    return err.status(f"Reading and checking {len(files)} catalog file(s), {megabytes:.0f} MB…")
+
+
+def policy_of(settings: Settings) -> Policy:
+    from revtrace.analysis.policy import Policy, PolicyError
+    from revtrace.rules import ALL_RULES
+
+    try:
+        return Policy.build(
+            ALL_RULES,
+            select=settings.select,
+            ignore=settings.ignore,
+            severity=settings.severity,
+            fail_on=settings.fail_on,
+            where=settings.sources,
+        )
+    except PolicyError as exc:
+        fail(str(exc))
+
+
+@dataclass(frozen=True)
+class Session:
+    """A command's catalog, analysed: the preamble every catalog command shares."""
+
+    settings: Settings
+    arguments: list[str]
+    files: list[str]
+    analysis: Analysis
+    #: The exit code so far: 1 when a view command printed catalog errors on stderr.
+    code: int
+
+
+def open_catalog(
+    catalogs: list[str] | None, config: Path | None, *, view: bool, **flags: Any
+) -> Session:
+    """Settings → files → analysis. A `view` command (tree, trace, graph, …) needs only
+    the error rules, prints the catalog's errors on stderr and exits 1 after its output;
+    audit and report run every rule and report the findings themselves."""
+    settings = settings_from(config, **flags)
+    arguments, files = catalog_files(catalogs, settings)
+    analysis = analyse_files(files, arguments, errors_only=view)
+    code = _report_errors(analysis) if view else EXIT_CLEAN
+    return Session(settings, arguments, files, analysis, code)
+
+
+def _report_errors(analysis: Analysis) -> int:
+    """Catalog errors go to stderr and make the exit code 1."""
+    from revtrace.render import text
+
+    errors = analysis.errors
+    if not errors:
+        return EXIT_CLEAN
+    err = console(stderr=True)
+    text.print_findings(err, errors)
+    err.print(
+        f"revtrace: the catalog has {len(errors)} error(s); what is shown may be incomplete."
+        " Run 'revtrace audit' for the full report."
+    )
+    return EXIT_FINDINGS
+
+
+# -- selection -----------------------------------------------------------------------------
+
+
+def selectors(texts: list[str] | None, session: Session) -> list[Selector]:
+    """Parse -m selectors and check that their metrics exist (exit 2 when not)."""
+    from revtrace.analysis.select import SelectorError, parse, resolve
+
+    if not texts:
+        return []
+    try:
+        parsed = parse(texts)
+        resolve(parsed, session.analysis.graph)
+    except SelectorError as exc:
+        if session.analysis.incomplete:
+            # The metric may be in the part of the catalog that could not be read.
+            raise typer.Exit(session.code or EXIT_FINDINGS) from None
+        fail(str(exc))
+    return parsed
+
+
+def selected(texts: list[str] | None, session: Session) -> list[str]:
+    """The metric ids the -m selectors choose (all metrics without one), catalog order."""
+    from revtrace.analysis.select import resolve
+
+    chosen = selectors(texts, session)
+    if not chosen:
+        return list(session.analysis.catalog.metrics)
+    return or_fail(lambda: resolve(chosen, session.analysis.graph))
+
+
+def or_fail(action: Callable[[], T]) -> T:
+    """Run a use case; an error it raises for bad user input is exit 2, one line."""
+    from revtrace.analysis.impact import WhatIfError
+    from revtrace.analysis.select import SelectorError
+
+    try:
+        return action()
+    except (SelectorError, WhatIfError) as exc:
+        fail(str(exc))
+
+
+def unknown_metric(session: Session, metric: str) -> NoReturn:
+    from revtrace.model.wording import suggest
+
+    analysis = session.analysis
+    if analysis.incomplete:
+        # The metric may be in the part of the catalog that could not be read.
+        raise typer.Exit(session.code or EXIT_FINDINGS)
+    fail(f"unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}")
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def show(
+    view: str,
+    format_name: str,
+    value: object,
+    *,
+    output: Path | None = None,
+    force: bool = False,
+    protected: Sequence[str] = (),
+    **text_options: Any,
+) -> None:
+    """The one dispatch from a format to a renderer: `text` draws on the terminal (or,
+    with `output`, into a file without colour); every other format is a document."""
+    if format_name == "text":
+        from revtrace.render import text
+
+        draw = getattr(text, view)
+        document = _render_text(lambda screen: draw(screen, value, **text_options), output)
+        if document is None:
+            return
+    else:
+        from revtrace.render import document as render_document
+
+        document = render_document(view, format_name, value)
+    emit(document, output, force, protected)
+
+
+def emit(document: str, output: Path | None, force: bool, protected: Sequence[str]) -> None:
+    """Machine output to stdout, or atomically to `output` (never over a catalog file,
+    never over anything without --force)."""
+    if output is None:
+        sys.stdout.write(document)
+        sys.stdout.flush()
+        return
+    from revtrace.output import OutputError, write_file
+
+    try:
+        write_file(str(output), document, force=force, protected=list(protected))
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def _render_text(draw: Callable[[Console], None], output: Path | None) -> str | None:
+    """Run a rich renderer to the terminal, or capture it (uncoloured) for `-o`."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    if output is None:
+        draw(console())
+        return None
+    buffer = StringIO()
+    draw(Console(file=buffer, width=100, color_system=None, highlight=False, markup=False))
+    return buffer.getvalue()

@@ -14,14 +14,18 @@ from revtrace.model.catalog import CONFIDENCES, MAX_ID_LENGTH, STATUSES
 PORTABLE_ID_PATTERN = r"^[^\s\x00-\x1f!-,/:-@\[-\^`{-~]+$"
 
 
-def catalog_schema() -> dict[str, Any]:
-    metric_id: dict[str, Any] = {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": MAX_ID_LENGTH,
-        "pattern": PORTABLE_ID_PATTERN,
-    }
-    link = {
+METRIC_ID: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_ID_LENGTH,
+    "pattern": PORTABLE_ID_PATTERN,
+}
+
+
+def link_schema() -> dict[str, Any]:
+    """An entry of `drives`: an id, or a mapping with `to` and the link's evidence."""
+    metric_id = METRIC_ID
+    return {
         "oneOf": [
             {**metric_id, "description": "The id of a metric this one drives."},
             {
@@ -43,8 +47,12 @@ def catalog_schema() -> dict[str, Any]:
             },
         ]
     }
+
+
+def metric_schema() -> dict[str, Any]:
+    """One metric's definition."""
     text = {"type": ["string", "null"]}
-    metric = {
+    return {
         "type": ["object", "null"],
         "additionalProperties": False,
         "properties": {
@@ -62,7 +70,7 @@ def catalog_schema() -> dict[str, Any]:
             },
             "drives": {
                 "type": ["array", "null"],
-                "items": link,
+                "items": link_schema(),
                 "description": "The metrics this one moves.",
             },
             "value": {
@@ -81,6 +89,9 @@ def catalog_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+def catalog_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "revtrace metric catalog, version 1",
@@ -91,8 +102,8 @@ def catalog_schema() -> dict[str, Any]:
             "version": {"const": 1},
             "metrics": {
                 "type": ["object", "null"],
-                "propertyNames": metric_id,
-                "additionalProperties": metric,
+                "propertyNames": METRIC_ID,
+                "additionalProperties": metric_schema(),
             },
         },
     }

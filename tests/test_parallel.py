@@ -60,8 +60,8 @@ def test_every_field_survives_the_trip_between_processes() -> None:
     assert all(getattr(metric, f) != d for f, d in Metric._field_defaults.items())
     assert all(getattr(metric.keep, f) != d for f, d in Keep._field_defaults.items())
     assert all(getattr(metric.drives[0], f) != d for f, d in Link._field_defaults.items())
-    plain = marshal.loads(marshal.dumps(parallel._encode([metric, Metric("x", where, "x")])))
-    assert parallel._decode("c.yaml", plain) == [metric, Metric("x", where, "x")]
+    plain = marshal.loads(marshal.dumps(parallel.encode([metric, Metric("x", where, "x")])))
+    assert parallel.decode("c.yaml", plain) == [metric, Metric("x", where, "x")]
 
 
 # -- where a file is cut ---------------------------------------------------------------------

@@ -6,8 +6,8 @@ renderer formats; none prints, reads a file itself, or decides an exit code's wo
 selectors), `policy` (which rules, at which severity, fail on what) and `baseline`.
 """
 
-from revtrace.analysis.core import Analysis, Summary, analyse, analyse_loaded, analyse_sources
 from revtrace.analysis.audit import AuditReport, Candidate, RuleCount, audit, rule_counts
+from revtrace.analysis.core import Analysis, Summary, analyse, analyse_loaded, analyse_sources
 from revtrace.analysis.diff import CatalogChange, DiffReport, compare
 from revtrace.analysis.graph_view import GraphView
 from revtrace.analysis.impact import ImpactView, WhatIfError, impact

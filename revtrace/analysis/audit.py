@@ -10,9 +10,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from revtrace.analysis.core import Analysis, Summary
 from revtrace.analysis.baseline import Key
 from revtrace.analysis.baseline import apply as apply_baseline
+from revtrace.analysis.core import Analysis, Summary
 from revtrace.analysis.diff import CatalogChange, compare
 from revtrace.analysis.policy import Policy
 from revtrace.model.catalog import Metric

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from revtrace.analysis.core import Analysis
 from revtrace.analysis.audit import AuditReport, audit
+from revtrace.analysis.core import Analysis
 from revtrace.analysis.policy import Policy
 from revtrace.analysis.scorecard import Scorecard, scorecard
 

@@ -71,8 +71,8 @@ class RevenueGraph:
         # networkx's own adjacency dicts, read directly in the traversals that visit the
         # whole graph: its public views wrap every access, which costs seconds at 100,000
         # metrics. Read-only; the graph is never changed after this.
-        self._succ: dict[str, dict[str, object]] = self._digraph._succ
-        self._pred: dict[str, dict[str, object]] = self._digraph._pred
+        self._succ: dict[str, dict[str, object]] = self._digraph._succ  # noqa: SLF001
+        self._pred: dict[str, dict[str, object]] = self._digraph._pred  # noqa: SLF001
         self.revenue_metrics: list[str] = catalog.revenue_metrics
         self._revenue_set = frozenset(self.revenue_metrics)
         self.distance, self.next_hop = self._distances_to(self.revenue_metrics)
@@ -361,9 +361,9 @@ def build_digraph(catalog: Catalog, irregular: list[Link] | None = None) -> nx.D
             if target not in row:
                 row[target] = incoming[metric_id] = {}  # one attribute dict, both ways
     graph = nx.DiGraph()
-    graph._node = {m: {} for m in catalog.metrics}
-    graph._adj = successors
-    graph._pred = predecessors
+    graph._node = {m: {} for m in catalog.metrics}  # noqa: SLF001
+    graph._adj = successors  # noqa: SLF001
+    graph._pred = predecessors  # noqa: SLF001
     return graph
 
 

@@ -113,7 +113,7 @@ def read_in_two(file: str, text: str, read: Reader) -> list[Metric] | None:
         return None
     first, second = halves
     try:
-        child = _Child.start(lambda: marshal.dumps(_encode(read(file, second))))
+        child = _Child.start(lambda: marshal.dumps(encode(read(file, second))))
     except OSError:
         return None
     try:
@@ -122,7 +122,7 @@ def read_in_two(file: str, text: str, read: Reader) -> list[Metric] | None:
         payload = child.result()
     if mine is None or payload is None:
         return None
-    theirs = _decode(file, marshal.loads(payload))
+    theirs = decode(file, marshal.loads(payload))
     if theirs is None:
         return None
     metrics = mine + theirs
@@ -151,7 +151,7 @@ def read_later_files(sources: Sequence[tuple[str, bytes]], read: FileReader) -> 
     later = list(enumerate(sources))[first_later:]
 
     def work() -> bytes:
-        return marshal.dumps([(index, _encode(read(name, data))) for index, (name, data) in later])
+        return marshal.dumps([(index, encode(read(name, data))) for index, (name, data) in later])
 
     try:
         child = _Child.start(work)
@@ -182,7 +182,7 @@ class _Later:
         self._child = None
         if payload is not None:
             for index, plain in marshal.loads(payload):
-                self._metrics[index] = _decode(self._names[index], plain)
+                self._metrics[index] = decode(self._names[index], plain)
 
 
 class _Child:
@@ -236,7 +236,7 @@ class _Child:
 # round-trips a metric with every field set.
 
 
-def _encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
+def encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
     if metrics is None:
         return None
     rows = []
@@ -267,11 +267,11 @@ def _encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
     return tuple(rows)
 
 
-def _decode(file: str, plain: Any) -> list[Metric] | None:
+def decode(file: str, plain: Any) -> list[Metric] | None:
     if plain is None:
         return None
     # Built with tuple.__new__, skipping the named tuples' argument handling: the values
-    # come from `_encode`, in field order, already checked by the reader in the child.
+    # come from `encode`, in field order, already checked by the reader in the child.
     new: Any = tuple.__new__
     metrics: list[Metric] = []
     for row in plain:

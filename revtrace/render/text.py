@@ -17,6 +17,7 @@ from rich.text import Text
 from revtrace.analysis import (
     Analysis,
     AuditReport,
+    Candidate,
     CatalogChange,
     DiffReport,
     ImpactView,
@@ -90,10 +91,28 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     if quiet:
         print_findings(console, report.findings)
         return
+    _audit_headline(console, report)
+    if report.since is not None and report.change is not None:
+        _change(console, report.change, f"Changes since {safe(report.since)}")
+    candidates = report.candidates
+    if candidates:
+        _candidates(console, candidates)
+    elif report.every_metric_traces:
+        console.print()
+        console.print(Text("Every metric traces to revenue.", style="green"))
+    others = report.other_findings
+    if others:
+        console.print()
+        console.print(Text("Other findings" if candidates else "Findings", style="bold"))
+        print_findings(console, others)
+    _audit_footer(console, report)
+
+
+def _audit_headline(console: Console, report: AuditReport) -> None:
+    """The files, and how many metrics reach revenue."""
     analysis = report.analysis
     summary = report.summary()
-    catalog = analysis.catalog
-    files = ", ".join(safe(f) for f in catalog.files)
+    files = ", ".join(safe(f) for f in analysis.catalog.files)
     console.print(Text.assemble(("revtrace audit", "bold"), " · ", files), soft_wrap=True)
     share = f" ({summary.reaching_revenue * 100 // summary.metrics}%)" if summary.metrics else ""
     counts = Text.assemble(
@@ -112,45 +131,40 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
         console.print(
             Text("The catalog could not be read completely, so no metric was traced.", style="red")
         )
-    if report.since is not None and report.change is not None:
-        _change(console, report.change, f"Changes since {safe(report.since)}")
 
-    candidates = report.candidates
-    if candidates:
-        console.print()
-        console.print(
-            Text(
-                f"Candidates to drop: {_plural(len(candidates), 'metric')} with no path to revenue",
-                style="bold yellow",
-            )
+
+def _candidates(console: Console, candidates: Sequence[Candidate]) -> None:
+    """Each candidate to drop: who owns it, and why it has no path."""
+    console.print()
+    console.print(
+        Text(
+            f"Candidates to drop: {_plural(len(candidates), 'metric')} with no path to revenue",
+            style="bold yellow",
         )
-        lines: list[Text] = []
-        for candidate in candidates:
-            metric = candidate.metric
-            head = Text("  ")
-            head.append(safe(candidate.id), style="bold")
-            if metric is not None:
-                if metric.name != metric.id:
-                    head.append(f" · {safe(metric.name)}")
-                head.append(
-                    f" · owner {safe(metric.owner)}" if metric.owner else " · no owner", style="dim"
-                )
-                if metric.team:
-                    head.append(f" · team {safe(metric.team)}", style="dim")
-            reason = Text("    ")
-            reason.append(location_text(candidate.finding), style="dim")
-            reason.append("  " + safe(candidate.reason))
-            lines += (head, reason)
-        print_lines(console, lines)
-    elif report.every_metric_traces:
-        console.print()
-        console.print(Text("Every metric traces to revenue.", style="green"))
+    )
+    lines: list[Text] = []
+    for candidate in candidates:
+        metric = candidate.metric
+        head = Text("  ")
+        head.append(safe(candidate.id), style="bold")
+        if metric is not None:
+            if metric.name != metric.id:
+                head.append(f" · {safe(metric.name)}")
+            head.append(
+                f" · owner {safe(metric.owner)}" if metric.owner else " · no owner", style="dim"
+            )
+            if metric.team:
+                head.append(f" · team {safe(metric.team)}", style="dim")
+        reason = Text("    ")
+        reason.append(location_text(candidate.finding), style="dim")
+        reason.append("  " + safe(candidate.reason))
+        lines += (head, reason)
+    print_lines(console, lines)
 
-    others = report.other_findings
-    if others:
-        console.print()
-        console.print(Text("Other findings" if candidates else "Findings", style="bold"))
-        print_findings(console, others)
+
+def _audit_footer(console: Console, report: AuditReport) -> None:
+    """The baseline's part, and the counts."""
+    summary = report.summary()
     console.print()
     if report.baselined:
         console.print(

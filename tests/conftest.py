@@ -76,3 +76,16 @@ def follow_next(metrics: dict[str, dict[str, object]], start: str) -> list[str]:
         assert isinstance(following, str) and following not in path
         path.append(following)
     return path
+
+
+GOLDEN = DATA / "golden"
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare with tests/data/golden/NAME; REVTRACE_UPDATE_GOLDEN=1 rewrites the file."""
+    path = GOLDEN / name
+    if os.environ.get("REVTRACE_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"no golden file {name}; run with REVTRACE_UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8")

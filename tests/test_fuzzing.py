@@ -14,6 +14,14 @@ from hypothesis import strategies as st
 from tests.fuzzing import campaign, check
 
 
+def test_a_short_mutation_campaign_finds_nothing() -> None:
+    """A slice of the campaign in the quick suite; the slow suite runs ten times more."""
+    ran, failures = campaign(cases=150, seed=20261127, save_to=None)
+    assert ran == 150
+    assert failures == [], failures[0]
+
+
+@pytest.mark.slow
 def test_mutated_catalogs_never_escape() -> None:
     ran, failures = campaign(cases=1_500, seed=20261126, save_to=None)
     assert ran == 1_500
@@ -61,6 +69,7 @@ documents = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents, st.booleans(), st.booleans())
 def test_any_yaml_document_is_handled(document: object, flow: bool, wrap: bool) -> None:
@@ -91,6 +100,7 @@ def catalogs(draw: st.DrawFn) -> bytes:
     return yaml.safe_dump({"version": 1, "metrics": metrics}, allow_unicode=True).encode("utf-8")
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(catalogs())
 def test_random_catalogs_render_in_every_format_and_parse_back(data: bytes) -> None:

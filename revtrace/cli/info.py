@@ -9,7 +9,15 @@ import typer
 
 from revtrace.cli import session
 from revtrace.cli.app import app
-from revtrace.cli.options import CONTENT_TEMPLATE, TEXT_VIEW, ConfigOption, Template, ViewFormat
+from revtrace.cli.options import (
+    CONTENT_TEMPLATE,
+    TEXT_RULES,
+    TEXT_VIEW,
+    ConfigOption,
+    RulesFormat,
+    Template,
+    ViewFormat,
+)
 
 
 @app.command("config")
@@ -54,19 +62,20 @@ def show_config(
     console.print(table)
 
 
-@app.command()
-def rules() -> None:
-    """List every rule: code, name, default severity and what it checks."""
-    from rich.table import Table
+@app.command(epilog="Example:  revtrace rules --format markdown")
+def rules(
+    output_format: Annotated[
+        RulesFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TEXT_RULES,
+) -> None:
+    """List every rule: code, name, default severity and what it checks.
 
+    Each rule's full documentation, with a failing and a passing example, is in
+    docs/rules.md.
+    """
     from revtrace.rules import ALL_RULES
 
-    table = Table(box=None, show_header=True, pad_edge=False)
-    for column in ("Code", "Name", "Severity", "What it checks"):
-        table.add_column(column, overflow="fold")
-    for rule in ALL_RULES.values():
-        table.add_row(rule.code, rule.name, str(rule.severity), rule.summary)
-    session.console().print(table)
+    session.show("rules", output_format.value, list(ALL_RULES.values()))
 
 
 @app.command()

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
     class TableFormat(str, enum.Enum): ...
 
+    class RulesFormat(str, enum.Enum): ...
+
     class FailOn(str, enum.Enum): ...
 
     class ScoreBy(str, enum.Enum): ...
@@ -51,6 +53,7 @@ else:
     DiffFormat = choices("DiffFormat", FORMATS["diff"])
     GraphFormat = choices("GraphFormat", FORMATS["graph"])
     TableFormat = choices("TableFormat", FORMATS["scorecard"])
+    RulesFormat = choices("RulesFormat", FORMATS["rules"])
     FailOn = choices("FailOn", FAIL_ON_CHOICES)
     ScoreBy = choices("ScoreBy", ("team", "owner"))
     Template = choices("Template", ("saas", "ecommerce", "content"))
@@ -60,6 +63,7 @@ TEXT_VIEW = ViewFormat("text")
 TEXT_DIFF = DiffFormat("text")
 MERMAID = GraphFormat("mermaid")
 TEXT_TABLE = TableFormat("text")
+TEXT_RULES = RulesFormat("text")
 BY_TEAM = ScoreBy("team")
 CONTENT_TEMPLATE = Template("content")
 

@@ -27,6 +27,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "scorecard": ("text", "json", "markdown"),
     "impact": ("text", "json", "markdown"),
     "report": ("html",),
+    "rules": ("text", "markdown"),
 }
 
 

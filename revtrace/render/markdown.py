@@ -11,6 +11,7 @@ from revtrace.analysis import (
     ImpactView,
     Scorecard,
 )
+from revtrace.model.findings import Rule
 from revtrace.render import mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
 
@@ -189,4 +190,56 @@ def impact(view: ImpactView) -> str:
         for revenue, (percent, amount) in what_if.items():
             money = f" ({amount:+,.0f} per period)" if amount is not None else ""
             out.append(f"- {markdown_cell(revenue)}: {percent:+.3g}%{money}")
+    return "\n".join(out) + "\n"
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+def rules(catalog_rules: Sequence[Rule]) -> str:
+    """The rule table, as the README shows it (a test keeps the README equal to this)."""
+    out = ["| code | name | severity | reported when |", "|---|---|---|---|"]
+    out += [
+        f"| {rule.code} | `{rule.name}` | {rule.severity} | {markdown_cell(rule.summary)} |"
+        for rule in catalog_rules
+    ]
+    return "\n".join(out) + "\n"
+
+
+def rule_reference(catalog_rules: Sequence[Rule]) -> str:
+    """Every rule's documentation, with its failing and passing examples: docs/rules.md."""
+    out = [
+        "# Rules",
+        "",
+        "Generated from each rule's documentation, which lives next to its code in"
+        " `revtrace/rules/` and `revtrace/load/rules.py`; tests/test_docs.py keeps this file"
+        " and the README's table equal to it, and the test suite runs every example below.",
+        "",
+        rules(catalog_rules).rstrip(),
+    ]
+    for rule in catalog_rules:
+        out += ["", f"## {rule.code} `{rule.name}` ({rule.severity})", "", rule.summary, ""]
+        out.append(_fenced(rule.doc).rstrip())
+    return "\n".join(out) + "\n"
+
+
+def _fenced(doc: str) -> str:
+    """A rule's doc with its indented YAML examples as fenced code blocks."""
+    out: list[str] = []
+    block: list[str] = []
+
+    def close() -> None:
+        while block and not block[-1].strip():
+            block.pop()
+        if block:
+            out.extend(["```yaml", *(line[4:] for line in block), "```", ""])
+            block.clear()
+
+    for line in doc.splitlines():
+        if line.startswith("    ") or (block and not line.strip()):
+            block.append(line)
+        else:
+            close()
+            out.append(line)
+    close()
     return "\n".join(out) + "\n"

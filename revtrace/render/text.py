@@ -27,7 +27,7 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
-from revtrace.model.findings import Finding, Severity
+from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.render.escape import visible as safe
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -179,6 +179,16 @@ def _audit_footer(console: Console, report: AuditReport) -> None:
             )
         )
     console.print(count_line(summary.errors, summary.warnings, summary.infos))
+
+
+def rules(console: Console, catalog_rules: Sequence[Rule]) -> None:
+    """Every rule: code, name, default severity and what it checks."""
+    table = Table(box=None, show_header=True, pad_edge=False)
+    for column in ("Code", "Name", "Severity", "What it checks"):
+        table.add_column(column, overflow="fold")
+    for rule in catalog_rules:
+        table.add_row(rule.code, rule.name, str(rule.severity), rule.summary)
+    console.print(table)
 
 
 def statistics(console: Console, rows: Sequence[RuleCount]) -> None:

@@ -17,8 +17,7 @@ from revtrace.analysis import Analysis
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.model.catalog import Catalog, Keep, Link, Location, Metric
 from revtrace.render.json import audit_metric_rows, metric_fields
-from tests.conftest import REPO, run_cli
-from tests.test_cli import check_golden
+from tests.conftest import REPO, check_golden, run_cli
 
 Write = Callable[..., Path]
 FORMATS = ["concise", "github", "sarif", "junit", "markdown"]

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli
-from tests.test_cli import check_golden
+from tests.conftest import REPO, check_golden, run_cli
 
 Write = Callable[..., Path]
 CATALOGS = [

@@ -11,21 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REPO, follow_next, run_cli
+from tests.conftest import REPO, check_golden, follow_next, run_cli
 
-GOLDEN = DATA / "golden"
 ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
 Write = Callable[..., Path]
-
-
-def check_golden(name: str, actual: str) -> None:
-    """Compare with tests/data/golden/NAME; REVTRACE_UPDATE_GOLDEN=1 rewrites the file."""
-    path = GOLDEN / name
-    if os.environ.get("REVTRACE_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"no golden file {name}; run with REVTRACE_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(autouse=True)
@@ -340,7 +329,7 @@ def test_rules_lists_every_rule() -> None:
 
 
 def _bad_inputs() -> list[tuple[str | bytes, tuple[str, int, int]]]:
-    from tests.test_loader import FORMAT_CASES, SYNTAX_CASES
+    from tests.load.test_reader import FORMAT_CASES, SYNTAX_CASES
 
     cases: list[tuple[str | bytes, tuple[str, int, int]]] = [
         (text, expected) for text, expected, _ in FORMAT_CASES + SYNTAX_CASES

@@ -3,6 +3,8 @@ reason, the other findings, and a Mermaid picture of the metrics concerned."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from revtrace.analysis import (
     AuditReport,
     CatalogChange,

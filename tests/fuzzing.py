@@ -179,13 +179,11 @@ def check_two_processes(data: bytes, loaded: LoadResult) -> None:
         return  # already read that way
     several = [("a.yaml", SEEDS[0].read_bytes()), ("b.yaml", data), ("c.yaml", data)]
     in_one = load_sources(several)
-    saved = parallel.MIN_CHARS
-    parallel.MIN_CHARS = 0
-    try:
-        assert load_catalog_text(data, "fuzz.yaml") == loaded, "two processes read differently"
-        assert load_sources(several) == in_one, "two processes read several files differently"
-    finally:
-        parallel.MIN_CHARS = saved
+    in_two = load_catalog_text(data, "fuzz.yaml", split_from=0)
+    assert in_two == loaded, "two processes read differently"
+    assert load_sources(several, split_from=0) == in_one, (
+        "two processes read several files differently"
+    )
 
 
 def campaign(cases: int, seed: int, save_to: Path | None) -> tuple[int, list[str]]:

@@ -45,15 +45,22 @@ def load_catalog(
     )
 
 
-def load_sources(sources: Sequence[tuple[str, bytes]], *, pure_python: bool = False) -> LoadResult:
+def load_sources(
+    sources: Sequence[tuple[str, bytes]],
+    *,
+    pure_python: bool = False,
+    split_from: int | None = None,
+) -> LoadResult:
     """Load catalog files already read into memory, as (display name, bytes) pairs.
-    `pure_python`: PyYAML's Python parser instead of libyaml's (the reference)."""
-    builder = _CatalogBuilder()
+    `pure_python`: PyYAML's Python parser instead of libyaml's (the reference);
+    `split_from`: the size from which a catalog is read in two processes (default:
+    `split.MIN_CHARS`; 0 reads every catalog that can be cut that way, for tests)."""
+    builder = _CatalogBuilder(split.MIN_CHARS if split_from is None else split_from)
     fatal = False
     fast = not pure_python and _C_PARSER is not None
     # Several files, none most of the catalog: the later ones are read by a second
     # process while this one reads the earlier ones (see `split`).
-    later = split.read_later_files(sources, read_clean_file) if fast else None
+    later = split.read_later_files(sources, read_clean_file, builder.split_from) if fast else None
     try:
         for index, (name, data) in enumerate(sources):
             read = later.take(index) if later is not None else None
@@ -67,15 +74,20 @@ def load_sources(sources: Sequence[tuple[str, bytes]], *, pure_python: bool = Fa
 
 
 def load_catalog_text(
-    text: str | bytes, file: str = "<string>", *, pure_python: bool = False
+    text: str | bytes,
+    file: str = "<string>",
+    *,
+    pure_python: bool = False,
+    split_from: int | None = None,
 ) -> LoadResult:
     """Load one catalog from memory (for tests and for tools that already hold the text)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return load_sources([(file, data)], pure_python=pure_python)
+    return load_sources([(file, data)], pure_python=pure_python, split_from=split_from)
 
 
 class _CatalogBuilder:
-    def __init__(self) -> None:
+    def __init__(self, split_from: int) -> None:
+        self.split_from = split_from
         self.metrics: dict[str, Metric] = {}
         self.findings: list[Finding] = []
         self.files: list[str] = []
@@ -96,7 +108,7 @@ class _CatalogBuilder:
             text = decode(file, data, self.findings)
             if text is None:
                 return False
-            if split_file and len(text) >= split.MIN_CHARS and split.available():
+            if split_file and len(text) >= self.split_from and split.available():
                 metrics = split.read_in_two(file, text, read_clean)
             if metrics is None:
                 metrics = read_text(file, text, self.findings, fast=fast)

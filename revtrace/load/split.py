@@ -134,14 +134,18 @@ def read_in_two(file: str, text: str, read: Reader) -> list[Metric] | None:
 FileReader = Callable[[str, bytes], "list[Metric] | None"]
 
 
-def read_later_files(sources: Sequence[tuple[str, bytes]], read: FileReader) -> _Later | None:
+def read_later_files(
+    sources: Sequence[tuple[str, bytes]], read: FileReader, min_chars: int | None = None
+) -> _Later | None:
     """For a catalog of several files, none of them most of it: a second process reads
     the later files (about half the bytes) with `read`, which returns None for a file
     with anything to report, while this one reads the earlier ones. None when it is not
     worth it (one file, or one file most of the catalog: `read_in_two` cuts that one)."""
     sizes = [len(data) for _, data in sources]
     total = sum(sizes)
-    if len(sources) < 2 or total < MIN_CHARS or max(sizes) * 2 > total or not available():
+    if min_chars is None:
+        min_chars = MIN_CHARS
+    if len(sources) < 2 or total < min_chars or max(sizes) * 2 > total or not available():
         return None
     first_later = 1
     running = sizes[0]

@@ -214,7 +214,7 @@ def rule_reference(catalog_rules: Sequence[Rule]) -> str:
         "# Rules",
         "",
         "Generated from each rule's documentation, which lives next to its code in"
-        " `revtrace/rules/` and `revtrace/load/rules.py`; tests/test_docs.py keeps this file"
+        " `revtrace/rules/` and `revtrace/load/rules.py`; tests/cli/test_docs.py keeps this file"
         " and the README's table equal to it, and the test suite runs every example below.",
         "",
         rules(catalog_rules).rstrip(),

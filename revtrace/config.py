@@ -21,13 +21,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from revtrace.model.codes import FAIL_ON_CHOICES
 from revtrace.model.wording import quoted_list, suggest
-from revtrace.render import FORMATS
+from revtrace.render import AUDIT_CHOICES
 
-FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 SEVERITY_CHOICES = ("error", "warning", "info")
-#: audit's formats, and `auto` (GitHub annotations in GitHub Actions, else text).
-FORMAT_CHOICES = ("auto", *FORMATS["audit"])
+FORMAT_CHOICES = AUDIT_CHOICES
 
 #: setting name → (description, the kind of value it takes)
 SETTINGS: dict[str, tuple[str, str]] = {

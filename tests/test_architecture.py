@@ -70,4 +70,4 @@ def test_exit_codes_are_defined_once() -> None:
         for module in MODULES
         if re.search(r"^EXIT_CLEAN\s*=", module.read_text(encoding="utf-8"), re.MULTILINE)
     ]
-    assert definitions == ["revtrace/model/findings.py"]
+    assert definitions == ["revtrace/model/codes.py"]

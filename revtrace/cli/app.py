@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from revtrace import __version__
-from revtrace.model.findings import EXIT_CANNOT_RUN, EXIT_CLEAN
+from revtrace.model.codes import EXIT_CANNOT_RUN, EXIT_CLEAN
 
 app = typer.Typer(
     name="revtrace",

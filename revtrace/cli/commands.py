@@ -33,7 +33,7 @@ from revtrace.cli.options import (
     TableFormat,
     ViewFormat,
 )
-from revtrace.model.findings import EXIT_CLEAN
+from revtrace.model.codes import EXIT_CLEAN
 
 if TYPE_CHECKING:
     from revtrace.analysis import Analysis

@@ -1,7 +1,7 @@
 """The options the commands share, and the choices of each, built from one source each.
 
-Format choices come from `revtrace.render.FORMATS`, the fail-on choices from the
-configuration's, so a format or a setting is named in one place only.
+Format choices come from `revtrace.render.FORMATS`, the fail-on choices from
+`revtrace.model.codes`, so a format or a setting is named in one place only.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from revtrace.config import FAIL_ON_CHOICES, FORMAT_CHOICES
-from revtrace.render import FORMATS
+from revtrace.model.codes import FAIL_ON_CHOICES
+from revtrace.render import AUDIT_CHOICES, FORMATS
 
 OUTPUT_PANEL = "Output"
 GATE_PANEL = "Gate (what fails the run)"
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     class Template(str, enum.Enum): ...
 
 else:
-    AuditFormat = choices("AuditFormat", FORMAT_CHOICES)
+    AuditFormat = choices("AuditFormat", AUDIT_CHOICES)
     ViewFormat = choices("ViewFormat", FORMATS["tree"])
     DiffFormat = choices("DiffFormat", FORMATS["diff"])
     GraphFormat = choices("GraphFormat", FORMATS["graph"])

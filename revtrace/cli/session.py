@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
-from revtrace.model.findings import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS
+from revtrace.model.codes import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -78,16 +78,6 @@ class _FileReader:
         self.wrong_type = events.wrong_type
         self.skip = events.skip
         self.loc = events.loc
-        #: The readers of the fields that are not plain text, by field name; each takes
-        #: (metric id, key event, value event).
-        self.field_readers: dict[str, Callable[[str, Any, Any], object]] = {
-            "tags": self.read_tags,
-            "status": self.read_status,
-            "revenue": self.read_revenue,
-            "drives": self.read_drives,
-            "keep": self.read_keep,
-            "value": self.read_value,
-        }
 
     # -- the document -----------------------------------------------------------------------
 
@@ -164,7 +154,7 @@ class _FileReader:
             self.wrong_type("'metrics'", "a mapping of metric ids to definitions", value, None)
             return
 
-        def repeated(metric_id: str, key_event: Any, _first: Any, definition: Event) -> None:
+        def repeated(metric_id: str, key_event: Any, _first: int, definition: Event) -> None:
             # A repeated metric id is RT003 (not RT010), reported by the builder, which
             # also catches repeats across files; the first definition is kept.
             self.skip(definition)
@@ -188,8 +178,8 @@ class _FileReader:
             )
             return Metric(id=metric_id, location=location, name=metric_id)
         fields: dict[str, Any] = {}
-        readers = self.field_readers
-        for key, key_event, field_value in self.events.mapping(f"metric '{metric_id}'", metric_id):
+        readers = _FIELD_READERS
+        for key, key_event, field_value in self.events.mapping(None, metric_id):
             if key in _TEXT_FIELDS:
                 # Most fields are plain text: read inline, this runs for every field.
                 if field_value.__class__ is ScalarEvent:
@@ -209,7 +199,7 @@ class _FileReader:
                 )
                 self.skip(field_value)
                 continue
-            read = reader(metric_id, key_event, field_value)
+            read = reader(self, metric_id, key_event, field_value)
             if read is not None:
                 fields[key] = read
         name = fields.pop("name", None) or metric_id
@@ -437,6 +427,19 @@ class _FileReader:
                 _bad_id_message(target, f"link target of metric '{metric_id}'"), event, metric_id
             )
         return Link(source=metric_id, target=target, location=self.loc(event), note=note)
+
+
+#: The readers of the fields that are not plain text, by field name; each takes the reader,
+#: the metric id, the key event and the value event. (Unbound functions in a module-level
+#: table: bound methods stored on the reader would make a reference cycle per file.)
+_FIELD_READERS: dict[str, Callable[[_FileReader, str, Any, Any], object]] = {
+    "tags": _FileReader.read_tags,
+    "status": _FileReader.read_status,
+    "revenue": _FileReader.read_revenue,
+    "drives": _FileReader.read_drives,
+    "keep": _FileReader.read_keep,
+    "value": _FileReader.read_value,
+}
 
 
 def _bad_id_message(text: str, what: str) -> str:

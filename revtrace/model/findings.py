@@ -11,6 +11,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from revtrace.model.catalog import Location
+from revtrace.model.codes import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS
+
+__all__ = [
+    "EXIT_CANNOT_RUN",
+    "EXIT_CLEAN",
+    "EXIT_FINDINGS",
+    "Finding",
+    "Rule",
+    "Severity",
+    "count_by_severity",
+]
 
 
 class Severity(enum.IntEnum):
@@ -60,12 +71,6 @@ class Rule:
         self, message: str, location: Location | None, metric: str | None = None
     ) -> Finding:
         return Finding(self.code, self.name, self.severity, message, location, metric)
-
-
-# Exit codes, shared by every command.
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_CANNOT_RUN = 2
 
 
 def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:

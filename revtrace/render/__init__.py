@@ -31,6 +31,11 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: audit's --format choices: its formats, and `auto` (GitHub annotations in GitHub
+#: Actions, else text); the `format` setting takes the same.
+AUDIT_CHOICES = ("auto", *FORMATS["audit"])
+
+
 def formats(view: str) -> tuple[str, ...]:
     return FORMATS[view]
 

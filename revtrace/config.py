@@ -116,10 +116,18 @@ def _apply_file(settings: Settings, path: Path) -> None:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     display = _display(path)
     settings.config_file = display
+    nested = (
+        document.get("tool", {}).get("revtrace") if isinstance(document.get("tool"), dict) else None
+    )
     if path.name == "pyproject.toml":
-        table = document.get("tool", {}).get("revtrace")
+        table = nested
         if table is None:
             return
+        section = "[tool.revtrace]"
+    elif set(document) == {"tool"} and nested is not None:
+        # The README's [tool.revtrace] block, copied into revtrace.toml as it is: the
+        # intent is plain, so it is read as if its settings were at the top.
+        table = nested
         section = "[tool.revtrace]"
     else:
         table = document
@@ -132,6 +140,11 @@ def _apply_file(settings: Settings, path: Path) -> None:
         where = f"{display}:{line}" if line else display
         if name not in SETTINGS:
             hint = suggest(name, SETTINGS) or f" (settings: {', '.join(SETTINGS)})"
+            if name == "tool" and not section:
+                hint = (
+                    "; in revtrace.toml the settings go at the top, without [tool.revtrace]"
+                    " (that table is for pyproject.toml)"
+                )
             raise ConfigError(f"{where}: unknown setting '{name}'{hint}")
         settings.set(name, _validate(name, value, where, base), where)
 

@@ -6,7 +6,7 @@ This is where revtrace decides what a candidate to drop is; renderers only forma
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -26,6 +26,9 @@ class Candidate:
 
     metric: Metric | None
     finding: Finding
+    #: Errors about this metric or about where its chains end (a rejected `drive:`, a
+    #: second definition that was ignored, …): its verdict may be their consequence.
+    caveats: tuple[Finding, ...] = ()
 
     @property
     def id(self) -> str:
@@ -35,6 +38,14 @@ class Candidate:
     def reason(self) -> str:
         """Why it has no path, without the rule's own words ("its chains dead-end at …")."""
         return self.finding.message.removeprefix(NO_PATH_MESSAGE_PREFIX)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The metrics `-m` chose, and how they were named."""
+
+    selectors: tuple[str, ...]
+    metrics: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -51,35 +62,85 @@ class AuditReport:
     #: With `--since`: the revision compared with, and what changed.
     since: str | None = None
     change: CatalogChange | None = None
+    #: With `-m`: the metrics the summary, the rows and the findings are about.
+    selection: Selection | None = None
+
+    @property
+    def metrics(self) -> Collection[str]:
+        """The metrics reported on: the selection, or the whole catalog."""
+        if self.selection is not None:
+            return self.selection.metrics
+        return self.analysis.catalog.metrics.keys()
 
     def summary(self) -> Summary:
-        """The catalog's counts, with the severities of the reported findings."""
-        return self.analysis.summary(self.findings)
+        """The counts of the metrics reported on, with the reported findings' severities."""
+        chosen = None if self.selection is None else self.selection.metrics
+        return self.analysis.summary(self.findings, chosen)
+
+    @property
+    def has_errors(self) -> bool:
+        """The catalog has errors: the verdicts (candidates to drop above all) may be
+        their consequence, whatever was selected or baselined."""
+        return self.analysis.has_errors
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The reported errors: shown first, as they make the rest unreliable."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
 
     @property
     def candidates(self) -> list[Candidate]:
-        """The reported candidates to drop, in finding order."""
+        """The reported candidates to drop, in finding order, each with the errors that
+        may have caused its verdict."""
         metrics = self.analysis.catalog.metrics
+        found = [f for f in self.findings if f.code == NO_PATH_TO_REVENUE.code]
+        if not found:
+            return []
+        caveats = _caveats(self.analysis, [f.metric for f in found if f.metric in metrics])
         return [
-            Candidate(metrics.get(f.metric or ""), f)
-            for f in self.findings
-            if f.code == NO_PATH_TO_REVENUE.code
+            Candidate(metrics.get(f.metric or ""), f, caveats.get(f.metric or "", ()))
+            for f in found
         ]
 
     @property
     def other_findings(self) -> list[Finding]:
-        """Every reported finding that is not a candidate to drop."""
-        return [f for f in self.findings if f.code != NO_PATH_TO_REVENUE.code]
+        """The reported findings that are neither errors nor candidates to drop."""
+        return [
+            f
+            for f in self.findings
+            if f.code != NO_PATH_TO_REVENUE.code and f.severity is not Severity.ERROR
+        ]
 
     @property
     def every_metric_traces(self) -> bool:
-        """Every metric reaches revenue or is kept by exception, and that is certain."""
-        summary = self.analysis.summary()
+        """Every metric reported on reaches revenue or is kept, and that is certain."""
+        summary = self.summary()
         return (
             summary.no_path == summary.kept
-            and summary.revenue_metrics > 0
+            and self.analysis.summary().revenue_metrics > 0
             and not self.analysis.incomplete
         )
+
+
+def _caveats(analysis: Analysis, metrics: list[str | None]) -> dict[str, tuple[Finding, ...]]:
+    """For each metric without a path, the errors about it or about the metrics where its
+    chains end: the likely root cause of its verdict."""
+    errors: dict[str, list[Finding]] = {}
+    for finding in analysis.findings:
+        if finding.severity is Severity.ERROR and finding.metric is not None:
+            errors.setdefault(finding.metric, []).append(finding)
+    if not errors:
+        return {}
+    ids = [m for m in metrics if m is not None]
+    ends = analysis.graph.explain_dead_ends(ids)
+    caveats: dict[str, tuple[Finding, ...]] = {}
+    for metric in ids:
+        dead = ends[metric]
+        suspects = dict.fromkeys([metric, *dead.ends, *(m for loop in dead.loops for m in loop)])
+        found = tuple(f for suspect in suspects for f in errors.get(suspect, ()))
+        if found:
+            caveats[metric] = found
+    return caveats
 
 
 def audit(
@@ -87,6 +148,7 @@ def audit(
     policy: Policy,
     *,
     selected: Collection[str] | None = None,
+    selectors: Sequence[str] = (),
     before: Analysis | None = None,
     since: str | None = None,
     baseline: Counter[Key] | None = None,
@@ -96,14 +158,20 @@ def audit(
     `before` (the catalog at `since`), only those the change added, then only those the
     baseline does not accept."""
     findings = policy.apply(analysis.findings)
+    selection = None
     if selected is not None:
         chosen = set(selected)
         findings = [f for f in findings if f.metric is None or f.metric in chosen]
-    report = AuditReport(analysis, findings)
+        selection = Selection(
+            tuple(selectors), tuple(m for m in analysis.catalog.metrics if m in chosen)
+        )
+    report = AuditReport(analysis, findings, selection=selection)
     if before is not None:
         before_reported = replace(before, findings=tuple(policy.apply(before.findings)))
         change = compare(before_reported, analysis, findings)
-        report = AuditReport(analysis, change.new_findings, since=since, change=change)
+        report = AuditReport(
+            analysis, change.new_findings, since=since, change=change, selection=selection
+        )
     if baseline is not None:
         result = apply_baseline(report.findings, baseline)
         report = replace(

@@ -7,7 +7,7 @@ renderers format, and the CLI picks a renderer and an exit code.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +20,8 @@ from revtrace.rules import run_graph_checks
 
 @dataclass(frozen=True)
 class Summary:
+    """The counts of a catalog, or of a selection of its metrics."""
+
     metrics: int
     revenue_metrics: int
     reaching_revenue: int
@@ -29,6 +31,8 @@ class Summary:
     errors: int
     warnings: int
     infos: int
+    #: Metrics in the whole catalog (the same as `metrics` without a selection).
+    catalog_metrics: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,24 +62,32 @@ class Analysis:
             and not self.graph.reaches_revenue(metric_id)
         )
 
-    def summary(self, findings: Sequence[Finding] | None = None) -> Summary:
-        """The counts of the catalog, with the severities of `findings` (default: all)."""
+    def summary(
+        self, findings: Sequence[Finding] | None = None, metrics: Collection[str] | None = None
+    ) -> Summary:
+        """The counts of the catalog (or of the `metrics` selected from it), with the
+        severities of `findings` (default: all)."""
         counts = count_by_severity(self.findings if findings is None else findings)
-        metrics = len(self.catalog.metrics)
-        reaching = len(self.graph.distance)
+        graph = self.graph
+        catalog = self.catalog.metrics
+        if metrics is None:
+            chosen: Collection[str] = catalog
+            reaching = len(graph.distance)
+            revenue = len(graph.revenue_metrics)
+        else:
+            chosen = metrics
+            reaching = sum(1 for m in metrics if m in graph.distance)
+            revenue = sum(1 for m in metrics if graph.is_revenue(m))
         return Summary(
-            metrics=metrics,
-            revenue_metrics=len(self.graph.revenue_metrics),
+            metrics=len(chosen),
+            revenue_metrics=revenue,
             reaching_revenue=reaching,
-            no_path=metrics - reaching,
-            kept=sum(
-                1
-                for m in self.catalog.metrics.values()
-                if m.keep is not None and m.id not in self.graph.distance
-            ),
+            no_path=len(chosen) - reaching,
+            kept=sum(1 for m in chosen if catalog[m].keep is not None and m not in graph.distance),
             errors=counts[Severity.ERROR],
             warnings=counts[Severity.WARNING],
             infos=counts[Severity.INFO],
+            catalog_metrics=len(catalog),
         )
 
 

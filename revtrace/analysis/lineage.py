@@ -4,12 +4,13 @@ metric's paths to revenue, or where its chains end)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from revtrace.analysis.core import Analysis
 from revtrace.analysis.select import Selector, resolve
 from revtrace.graph import RevenueGraph, TreeNode, grow_tree
+from revtrace.model.catalog import Keep
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,17 @@ class TreeResult:
     roots: list[TreeNode]
     #: Metrics with no path to revenue, listed after the tree.
     unlinked: list[str]
+    #: A heading per root, when a selector draws both ways (`@ID`): what drives the
+    #: metric, then what it drives; None for a plain tree.
+    titles: list[str | None] = field(default_factory=list)
+
+    def kept(self, metric_id: str) -> Keep | None:
+        """The `keep` exception that keeps an unlinked metric, if any."""
+        metric = self.analysis.catalog.metrics.get(metric_id)
+        return metric.keep if metric is not None else None
+
+    def title(self, index: int) -> str | None:
+        return self.titles[index] if index < len(self.titles) else None
 
 
 def lineage(
@@ -67,11 +79,22 @@ def lineage(
         if selector.driven:
             plans.append((selector.metric, reverse, selector.driven_depth or depth))
     trees: list[TreeNode] = []
-    for root, drivers, root_depth in dict.fromkeys(plans):
+    titles: list[str | None] = []
+    planned = list(dict.fromkeys(plans))
+    directions: dict[str, set[bool]] = {}
+    for root, drivers, _ in planned:
+        directions.setdefault(root, set()).add(drivers)
+    both_ways = {root for root, drawn in directions.items() if len(drawn) == 2}
+    for root, drivers, root_depth in planned:
         step = graph.drivers_of if drivers else toward_revenue(root)
-        trees.extend(grow_tree([root], step, root_depth))
-    unlinked = [p[0] for p in dict.fromkeys(plans) if not graph.reaches_revenue(p[0])]
-    return TreeResult(analysis, trees, list(dict.fromkeys(unlinked)))
+        grown = grow_tree([root], step, root_depth)
+        trees.extend(grown)
+        title = None
+        if root in both_ways:
+            title = f"What drives {root}:" if drivers else f"What {root} drives, up to revenue:"
+        titles.extend([title] * len(grown))
+    unlinked = [p[0] for p in planned if not graph.reaches_revenue(p[0])]
+    return TreeResult(analysis, trees, list(dict.fromkeys(unlinked)), titles)
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,8 @@ class TraceResult:
     undefined: list[str]
     #: The product of the elasticities along each path (None: a link has none).
     effects: list[float | None]
+    #: The exception that keeps the metric without a path to revenue, if any.
+    kept: Keep | None = None
 
 
 def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
@@ -107,6 +132,7 @@ def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
         drives=[t for t in targets if t in analysis.catalog],
         undefined=[t for t in targets if t not in analysis.catalog],
         effects=[path_effect(graph, path) if len(path) > 1 else None for path in paths],
+        kept=analysis.catalog.metrics[metric].keep if analysis.is_kept(metric) else None,
     )
 
 

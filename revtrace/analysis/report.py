@@ -19,8 +19,10 @@ class Report:
     metrics: Sequence[str]
 
 
-def report(analysis: Analysis, policy: Policy, metrics: Sequence[str]) -> Report:
-    """Everything the report shows about the chosen metrics."""
-    return Report(
-        audit(analysis, policy, selected=metrics), scorecard(analysis, metrics), list(metrics)
-    )
+def report(
+    analysis: Analysis, policy: Policy, metrics: Sequence[str], selectors: Sequence[str] = ()
+) -> Report:
+    """Everything the report shows about the chosen metrics (`selectors`: how `-m` chose
+    them; none, all of them)."""
+    audited = audit(analysis, policy, selected=metrics if selectors else None, selectors=selectors)
+    return Report(audited, scorecard(analysis, metrics), list(metrics))

@@ -86,7 +86,10 @@ def resolve(selectors: Sequence[Selector], graph: RevenueGraph) -> list[str]:
     chosen: set[str] = set()
     for selector in selectors:
         if selector.method is not None:
-            chosen.update(m.id for m in catalog.metrics.values() if _matches(m, selector))
+            matched = [m.id for m in catalog.metrics.values() if _matches(m, selector)]
+            if not matched:
+                raise SelectorError(_matches_nothing(selector, graph))
+            chosen.update(matched)
             continue
         metric = selector.metric or ""
         if metric not in catalog.metrics:
@@ -100,6 +103,23 @@ def resolve(selectors: Sequence[Selector], graph: RevenueGraph) -> list[str]:
         if selector.driven:
             chosen.update(_walk(metric, graph.driven_toward_revenue, selector.driven_depth))
     return [m for m in catalog.metrics if m in chosen]
+
+
+def _matches_nothing(selector: Selector, graph: RevenueGraph) -> str:
+    """Why an empty selection is an error, and what the user may have meant: an empty
+    selection would pass every gate silently."""
+    method = selector.method or ""
+    values: list[str] = []
+    for metric in graph.catalog.metrics.values():
+        found = metric.tags if method == "tag" else (getattr(metric, method, None),)
+        values.extend(v for v in found if isinstance(v, str) and v not in values)
+    hint = suggest(selector.text, [f"{method}:{v}" for v in values])
+    if not hint and values:
+        shown = ", ".join(sorted(values)[:8]) + (", …" if len(values) > 8 else "")
+        hint = f" (the catalog's {method} values: {shown})"
+    elif not values:
+        hint = f" (no metric has a {method})"
+    return f"selector '{selector.text}' matches no metric{hint}"
 
 
 def _matches(metric: object, selector: Selector) -> bool:

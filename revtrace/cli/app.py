@@ -6,16 +6,57 @@ import gc
 import inspect
 import os
 import sys
+from collections.abc import Sequence
 from contextlib import suppress
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from revtrace import __version__
 from revtrace.model.codes import EXIT_CANNOT_RUN, EXIT_CLEAN
 
+
+class _Application(TyperGroup):
+    """The command group, with usage errors (a bad option value, an unknown command) as
+    one line on stderr and exit code 2, as the README promises, instead of a panel."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.Abort:
+            sys.stderr.write("revtrace: interrupted\n")
+            result = 130
+        except typer.TyperException as exc:
+            if not standalone_mode:
+                raise
+            sys.stderr.write(usage_error_line(exc) + "\n")
+            result = EXIT_CANNOT_RUN
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else EXIT_CLEAN)
+
+
+def usage_error_line(exc: Exception) -> str:
+    """`revtrace: error: Invalid value for '--fail-on': … (see 'revtrace audit --help')`."""
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    context = getattr(exc, "ctx", None)
+    command = getattr(context, "command_path", None) or "revtrace"
+    flat = " ".join(str(message).split())
+    return f"revtrace: error: {flat} (see '{command} --help')"
+
+
 app = typer.Typer(
     name="revtrace",
+    cls=_Application,
     help=(
         "Trace every business metric to revenue. Reads a metrics.yaml catalog and reports"
         " the metrics with no path to revenue: candidates to drop."

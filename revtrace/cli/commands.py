@@ -151,6 +151,7 @@ def audit(
         catalogs,
         config,
         view=False,
+        selectors=metric,
         format=output_format.value if output_format else None,
         fail_on=fail_on.value if fail_on else None,
         select=select,
@@ -158,10 +159,13 @@ def audit(
         baseline=str(baseline) if baseline else None,
     )
     policy = session.policy_of(run.settings)
+    metric = run.selectors
     chosen = session.selected(metric, run) if metric else None
 
     if write_baseline is not None:
-        recorded = run_audit(run.analysis, policy, selected=chosen).findings
+        recorded = run_audit(
+            run.analysis, policy, selected=chosen, selectors=session.selector_texts(metric)
+        ).findings
         session.emit(baselines.dumps(recorded), write_baseline, force, run.files)
         if not quiet:
             session.note(
@@ -177,7 +181,13 @@ def audit(
         except baselines.BaselineError as exc:
             session.fail(str(exc))
     report = run_audit(
-        run.analysis, policy, selected=chosen, before=before, since=since, baseline=accepted
+        run.analysis,
+        policy,
+        selected=chosen,
+        selectors=session.selector_texts(metric),
+        before=before,
+        since=since,
+        baseline=accepted,
     )
 
     format_name = run.settings.format
@@ -273,8 +283,8 @@ def tree(
     """
     from revtrace.analysis import lineage
 
-    run = session.open_catalog(catalogs, config, view=True)
-    chosen = session.selectors(metric, run)
+    run = session.open_catalog(catalogs, config, view=True, selectors=metric)
+    chosen = session.selectors(run.selectors, run)
     result = session.or_fail(lambda: lineage(run.analysis, chosen, depth, reverse))
     session.show("tree", output_format.value, result)
     raise typer.Exit(run.code)
@@ -332,8 +342,8 @@ def graph(
     """
     from revtrace.analysis import GraphView
 
-    run = session.open_catalog(catalogs, config, view=True)
-    view = GraphView(run.analysis, session.selected(metric, run))
+    run = session.open_catalog(catalogs, config, view=True, selectors=metric)
+    view = GraphView(run.analysis, session.selected(run.selectors, run))
     session.show(
         "graph", output_format.value, view, output=output, force=force, protected=run.files
     )
@@ -359,8 +369,8 @@ def scorecard(
     """
     from revtrace.analysis import scorecard as score
 
-    run = session.open_catalog(catalogs, config, view=True)
-    card = score(run.analysis, session.selected(metric, run), by.value)
+    run = session.open_catalog(catalogs, config, view=True, selectors=metric)
+    card = score(run.analysis, session.selected(run.selectors, run), by.value)
     session.show("scorecard", output_format.value, card)
     raise typer.Exit(run.code)
 
@@ -371,23 +381,42 @@ def report(
     metric: SelectOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
+    fail_on: Annotated[
+        Optional[FailOn],  # noqa: UP045
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above this severity [default: never: the"
+            " report is an artefact, not a gate].",
+            show_default=False,
+            rich_help_panel=GATE_PANEL,
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Write a self-contained HTML report with the lineage picture and a search box.
 
     Also the audit summary, the candidates to drop and the team scorecard. One file that
-    works offline.
+    works offline. Exits 0 whatever it finds, unless --fail-on is given, so that
+    `revtrace report -o report.html && upload report.html` works.
     """
+    import sys
+
     from revtrace.analysis.report import report as build_report
 
-    run = session.open_catalog(catalogs, config, view=False)
+    if output is None and sys.stdout.isatty():
+        session.fail(
+            "the report is an HTML file: write it with -o report.html (or redirect stdout)"
+        )
+    gate = fail_on.value if fail_on else None
+    run = session.open_catalog(catalogs, config, view=False, selectors=metric, fail_on=gate)
     policy = session.policy_of(run.settings)
+    metric = run.selectors
     metrics = session.selected(metric, run) if metric else list(run.analysis.catalog.metrics)
-    result = build_report(run.analysis, policy, metrics)
+    result = build_report(run.analysis, policy, metrics, session.selector_texts(metric))
     session.show("report", "html", result, output=output, force=force, protected=run.files)
     if output is not None:
         session.note(f"revtrace: wrote the report to {output}")
-    raise typer.Exit(policy.exit_code(result.audit.findings))
+    raise typer.Exit(EXIT_CLEAN if gate is None else policy.exit_code(result.audit.findings))
 
 
 @app.command(

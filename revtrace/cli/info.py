@@ -105,6 +105,9 @@ def init(
 
     text = (files("revtrace") / "templates" / f"{template.value}.yaml").read_text(encoding="utf-8")
     session.emit(text, path, force, [])
+    from revtrace.model.wording import article
+
     session.note(
-        f"revtrace: wrote a {template.value} starter catalog to {path}; next: revtrace audit {path}"
+        f"revtrace: wrote {article(template.value)} starter catalog to {path};"
+        f" next: revtrace audit {path}"
     )

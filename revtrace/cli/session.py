@@ -9,6 +9,7 @@ Heavy modules (PyYAML, networkx, rich) are imported inside the functions, so tha
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, suppress
@@ -164,19 +165,39 @@ class Session:
     analysis: Analysis
     #: The exit code so far: 1 when a view command printed catalog errors on stderr.
     code: int
+    #: The -m selectors as given (with any that were typed unquoted after the first).
+    selectors: list[str] | None = None
+
+
+#: `team:sales`, `owner:x`, `tag:y`, `status:z`: selectors no catalog path looks like.
+_METHOD_SELECTOR = re.compile(r"\A(?:team|owner|tag|status):[^/\\]+\Z")
 
 
 def open_catalog(
-    catalogs: list[str] | None, config: Path | None, *, view: bool, **flags: Any
+    catalogs: list[str] | None,
+    config: Path | None,
+    *,
+    view: bool,
+    selectors: list[str] | None = None,
+    **flags: Any,
 ) -> Session:
     """Settings → files → analysis. A `view` command (tree, trace, graph, …) needs only
     the error rules, prints the catalog's errors on stderr and exits 1 after its output;
-    audit and report run every rule and report the findings themselves."""
+    audit and report run every rule and report the findings themselves.
+
+    With -m, `-m team:sales team:marketing` typed without quotes puts `team:marketing`
+    among the catalog arguments: a method selector that names no file is taken as the
+    selector it plainly is."""
+    if selectors and catalogs:
+        moved = [a for a in catalogs if _METHOD_SELECTOR.match(a) and not os.path.exists(a)]
+        if moved:
+            catalogs = [a for a in catalogs if a not in moved] or None
+            selectors = [*selectors, *moved]
     settings = settings_from(config, **flags)
     arguments, files = catalog_files(catalogs, settings)
     analysis = analyse_files(files, arguments, errors_only=view)
     code = _report_errors(analysis) if view else EXIT_CLEAN
-    return Session(settings, arguments, files, analysis, code)
+    return Session(settings, arguments, files, analysis, code, selectors)
 
 
 def _report_errors(analysis: Analysis) -> int:
@@ -186,11 +207,14 @@ def _report_errors(analysis: Analysis) -> int:
     errors = analysis.errors
     if not errors:
         return EXIT_CLEAN
+    from revtrace.model.wording import plural
+
     err = console(stderr=True)
     text.print_findings(err, errors)
     err.print(
-        f"revtrace: the catalog has {len(errors)} error(s); what is shown may be incomplete."
-        " Run 'revtrace audit' for the full report."
+        f"revtrace: the catalog has {plural(len(errors), 'error')}; what is shown may be"
+        " incomplete. Run 'revtrace audit' for the full report.",
+        soft_wrap=True,
     )
     return EXIT_FINDINGS
 
@@ -213,6 +237,11 @@ def selectors(texts: list[str] | None, session: Session) -> list[Selector]:
             raise typer.Exit(session.code or EXIT_FINDINGS) from None
         fail(str(exc))
     return parsed
+
+
+def selector_texts(texts: list[str] | None) -> list[str]:
+    """Each selector as written (`-m "a b"` is two)."""
+    return [part for text in texts or () for part in text.split()]
 
 
 def selected(texts: list[str] | None, session: Session) -> list[str]:

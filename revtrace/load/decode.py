@@ -47,20 +47,14 @@ def decode(file: str, data: bytes, findings: list[Finding]) -> str | None:
 
 
 def syntax_finding(file: str, text: str, exc: yaml.YAMLError) -> Finding:
-    """RT011 for a YAML error, at the place the parser names."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    if mark is not None:
-        location = Location(file, mark.line + 1, mark.column + 1)
-    else:
-        position = getattr(exc, "position", None)
-        location = (
-            location_of_index(file, text, position)
-            if position is not None
-            else Location(file, 1, 1)
-        )
+    """RT011 for a YAML error, at the line to fix, in plain words where the parser's
+    words are jargon ("while scanning a simple key: could not find expected ':'")."""
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
     if isinstance(exc, yaml.reader.ReaderError) or problem is None:
+        location = _mark_location(file, text, problem_mark or context_mark, exc)
         character = getattr(exc, "character", None)
         if isinstance(character, str):
             character = ord(character)
@@ -71,9 +65,69 @@ def syntax_finding(file: str, text: str, exc: yaml.YAMLError) -> Finding:
             )
         else:
             message = str(exc).splitlines()[0]
-    else:
-        message = f"{context}: {problem}" if context else str(problem)
+        return YAML_SYNTAX.finding(f"invalid YAML: {message}", location)
+    plain = _plain_words(str(problem), str(context or ""), text, context_mark)
+    if plain is not None:
+        words, at_context = plain
+        mark = context_mark if at_context and context_mark is not None else problem_mark
+        return YAML_SYNTAX.finding(
+            f"invalid YAML: {words}", _mark_location(file, text, mark or context_mark, exc)
+        )
+    message = f"{context}: {problem}" if context else str(problem)
+    location = _mark_location(file, text, problem_mark or context_mark, exc)
     return YAML_SYNTAX.finding(f"invalid YAML: {message}", location)
+
+
+def _plain_words(
+    problem: str, context: str, text: str, context_mark: object
+) -> tuple[str, bool] | None:
+    """(what went wrong in plain words, whether the context mark is the line to fix),
+    for the errors newcomers make most; None for the others."""
+    start = _line_at(text, context_mark)
+    if "could not find expected ':'" in problem:
+        key = start.strip()[:40]
+        return f"missing ':' after '{key}'? (a key and its value are written 'key: value')", True
+    if problem.startswith("mapping values are not allowed"):
+        return (
+            "a ':' YAML does not expect here: is this line indented more than the line above,"
+            " or does a value contain ': ' (then put it in quotes)?",
+            False,
+        )
+    if "did not find expected key" in problem or problem.startswith("expected <block end>"):
+        return (
+            "this line is indented differently from the lines above it: line it up with"
+            " the keys of the same mapping",
+            False,
+        )
+    if "did not find expected '-' indicator" in problem:
+        return "this line is indented differently from the list items above it", False
+    if "'\\t'" in problem or "\t" in problem:
+        return "a tab character: YAML indents with spaces only", False
+    if "',' or ']'" in problem:
+        return "a list opened with '[' here is not closed: a ',' or the ']' is missing", True
+    if "',' or '}'" in problem:
+        return "a mapping opened with '{' here is not closed: a ',' or the '}' is missing", True
+    if "end of stream" in problem and "quoted scalar" in context:
+        return "a quoted value that starts here is never closed: add the closing quote", True
+    return None
+
+
+def _line_at(text: str, mark: object) -> str:
+    """The text of the line a parser mark is on, from the mark's column."""
+    line = getattr(mark, "line", None)
+    column = getattr(mark, "column", 0)
+    if not isinstance(line, int):
+        return ""
+    lines = text.splitlines()
+    return lines[line][column:] if 0 <= line < len(lines) else ""
+
+
+def _mark_location(file: str, text: str, mark: object, exc: yaml.YAMLError) -> Location:
+    line = getattr(mark, "line", None)
+    if isinstance(line, int):
+        return Location(file, line + 1, int(getattr(mark, "column", 0)) + 1)
+    position = getattr(exc, "position", None)
+    return location_of_index(file, text, position) if position is not None else Location(file, 1, 1)
 
 
 def location_of_index(file: str, text: str, index: int) -> Location:

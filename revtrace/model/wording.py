@@ -30,3 +30,13 @@ def chain(path: Sequence[str], shown: int = 10) -> str:
     head, tail = path[: shown // 2], path[-(shown - shown // 2) :]
     hidden = len(path) - len(head) - len(tail)
     return " → ".join(head) + f" → … {hidden} more … → " + " → ".join(tail)
+
+
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """`1 error`, `2 errors`, `1 baseline entry`, `3 baseline entries`."""
+    return f"{count} {word if count == 1 else (plural_form or word + 's')}"
+
+
+def article(word: str) -> str:
+    """`a saas`, `an ecommerce`: the indefinite article as spoken before `word`."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

@@ -1,18 +1,22 @@
 """Graphviz DOT: `revtrace graph --format dot | dot -Tsvg > lineage.svg`.
 
-Node names are generated (`n0`, `n1`, …); catalog text goes only into escaped, quoted
-labels, so no id or name can break the syntax.
+Each node is named by its metric id, quoted and escaped, so a diagram's diff shows the
+change; legend nodes have names no metric id can have (a space). Catalog text goes only
+into escaped, quoted strings, so no id or name can break the syntax. Revenue metrics are
+ranked last: with `rankdir=LR` they stand on the right, even when loops pull them in.
 """
 
 from __future__ import annotations
 
 from revtrace.analysis import GraphView
 from revtrace.render.escape import dot_string
-from revtrace.render.mermaid import classes_of
+from revtrace.render.mermaid import LEGEND, classes_of
 
+FONT = "Helvetica,Arial,sans-serif"
 STYLE = {
     "revenue": 'style="filled,bold", fillcolor="#d1fadf", color="#12b76a"',
     "nopath": 'style=filled, fillcolor="#fef0c7", color="#f79009"',
+    "kept": 'style=filled, fillcolor="#f4f3ff", color="#7a5af8"',
     "deprecated": 'style="filled,dashed", fillcolor="#f2f4f7", color="#98a2b3"',
 }
 
@@ -21,20 +25,19 @@ def graph(view: GraphView) -> str:
     analysis, metrics = view.analysis, view.metrics
     catalog = analysis.catalog
     chosen = set(metrics)
-    ids = {metric: f"n{index}" for index, metric in enumerate(metrics)}
     classes = classes_of(view)
     lines = [
         "digraph revtrace {",
-        '  graph [rankdir=LR, fontname="Helvetica", label="revtrace lineage", labelloc=t];',
-        '  node [shape=box, style=rounded, fontname="Helvetica"];',
-        '  edge [color="#667085"];',
+        f'  graph [rankdir=LR, fontname="{FONT}", label="revtrace lineage", labelloc=t];',
+        f'  node [shape=box, style=rounded, fontname="{FONT}"];',
+        f'  edge [color="#667085", fontname="{FONT}"];',
     ]
     for metric in metrics:
         style = STYLE.get(classes.get(metric, ""), "")
         attributes = f"label={dot_string(catalog.metrics[metric].label)}" + (
             f", {style}" if style else ""
         )
-        lines.append(f"  {ids[metric]} [{attributes}];")
+        lines.append(f"  {dot_string(metric)} [{attributes}];")
     for metric in metrics:
         for link in dict.fromkeys(catalog.metrics[metric].drives):
             if link.target not in chosen:
@@ -45,14 +48,13 @@ def graph(view: GraphView) -> str:
             if link.note:
                 link_attributes.append(f"tooltip={dot_string(link.note)}")
             suffix = f" [{', '.join(link_attributes)}]" if link_attributes else ""
-            lines.append(f"  {ids[link.source]} -> {ids[link.target]}{suffix};")
+            lines.append(f"  {dot_string(link.source)} -> {dot_string(link.target)}{suffix};")
+    revenue = [dot_string(m) for m in metrics if analysis.graph.is_revenue(m)]
+    if revenue:
+        lines.append(f"  {{rank=max; {'; '.join(revenue)};}}")
+    lines += ["  subgraph cluster_legend {", '    label="Legend"; style=dashed; color="#98a2b3";']
     lines += [
-        "  subgraph cluster_legend {",
-        '    label="Legend"; style=dashed; color="#98a2b3";',
-        f'    legend_revenue [label="revenue metric", {STYLE["revenue"]}];',
-        f'    legend_nopath [label="no path to revenue", {STYLE["nopath"]}];',
-        f'    legend_deprecated [label="deprecated", {STYLE["deprecated"]}];',
-        "  }",
-        "}",
+        f'    "legend {name}" [label="{text}", {STYLE[name]}];' for name, text in LEGEND.items()
     ]
+    lines += ["  }", "}"]
     return "\n".join(lines) + "\n"

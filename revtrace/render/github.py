@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from revtrace.analysis import AuditReport
 from revtrace.model.findings import Severity
+from revtrace.model.wording import plural
 from revtrace.render.escape import github_data, github_property
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -29,8 +30,8 @@ def audit(report: AuditReport) -> str:
     summary = report.summary()
     # A plain line for the job log, where workflow commands themselves are not shown.
     lines.append(
-        f"revtrace: {summary.metrics} metrics, {summary.reaching_revenue} reach revenue,"
-        f" {summary.no_path} without a path; {summary.errors} errors, {summary.warnings}"
-        f" warnings, {summary.infos} infos"
+        f"revtrace: {plural(summary.metrics, 'metric')}, {summary.reaching_revenue} reach"
+        f" revenue, {summary.no_path} without a path; {plural(summary.errors, 'error')},"
+        f" {plural(summary.warnings, 'warning')}, {plural(summary.infos, 'info')}"
     )
     return "\n".join(lines) + "\n"

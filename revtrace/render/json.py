@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from json.encoder import encode_basestring as _string  # what ensure_ascii=False uses
 from typing import Any
 
@@ -21,7 +21,7 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
-from revtrace.model.catalog import Metric
+from revtrace.model.catalog import Keep, Metric
 from revtrace.model.findings import Finding
 
 
@@ -86,7 +86,7 @@ def metric_fields(metric: Metric) -> dict[str, Any]:
     }
 
 
-def audit_metric_rows(analysis: Analysis) -> EncodedRows:
+def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None) -> EncodedRows:
     """One row per metric: its fields, whether and how it reaches revenue, and where it
     is defined.
 
@@ -102,7 +102,8 @@ def audit_metric_rows(analysis: Analysis) -> EncodedRows:
     next_hop = analysis.graph.next_hop
     files: dict[str, str] = {}
     rows = EncodedRows()
-    for metric in analysis.catalog.metrics.values():
+    catalog = analysis.catalog.metrics
+    for metric in catalog.values() if chosen is None else (catalog[m] for m in chosen):
         metric_id = metric.id
         steps = distance.get(metric_id)
         following = next_hop.get(metric_id)
@@ -125,6 +126,15 @@ def audit_metric_rows(analysis: Analysis) -> EncodedRows:
     return rows
 
 
+def keep_dict(keep: Keep) -> dict[str, Any]:
+    """A `keep` exception: why, until when, decided by whom."""
+    return {
+        "reason": keep.reason,
+        "until": keep.until.isoformat() if keep.until else None,
+        "by": keep.by,
+    }
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     loc = finding.location
     return {
@@ -142,12 +152,26 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def audit(report: AuditReport) -> str:
     analysis = report.analysis
     summary = report.summary()
-    metrics = audit_metric_rows(analysis)
+    selection = report.selection
+    metrics = audit_metric_rows(analysis, None if selection is None else selection.metrics)
     return dumps_with_rows(
         {
             "tool": "revtrace",
             "version": __version__,
+            **(
+                {
+                    "selection": {
+                        "selectors": list(selection.selectors),
+                        "metrics": summary.metrics,
+                        "of": summary.catalog_metrics,
+                    }
+                }
+                if selection is not None
+                else {}
+            ),
             "summary": {
+                # False when the catalog has errors: the verdicts may be their consequence.
+                "complete": not report.has_errors,
                 "metrics": summary.metrics,
                 "revenue_metrics": summary.revenue_metrics,
                 "reaching_revenue": summary.reaching_revenue,
@@ -227,6 +251,10 @@ def tree(result: TreeResult) -> str:
         stack.append((node.children, 0, indent + 1))
     parts.append('],\n  "unlinked": ')
     parts.append(json.dumps(result.unlinked, ensure_ascii=False))
+    kept = {m: keep_dict(keep) for m in result.unlinked if (keep := result.kept(m)) is not None}
+    parts.append(',\n  "kept": ' + json.dumps(kept, ensure_ascii=False))
+    if any(title is not None for title in result.titles):
+        parts.append(',\n  "titles": ' + json.dumps(result.titles, ensure_ascii=False))
     parts.append("\n}\n")
     return "".join(parts)
 
@@ -243,6 +271,7 @@ def trace(result: TraceResult) -> str:
             "paths": result.paths,
             "effects": result.effects,
             "truncated": result.truncated,
+            "kept": None if result.kept is None else keep_dict(result.kept),
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
         }

@@ -13,7 +13,7 @@ from revtrace.analysis import (
     ImpactView,
     Scorecard,
 )
-from revtrace.model.findings import Rule
+from revtrace.model.findings import Finding, Rule
 from revtrace.render import mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
 
@@ -22,12 +22,16 @@ MAX_DIAGRAM_METRICS = 40
 
 
 def audit(report: AuditReport) -> str:
-    analysis = report.analysis
-    catalog = analysis.catalog
+    catalog = report.analysis.catalog
     summary = report.summary()
     out: list[str] = []
     status = "✅" if not (summary.errors or summary.warnings) else "⚠️"
     out.append(f"### {status} revtrace audit\n")
+    if report.selection is not None:
+        selectors = markdown_text(" ".join(report.selection.selectors))
+        out.append(
+            f"{summary.metrics} of {summary.catalog_metrics} metrics selected ({selectors}).\n"
+        )
     out.append(
         "| metrics | revenue metrics | reach revenue | no path | kept | errors | warnings | infos |"
     )
@@ -37,44 +41,16 @@ def audit(report: AuditReport) -> str:
         f"| {summary.no_path} | {summary.kept} | {summary.errors} | {summary.warnings} "
         f"| {summary.infos} |\n"
     )
+    if report.has_errors:
+        out.append(
+            "> **The catalog has errors**: the verdicts below may be their consequence and are"
+            " incomplete until they are fixed.\n"
+        )
     if report.since is not None and report.change is not None:
         out.extend(change_section(report.change, f"Changes since {markdown_text(report.since)}"))
-    candidates = report.candidates
-    if candidates:
-        out.append(f"#### Candidates to drop ({len(candidates)})\n")
-        out.append("| metric | name | owner | team | why | where |")
-        out.append("|---|---|---|---|---|---|")
-        for candidate in candidates:
-            metric, finding = candidate.metric, candidate.finding
-            where = f"{finding.location.file}:{finding.location.line}" if finding.location else ""
-            out.append(
-                "| "
-                + " | ".join(
-                    [
-                        f"**{markdown_cell(candidate.id)}**",
-                        markdown_cell(metric.name if metric else ""),
-                        markdown_cell((metric.owner if metric else None) or "—"),
-                        markdown_cell((metric.team if metric else None) or "—"),
-                        markdown_cell(candidate.reason),
-                        markdown_cell(where),
-                    ]
-                )
-                + " |"
-            )
-        out.append("")
-    others = report.other_findings
-    if others:
-        out.append(f"#### Other findings ({len(others)})\n")
-        out.append("| severity | rule | metric | message | where |")
-        out.append("|---|---|---|---|---|")
-        for finding in others:
-            where = str(finding.location) if finding.location else ""
-            out.append(
-                f"| {finding.severity} | {finding.code} {finding.rule} "
-                f"| {markdown_cell(finding.metric or '')} | {markdown_cell(finding.message)} "
-                f"| {markdown_cell(where)} |"
-            )
-        out.append("")
+    out += _findings_table("Errors: fix these first", report.errors)
+    out += _candidates_table(report)
+    out += _findings_table("Other findings", report.other_findings)
     if report.baselined:
         out.append(f"{report.baselined} known findings are accepted by the baseline.\n")
     affected = [f.metric for f in report.findings if f.metric in catalog.metrics]
@@ -87,6 +63,51 @@ def audit(report: AuditReport) -> str:
     if not report.findings:
         out.append("Every metric traces to revenue. No findings.\n")
     return "\n".join(out)
+
+
+def _candidates_table(report: AuditReport) -> list[str]:
+    candidates = report.candidates
+    if not candidates:
+        return []
+    out = [f"#### Candidates to drop ({len(candidates)})\n"]
+    out.append("| metric | name | owner | team | why | where |")
+    out.append("|---|---|---|---|---|---|")
+    for candidate in candidates:
+        metric, finding = candidate.metric, candidate.finding
+        where = f"{finding.location.file}:{finding.location.line}" if finding.location else ""
+        why = candidate.reason + "".join(
+            f" ⚠️ maybe a consequence of the error at {caveat.location} ({caveat.code}"
+            f" {caveat.rule}): fix it first"
+            for caveat in candidate.caveats
+        )
+        cells = [
+            f"**{markdown_cell(candidate.id)}**",
+            markdown_cell(metric.name if metric else ""),
+            markdown_cell((metric.owner if metric else None) or "—"),
+            markdown_cell((metric.team if metric else None) or "—"),
+            markdown_cell(why),
+            markdown_cell(where),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    return out
+
+
+def _findings_table(title: str, findings: Sequence[Finding]) -> list[str]:
+    if not findings:
+        return []
+    out = [f"#### {title} ({len(findings)})\n"]
+    out.append("| severity | rule | metric | message | where |")
+    out.append("|---|---|---|---|---|")
+    for finding in findings:
+        where = str(finding.location) if finding.location else ""
+        out.append(
+            f"| {finding.severity} | {finding.code} {finding.rule} "
+            f"| {markdown_cell(finding.metric or '')} | {markdown_cell(finding.message)} "
+            f"| {markdown_cell(where)} |"
+        )
+    out.append("")
+    return out
 
 
 def lineage_snippet(report: AuditReport, metrics: list[str]) -> str:

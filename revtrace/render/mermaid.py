@@ -1,11 +1,14 @@
 """Mermaid flowcharts, which GitHub renders inline in Markdown.
 
-Node ids are generated (`m0`, `m1`, …) so that no catalog id can collide with Mermaid
-syntax (`end`, `-->`, `;`); the catalog's own text goes only into quoted, escaped labels.
+Node ids are derived from the metric ids (`node_id`), so adding a metric changes one line
+of a diagram's diff, not every line after it; they are spelt so that no catalog id can
+collide with Mermaid syntax (`end`, `-->`, `;`). The catalog's own text goes only into
+quoted, escaped labels.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from revtrace.analysis import GraphView
@@ -15,14 +18,42 @@ from revtrace.render.escape import mermaid_label
 CLASS_OF_STATUS = {
     "revenue": "revenue",
     "no-path": "nopath",
-    "kept": "nopath",
+    "kept": "kept",
     "deprecated": "deprecated",
 }
 CLASS_STYLES = {
     "revenue": "fill:#d1fadf,stroke:#12b76a,color:#054f31",
     "nopath": "fill:#fef0c7,stroke:#f79009,color:#7a2e0e",
+    "kept": "fill:#f4f3ff,stroke:#7a5af8,color:#3e1c96",
     "deprecated": "fill:#f2f4f7,stroke:#98a2b3,color:#344054,stroke-dasharray:4 3",
 }
+LEGEND = {
+    "revenue": "revenue metric",
+    "nopath": "no path to revenue",
+    "kept": "kept by exception",
+    "deprecated": "deprecated",
+}
+
+
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_]+")
+
+
+def node_id(metric_id: str) -> str:
+    """The Mermaid node id of a metric, the same every time: `m_<id>` for an id of ASCII
+    letters, digits and `_` (most ids), else `e_` and the id spelt with ASCII letters and
+    digits kept, `_` doubled and any other character written `_<hex>_`. The prefixes keep
+    ids off Mermaid's keywords (`end`, `graph`) and the two spellings from meeting."""
+    if _PLAIN_ID.fullmatch(metric_id):
+        return f"m_{metric_id}"
+    out = ["e_"]
+    for character in metric_id:
+        if character.isascii() and character.isalnum():
+            out.append(character)
+        elif character == "_":
+            out.append("__")
+        else:
+            out.append(f"_{ord(character):x}_")
+    return "".join(out)
 
 
 def flowchart(
@@ -33,10 +64,10 @@ def flowchart(
 ) -> str:
     """`nodes` are (id, label) pairs; `classes` maps an id to one of CLASS_STYLES."""
     classes = classes or {}
-    ids = {node_id: f"m{index}" for index, (node_id, _) in enumerate(nodes)}
+    ids = {metric: node_id(metric) for metric, _ in nodes}
     lines = [f"flowchart {direction}"]
-    for node_id, label in nodes:
-        lines.append(f'  {ids[node_id]}["{mermaid_label(label)}"]')
+    for metric, label in nodes:
+        lines.append(f'  {ids[metric]}["{mermaid_label(label)}"]')
     for source, target in edges:
         if source in ids and target in ids:
             lines.append(f"  {ids[source]} --> {ids[target]}")
@@ -57,21 +88,17 @@ def graph(view: GraphView) -> str:
     catalog = view.analysis.catalog
     nodes = [(m, catalog.metrics[m].label) for m in metrics]
     classes = classes_of(view)
-    ids = {node_id: f"m{index}" for index, (node_id, _) in enumerate(nodes)}
+    ids = {metric: node_id(metric) for metric, _ in nodes}
     lines = ["flowchart LR"]
-    lines += [f'  {ids[node_id]}["{mermaid_label(label)}"]' for node_id, label in nodes]
+    lines += [f'  {ids[metric]}["{mermaid_label(label)}"]' for metric, label in nodes]
     cycle_links: list[int] = []
     for index, (source, target) in enumerate(view.links()):
         lines.append(f"  {ids[source]} --> {ids[target]}")
         if view.analysis.graph.in_cycle(source, target):
             cycle_links.append(index)
-    lines += [
-        '  subgraph legend["Legend"]',
-        '    legend_revenue["revenue metric"]',
-        '    legend_nopath["no path to revenue"]',
-        '    legend_deprecated["deprecated"]',
-        "  end",
-    ]
+    lines.append('  subgraph legend["Legend"]')
+    lines += [f'    legend_{name}["{text}"]' for name, text in LEGEND.items()]
+    lines.append("  end")
     for name, style in CLASS_STYLES.items():
         lines.append(f"  classDef {name} {style}")
     for name in CLASS_STYLES:

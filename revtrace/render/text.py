@@ -27,21 +27,20 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
+from revtrace.model.catalog import Keep
 from revtrace.model.findings import Finding, Rule, Severity
+from revtrace.model.wording import plural
 from revtrace.render.escape import visible as safe
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ARROW = " → "
 SEEN_MARK = "(*)"
 CYCLE_MARK = "↺ cycle"
-TREE_LEGEND = (
-    "(*) a repeat: its drivers are shown where it stands closest to revenue."
-    "  ↺ a loop back to a metric above it."
-)
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
+TREE_LEGEND = {
+    "seen": "(*) a repeat: its drivers are shown where it stands closest to revenue.",
+    "cycle": "↺ a loop back to a metric above it.",
+    "truncated": "… more below this level: raise --depth to see it.",
+}
 
 
 def location_text(finding: Finding) -> str:
@@ -76,11 +75,11 @@ def print_findings(console: Console, findings: Iterable[Finding]) -> None:
 def count_line(summary_errors: int, warnings: int, infos: int) -> Text:
     parts = []
     if summary_errors:
-        parts.append(Text(_plural(summary_errors, "error"), style=SEVERITY_STYLE[Severity.ERROR]))
+        parts.append(Text(plural(summary_errors, "error"), style=SEVERITY_STYLE[Severity.ERROR]))
     if warnings:
-        parts.append(Text(_plural(warnings, "warning"), style=SEVERITY_STYLE[Severity.WARNING]))
+        parts.append(Text(plural(warnings, "warning"), style=SEVERITY_STYLE[Severity.WARNING]))
     if infos:
-        parts.append(Text(_plural(infos, "info"), style=SEVERITY_STYLE[Severity.INFO]))
+        parts.append(Text(plural(infos, "info"), style=SEVERITY_STYLE[Severity.INFO]))
     if not parts:
         return Text("No findings.", style="green")
     return Text("Found ").append(Text(", ").join(parts)).append(".")
@@ -94,6 +93,12 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     _audit_headline(console, report)
     if report.since is not None and report.change is not None:
         _change(console, report.change, f"Changes since {safe(report.since)}")
+    errors = report.errors
+    if errors:
+        # First: they make the verdicts below unreliable, and are what to fix first.
+        console.print()
+        console.print(Text(f"Errors ({len(errors)}): fix these first", style="bold red"))
+        print_findings(console, errors)
     candidates = report.candidates
     if candidates:
         _candidates(console, candidates)
@@ -103,7 +108,7 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     others = report.other_findings
     if others:
         console.print()
-        console.print(Text("Other findings" if candidates else "Findings", style="bold"))
+        console.print(Text("Other findings" if candidates or errors else "Findings", style="bold"))
         print_findings(console, others)
     _audit_footer(console, report)
 
@@ -115,10 +120,14 @@ def _audit_headline(console: Console, report: AuditReport) -> None:
     files = ", ".join(safe(f) for f in analysis.catalog.files)
     console.print(Text.assemble(("revtrace audit", "bold"), " · ", files), soft_wrap=True)
     share = f" ({summary.reaching_revenue * 100 // summary.metrics}%)" if summary.metrics else ""
+    selection = report.selection
     counts = Text.assemble(
-        _plural(summary.metrics, "metric"),
+        f"{summary.metrics} of {plural(summary.catalog_metrics, 'metric')} selected"
+        f" ({safe(' '.join(selection.selectors))})"
+        if selection is not None
+        else plural(summary.metrics, "metric"),
         " · ",
-        _plural(summary.revenue_metrics, "revenue metric"),
+        plural(summary.revenue_metrics, "revenue metric"),
         " · ",
         (f"{summary.reaching_revenue} reach revenue{share}", "green"),
         " · ",
@@ -131,6 +140,15 @@ def _audit_headline(console: Console, report: AuditReport) -> None:
         console.print(
             Text("The catalog could not be read completely, so no metric was traced.", style="red")
         )
+    elif report.has_errors:
+        console.print(
+            Text(
+                "The catalog has errors: the verdicts below may be their consequence"
+                " and are incomplete until they are fixed.",
+                style="red",
+            ),
+            soft_wrap=True,
+        )
 
 
 def _candidates(console: Console, candidates: Sequence[Candidate]) -> None:
@@ -138,7 +156,7 @@ def _candidates(console: Console, candidates: Sequence[Candidate]) -> None:
     console.print()
     console.print(
         Text(
-            f"Candidates to drop: {_plural(len(candidates), 'metric')} with no path to revenue",
+            f"Candidates to drop: {plural(len(candidates), 'metric')} with no path to revenue",
             style="bold yellow",
         )
     )
@@ -159,6 +177,12 @@ def _candidates(console: Console, candidates: Sequence[Candidate]) -> None:
         reason.append(location_text(candidate.finding), style="dim")
         reason.append("  " + safe(candidate.reason))
         lines += (head, reason)
+        for caveat in candidate.caveats:
+            # The error that may have caused the verdict: fix it before dropping anything.
+            line = Text("    ! maybe a consequence of the error at ", style="red")
+            line.append(location_text(caveat), style="bold")
+            line.append(f" ({caveat.code} {caveat.rule}): fix it first", style="red")
+            lines.append(line)
     print_lines(console, lines)
 
 
@@ -168,12 +192,12 @@ def _audit_footer(console: Console, report: AuditReport) -> None:
     console.print()
     if report.baselined:
         console.print(
-            Text(f"{_plural(report.baselined, 'finding')} accepted by the baseline.", style="dim")
+            Text(f"{plural(report.baselined, 'finding')} accepted by the baseline.", style="dim")
         )
     if report.stale_baseline:
         console.print(
             Text(
-                f"{_plural(len(report.stale_baseline), 'baseline entry', 'baseline entries')}"
+                f"{plural(len(report.stale_baseline), 'baseline entry', 'baseline entries')}"
                 " no longer occur: refresh the baseline with --write-baseline --force.",
                 style="dim",
             )
@@ -239,16 +263,20 @@ def diff(console: Console, report: DiffReport) -> None:
         console.print(Text(f"New findings ({len(change.new_findings)})", style="bold"))
         print_findings(console, change.new_findings)
     if change.resolved:
+        which = ", ".join(f"{code} {metric}".strip() for code, metric in change.resolved[:10])
+        more = len(change.resolved) - 10
         console.print()
         console.print(
             Text(
-                f"{_plural(len(change.resolved), 'finding')} resolved by the change.", style="green"
+                f"{plural(len(change.resolved), 'finding')} resolved by the change: {safe(which)}"
+                + (f" and {more} more." if more > 0 else "."),
+                style="green",
             )
         )
     console.print()
     console.print(
         Text(
-            f"The change adds {_plural(len(change.new_findings), 'finding')}.",
+            f"The change adds {plural(len(change.new_findings), 'finding')}.",
             style="yellow" if change.new_findings else "green",
         )
     )
@@ -269,7 +297,10 @@ def tree(console: Console, result: TreeResult) -> None:
     analysis = result.analysis
     if not result.roots:
         console.print(Text("No revenue metric: nothing to draw. Mark one with 'revenue: true'."))
-    for root in result.roots:
+    for index, root in enumerate(result.roots):
+        title = result.title(index)
+        if title is not None:
+            console.print(Text(safe(title), style="bold"), soft_wrap=True)
         if console.is_terminal:
             console.print(
                 Text("\n").join(
@@ -292,16 +323,32 @@ def tree(console: Console, result: TreeResult) -> None:
                     for guide, node, parent in tree_lines_with_parents(root)
                 )
             )
-    if any(n.seen or n.cycle for root in result.roots for _, n in tree_lines(root)):
+    marks = {
+        mark
+        for root in result.roots
+        for _, node in tree_lines(root)
+        for mark, shown in (
+            ("seen", node.seen),
+            ("cycle", node.cycle),
+            ("truncated", node.truncated),
+        )
+        if shown
+    }
+    if marks:
         console.print()
-        console.print(Text(TREE_LEGEND, style="dim"), soft_wrap=True)
+        legend = "  ".join(
+            TREE_LEGEND[mark] for mark in ("seen", "cycle", "truncated") if mark in marks
+        )
+        console.print(Text(legend, style="dim"), soft_wrap=True)
     if result.unlinked:
         console.print()
         console.print(Text(f"No path to revenue ({len(result.unlinked)}):", style="bold yellow"))
         if console.is_terminal:
             console.print(
                 Text("\n").join(
-                    Text("  ").append(_metric_label(analysis, metric_id))
+                    Text("  ")
+                    .append(_metric_label(analysis, metric_id))
+                    .append(_kept_note(result.kept(metric_id)), style="magenta")
                     for metric_id in result.unlinked
                 ),
                 soft_wrap=True,
@@ -309,10 +356,27 @@ def tree(console: Console, result: TreeResult) -> None:
         else:
             console.file.write(
                 "".join(
-                    "  " + _plain_node_label(analysis, TreeNode(metric_id)) + "\n"
+                    "  "
+                    + _plain_node_label(analysis, TreeNode(metric_id))
+                    + _kept_note(result.kept(metric_id))
+                    + "\n"
                     for metric_id in result.unlinked
                 )
             )
+
+
+def _kept_note(keep: Keep | None) -> str:
+    """`  kept until 2027-03-31 (by cmo): reason`, for a metric kept by exception."""
+    if keep is None:
+        return ""
+    return "  " + kept_words(keep)
+
+
+def kept_words(keep: Keep) -> str:
+    until = f" until {keep.until.isoformat()}" if keep.until else ""
+    by = f" (by {safe(keep.by)})" if keep.by else ""
+    reason = f": {safe(keep.reason)}" if keep.reason else ""
+    return f"kept by exception{until}{by}{reason}"
 
 
 def tree_lines(root: TreeNode) -> Iterator[tuple[str, TreeNode]]:
@@ -399,7 +463,7 @@ def trace(console: Console, result: TraceResult) -> None:
         console.print(head.append(" is a revenue metric."), soft_wrap=True)
         return
     if result.reaches_revenue:
-        count = _plural(len(result.paths), "path")
+        count = plural(len(result.paths), "path")
         more = (
             f" (the {len(result.paths)} shortest; more exist, raise --max-paths)"
             if result.truncated
@@ -410,15 +474,23 @@ def trace(console: Console, result: TraceResult) -> None:
         for number, (path, effect) in enumerate(zip(result.paths, result.effects, strict=True), 1):
             line = Text(f"  {number:>{width}}. ")
             line.append(_chain(analysis, path))
-            line.append(f"  ({_plural(len(path) - 1, 'link')})", style="dim")
+            line.append(f"  ({plural(len(path) - 1, 'link')})", style="dim")
             if effect is not None:
                 line.append(f"  effect ×{effect:.4g}", style="cyan")
             console.print(line, soft_wrap=True)
         return
-    console.print(
-        head.append(" has no path to revenue: a candidate to drop.", style="yellow"),
-        soft_wrap=True,
-    )
+    if result.kept is not None:
+        console.print(
+            head.append(" has no path to revenue; ", style="yellow").append(
+                kept_words(result.kept) + ".", style="magenta"
+            ),
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            head.append(" has no path to revenue: a candidate to drop.", style="yellow"),
+            soft_wrap=True,
+        )
     if not result.drives and not result.undefined:
         console.print(Text("  It drives no other metric."))
     else:
@@ -456,19 +528,16 @@ def _ids(ids: Sequence[str], separator: str = ", ") -> Text:
 
 
 def scorecard(console: Console, card: Scorecard) -> None:
-    from rich.table import Table
-
     by, rows = card.by, card.rows
     table = Table(title=f"Revenue alignment by {by}, worst first", title_justify="left")
-    for column, justify in (
-        (by.capitalize(), "left"),
-        ("Metrics", "right"),
-        ("Reach revenue", "right"),
-        ("Share", "right"),
-        ("Median distance", "right"),
-        ("Candidates to drop", "left"),
-    ):
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    # Names and numbers never wrap; the candidates column takes the rest of the width
+    # and wraps between ids (never inside one), listing as many as the width allows.
+    widest = max((len(safe(row.key)) for row in rows), default=4)
+    table.add_column(by.capitalize(), no_wrap=True, min_width=min(widest, 40))
+    for column in ("Metrics", "Reach revenue", "Share", "Median distance"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("Candidates to drop", overflow="fold", ratio=1)
+    room = max(3, (console.width - min(widest, 40) - 60) // 18 * 2)
     for row in rows:
         share_style = "green" if row.share >= 0.9 else "yellow" if row.share >= 0.6 else "red"
         median = "—" if row.median_distance is None else f"{row.median_distance:g}"
@@ -478,7 +547,7 @@ def scorecard(console: Console, card: Scorecard) -> None:
             str(row.reaching),
             Text(f"{row.share:.0%}", style=share_style),
             median,
-            Text(_first_few(row.candidates)),
+            Text(_first_few(row.candidates, room)),
         )
     console.print(table)
 
@@ -487,7 +556,8 @@ def _first_few(ids: Sequence[str], shown: int = 3) -> str:
     if not ids:
         return "—"
     text = ", ".join(safe(i) for i in ids[:shown])
-    return f"{len(ids)}: {text}" + (", …" if len(ids) > shown else "")
+    more = len(ids) - shown
+    return f"{len(ids)}: {text}" + (f" and {more} more" if more > 0 else "")
 
 
 # -- impact ----------------------------------------------------------------------------------

@@ -59,10 +59,20 @@ RULES = (UNKNOWN_METRIC, SELF_LINK)
 def check(context: RuleContext) -> Iterator[Finding]:
     graph = context.graph
     metrics = graph.catalog.metrics
+    names = {m.name.strip().casefold(): m.id for m in metrics.values() if m.name != m.id}
     for link in graph.irregular_links:
+        named = names.get(link.target.strip().casefold())
         if link.target == link.source:
             yield SELF_LINK.finding(
                 f"'{link.source}' drives itself; a link must point to another metric",
+                link.location,
+                link.source,
+            )
+        elif named is not None:
+            # A display name where the id belongs: the most common newcomer's link.
+            yield UNKNOWN_METRIC.finding(
+                f"'{link.source}' drives '{link.target}', which is the name of metric"
+                f" '{named}', not an id; link to '{named}'",
                 link.location,
                 link.source,
             )

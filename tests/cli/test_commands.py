@@ -81,6 +81,7 @@ def test_audit_json_shape() -> None:
     document = json.loads(result.stdout)
     assert document["tool"] == "revtrace"
     assert set(document["summary"]) == {
+        "complete",
         "metrics",
         "revenue_metrics",
         "reaching_revenue",
@@ -127,6 +128,7 @@ def test_trace_json_for_a_metric_without_a_path() -> None:
         "paths": [],
         "effects": [],
         "truncated": False,
+        "kept": None,
         "dead_ends": ["social_impressions"],
         "loops": [],
     }
@@ -235,7 +237,11 @@ def test_a_yaml_error_is_a_finding_exit_1_not_a_crash(write_catalog: Write) -> N
     path = write_catalog(BROKEN)
     result = run_cli("audit", str(path), env=ENV)
     assert result.exit_code == 1
-    assert f"{path}:5:1: RT011 error [yaml-syntax] invalid YAML" in result.stdout
+    # At the line to fix (where the '{' is never closed), not at the end of the file.
+    assert (
+        f"{path}:4:6: RT011 error [yaml-syntax] invalid YAML: a mapping opened with '{{' here"
+        " is not closed" in result.stdout
+    )
 
 
 @pytest.mark.parametrize("command", [["tree"], ["trace", "revenue"]])

@@ -176,7 +176,7 @@ SYNTAX_CASES: list[tuple[str, tuple[str, int, int], str]] = [
         "tag '!!python/object:os.system'",
     ),
     ("version: 1\nmetrics:\n  a: !custom {}\n", ("RT011", 3, 6), "tag '!custom'"),
-    ("version: 1\nmetrics: {a: 1\n", ("RT011", 3, 1), "invalid YAML"),
+    ("version: 1\nmetrics: {a: 1\n", ("RT011", 2, 10), "is not closed"),
     ("version: 1\nmetrics:\n  a: [\n", ("RT011", 4, 1), "invalid YAML"),
     ("version: 1\nmetrics:\n\ta: {}\n", ("RT011", 3, 1), "invalid YAML"),
     ("version: 1\nmetrics:\n  a: x\x00y\n", ("RT011", 3, 7), "U+0000"),

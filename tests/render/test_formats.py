@@ -182,7 +182,7 @@ def test_markdown_escapes_table_cells_and_mermaid_labels(write_catalog: Write) -
     row = next(line for line in result.stdout.splitlines() if line.startswith("| **end**"))
     assert row.count(" | ") == 5  # six cells: the owner's pipe is escaped
     assert "a \\| b" in row and "&lt;script&gt;" in row and "\\[t\\]" in row
-    assert 'm0["x#quot; --#gt; y; #lt;script#gt;"]' in result.stdout
+    assert 'm_end["x#quot; --#gt; y; #lt;script#gt;"]' in result.stdout
 
 
 def test_markdown_for_a_clean_catalog() -> None:

@@ -69,7 +69,7 @@ def test_report_renders_a_node_per_metric_and_no_script_errors(
     monkeypatch.chdir(REPO)
     report = tmp_path / "report.html"
     result = run_cli("report", "examples/ecommerce.yaml", "-o", str(report))
-    assert result.exit_code == 1  # the example has candidates to drop
+    assert result.exit_code == 0  # an artefact, not a gate (it has candidates to drop)
     screenshot = tmp_path / "report.png"
     dom = open_page(report.as_uri() + "#sessions", tmp_path / "profile", screenshot)
     attributes = body_attributes(dom)

@@ -113,6 +113,6 @@ def analyse_loaded(
     graph = RevenueGraph(loaded.catalog)
     findings = list(loaded.findings)
     if not loaded.fatal:
-        findings.extend(run_graph_checks(graph, today, minimum))
+        findings.extend(run_graph_checks(graph, today, minimum, loaded.findings))
     findings.sort(key=Finding.sort_key)
     return Analysis(loaded.catalog, graph, tuple(findings), loaded.fatal)

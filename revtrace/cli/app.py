@@ -29,6 +29,7 @@ class _Application(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        _plain_types(self)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.Abort:
@@ -44,13 +45,28 @@ class _Application(TyperGroup):
         sys.exit(result if isinstance(result, int) else EXIT_CLEAN)
 
 
+def _plain_types(group: TyperGroup) -> None:
+    """Drop the type column typer shows in --help where it is noise: `<bool>` beside a
+    flag, `<list[str]>` beside an argument whose name already says what it takes.
+    (typer has no setting for this; each parameter's `display_type_rich` decides.)"""
+    for command in group.commands.values():
+        for param in command.params:
+            if getattr(param, "is_flag", False) or param.param_type_name == "argument":
+                setattr(param, "display_type_rich", _no_type)  # noqa: B010
+
+
+def _no_type(ctx: object) -> None:
+    return None
+
+
 def usage_error_line(exc: Exception) -> str:
     """`revtrace: error: Invalid value for '--fail-on': … (see 'revtrace audit --help')`."""
     format_message = getattr(exc, "format_message", None)
     message = format_message() if callable(format_message) else str(exc)
     context = getattr(exc, "ctx", None)
     command = getattr(context, "command_path", None) or "revtrace"
-    flat = " ".join(str(message).split())
+    # typer passes on pydantic's "Value error, " prefix: it says nothing to a user.
+    flat = " ".join(str(message).replace("Value error, ", "").split())
     return f"revtrace: error: {flat} (see '{command} --help')"
 
 

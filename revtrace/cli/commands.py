@@ -53,7 +53,7 @@ def audit(
         typer.Option(
             "--format",
             "-f",
-            help="Output format [default: $REVTRACE_FORMAT, else auto: github annotations"
+            help="Output format \\[default: $REVTRACE_FORMAT, else auto: github annotations"
             " when GITHUB_ACTIONS=true, else text].",
             show_default=False,
             rich_help_panel=OUTPUT_PANEL,
@@ -87,7 +87,7 @@ def audit(
         Optional[FailOn],  # noqa: UP045
         typer.Option(
             "--fail-on",
-            help="Lowest severity that exits 1 [default: warning].",
+            help="Lowest severity that exits 1 \\[default: warning].",
             show_default=False,
             rich_help_panel=GATE_PANEL,
         ),
@@ -103,12 +103,18 @@ def audit(
         typer.Option(
             "--select",
             help="Report only these rules (codes, prefixes, names; comma-separated).",
+            metavar="RULES",
             rich_help_panel=GATE_PANEL,
         ),
     ] = None,
     ignore: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--ignore", help="Do not report these rules.", rich_help_panel=GATE_PANEL),
+        typer.Option(
+            "--ignore",
+            help="Do not report these rules.",
+            metavar="RULES",
+            rich_help_panel=GATE_PANEL,
+        ),
     ] = None,
     baseline: Annotated[
         Optional[Path],  # noqa: UP045
@@ -385,7 +391,7 @@ def report(
         Optional[FailOn],  # noqa: UP045
         typer.Option(
             "--fail-on",
-            help="Exit 1 when a finding is at or above this severity [default: never: the"
+            help="Exit 1 when a finding is at or above this severity \\[default: never: the"
             " report is an artefact, not a gate].",
             show_default=False,
             rich_help_panel=GATE_PANEL,

@@ -71,10 +71,10 @@ CONTENT_TEMPLATE = Template("content")
 CatalogsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads annotations at run time on Python 3.10
     typer.Argument(
-        help="Catalog files, directories or glob patterns [default: from the configuration,"
+        help="Catalog files, directories or glob patterns \\[default: from the configuration,"
         " else metrics.yaml].",
         show_default=False,
-        metavar="[CATALOG]...",
+        metavar="CATALOG",
     ),
 ]
 SelectOption = Annotated[

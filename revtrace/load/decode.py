@@ -101,7 +101,7 @@ def _plain_words(
         )
     if "did not find expected '-' indicator" in problem:
         return "this line is indented differently from the list items above it", False
-    if "'\\t'" in problem or "\t" in problem:
+    if "'\\t'" in problem or "\t" in problem or "tab character" in problem:
         return "a tab character: YAML indents with spaces only", False
     if "',' or ']'" in problem:
         return "a list opened with '[' here is not closed: a ',' or the ']' is missing", True

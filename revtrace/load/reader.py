@@ -116,6 +116,7 @@ class _FileReader:
 
     def read_top(self, start: MappingStartEvent, metrics: list[Metric]) -> None:
         version_seen = metrics_seen = False
+        misspelt: set[str] = set()  # top-level keys reported as a misspelling of these
         for key, key_event, value in self.events.mapping("the catalog"):
             if key == "version":
                 version_seen = True
@@ -124,15 +125,17 @@ class _FileReader:
                 metrics_seen = True
                 self.read_metrics(value, metrics)
             else:
+                hint = suggest(key, TOP_LEVEL_FIELDS)
+                misspelt.update(field for field in TOP_LEVEL_FIELDS if f"'{field}'" in hint)
                 self.report(
-                    f"unknown top-level key '{key}'{suggest(key, TOP_LEVEL_FIELDS)}"
-                    " (a catalog has 'version' and 'metrics')",
+                    f"unknown top-level key '{key}'{hint} (a catalog has 'version' and 'metrics')",
                     key_event,
                 )
                 self.skip(value)
-        if not version_seen:
+        # A misspelt key is reported where it is; "missing" would point elsewhere.
+        if not version_seen and "version" not in misspelt:
             self.report("missing 'version: 1' at the top of the catalog", start)
-        if not metrics_seen:
+        if not metrics_seen and "metrics" not in misspelt:
             self.report("missing 'metrics:', the mapping of metric ids to definitions", start)
 
     def read_version(self, value: Event) -> None:

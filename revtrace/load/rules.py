@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from revtrace.model.findings import Rule, Severity
+from revtrace.model.findings import Finding, Rule, Severity
 
 DUPLICATE_METRIC = Rule(
     code="RT003",
@@ -108,3 +108,9 @@ Passes:
 )
 
 RULES = (DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX, INVALID_ELASTICITY)
+
+
+def rejects_revenue_mark(finding: Finding) -> bool:
+    """Whether a loading finding is a metric's `revenue:` value that was refused (`yes`,
+    `"true"`): the catalog did mean to mark revenue, and this finding says how to fix it."""
+    return finding.code == INVALID_FIELD.code and finding.message.startswith("'revenue' of metric")

@@ -7,9 +7,16 @@ from collections.abc import Iterable, Sequence
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str:
-    """`; did you mean 'x'?` when a candidate is close to `word`, else ''."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    """`; did you mean 'x'?` when a candidate is close to `word` (letter case aside),
+    else ''."""
+    options = list(candidates)
+    folded = word.casefold()
+    same = [option for option in options if option.casefold() == folded and option != word]
+    if same:
+        return f"; did you mean '{same[0]}'?"
+    by_folded = {option.casefold(): option for option in options}
+    close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.6)
+    return f"; did you mean '{by_folded[close[0]]}'?" if close else ""
 
 
 def quoted_list(words: Sequence[str], conjunction: str = "and", limit: int | None = None) -> str:

@@ -6,7 +6,7 @@ Each rule family is a module with a `RULES` tuple; the graph-level families also
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from revtrace.graph.revenue_graph import RevenueGraph
@@ -47,11 +47,14 @@ GRAPH_CHECKS: tuple[tuple[Check, tuple[Rule, ...]], ...] = (
 
 
 def run_graph_checks(
-    graph: RevenueGraph, today: date | None = None, minimum: Severity = Severity.INFO
+    graph: RevenueGraph,
+    today: date | None = None,
+    minimum: Severity = Severity.INFO,
+    loading: Sequence[Finding] = (),
 ) -> list[Finding]:
     """Every finding of the graph-level rules; with `minimum`, only the checks whose rules
     can report at that severity run (tree and trace need only the errors)."""
-    context = RuleContext(graph, today or date.today())
+    context = RuleContext(graph, today or date.today(), tuple(loading))
     return [
         finding
         for check, rules in GRAPH_CHECKS

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from revtrace.graph.revenue_graph import RevenueGraph
+from revtrace.model.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -13,3 +14,6 @@ class RuleContext:
     graph: RevenueGraph
     #: The day the audit runs, for time-boxed exceptions (`keep: {until: …}`).
     today: date
+    #: What the loader reported: a rule stays silent where a loading error already says
+    #: what is wrong (one mistake, one finding, at the line to fix).
+    loading: tuple[Finding, ...] = ()

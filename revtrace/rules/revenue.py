@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from revtrace.graph.revenue_graph import DeadEnds, RevenueGraph
-from revtrace.model.catalog import Location
+from revtrace.load.rules import rejects_revenue_mark
+from revtrace.model.catalog import Location, Metric
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import chain, quoted_list
 from revtrace.rules.base import RuleContext
@@ -93,13 +95,33 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
     """RT004."""
     graph = context.graph
     catalog = graph.catalog
+    if any(rejects_revenue_mark(f) for f in context.loading):
+        return  # A `revenue:` value was refused: that error says what to fix.
     if not graph.revenue_metrics and catalog.metrics:
+        likely = next((m for m in catalog.metrics.values() if _looks_like_revenue(m)), None)
+        if likely is not None:
+            # At the metric that is most likely meant: that is the line to fix.
+            yield NO_REVENUE_METRIC.finding(
+                f"no metric is marked 'revenue: true'; if '{likely.id}' is revenue, add"
+                " 'revenue: true' to it, so every other metric can be traced to it",
+                likely.location,
+                likely.id,
+            )
+            return
         first_file = catalog.files[0] if catalog.files else "<catalog>"
         yield NO_REVENUE_METRIC.finding(
             "no metric is marked 'revenue: true'; mark the revenue metric(s) so every"
             " other metric can be traced to them",
             Location(first_file, 1, 1),
         )
+
+
+#: Words that name a revenue metric, in an id or a name.
+_REVENUE_WORDS = re.compile(r"(?<![a-z])(revenue|bookings|mrr|arr)(?![a-z])", re.IGNORECASE)
+
+
+def _looks_like_revenue(metric: Metric) -> bool:
+    return bool(_REVENUE_WORDS.search(metric.id) or _REVENUE_WORDS.search(metric.name))
 
 
 def check(context: RuleContext) -> Iterator[Finding]:

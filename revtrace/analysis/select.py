@@ -113,7 +113,8 @@ def _matches_nothing(selector: Selector, graph: RevenueGraph) -> str:
     for metric in graph.catalog.metrics.values():
         found = metric.tags if method == "tag" else (getattr(metric, method, None),)
         values.extend(v for v in found if isinstance(v, str) and v not in values)
-    hint = suggest(selector.text, [f"{method}:{v}" for v in values])
+    # Compared on the value alone: the shared `team:` would make any two look alike.
+    hint = suggest(selector.value or "", values).replace("'", f"'{method}:", 1)
     if not hint and values:
         shown = ", ".join(sorted(values)[:8]) + (", …" if len(values) > 8 else "")
         hint = f" (the catalog's {method} values: {shown})"

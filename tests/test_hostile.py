@@ -226,3 +226,73 @@ def test_a_long_chain_keeps_every_output_linear(tmp_path: Path) -> None:
             assert result.exit_code in (0, 1), (args, result.stderr)
             sizes.append(len(result.stdout))
         assert sizes[1] <= 2.3 * sizes[0], (args, sizes)
+
+
+# -- loops an attacker can write (issue #16) ---------------------------------------------------
+
+OVERFLOW = """\
+version: 1
+metrics:
+  revenue: {revenue: true, drives: [{to: a, elasticity: 0.5}]}
+  a: {drives: [{to: revenue, elasticity: 1e308}, {to: b, elasticity: 1e308}]}
+  b: {drives: [{to: revenue, elasticity: 1}]}
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "{path}"],
+        ["tree", "{path}"],
+        ["trace", "a", "{path}"],
+        ["graph", "{path}"],
+        ["scorecard", "{path}"],
+        ["impact", "{path}", "-f", "json"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_an_overflowing_elasticity_is_a_finding_in_every_command(
+    command: list[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "overflow.yaml"
+    path.write_text(OVERFLOW, encoding="utf-8")
+    result = run_cli(*(word.format(path=path) for word in command))
+    assert result.exit_code == 1, result.stderr
+    assert "internal error" not in result.stderr + result.stdout
+    audit = run_cli("audit", str(path), "--format", "json")
+    codes = [(f["code"], f["line"]) for f in json.loads(audit.stdout)["findings"]]
+    assert codes.count(("RT017", 4)) == 2
+
+
+def ring(size: int, gain: float, mixed: bool) -> str:
+    """A loop through `size` metrics with the given gain, one chord, one link to revenue."""
+    each = abs(gain) ** (1.0 / size)
+    lines = ["version: 1", "metrics:", "  revenue: {revenue: true, owner: x}"]
+    for i in range(size):
+        sign = -1 if mixed and i % 2 else 1
+        links = [f"{{to: m{(i + 1) % size}, elasticity: {sign * each:.9f}}}"]
+        if i == 0:
+            links += [f"{{to: m{size // 2}, elasticity: 0.001}}", "{to: revenue, elasticity: 0.5}"]
+        lines.append(f"  m{i}: {{owner: x, drives: [{', '.join(links)}]}}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("gain, divergent", [(0.5, False), (1.5, True)])
+def test_a_large_mixed_sign_loop_is_decided(gain: float, divergent: bool, tmp_path: Path) -> None:
+    # 600 metrics took 209 s when the check squared the dense matrix in Python.
+    path = tmp_path / "ring.yaml"
+    path.write_text(ring(600, gain, mixed=True), encoding="utf-8")
+    findings = json.loads(run_cli("audit", str(path), "-f", "json").stdout)["findings"]
+    assert any(f["code"] == "RT016" for f in findings) == divergent
+    impact = json.loads(run_cli("impact", str(path), "-f", "json").stdout)
+    by_id = {m["id"]: m for m in impact["metrics"]}
+    assert (by_id["m0"]["total"] is None) == divergent
+
+
+def test_a_huge_loop_the_check_cannot_settle_is_reported_as_undecided(tmp_path: Path) -> None:
+    # A 20,000-metric ring with one chord used to build a dense 20,000² matrix (3.2 GB).
+    path = tmp_path / "ring.yaml"
+    path.write_text(ring(20_000, 0.99, mixed=False), encoding="utf-8")
+    result = run_cli("audit", str(path), "-f", "json", "--select", "RT016")
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert "could not decide within its work budget" in finding["message"]

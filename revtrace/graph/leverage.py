@@ -19,13 +19,13 @@ only, and a metric is labelled `full` (every route to revenue quantified), `part
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from revtrace.graph import spectral
 from revtrace.graph.revenue_graph import (
     RevenueGraph,
     backward_search,
@@ -34,8 +34,6 @@ from revtrace.graph.revenue_graph import (
 )
 
 CONFIDENCE_ORDER = {"measured": 3, "estimated": 2, "assumed": 1}
-#: Power iterations allowed when bounding a loop's spectral radius.
-MAX_ITERATIONS = 20_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,9 @@ class DivergentLoop:
     #: One loop through the group, and the product of its elasticities.
     loop: tuple[str, ...]
     gain: float
+    #: The group is too large to decide within the work budget: treated as divergent
+    #: (no effect is computed through it), and reported as undecided.
+    undecided: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,17 +114,32 @@ def loops(graph: RevenueGraph) -> LoopAnalysis:
         if len(members) == 1 and members[0] not in links[members[0]]:
             continue  # not a loop
         ordered = graph.in_catalog_order(members)
-        if spectral_radius_at_least_one(_matrix(links, ordered)):
+        verdict = spectral.decide(_rows(links, ordered))
+        if verdict is not spectral.Verdict.BOUNDED:
             loop = graph.loop_through(members) if len(members) > 1 else [members[0], members[0]]
-            gain = math.prod(links[a].get(b, 0.0) for a, b in pairwise(loop))
-            divergent[index] = DivergentLoop(tuple(ordered), tuple(loop), gain)
+            gain = _gain(links[a].get(b, 0.0) for a, b in pairwise(loop))
+            undecided = verdict is spectral.Verdict.UNDECIDED
+            divergent[index] = DivergentLoop(tuple(ordered), tuple(loop), gain, undecided)
     analysis = LoopAnalysis(links, groups, divergent)
     _LOOP_ANALYSES[graph] = analysis
     return analysis
 
 
-def _matrix(links: Mapping[str, Mapping[str, float]], ordered: Sequence[str]) -> list[list[float]]:
-    return [[links[x].get(y, 0.0) for y in ordered] for x in ordered]
+def _rows(
+    links: Mapping[str, Mapping[str, float]], ordered: Sequence[str]
+) -> list[dict[int, float]]:
+    """The group's elasticity matrix as sparse rows (a dense one is n² for a 20,000-metric
+    ring)."""
+    position = {metric: i for i, metric in enumerate(ordered)}
+    return [{position[y]: e for y, e in links[x].items() if y in position} for x in ordered]
+
+
+def _gain(elasticities: Iterable[float]) -> float:
+    """The product of a loop's elasticities, saturating at ±inf rather than failing."""
+    product = 1.0
+    for value in elasticities:
+        product *= value
+    return product
 
 
 def compute(graph: RevenueGraph) -> ImpactReport:
@@ -162,9 +178,9 @@ def compute(graph: RevenueGraph) -> ImpactReport:
                 effect[x] = None
             continue
         rhs = [right[x] or [] for x in ordered]
-        solution = solve_identity_minus(_matrix(links, ordered), rhs)
-        for x, solved in zip(ordered, solution, strict=True):
-            effect[x] = solved
+        solution = spectral.solve_identity_minus(_rows(links, ordered), rhs)
+        for position, x in enumerate(ordered):
+            effect[x] = None if solution is None else solution[position]
 
     weights = _weights(graph)
     not_full = _ancestors(graph, _unquantified_heads(graph, links))
@@ -260,86 +276,6 @@ def _weakest_confidences(graph: RevenueGraph, next_hop: Mapping[str, str]) -> di
         candidates = [c for c in (own, below) if c is not None]
         weakest[metric] = min(candidates, key=CONFIDENCE_ORDER.__getitem__) if candidates else None
     return weakest
-
-
-def solve_identity_minus(
-    matrix: Sequence[Sequence[float]], rhs: Sequence[Sequence[float]]
-) -> list[list[float]]:
-    """Solve (I − M)·X = B exactly (Gaussian elimination, partial pivoting), for every
-    column of B at once."""
-    size = len(matrix)
-    rows = [
-        [(1.0 if i == j else 0.0) - matrix[i][j] for j in range(size)] + list(rhs[i])
-        for i in range(size)
-    ]
-    for col in range(size):
-        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
-        if abs(rows[pivot][col]) < 1e-15:
-            raise ArithmeticError("the loop's linear system is singular")
-        rows[col], rows[pivot] = rows[pivot], rows[col]
-        inverse = 1.0 / rows[col][col]
-        head = [value * inverse for value in rows[col]]
-        rows[col] = head
-        for r in range(size):
-            factor = rows[r][col]
-            if r != col and factor != 0.0:
-                # One comprehension per row: several times faster than indexing.
-                rows[r] = [a - factor * b for a, b in zip(rows[r], head, strict=True)]
-    return [row[size:] for row in rows]
-
-
-def spectral_radius_at_least_one(matrix: Sequence[Sequence[float]]) -> bool:
-    """Whether the walks of a loop group sum to infinity: ρ(M) ≥ 1.
-
-    For |M| (elementwise), Collatz–Wielandt bounds from power iteration on I + |M|
-    (primitive for an irreducible group) close in on ρ(|M|) from both sides. ρ(M) ≤ ρ(|M|),
-    with equality when all elasticities in the loop have one sign, the usual case. When
-    signs are mixed and ρ(|M|) ≥ 1, ρ(M) is estimated from ‖M^k‖^(1/k) instead.
-    """
-    size = len(matrix)
-    nonzero = [[j for j, v in enumerate(row) if v != 0.0] for row in matrix]
-    if all(len(targets) == 1 for targets in nonzero):
-        # A simple loop (the usual flywheel): ρ is exactly |gain|^(1/length).
-        gain = math.prod(abs(matrix[i][targets[0]]) for i, targets in enumerate(nonzero))
-        return gain >= 1.0
-    # Sparse rows: a large loop group (a dense cluster of hundreds) has few links each.
-    absolute = [[(j, abs(v)) for j, v in enumerate(row) if v != 0.0] for row in matrix]
-    vector = [1.0] * size
-    lower, upper = 0.0, math.inf
-    for _ in range(MAX_ITERATIONS):
-        product = [vector[i] + sum(v * vector[j] for j, v in absolute[i]) for i in range(size)]
-        ratios = [product[i] / vector[i] for i in range(size) if vector[i] > 0]
-        lower, upper = max(lower, min(ratios)), min(upper, max(ratios))
-        if upper < 2.0 - 1e-12:
-            return False  # ρ(|M|) < 1, so ρ(M) < 1
-        if lower >= 2.0 - 1e-12:
-            break
-        largest = max(product)
-        vector = [v / largest for v in product]
-    signs = {v > 0 for row in matrix for v in row if v != 0.0}
-    if len(signs) <= 1:
-        return lower >= 2.0 - 1e-12 or upper >= 2.0
-    return _gelfand(matrix) >= 1.0 - 1e-9
-
-
-def _gelfand(matrix: Sequence[Sequence[float]], squarings: int = 12) -> float:
-    """ρ(M) ≈ ‖M^(2^k)‖^(1/2^k), with rescaling so nothing overflows."""
-    size = len(matrix)
-    current = [list(row) for row in matrix]
-    log_scale = 0.0
-    for step in range(squarings):
-        current = [
-            [sum(current[i][k] * current[k][j] for k in range(size)) for j in range(size)]
-            for i in range(size)
-        ]
-        norm = math.sqrt(sum(v * v for row in current for v in row))
-        if norm == 0.0:
-            return 0.0
-        current = [[v / norm for v in row] for row in current]
-        log_scale = log_scale * 2 + math.log(norm)
-        del step
-    power = 2**squarings
-    return math.exp(log_scale / power)
 
 
 def what_if(

@@ -28,6 +28,7 @@ from revtrace.load.events import NULLS, EventStream, describe, is_null
 from revtrace.load.rules import INVALID_ELASTICITY, INVALID_FIELD
 from revtrace.model.catalog import (
     CONFIDENCES,
+    MAX_ELASTICITY,
     MAX_ID_LENGTH,
     STATUSES,
     SUPPORTED_VERSIONS,
@@ -256,6 +257,20 @@ class _FileReader:
         self.skip(value)
         return None
 
+    def read_elasticity(self, what: str, value: Event, metric: str) -> float | None:
+        number = self.read_number(what, value, metric, rule_code="RT017")
+        if number is not None and abs(number) > MAX_ELASTICITY:
+            self.events.findings.append(
+                INVALID_ELASTICITY.finding(
+                    f"{what} must be between -{MAX_ELASTICITY:g} and {MAX_ELASTICITY:g}"
+                    f" (the % change in the target for a 1% change in the source), not {number:g}",
+                    self.loc(value),
+                    metric,
+                )
+            )
+            return None
+        return number
+
     def read_bool(self, what: str, value: Event, metric: str) -> bool:
         if isinstance(value, ScalarEvent) and value.implicit[0]:
             if value.value in _TRUE:
@@ -388,7 +403,7 @@ class _FileReader:
                 else:
                     self.wrong_type(what, "a metric id", field_value, metric_id)
             elif key == "elasticity":
-                fields[key] = self.read_number(what, field_value, metric_id, rule_code="RT017")
+                fields[key] = self.read_elasticity(what, field_value, metric_id)
             elif key == "confidence":
                 fields[key] = self.read_choice(what, field_value, metric_id, CONFIDENCES)
             elif key == "note":

@@ -88,10 +88,12 @@ INVALID_ELASTICITY = Rule(
     code="RT017",
     name="invalid-elasticity",
     severity=Severity.ERROR,
-    summary="A link's `elasticity` is not a finite number.",
+    summary="A link's `elasticity` is not a number between -1,000 and 1,000.",
     doc="""\
 An elasticity is the % change in the target for a 1% change in the source: a number such
-as `0.4` or `-0.25`. Text, `.inf` or `.nan` cannot be multiplied along a path.
+as `0.4` or `-0.25`. Text, `.inf` or `.nan` cannot be multiplied along a path, and real
+elasticities are within ±10: one beyond ±1,000 (`1e308`) is a typo that would overflow
+every product along a path.
 
 Fails:
 

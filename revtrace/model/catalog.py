@@ -22,6 +22,11 @@ MAX_ID_LENGTH = 200
 _VALID_ID = re.compile(r"\A[\w.\-]{1,200}\Z")
 
 STATUSES = ("active", "deprecated")
+
+#: The largest elasticity, in absolute value, a link may declare. An elasticity is the %
+#: change in the target for a 1% change in the source: real ones are within ±10, and a
+#: bound keeps every product along a path, and every loop check, finite (1e308 overflowed).
+MAX_ELASTICITY = 1000.0
 CONFIDENCES = ("measured", "estimated", "assumed")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from revtrace.graph.revenue_graph import backward_search, reverse_adjacency
 from revtrace.model.findings import Finding, Rule, Severity
+from revtrace.model.wording import chain
 from revtrace.rules.base import RuleContext
 
 UNPROVEN_PATH = Rule(
@@ -87,9 +88,16 @@ def check(context: RuleContext) -> Iterator[Finding]:
 
         for loop in loops(graph).divergent.values():
             first = loop.members[0]
-            yield DIVERGENT_LOOP.finding(
-                f"the loop {' → '.join(loop.loop)} has gain {loop.gain:g}: its effect grows"
-                " without bound (spectral radius ≥ 1); lower an elasticity",
-                catalog.metrics[first].location,
-                first,
-            )
+            if loop.undecided:
+                message = (
+                    f"{len(loop.members)} metrics drive each other through quantified links"
+                    f" ({chain(list(loop.loop))}); revtrace could not decide within its work"
+                    " budget whether their effect is bounded, so none is computed through"
+                    " them; quantify fewer links in the loop"
+                )
+            else:
+                message = (
+                    f"the loop {chain(list(loop.loop))} has gain {loop.gain:g}: its effect"
+                    " grows without bound (spectral radius ≥ 1); lower an elasticity"
+                )
+            yield DIVERGENT_LOOP.finding(message, catalog.metrics[first].location, first)

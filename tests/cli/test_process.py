@@ -27,7 +27,9 @@ try:
     app({args!r}, prog_name="revtrace")
 except SystemExit:
     pass
-heavy = ("yaml", "networkx", "rich", "revtrace.load.reader", "revtrace.graph.revenue_graph")
+heavy = (
+    "yaml", "networkx", "rich", "numpy", "revtrace.load.reader", "revtrace.graph.revenue_graph"
+)
 print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
 
@@ -36,6 +38,13 @@ def test_version_imports_no_parser_graph_or_rendering_library() -> None:
     result = python(LOADED_AFTER.format(args=["--version"]))
     assert result.stdout.startswith("revtrace ")
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_plain_audit_never_loads_numpy() -> None:
+    # Even with quantified links and loops: numpy is for large loop groups only.
+    for catalog in ("metrics.yaml", "examples/b2b-referral-flywheel.yaml"):
+        result = python(LOADED_AFTER.format(args=["audit", catalog]))
+        assert "numpy" not in result.stderr.strip().splitlines()[-1], catalog
 
 
 def test_help_imports_neither_yaml_nor_networkx() -> None:

@@ -150,6 +150,10 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("revtrace: interrupted\n")
         sys.exit(130)
+    except MemoryError:
+        # Before anything else that could need memory: one line, no traceback.
+        os.write(2, b"revtrace: error: out of memory (is the catalog far larger than expected?)\n")
+        os._exit(EXIT_CANNOT_RUN)
     except BrokenPipeError:
         # `revtrace tree | head`: the reader left; that is not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)

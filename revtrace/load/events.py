@@ -41,6 +41,10 @@ from revtrace.model.findings import Finding
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _MARKERS = ("&", "*", "!")
 
+#: Repeated keys reported one by one in a mapping; the rest are counted in one finding, so
+#: that a 30 MiB file of one key repeated cannot produce 15 million findings.
+MAX_REPEATS_REPORTED = 20
+
 #: Called for a key met a second time in one mapping: (key, its event, the line of the
 #: first, the value event, not yet consumed).
 OnRepeat = Callable[[str, Any, int, Event], None]
@@ -176,6 +180,7 @@ class EventStream:
         value. A repeated key goes to `on_repeat`, or by default is reported as RT010 and
         its value skipped. The caller must consume each value.
         """
+        repeats = 0
         # The first line of each key, not its event: the mapping of metric ids is as long as
         # the catalog, and holding every key's event (and marks) until its end cost the
         # rest of the run 5% in scattered memory (measured).
@@ -185,6 +190,13 @@ class EventStream:
             key_event: Any = next_event()
             kind = key_event.__class__
             if kind is MappingEndEvent:
+                if repeats > MAX_REPEATS_REPORTED:
+                    self.report(
+                        f"and {repeats - MAX_REPEATS_REPORTED} more duplicate keys in"
+                        f" {where or self._metric_label(metric)}, not listed one by one",
+                        key_event,
+                        metric,
+                    )
                 return
             if kind is not ScalarEvent:
                 what = key_what or f"a key in {where or self._metric_label(metric)}"
@@ -201,12 +213,14 @@ class EventStream:
             elif on_repeat is not None:
                 on_repeat(key, key_event, first, value)
             else:
-                self.report(
-                    f"duplicate key '{key}' in {where or self._metric_label(metric)} (first at line"
-                    f" {first}); YAML would silently keep only one of them",
-                    key_event,
-                    metric,
-                )
+                repeats += 1
+                if repeats <= MAX_REPEATS_REPORTED:
+                    self.report(
+                        f"duplicate key '{key}' in {where or self._metric_label(metric)} (first"
+                        f" at line {first}); YAML would silently keep only one of them",
+                        key_event,
+                        metric,
+                    )
                 self.skip(value)
 
     @staticmethod

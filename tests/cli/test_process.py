@@ -90,3 +90,22 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     assert result.stdout.startswith("revenue")
     assert "Traceback" not in result.stderr
     assert "Error" not in result.stderr
+
+
+def test_running_out_of_memory_is_one_line_and_exit_2() -> None:
+    code = """
+import sys
+import revtrace.analysis
+def exhausted(*args):
+    raise MemoryError()
+revtrace.analysis.analyse = exhausted
+from revtrace.cli import main
+sys.argv = ["revtrace", "audit"]
+main()
+"""
+    result = python(code)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "revtrace: error: out of memory (is the catalog far larger than expected?)\n"
+    )

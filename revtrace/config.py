@@ -40,6 +40,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
 }
 
 
+#: A configuration is a few lines; anything larger is refused before it is parsed.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 class ConfigError(Exception):
     """A configuration file revtrace cannot use (exit code 2)."""
 
@@ -63,9 +67,13 @@ class Settings:
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """The nearest revtrace.toml, or pyproject.toml with [tool.revtrace], upwards."""
+    """The nearest revtrace.toml, or pyproject.toml with [tool.revtrace], upwards from the
+    current folder to the root of its git repository, and no further: a configuration
+    in a folder above the repository (the system's temporary folder, a home directory)
+    would otherwise change a CI gate unannounced. Outside a repository the search goes up
+    to the file system's root, and the command line says which file it used."""
     folder = (start or Path.cwd()).resolve()
-    for candidate_folder in (folder, *folder.parents):
+    for candidate_folder in _up_to_repository_root(folder):
         own = candidate_folder / "revtrace.toml"
         if own.is_file():
             return own
@@ -73,6 +81,20 @@ def find_config(start: Path | None = None) -> Path | None:
         if pyproject.is_file() and _has_revtrace_table(pyproject):
             return pyproject
     return None
+
+
+def _up_to_repository_root(folder: Path) -> list[Path]:
+    searched = []
+    for candidate in (folder, *folder.parents):
+        searched.append(candidate)
+        if (candidate / ".git").exists():
+            return searched
+    return searched
+
+
+def inside_repository(folder: Path | None = None) -> bool:
+    here = (folder or Path.cwd()).resolve()
+    return any((candidate / ".git").exists() for candidate in (here, *here.parents))
 
 
 def _has_revtrace_table(pyproject: Path) -> bool:
@@ -105,15 +127,24 @@ def load_settings(
 
 def _apply_file(settings: Settings, path: Path) -> None:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB: not a configuration"
+            )
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such configuration file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise ConfigError(f"{_printable(path)}: cannot read it ({exc})") from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (RecursionError, ValueError) as exc:
+        # Nesting deeper than the parser goes, or an integer of thousands of digits.
+        raise ConfigError(f"{path}: not a configuration revtrace can read ({exc})") from None
     display = _display(path)
     settings.config_file = display
     nested = (
@@ -192,6 +223,10 @@ def _line_of(text: str, key: str, section: str) -> int | None:
         if in_section and pattern.match(line):
             return number
     return None
+
+
+def _printable(path: Path) -> str:
+    return repr(str(path))[1:-1]
 
 
 def _relative(path: Path) -> str:

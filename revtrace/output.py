@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import stat
+import sys
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+
+from revtrace.model.codes import Terminated
 
 
 class OutputError(Exception):
@@ -25,9 +31,14 @@ def write_file(path: str, text: str, *, force: bool = False, protected: Iterable
         raise OutputError(f"{path} is a catalog file; revtrace never writes to a catalog")
     if os.path.isdir(target):
         raise OutputError(f"{path} is a directory")
-    if os.path.exists(target) and not os.path.isfile(target):
-        # A device or a pipe (/dev/stdout, a FIFO): write into it; never replace it.
-        _write_stream(path, target, text)
+    existing = _stat(path)
+    if existing is not None and (
+        not stat.S_ISREG(existing.st_mode) or _is_standard_output(existing)
+    ):
+        # A device or a pipe (/dev/stdout, a FIFO), or the file standard output already
+        # writes to (`-o /dev/stdout >> log`): write into it as it is opened (appending
+        # where the shell appends); never replace it.
+        _write_stream(path, text)
         return
     if os.path.lexists(path) and not force:
         raise OutputError(f"{path} already exists; add --force to overwrite it")
@@ -39,14 +50,19 @@ def write_file(path: str, text: str, *, force: bool = False, protected: Iterable
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        with _signals_interrupt(), os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
+        if existing is not None:
+            mode = stat.S_IMODE(existing.st_mode)  # --force keeps a 0600 file 0600
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+        with _signals_interrupt():
+            os.replace(temporary, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -55,9 +71,52 @@ def write_file(path: str, text: str, *, force: bool = False, protected: Iterable
         raise
 
 
-def _write_stream(path: str, target: str, text: str) -> None:
+def _write_stream(path: str, text: str) -> None:
     try:
-        with open(target, "w", encoding="utf-8", newline="") as stream:
+        existing = _stat(path)
+        if existing is not None and _is_standard_output(existing):
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        with open(path, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _is_standard_output(status: os.stat_result) -> bool:
+    try:
+        own = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's)
+        return False
+    return (own.st_dev, own.st_ino) == (status.st_dev, status.st_ino)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While a file is written: SIGTERM and SIGHUP stop the write the way Ctrl-C does (the
+    temporary file is removed, the target untouched), instead of killing the process
+    with a half-written hidden file left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
+    previous = {}
+
+    def stop(number: int, frame: object) -> None:
+        raise Terminated(number)
+
+    for number in wanted:
+        previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -2,8 +2,11 @@
 already has some, and report only what is new.
 
 Findings are keyed on (rule code, metric id), never on line numbers, which move with
-every edit; the baseline stores how many findings each key had, so a second finding of
-the same kind on the same metric is still new.
+every edit; a finding about a file rather than a metric is keyed on its file, so one
+accepted in one file accepts nothing in another. The baseline stores how many findings
+each key had, so a second finding of the same kind on the same metric is still new. A file
+that is not valid YAML (RT011) is never accepted: the rules that would judge the rest of
+the catalog cannot run while it is broken, so accepting it would open the gate.
 """
 
 from __future__ import annotations
@@ -14,11 +17,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from revtrace import __version__
+from revtrace.load.rules import YAML_SYNTAX
 from revtrace.model.findings import Finding
 
 FORMAT_VERSION = 1
+#: A baseline larger than this is refused (a real one is kilobytes).
+MAX_BYTES = 32 * 1024 * 1024
+#: The largest count an entry may give.
+MAX_COUNT = 10**9
 
-Key = tuple[str, str]
+#: (rule code, metric id or "", file for a finding about no metric, else "").
+Key = tuple[str, str, str]
+
+#: Never accepted by a baseline (see the module docstring).
+NEVER_ACCEPTED = frozenset({YAML_SYNTAX.code})
 
 
 class BaselineError(Exception):
@@ -26,7 +38,8 @@ class BaselineError(Exception):
 
 
 def key_of(finding: Finding) -> Key:
-    return (finding.code, finding.metric or "")
+    file = finding.location.file if finding.metric is None and finding.location else ""
+    return (finding.code, finding.metric or "", file)
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,15 @@ def dumps(findings: Iterable[Finding]) -> str:
         counts[key] += 1
         rules[key] = finding.rule
     entries = [
-        {"code": code, "rule": rules[(code, metric)], "metric": metric or None, "count": count}
-        for (code, metric), count in sorted(counts.items())
+        {
+            "code": code,
+            "rule": rules[(code, metric, file)],
+            "metric": metric or None,
+            **({"file": file} if file else {}),
+            "count": count,
+        }
+        for (code, metric, file), count in sorted(counts.items())
+        if code not in NEVER_ACCEPTED
     ]
     document = {
         "tool": "revtrace",
@@ -72,6 +92,9 @@ def loads(text: str, name: str) -> Counter[Key]:
         raise BaselineError(
             f"{name}:{exc.lineno}:{exc.colno}: not a revtrace baseline: invalid JSON ({exc.msg})"
         ) from None
+    except (RecursionError, ValueError) as exc:
+        # Nesting deeper than Python's parser goes, or a number of thousands of digits.
+        raise BaselineError(f"{name}: not a revtrace baseline: {exc}") from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise BaselineError(f"{name}: not a revtrace baseline: no 'findings' list")
@@ -81,17 +104,27 @@ def loads(text: str, name: str) -> Counter[Key]:
             isinstance(entry, dict)
             and isinstance(entry.get("code"), str)
             and isinstance(entry.get("metric"), (str, type(None)))
+            and isinstance(entry.get("file", ""), str)
             and isinstance(entry.get("count", 1), int)
+            and 0 < entry.get("count", 1) <= MAX_COUNT
         ):
             raise BaselineError(f"{name}: entry {index + 1} of 'findings' is malformed")
-        counts[(entry["code"], entry["metric"] or "")] += max(1, entry.get("count", 1))
+        key = (
+            entry["code"],
+            entry["metric"] or "",
+            "" if entry["metric"] else entry.get("file", ""),
+        )
+        counts[key] += entry.get("count", 1)
     return counts
 
 
 def read(path: str) -> Counter[Key]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # never all of /dev/zero
+        if len(data) > MAX_BYTES:
+            raise BaselineError(f"{path}: the baseline is larger than {MAX_BYTES // 2**20} MiB")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise BaselineError(
             f"{path}: no such baseline file (create it with --write-baseline)"
@@ -107,14 +140,14 @@ def apply(findings: Iterable[Finding], baseline: Counter[Key]) -> BaselineResult
     matched = 0
     for finding in findings:
         key = key_of(finding)
-        if remaining[key] > 0:
+        if remaining[key] > 0 and finding.code not in NEVER_ACCEPTED:
             remaining[key] -= 1
             matched += 1
         else:
             new.append(finding)
     stale = [
-        StaleEntry(code, metric, count)
-        for (code, metric), count in sorted(remaining.items())
+        StaleEntry(code, metric or file, count)
+        for (code, metric, file), count in sorted(remaining.items())
         if count > 0
     ]
     return BaselineResult(new, matched, stale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,11 @@ from revtrace.graph.leverage import ImpactReport, MetricImpact
 from revtrace.model.wording import suggest
 
 _CHANGE = re.compile(r"\s*([^=\s]+)\s*=\s*([+-]?\d+(?:\.\d+)?)\s*%?\s*")
+
+
+#: The largest change `--what-if` takes, in %: beyond it a first-order prediction means
+#: nothing, and `+<400 nines>%` overflowed to Infinity.
+MAX_CHANGE = 1000.0
 
 
 class WhatIfError(Exception):
@@ -43,6 +49,11 @@ def parse_what_if(texts: Sequence[str], analysis: Analysis) -> dict[str, float]:
         if match is None:
             raise WhatIfError(f"--what-if {text}: write METRIC=+10% (or -5%)")
         metric, percent = match.group(1), float(match.group(2))
+        if not abs(percent) <= MAX_CHANGE:
+            raise WhatIfError(
+                f"--what-if {text}: a change is between -{MAX_CHANGE:g}% and +{MAX_CHANGE:g}%"
+                " (the prediction is first order: it is meant for small changes)"
+            )
         if metric not in analysis.catalog:
             raise WhatIfError(
                 f"--what-if: unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}"
@@ -57,4 +68,9 @@ def impact(analysis: Analysis, top: int | None = None, what_if: Sequence[str] = 
     changes = parse_what_if(what_if, analysis)
     report = leverage.compute(analysis.graph)
     predicted = leverage.what_if(report, analysis.graph, changes) if changes else None
+    if predicted is not None and not all(
+        math.isfinite(pct) and (amount is None or math.isfinite(amount))
+        for pct, amount in predicted.values()
+    ):
+        raise WhatIfError("--what-if: the prediction is too large to compute; try smaller changes")
     return ImpactView(analysis, report, top, predicted)

@@ -65,6 +65,13 @@ class Policy:
             if select is not None
             else set(rules)
         )
+        if not selected and select is not None:
+            # `--select ''` (an unset CI variable) or `select = []`: a gate that checks
+            # nothing would pass everything in silence.
+            raise PolicyError(
+                f"{where.get('select', '--select')}: the selection names no rule, so nothing"
+                " would be checked; leave it out to report every rule (or write ALL)"
+            )
         selected -= resolve_selectors(ignore, rules, where.get("ignore", "--ignore"))
         severities: dict[str, Severity] = {}
         for selector, level in severity.items():

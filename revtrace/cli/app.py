@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from revtrace import __version__
-from revtrace.model.codes import EXIT_CANNOT_RUN, EXIT_CLEAN
+from revtrace.model.codes import EXIT_CANNOT_RUN, EXIT_CLEAN, Terminated
 
 
 class _Application(TyperGroup):
@@ -150,6 +150,11 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("revtrace: interrupted\n")
         sys.exit(130)
+    except Terminated as stop:
+        # SIGTERM or SIGHUP while writing a file: the temporary file is already gone.
+        number = stop.args[0] if stop.args and isinstance(stop.args[0], int) else 15
+        sys.stderr.write("revtrace: terminated; the output file was left as it was\n")
+        _exit_now(128 + number)
     except MemoryError:
         # Before anything else that could need memory: one line, no traceback.
         os.write(2, b"revtrace: error: out of memory (is the catalog far larger than expected?)\n")

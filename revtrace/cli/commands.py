@@ -305,7 +305,8 @@ def trace(
     ],
     catalogs: CatalogsArg = None,
     max_paths: Annotated[
-        int, typer.Option("--max-paths", "-n", min=1, help="Show at most this many paths.")
+        int,
+        typer.Option("--max-paths", "-n", min=1, max=100_000, help="Show at most this many paths."),
     ] = 20,
     output_format: Annotated[
         ViewFormat, typer.Option("--format", "-f", help="Output format.")

@@ -69,12 +69,22 @@ def note(message: str) -> None:
 def settings_from(config: Path | None, **flags: Any) -> Settings:
     """The effective settings: the configuration file, then the flags given (by setting
     name, None for a flag not given)."""
-    from revtrace.config import ConfigError, load_settings
+    from revtrace.config import ConfigError, inside_repository, load_settings
 
     try:
         settings = load_settings(config)
     except ConfigError as exc:
         fail(str(exc))
+    found = settings.config_file
+    if (
+        config is None
+        and found is not None
+        and Path(found).resolve().parent != Path.cwd().resolve()
+        and not inside_repository()
+    ):
+        # Found above the current folder, outside any repository: say so, as a setting
+        # from an unexpected place can change what a gate lets through.
+        note(f"revtrace: using the configuration in {found}")
     for name, value in flags.items():
         if value is not None:
             setting = name.replace("_", "-")

@@ -19,6 +19,7 @@ only, and a metric is labelled `full` (every route to revenue quantified), `part
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -168,7 +169,10 @@ def compute(graph: RevenueGraph) -> ImpactReport:
                         break
                     for i, value in enumerate(below):
                         row[i] += e * value
-            right[x] = None if poisoned else row
+            # A product too large for a float (elasticities near the bound along a very
+            # long chain): no effect rather than an infinite one.
+            finite = not poisoned and all(math.isfinite(v) for v in row)
+            right[x] = row if finite else None
         if not looped:
             effect[members[0]] = right[members[0]]
             continue

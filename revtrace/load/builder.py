@@ -147,7 +147,7 @@ def read_text(file: str, text: str, findings: list[Finding], *, fast: bool) -> l
         findings.append(YAML_SYNTAX.finding(refused.message, refused.location))
         return None
     except yaml.YAMLError as exc:
-        findings.append(syntax_finding(file, text, exc))
+        findings.append(syntax_finding(file, text, exc, byte_offsets=fast))
         return None
     finally:
         if parser is not None:

@@ -46,9 +46,15 @@ def decode(file: str, data: bytes, findings: list[Finding]) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def syntax_finding(file: str, text: str, exc: yaml.YAMLError) -> Finding:
+def syntax_finding(
+    file: str, text: str, exc: yaml.YAMLError, *, byte_offsets: bool = False
+) -> Finding:
     """RT011 for a YAML error, at the line to fix, in plain words where the parser's
-    words are jargon ("while scanning a simple key: could not find expected ':'")."""
+    words are jargon ("while scanning a simple key: could not find expected ':'").
+    `byte_offsets`: the error came from libyaml, whose positions count UTF-8 bytes, not
+    characters (a control character after non-ASCII text was placed lines too far)."""
+    if byte_offsets and getattr(exc, "position", None) is not None:
+        exc.position = _character_index(text, exc.position)  # type: ignore[attr-defined]
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None)
@@ -128,6 +134,10 @@ def _mark_location(file: str, text: str, mark: object, exc: yaml.YAMLError) -> L
         return Location(file, line + 1, int(getattr(mark, "column", 0)) + 1)
     position = getattr(exc, "position", None)
     return location_of_index(file, text, position) if position is not None else Location(file, 1, 1)
+
+
+def _character_index(text: str, byte_offset: int) -> int:
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
 
 
 def location_of_index(file: str, text: str, index: int) -> Location:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import glob
 import os
+import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,11 +31,16 @@ class CatalogUnreadable(Exception):
 
 
 def read_catalog_bytes(path: str) -> bytes:
-    """A catalog file's bytes; raises `CatalogUnreadable` (exit code 2)."""
+    """A catalog file's bytes; raises `CatalogUnreadable` (exit code 2). Only a regular
+    file is read: a FIFO or a device named `*.yaml` would block or never end."""
     try:
         if Path(path).is_dir():
             raise CatalogUnreadable(path, "it is a directory, not a catalog file")
-        with open(path, "rb") as handle:
+        # Opened without blocking (a FIFO would wait for a writer), then checked.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise CatalogUnreadable(path, "not a regular file (a FIFO, a socket or a device)")
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise CatalogUnreadable(path, "no such file") from None
@@ -43,6 +50,8 @@ def read_catalog_bytes(path: str) -> bytes:
         raise CatalogUnreadable(path, "permission denied") from None
     except OSError as exc:
         raise CatalogUnreadable(path, exc.strerror or str(exc)) from None
+    except ValueError:  # a NUL in the path
+        raise CatalogUnreadable(repr(path)[1:-1], "not a file name") from None
     if len(data) > MAX_FILE_BYTES:
         raise CatalogUnreadable(
             path, f"the file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"
@@ -62,15 +71,19 @@ def expand_catalog_paths(arguments: Sequence[str]) -> list[str]:
     """
     files: list[str] = []
     for argument in arguments:
+        if "\0" in argument:
+            raise CatalogUnreadable(repr(argument)[1:-1], "a path cannot hold a NUL character")
         if os.path.isdir(argument):
             found = _catalogs_below(argument)
             if not found:
                 raise CatalogUnreadable(argument, "the directory holds no .yaml or .yml file")
+            _refuse_links_out_of(argument, found)
             files.extend(found)
         elif not os.path.lexists(argument) and _GLOB_CHARACTERS & set(argument):
-            matches = sorted(m for m in glob.glob(argument, recursive=True) if not os.path.isdir(m))
+            matches = sorted(_glob(argument))
             if not matches:
                 raise CatalogUnreadable(argument, "no file matches this pattern")
+            _refuse_links_out_of(os.curdir, matches)
             files.extend(matches)
         else:
             files.append(argument)
@@ -84,13 +97,84 @@ def expand_catalog_paths(arguments: Sequence[str]) -> list[str]:
     return unique
 
 
+def _refuse_links_out_of(folder: str, found: Sequence[str]) -> None:
+    """A catalog file found in a folder (or by a pattern) that is a symbolic link to a file
+    outside that folder is refused, naming the link only: a pull request adding
+    `metrics/x.yaml -> ../../.git-credentials` must not get the secret's first characters
+    quoted in a finding. A file named on the command line is read wherever it points."""
+    root = os.path.realpath(folder)
+    for path in found:
+        if os.path.islink(path) or os.path.realpath(path) != os.path.abspath(path):
+            inside = os.path.realpath(path)
+            if os.path.commonpath([root, inside]) != root:
+                raise CatalogUnreadable(
+                    path,
+                    f"a symbolic link to a file outside {folder}; revtrace does not follow it"
+                    " (name the file itself to read it)",
+                )
+
+
 def _catalogs_below(directory: str) -> list[str]:
+    """Every regular `.yaml`/`.yml` file below `directory`, hidden ones and symbolic links
+    to folders left out (a link loop cannot trap the walk; a FIFO cannot block it)."""
     found: list[str] = []
     for root, folders, names in os.walk(directory, followlinks=False):
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         found.extend(
-            os.path.join(root, name)
+            path
             for name in sorted(names)
-            if name.endswith(CATALOG_SUFFIXES) and not name.startswith(".")
+            if name.endswith(CATALOG_SUFFIXES)
+            and not name.startswith(".")
+            # Regular files, and broken links (reported when read); never a FIFO.
+            and (os.path.isfile(path := os.path.join(root, name)) or not os.path.exists(path))
         )
     return found
+
+
+def _glob(pattern: str) -> list[str]:
+    """The regular files a pattern matches. `**` is walked with os.walk, never through a
+    symbolic link to a folder: glob's own `**` follows them, and a link loop (`a -> .`)
+    kept it going for ever."""
+    if "**" not in pattern:
+        return [m for m in glob.glob(pattern) if os.path.isfile(m)]
+    parts = pattern.split("/")
+    fixed = next(i for i, part in enumerate(parts) if _GLOB_CHARACTERS & set(part))
+    base = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else ".")
+    matcher = re.compile(_pattern_regex(parts))
+    found = []
+    for root, folders, names in os.walk(base, followlinks=False):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            shown = path[2:] if base == "." and path.startswith("./") else path
+            if not name.startswith(".") and matcher.fullmatch(shown) and os.path.isfile(path):
+                found.append(shown)
+    return found
+
+
+def _pattern_regex(parts: list[str]) -> str:
+    """A glob pattern, split at `/`, as a regular expression: `**` any folders (none
+    included), `*` and `?` within one name, `[...]` a character class."""
+    out = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]*/)*")
+            continue
+        piece, position = [], 0
+        while position < len(part):
+            character = part[position]
+            if character == "*":
+                piece.append("[^/]*")
+            elif character == "?":
+                piece.append("[^/]")
+            elif character == "[" and "]" in part[position + 1 :]:
+                end = part.index("]", position + 1)
+                body = part[position + 1 : end].replace("\\", "\\\\")
+                piece.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                position = end
+            else:
+                piece.append(re.escape(character))
+            position += 1
+        out.append("".join(piece) + ("" if last else "/"))
+    return "".join(out)

@@ -466,7 +466,8 @@ def _bad_id_message(text: str, what: str) -> str:
     if not text:
         return f"{what} is empty"
     bad = sorted({c for c in text if not is_valid_id(c)})
-    shown = ", ".join(repr(c) for c in bad[:5])
+    # Non-ASCII ones by code point: an invisible letter shows as nothing, even quoted.
+    shown = ", ".join(repr(c) if c.isascii() else f"U+{ord(c):04X}" for c in bad[:5])
     return (
         f"{what} '{text}' has characters ids cannot have ({shown}); ids are letters,"
         " digits, '_', '-' and '.'"

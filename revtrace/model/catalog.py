@@ -30,9 +30,15 @@ MAX_ELASTICITY = 1000.0
 CONFIDENCES = ("measured", "estimated", "assumed")
 
 
+#: Letters that show as nothing (Hangul fillers): `revenueㅤ` would pass for `revenue`.
+_INVISIBLE_LETTERS = re.compile("[\u115f\u1160\u3164\uffa0]")
+
+
 def is_valid_id(text: str) -> bool:
     """Whether `text` may name a metric."""
-    return _VALID_ID.match(text) is not None
+    if _VALID_ID.match(text) is None:
+        return False
+    return text.isascii() or _INVISIBLE_LETTERS.search(text) is None
 
 
 class Location(NamedTuple):

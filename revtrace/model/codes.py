@@ -11,3 +11,8 @@ EXIT_CANNOT_RUN = 2
 
 #: The lowest severity that makes audit exit 1, or never.
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP while a file is written: unwinds like Ctrl-C, so the temporary
+    file is removed; the command line ends with 128 + the signal's number."""

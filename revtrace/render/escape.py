@@ -46,8 +46,15 @@ def _xml_invalid() -> re.Pattern[str]:
 
 
 def xml_text(text: str) -> str:
-    """Characters XML 1.0 cannot carry, as visible escapes (ElementTree escapes the rest)."""
-    return _xml_invalid().sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Control, format and bidi characters, and those XML 1.0 cannot carry, as visible
+    escapes (ElementTree escapes the rest): a JUnit report is read by people too."""
+    return _xml_invalid().sub(lambda m: f"\\u{ord(m.group()):04x}", visible(text))
+
+
+def sarif_text(text: str) -> str:
+    """SARIF `message.text`: visible characters, and brackets escaped so that a name like
+    `[click](https://…)` is never a live link where the text is rendered as Markdown."""
+    return re.sub(r"([\[\]])", r"\\\1", visible(text))
 
 
 def markdown_cell(text: str) -> str:
@@ -56,7 +63,11 @@ def markdown_cell(text: str) -> str:
     escaped = html.escape(flat, quote=False)
     escaped = re.sub(r"([\\`*\[\]|~])", r"\\\1", escaped)
     # An underscore inside a word (page_views) is never emphasis in GitHub Markdown.
-    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", escaped)
+    escaped = re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", escaped)
+    # A pull-request comment must not ping people (@org/team) or make links of its own
+    # (https://…, www.…): a word joiner after `@` and in the scheme keeps them plain text.
+    escaped = escaped.replace("@", "@\u2060")
+    return re.sub(r"(?i)\b(https?|ftp|www)(:|\.)", "\\1\u2060\\2", escaped)
 
 
 def markdown_text(text: str) -> str:
@@ -78,5 +89,8 @@ def html_text(text: str) -> str:
 
 
 def dot_string(text: str) -> str:
-    """A Graphviz DOT double-quoted string, quotes included."""
-    return '"' + visible(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A Graphviz DOT double-quoted string, quotes included. `&` is written `&amp;`:
+    Graphviz decodes entities in labels, so `&#x202E;` would become a real bidi override
+    and `&lt;` a `<`."""
+    escaped = visible(text).replace("&", "&amp;")
+    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -22,7 +22,7 @@ from revtrace import __version__
 from revtrace.analysis import AuditReport, Candidate, GraphView, ScoreRow
 from revtrace.analysis.report import Report
 from revtrace.model.findings import Finding
-from revtrace.render.escape import html_text
+from revtrace.render.escape import html_text, visible
 
 BOX_WIDTH = 200
 BOX_HEIGHT = 30
@@ -49,9 +49,10 @@ def _layout(
     # Barycenter ordering, from the revenue side leftwards: each metric sits near the
     # average position of the metrics it drives in the column to its right.
     position: dict[str, float] = {}
+    last = max(columns, default=0)  # once: a 100,000-link chain has 100,000 columns
     for column in sorted(columns, reverse=True):
         members = columns[column]
-        if column < max(columns):
+        if column < last:
 
             def weight(metric: str, members: list[str] = members) -> float:
                 targets = [
@@ -172,8 +173,9 @@ def _data(report: AuditReport, metrics: Sequence[str]) -> str:
         following = graph.next_hop.get(metric_id)
         rows.append(
             {
-                "id": metric.id,
-                "name": metric.name,
+                # Shown by the script as text: control and bidi characters as escapes.
+                "id": visible(metric.id),
+                "name": visible(metric.name),
                 "next": index.get(following) if following is not None else None,
             }
         )

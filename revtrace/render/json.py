@@ -26,10 +26,11 @@ from revtrace.model.findings import Finding
 
 
 def dumps(document: Any) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    # allow_nan=False: NaN and Infinity are not JSON; one would be a bug, never output.
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
 
 
 def _compact(value: Any) -> str:
@@ -68,7 +69,8 @@ def dumps_with_rows(document: dict[str, Any], rows: tuple[str, ...]) -> str:
             parts.append("    " + encoded)
             parts.append(f"  ]{comma}")
         else:
-            encoded = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            encoded = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+            encoded = encoded.replace("\n", "\n  ")
             parts.append(f"  {_compact(key)}: {encoded}{comma}")
     parts.append("}\n")
     return "\n".join(parts)
@@ -203,7 +205,10 @@ def change_dict(change: CatalogChange) -> dict[str, Any]:
         "links_added": [list(edge) for edge in change.links_added],
         "links_removed": [list(edge) for edge in change.links_removed],
         "new_findings": [finding_dict(f) for f in change.new_findings],
-        "resolved": [{"code": code, "metric": metric or None} for code, metric in change.resolved],
+        "resolved": [
+            {"code": code, "metric": metric or None, **({"file": file} if file else {})}
+            for code, metric, file in change.resolved
+        ],
     }
 
 

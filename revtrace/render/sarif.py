@@ -16,6 +16,7 @@ from urllib.parse import quote
 from revtrace import __version__
 from revtrace.analysis import AuditReport
 from revtrace.model.findings import Severity
+from revtrace.render.escape import sarif_text
 from revtrace.rules import ALL_RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -32,12 +33,14 @@ def repository_root(start: Path | None = None) -> Path:
 
 
 def artifact_uri(file: str, root: Path) -> str:
+    """The file as a URI relative to the repository (absolute outside it). A name that is
+    not UTF-8 (git can store one) is percent-encoded byte by byte, never an error."""
     path = Path(file).resolve()
     try:
         relative = path.relative_to(root).as_posix()
     except ValueError:
-        return path.as_uri()
-    return quote(relative)
+        return "file://" + quote(path.as_posix().encode("utf-8", "surrogateescape"))
+    return quote(relative.encode("utf-8", "surrogateescape"))
 
 
 def audit(report: AuditReport, root: Path | None = None) -> str:
@@ -50,7 +53,7 @@ def audit(report: AuditReport, root: Path | None = None) -> str:
             "ruleId": finding.code,
             "ruleIndex": index[finding.code],
             "level": LEVEL[finding.severity],
-            "message": {"text": finding.message},
+            "message": {"text": sarif_text(finding.message)},
             "partialFingerprints": {
                 "revtraceFinding/v1": hashlib.sha256(
                     f"{finding.code}\0{finding.metric or ''}".encode()

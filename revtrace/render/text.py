@@ -263,7 +263,9 @@ def diff(console: Console, report: DiffReport) -> None:
         console.print(Text(f"New findings ({len(change.new_findings)})", style="bold"))
         print_findings(console, change.new_findings)
     if change.resolved:
-        which = ", ".join(f"{code} {metric}".strip() for code, metric in change.resolved[:10])
+        which = ", ".join(
+            f"{code} {metric or file}".strip() for code, metric, file in change.resolved[:10]
+        )
         more = len(change.resolved) - 10
         console.print()
         console.print(

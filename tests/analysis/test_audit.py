@@ -37,7 +37,7 @@ def test_change_then_baseline() -> None:
     assert report.change.lost_paths[0].causes == ["removing a → revenue"]
     assert sorted(f.metric for f in report.findings) == ["a", "b", "c"]
     accepted = audit(
-        after, policy(ignore=["RT007"]), before=before, baseline=Counter({("RT001", "c"): 1})
+        after, policy(ignore=["RT007"]), before=before, baseline=Counter({("RT001", "c", ""): 1})
     )
     assert sorted(f.metric for f in accepted.findings) == ["a", "b"]
     assert accepted.baselined == 1 and accepted.stale_baseline == []

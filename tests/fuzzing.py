@@ -13,10 +13,13 @@ command runs the long campaign and saves any failing input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import os
 import random
 import sys
+import tempfile
 import time
 import traceback
 import xml.etree.ElementTree as ET
@@ -42,6 +45,10 @@ from revtrace.render import json as json_render
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = [REPO / "metrics.yaml", *sorted((REPO / "examples").glob("*.yaml"))]
+#: Characters no output may carry raw (outside JSON strings, which escape or keep them as
+#: data): terminal escapes, carriage returns, bidi overrides, zero-width characters.
+UNSAFE = frozenset("\x1b\r\x07\u202e\u2066\u200b\x85")
+
 FRAGMENTS = [
     b"&a ",
     b"*a",
@@ -84,6 +91,23 @@ FRAGMENTS = [
     b"value: 1e9\n    ",
     b"elasticity: .nan",
     b"confidence: measured, ",
+    # Issue #16's classes: extreme and special numbers in links and loops ...
+    b"{to: revenue, elasticity: 1e308}, ",
+    b"elasticity: 5e15, ",
+    b"elasticity: 5e-324, ",
+    b"elasticity: -0.0, ",
+    b"elasticity: -999.9999, ",
+    b"value: 1e308\n    ",
+    b"drives: [{to: revenue, elasticity: 1e300}, {to: ",
+    # ... repeated-key amplification ...
+    b"x: 1, " * 40,
+    b"{" + b"a: 1, " * 60 + b"}",
+    # ... and bidi, invisible and markup characters, for every format's escaper.
+    "\u202e\u2066\u200b\u3164".encode(),
+    "revenue\u3164".encode(),
+    b"&#x202E;&lt;",
+    b"@acme/admins https://e.vil [x](https://e.vil) ",
+    b"\r\x85\x1b]8;;https://e.vil\x07",
 ]
 
 
@@ -134,6 +158,13 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     return bytes(buffer)
 
 
+def strict_json(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def check(data: bytes) -> None:
     """Everything the CLI would do with `data`; raises AssertionError or a crash."""
     loaded = load_catalog_text(data, "fuzz.yaml")
@@ -144,30 +175,32 @@ def check(data: bytes) -> None:
     report = AuditReport(analysis, list(analysis.findings))
     console = Console(file=io.StringIO(), force_terminal=True, width=100)
     text.audit(console, report)
-    json.loads(json_render.audit(report))
-    json.loads(sarif.audit(report, root=REPO))
-    ET.fromstring(junit.audit(report))
+    strict_json(json_render.audit(report))
+    strict_json(sarif.audit(report, root=REPO))
+    junit_text = junit.audit(report)
+    ET.fromstring(junit_text)
+    assert not (UNSAFE & set(junit_text)), "a raw control or bidi character in JUnit"
     for line in github.audit(report).splitlines()[:-1]:
         assert line.startswith("::") and "\r" not in line
-    concise.audit(report)
-    markdown.audit(report)
+    assert not (UNSAFE & set(concise.audit(report))), "a raw control character in concise"
+    assert "@acme" not in markdown.audit(report).split("```mermaid")[0]
     tree = lineage(analysis)
     text.tree(console, tree)
-    json.loads(json_render.tree(tree))
+    strict_json(json_render.tree(tree))
     for metric in list(analysis.catalog.metrics)[:3]:
         result = trace(analysis, metric, 5)
         text.trace(console, result)
-        json.loads(json_render.trace(result))
+        strict_json(json_render.trace(result))
     everything = list(analysis.catalog.metrics)
     view = GraphView(analysis, everything)
-    mermaid.graph(view)
-    dot.graph(view)
-    json.loads(json_render.graph(view))
+    assert not (UNSAFE & set(mermaid.graph(view)))
+    assert not (UNSAFE & set(dot.graph(view)))
+    strict_json(json_render.graph(view))
     card = scorecard(analysis, everything)
     text.scorecard(console, card)
     html.report(Report(report, card, everything))
     leverage = impact(analysis)
-    json.loads(json_render.impact(leverage))
+    strict_json(json_render.impact(leverage))
     text.impact(console, leverage)
     assert "\x1b[2J" not in console.file.getvalue()  # type: ignore[attr-defined]
 
@@ -186,6 +219,70 @@ def check_two_processes(data: bytes, loaded: LoadResult) -> None:
     )
 
 
+BASELINE_SEED = json.dumps(
+    {
+        "tool": "revtrace",
+        "findings": [
+            {"code": "RT001", "rule": "no-path-to-revenue", "metric": "a", "count": 2},
+            {"code": "RT010", "rule": "invalid-field", "metric": None, "file": "m.yaml"},
+        ],
+    }
+).encode()
+CONFIG_SEED = (
+    b'catalog = ["metrics.yaml"]\nfail-on = "warning"\nselect = ["ALL"]\nignore = ["RT007"]\n'
+    b'baseline = "b.json"\nformat = "auto"\n[severity]\ncycle = "info"\n'
+)
+
+
+def check_side_inputs(rng: random.Random, folder: Path) -> None:
+    """A mutated baseline and configuration: read, or refused with their own error."""
+    from revtrace.analysis.baseline import BaselineError, loads
+    from revtrace.config import ConfigError, load_settings
+
+    text = mutate(BASELINE_SEED, rng).decode("utf-8", "replace")
+    if rng.random() < 0.1:
+        text = "[" * rng.randint(1_000, 100_000) + text
+    with contextlib.suppress(BaselineError):
+        loads(text, "b.json")
+    config = folder / "revtrace.toml"
+    config.write_bytes(mutate(CONFIG_SEED, rng))
+    with contextlib.suppress(ConfigError):
+        load_settings(config, environ={})
+
+
+def check_files(data: bytes, rng: random.Random, folder: Path) -> None:
+    """The catalog in a folder with what an attacker can add next to it: a symbolic link
+    loop, a link out of the folder, a dangling link, a FIFO and a name that is not UTF-8;
+    reading it ends in metrics or in CatalogUnreadable, never a hang or a crash."""
+    from revtrace.load import CatalogUnreadable, expand_catalog_paths, load_catalog
+
+    catalogs = folder / "catalogs"
+    catalogs.mkdir()
+    name = rng.choice([b"m.yaml", b"caf\xe9.yaml", b"a b.yml", b"\xff\xfe.yaml"])
+    (catalogs / os.fsdecode(name)).write_bytes(data)
+    extras = rng.sample(["loop", "out", "dangling", "fifo", "nested"], rng.randint(0, 3))
+    if "loop" in extras:
+        (catalogs / "loop").symlink_to(".")
+    if "out" in extras:
+        (folder / "secret").write_text("TOKEN=1234567890\n")
+        (catalogs / "x.yaml").symlink_to(folder / "secret")
+    if "dangling" in extras:
+        (catalogs / "gone.yaml").symlink_to(folder / "nowhere.yaml")
+    if "fifo" in extras and hasattr(os, "mkfifo"):
+        os.mkfifo(catalogs / "trap.yaml")
+    if "nested" in extras:
+        (catalogs / "deeper").mkdir()
+        (catalogs / "deeper" / "n.yaml").write_bytes(data)
+    for argument in (str(catalogs), f"{catalogs}/**/*.yaml", f"{catalogs}/*.y*ml"):
+        try:
+            loaded = load_catalog(expand_catalog_paths([argument]))
+        except CatalogUnreadable as refused:
+            assert "TOKEN" not in str(refused)
+            continue
+        for finding in loaded.findings:
+            assert "TOKEN" not in finding.message
+
+
 def campaign(cases: int, seed: int, save_to: Path | None) -> tuple[int, list[str]]:
     rng = random.Random(seed)
     seeds = [path.read_bytes() for path in SEEDS]
@@ -194,6 +291,12 @@ def campaign(cases: int, seed: int, save_to: Path | None) -> tuple[int, list[str
         data = mutate(rng.choice(seeds), rng)
         try:
             check(data)
+            if index % 5 == 0:
+                with tempfile.TemporaryDirectory() as folder:
+                    check_side_inputs(rng, Path(folder))
+            if index % 25 == 0:
+                with tempfile.TemporaryDirectory() as folder:
+                    check_files(data, rng, Path(folder))
         except Exception:  # every escape is what we are looking for
             failures.append(traceback.format_exc(limit=3))
             if save_to is not None:

@@ -340,3 +340,13 @@ def test_sigterm_during_a_write_leaves_no_temporary_file(
     assert type(stopped.value).__name__ == "Terminated"
     assert target.read_text() == "before"
     assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+
+
+def test_a_baseline_entry_without_a_metric_key_is_read(tmp_path: Path) -> None:
+    # Found by the fuzzer's new baseline generator: a KeyError, so an internal error.
+    baseline = tmp_path / "b.json"
+    baseline.write_text('{"findings": [{"code": "RT001"}, {"code": "RT007", "count": true}]}')
+    result = run_cli("audit", "--baseline", str(baseline))
+    assert result.exit_code == 2 and "entry 2 of 'findings' is malformed" in result.stderr
+    baseline.write_text('{"findings": [{"code": "RT001"}]}')
+    assert run_cli("audit", "--baseline", str(baseline)).exit_code == 1

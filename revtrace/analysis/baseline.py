@@ -105,15 +105,12 @@ def loads(text: str, name: str) -> Counter[Key]:
             and isinstance(entry.get("code"), str)
             and isinstance(entry.get("metric"), (str, type(None)))
             and isinstance(entry.get("file", ""), str)
-            and isinstance(entry.get("count", 1), int)
+            and type(entry.get("count", 1)) is int  # not a bool
             and 0 < entry.get("count", 1) <= MAX_COUNT
         ):
             raise BaselineError(f"{name}: entry {index + 1} of 'findings' is malformed")
-        key = (
-            entry["code"],
-            entry["metric"] or "",
-            "" if entry["metric"] else entry.get("file", ""),
-        )
+        metric = entry.get("metric") or ""
+        key = (entry["code"], metric, "" if metric else entry.get("file", ""))
         counts[key] += entry.get("count", 1)
     return counts
 

@@ -144,35 +144,22 @@ def _gain(elasticities: Iterable[float]) -> float:
 
 
 def compute(graph: RevenueGraph) -> ImpactReport:
-    """The impact report of a graph."""
+    """The impact report of a graph.
+
+    Each metric's effects are kept sparse, {revenue metric's column: effect}: with 5,000
+    revenue metrics in a 100,000-metric catalog, a dense row per metric needed 16 GB.
+    """
     catalog = graph.catalog
     revenue = graph.revenue_metrics
     column = {r: i for i, r in enumerate(revenue)}
     analysis = loops(graph)
     links = analysis.links
-    effect: dict[str, list[float] | None] = {}
+    effect: dict[str, dict[int, float] | None] = {}
     for index, members in enumerate(analysis.groups):  # sinks first
         member_set = set(members)
         looped = len(members) > 1 or members[0] in links[members[0]]
         # b[x] = Σ_y e(x,y)·(δ(y,R) + f[y]) over y outside the group (and δ for all y).
-        right: dict[str, list[float] | None] = {}
-        for x in members:
-            row = [0.0] * len(revenue)
-            poisoned = False
-            for y, e in links[x].items():
-                if y in column:
-                    row[column[y]] += e
-                if y not in member_set:
-                    below = effect[y]
-                    if below is None:
-                        poisoned = True
-                        break
-                    for i, value in enumerate(below):
-                        row[i] += e * value
-            # A product too large for a float (elasticities near the bound along a very
-            # long chain): no effect rather than an infinite one.
-            finite = not poisoned and all(math.isfinite(v) for v in row)
-            right[x] = row if finite else None
+        right = {x: _right_side(x, links[x], member_set, column, effect) for x in members}
         if not looped:
             effect[members[0]] = right[members[0]]
             continue
@@ -181,10 +168,19 @@ def compute(graph: RevenueGraph) -> ImpactReport:
             for x in members:
                 effect[x] = None
             continue
-        rhs = [right[x] or [] for x in ordered]
+        columns = sorted({c for x in ordered for c in right[x] or {}})
+        if not columns:  # the loop reaches no revenue metric through quantified links
+            for x in members:
+                effect[x] = {}
+            continue
+        rhs = [[(right[x] or {}).get(c, 0.0) for c in columns] for x in ordered]
         solution = spectral.solve_identity_minus(_rows(links, ordered), rhs)
         for position, x in enumerate(ordered):
-            effect[x] = None if solution is None else solution[position]
+            effect[x] = (
+                None
+                if solution is None
+                else {c: v for c, v in zip(columns, solution[position], strict=True) if v != 0.0}
+            )
 
     weights = _weights(graph)
     not_full = _ancestors(graph, _unquantified_heads(graph, links))
@@ -193,7 +189,7 @@ def compute(graph: RevenueGraph) -> ImpactReport:
     weakest = _weakest_confidences(graph, next_hop)
     results: list[MetricImpact] = []
     for metric_id in catalog.metrics:
-        values: list[float] | None = effect.get(metric_id)
+        values = effect.get(metric_id)
         if (
             not graph.reaches_revenue(metric_id)
             or graph.is_revenue(metric_id)
@@ -210,11 +206,36 @@ def compute(graph: RevenueGraph) -> ImpactReport:
             if values is None and label != "none":
                 label = "none"  # upstream of a divergent loop: no finite effect
         else:
-            effects = {r: values[column[r]] for r in revenue if values[column[r]] != 0.0}
-            total = sum(weights[r] * values[column[r]] for r in revenue)
+            effects = {revenue[c]: v for c, v in sorted(values.items()) if v != 0.0}
+            total = sum(weights[revenue[c]] * v for c, v in values.items())
         results.append(MetricImpact(metric_id, effects, total, label, weakest.get(metric_id)))
     results.sort(key=lambda m: (m.total is None, -abs(m.total or 0.0)))
     return ImpactReport(list(revenue), weights, results, list(analysis.divergent.values()))
+
+
+def _right_side(
+    metric: str,
+    targets: Mapping[str, float],
+    group: set[str],
+    column: Mapping[str, int],
+    effect: Mapping[str, dict[int, float] | None],
+) -> dict[int, float] | None:
+    """Σ over the metric's quantified links of e·(1 if the target is revenue) + e·(the
+    target's effects, for targets outside its group); None when a target's effect is
+    unknown (downstream of a divergent loop) or too large for a float."""
+    row: dict[int, float] = {}
+    for target, elasticity in targets.items():
+        if target in column:
+            row[column[target]] = row.get(column[target], 0.0) + elasticity
+        if target not in group:
+            below = effect[target]
+            if below is None:
+                return None
+            for c, value in below.items():
+                row[c] = row.get(c, 0.0) + elasticity * value
+    # A product too large for a float (elasticities near the bound along a very long
+    # chain): no effect rather than an infinite one.
+    return row if all(math.isfinite(v) for v in row.values()) else None
 
 
 def _weights(graph: RevenueGraph) -> dict[str, float]:

@@ -333,9 +333,11 @@ def report(view: Report) -> str:
             f" ({html_text(selectors)}).</p>",
         )
     if report.has_errors:
-        out.append(
+        # Under the counts, where a reader looks first: the verdicts depend on it.
+        out.insert(
+            -2,
             '<p class="warning"><b>The catalog has errors</b>: the verdicts below may be their'
-            " consequence and are incomplete until they are fixed.</p>"
+            " consequence and are incomplete until they are fixed.</p>",
         )
     out += _findings_table("Errors: fix these first", report.errors)
     out += _candidates_table(report)

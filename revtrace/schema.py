@@ -7,12 +7,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from revtrace.model.catalog import CONFIDENCES, MAX_ID_LENGTH, STATUSES
+from revtrace.model.catalog import CONFIDENCES, MAX_ELASTICITY, MAX_ID_LENGTH, SIGNS, STATUSES
 
 # JSON Schema regexes are ECMA 262 without the `u` flag in many validators, where \p{L}
 # is unknown; the portable pattern below accepts what most editors can check.
 PORTABLE_ID_PATTERN = r"^[^\s\x00-\x1f!-,/:-@\[-\^`{-~]+$"
 
+
+#: What a link may say about itself, in `drives` and in top-level `links:`.
+_EVIDENCE: dict[str, Any] = {
+    "note": {"type": "string", "description": "Evidence or reasoning for the link."},
+    "elasticity": {
+        "type": "number",
+        "minimum": -MAX_ELASTICITY,
+        "maximum": MAX_ELASTICITY,
+        "description": "% change in the target for a 1% change in the source.",
+    },
+    "confidence": {"enum": list(CONFIDENCES)},
+    "sign": {"enum": list(SIGNS), "description": "The direction of an unquantified link."},
+}
 
 METRIC_ID: dict[str, Any] = {
     "type": "string",
@@ -34,15 +47,7 @@ def link_schema() -> dict[str, Any]:
                 "required": ["to"],
                 "properties": {
                     "to": {**metric_id, "description": "The id of the metric driven."},
-                    "note": {
-                        "type": "string",
-                        "description": "Evidence or reasoning for the link.",
-                    },
-                    "elasticity": {
-                        "type": "number",
-                        "description": "% change in the target for a 1% change in the source.",
-                    },
-                    "confidence": {"enum": list(CONFIDENCES)},
+                    **_EVIDENCE,
                 },
             },
         ]
@@ -77,6 +82,13 @@ def metric_schema() -> dict[str, Any]:
                 "type": ["number", "null"],
                 "description": "Current value per period (currency units for revenue).",
             },
+            "computed_from": {
+                "type": ["array", "null"],
+                "items": METRIC_ID,
+                "description": "The metrics this one is derived from (a window, an offset, a"
+                " cumulative sum): lineage, no elasticity. Computed from revenue, it is a view"
+                " of revenue.",
+            },
             "keep": {
                 "type": ["object", "null"],
                 "additionalProperties": False,
@@ -91,19 +103,40 @@ def metric_schema() -> dict[str, Any]:
     }
 
 
+def overlay_schema() -> dict[str, Any]:
+    """An entry of the top-level `links:` list."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["from", "to"],
+        "properties": {
+            "from": {**METRIC_ID, "description": "The metric that drives."},
+            "to": {**METRIC_ID, "description": "The metric driven."},
+            **_EVIDENCE,
+        },
+    }
+
+
 def catalog_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "revtrace metric catalog, version 1",
         "type": "object",
         "additionalProperties": False,
-        "required": ["version", "metrics"],
+        "required": ["version"],
+        "anyOf": [{"required": ["metrics"]}, {"required": ["links"]}],
         "properties": {
             "version": {"const": 1},
             "metrics": {
                 "type": ["object", "null"],
                 "propertyNames": METRIC_ID,
                 "additionalProperties": metric_schema(),
+            },
+            "links": {
+                "type": ["array", "null"],
+                "items": overlay_schema(),
+                "description": "Links between metrics defined in any catalog file: an overlay"
+                " next to generated definitions.",
             },
         },
     }

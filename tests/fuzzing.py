@@ -44,7 +44,7 @@ from revtrace.render import concise, dot, github, html, junit, markdown, mermaid
 from revtrace.render import json as json_render
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = [REPO / "metrics.yaml", *sorted((REPO / "examples").glob("*.yaml"))]
+SEEDS = [REPO / "metrics.yaml", *sorted((REPO / "examples").rglob("*.yaml"))]
 #: Characters no output may carry raw (outside JSON strings, which escape or keep them as
 #: data): terminal escapes, carriage returns, bidi overrides, zero-width characters.
 UNSAFE = frozenset("\x1b\r\x07\u202e\u2066\u200b\x85")
@@ -107,6 +107,11 @@ FRAGMENTS = [
     "revenue\u3164".encode(),
     b"&#x202E;&lt;",
     b"@acme/admins https://e.vil [x](https://e.vil) ",
+    # Links kept apart, derivations and signs.
+    b"\nlinks:\n  - {from: revenue, to: ",
+    b"- {from: orders, to: revenue, sign: negative, elasticity: 0.4}\n",
+    b"computed_from: [revenue, ",
+    b"sign: positive, ",
     b"\r\x85\x1b]8;;https://e.vil\x07",
 ]
 

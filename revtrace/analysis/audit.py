@@ -116,7 +116,7 @@ class AuditReport:
         """Every metric reported on reaches revenue or is kept, and that is certain."""
         summary = self.summary()
         return (
-            summary.no_path == summary.kept
+            summary.no_path == summary.kept + summary.views
             and self.analysis.summary().revenue_metrics > 0
             and not self.analysis.incomplete
         )

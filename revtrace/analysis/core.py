@@ -33,6 +33,8 @@ class Summary:
     infos: int
     #: Metrics in the whole catalog (the same as `metrics` without a selection).
     catalog_metrics: int = 0
+    #: Metrics without a path that are views of revenue (computed from it).
+    views: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Analysis:
             warnings=counts[Severity.WARNING],
             infos=counts[Severity.INFO],
             catalog_metrics=len(catalog),
+            views=sum(1 for m in chosen if m in graph.views),
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from revtrace.analysis.core import Analysis
 
 #: A metric's status in a picture, most telling first.
-STATUSES = ("revenue", "no-path", "kept", "deprecated", "reaches")
+STATUSES = ("revenue", "view", "no-path", "kept", "deprecated", "reaches")
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,15 @@ class GraphView:
     metrics: Sequence[str]
 
     def status(self, metric_id: str) -> str:
-        """One of STATUSES: revenue, no-path, kept (no path, kept by exception),
-        deprecated (reaches revenue but is deprecated), reaches."""
+        """One of STATUSES: revenue, view (computed from revenue), no-path, kept (no
+        path, kept by exception), deprecated (reaches revenue but is deprecated),
+        reaches."""
         graph = self.analysis.graph
         if graph.is_revenue(metric_id):
             return "revenue"
         if not graph.reaches_revenue(metric_id):
+            if graph.view_of(metric_id) is not None:
+                return "view"
             return "kept" if self.analysis.is_kept(metric_id) else "no-path"
         if self.analysis.catalog.metrics[metric_id].deprecated:
             return "deprecated"

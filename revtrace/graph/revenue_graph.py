@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from revtrace.model.catalog import Catalog, Link
+from revtrace.model.catalog import DERIVATIONS, Catalog, Link
 
 #: How many dead ends or loops an RT001 message names before saying "and more".
 EXPLAIN_LIMIT = 3
@@ -77,6 +77,36 @@ class RevenueGraph:
         self.revenue_metrics: list[str] = catalog.revenue_metrics
         self._revenue_set = frozenset(self.revenue_metrics)
         self.distance, self.next_hop = self._distances_to(self.revenue_metrics)
+        self._views: dict[str, str] | None = None
+
+    # -- views of revenue ------------------------------------------------------------------
+
+    @property
+    def views(self) -> dict[str, str]:
+        """Metrics computed from a revenue metric (profit, revenue growth, cumulative
+        revenue), through derivation links (`computed_from`), transitively: metric → the
+        revenue metric it is a view of. Not a revenue metric itself, and never a candidate
+        to drop; the metrics that only feed a view still need a path of their own."""
+        if self._views is None:
+            derived: dict[str, list[str]] = {}
+            for metric in self.catalog.metrics.values():
+                for link in metric.drives:
+                    if link.kind in DERIVATIONS and link.target in self._succ:
+                        derived.setdefault(metric.id, []).append(link.target)
+            views: dict[str, str] = {}
+            for revenue in self.revenue_metrics:
+                queue = deque([revenue])
+                while queue:
+                    for target in derived.get(queue.popleft(), ()):
+                        if target not in views and not self.is_revenue(target):
+                            views[target] = revenue
+                            queue.append(target)
+            self._views = views
+        return self._views
+
+    def view_of(self, metric: str) -> str | None:
+        """The revenue metric `metric` is a view of, if it is one."""
+        return self.views.get(metric)
 
     # -- reachability --------------------------------------------------------------------
 
@@ -236,7 +266,9 @@ class RevenueGraph:
         groups), carrying at most EXPLAIN_LIMIT names per group, so the cost stays linear
         in the graph however many metrics lack a path.
         """
-        wanted = set(metrics)
+        # Every metric without a path, not only those asked about: what they drive has no
+        # path either, and must be summarised first (a kept metric or a view included).
+        wanted = {m for m in self.catalog.metrics if m not in self.distance}
         successors = self._succ
         summary_of: dict[str, DeadEnds] = {}
         # Sinks first: every group's successors are summarised before the group itself.
@@ -400,6 +432,7 @@ def build_digraph(catalog: Catalog, irregular: list[Link] | None = None) -> nx.D
                     continue
             if target not in row:
                 row[target] = incoming[metric_id] = {}  # one attribute dict, both ways
+    odd.extend(catalog.unattached)  # from a metric no file defines
     graph = nx.DiGraph()
     graph._node = {m: {} for m in catalog.metrics}  # noqa: SLF001
     graph._adj = successors  # noqa: SLF001

@@ -19,8 +19,8 @@ from revtrace.load.decode import decode, syntax_finding
 from revtrace.load.events import Refused
 from revtrace.load.files import read_catalog_bytes
 from revtrace.load.reader import read_file
-from revtrace.load.rules import DUPLICATE_METRIC, YAML_SYNTAX
-from revtrace.model.catalog import Catalog, Metric
+from revtrace.load.rules import DUPLICATE_LINK, DUPLICATE_METRIC, YAML_SYNTAX
+from revtrace.model.catalog import Catalog, Link, Metric
 from revtrace.model.findings import Finding
 
 _C_PARSER: Any = getattr(yaml, "CSafeLoader", None)
@@ -91,10 +91,55 @@ class _CatalogBuilder:
         self.metrics: dict[str, Metric] = {}
         self.findings: list[Finding] = []
         self.files: list[str] = []
+        #: Links declared outside their source's `drives` (top-level `links:`).
+        self.overlay: list[Link] = []
 
     def result(self, fatal: bool) -> LoadResult:
-        catalog = Catalog(metrics=self.metrics, files=tuple(self.files))
+        metrics, unattached = self.attach_links()
+        catalog = Catalog(metrics=metrics, files=tuple(self.files), unattached=unattached)
         return LoadResult(catalog, tuple(self.findings), fatal)
+
+    def attach_links(self) -> tuple[dict[str, Metric], tuple[Link, ...]]:
+        """Every link declared away from its source (a top-level `links:` entry, a
+        `computed_from` entry of the metric it derives) added to the source's `drives`,
+        so that everything downstream finds a metric's links in one place. A pair already
+        linked keeps its first declaration (RT018); a link from an undefined metric is
+        kept apart, for the unknown-metric rule."""
+        incoming = [*self.overlay]
+        incoming += [link for m in self.metrics.values() for link in m.computed_from]
+        if not incoming:
+            return self.metrics, ()
+        declared = {
+            (link.source, link.target): link for m in self.metrics.values() for link in m.drives
+        }
+        added: dict[str, list[Link]] = {}
+        unattached: list[Link] = []
+        for link in incoming:
+            if link.source not in self.metrics:
+                unattached.append(link)
+                continue
+            first = declared.get((link.source, link.target))
+            if first is not None:
+                self.findings.append(
+                    DUPLICATE_LINK.finding(
+                        f"{link.source} → {link.target} is already declared at"
+                        f" {first.location}; this declaration is ignored",
+                        link.location,
+                        link.source,
+                    )
+                )
+                continue
+            declared[(link.source, link.target)] = link
+            added.setdefault(link.source, []).append(link)
+        metrics = {
+            metric_id: metric._replace(
+                drives=metric.drives + tuple(added.get(metric_id, ())), computed_from=()
+            )
+            if metric_id in added or metric.computed_from
+            else metric
+            for metric_id, metric in self.metrics.items()
+        }
+        return metrics, tuple(unattached)
 
     def add_file(
         self, file: str, data: bytes, *, fast: bool, split_file: bool, read: list[Metric] | None
@@ -111,9 +156,11 @@ class _CatalogBuilder:
             if split_file and len(text) >= self.split_from and split.available():
                 metrics = split.read_in_two(file, text, read_clean)
             if metrics is None:
-                metrics = read_text(file, text, self.findings, fast=fast)
-                if metrics is None:
+                read_here = read_text(file, text, self.findings, fast=fast)
+                if read_here is None:
                     return False
+                metrics, overlay = read_here
+                self.overlay.extend(overlay)
         for metric in metrics:
             first = self.metrics.get(metric.id)
             if first is None:
@@ -135,9 +182,11 @@ class _CatalogBuilder:
         return True
 
 
-def read_text(file: str, text: str, findings: list[Finding], *, fast: bool) -> list[Metric] | None:
-    """The metrics of one file's text, reporting into `findings`; None when the file is
-    not valid YAML or uses a refused feature (RT011)."""
+def read_text(
+    file: str, text: str, findings: list[Finding], *, fast: bool
+) -> tuple[list[Metric], list[Link]] | None:
+    """The metrics and top-level links of one file's text, reporting into `findings`;
+    None when the file is not valid YAML or uses a refused feature (RT011)."""
     parser: Any = None
     try:
         # The pure-Python reader checks characters as it is built, so it may raise too.
@@ -165,5 +214,6 @@ def read_clean(file: str, text: str) -> list[Metric] | None:
     """The metrics of one file (or half of one), or None if there is anything at all to
     report about it: what the second process of a split read uses (see `split`)."""
     findings: list[Finding] = []
-    metrics = read_text(file, text, findings, fast=True)
-    return metrics if not findings else None
+    read = read_text(file, text, findings, fast=True)
+    # A file with top-level links is read in this process (the split carries metrics).
+    return read[0] if read is not None and not findings and not read[1] else None

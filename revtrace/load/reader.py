@@ -30,6 +30,7 @@ from revtrace.model.catalog import (
     CONFIDENCES,
     MAX_ELASTICITY,
     MAX_ID_LENGTH,
+    SIGNS,
     STATUSES,
     SUPPORTED_VERSIONS,
     Keep,
@@ -41,7 +42,7 @@ from revtrace.model.catalog import (
 from revtrace.model.findings import Finding
 from revtrace.model.wording import quoted_list, suggest
 
-TOP_LEVEL_FIELDS = ("version", "metrics")
+TOP_LEVEL_FIELDS = ("version", "metrics", "links")
 METRIC_FIELDS = (
     "name",
     "description",
@@ -55,18 +56,24 @@ METRIC_FIELDS = (
     "drives",
     "keep",
     "value",
+    "computed_from",
 )
-LINK_FIELDS = ("to", "note", "elasticity", "confidence")
+LINK_FIELDS = ("to", "note", "elasticity", "confidence", "sign")
+OVERLAY_FIELDS = ("from", "to", "note", "elasticity", "confidence", "sign")
 KEEP_FIELDS = ("reason", "until", "by")
 _TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 
 
-def read_file(file: str, text: str, parser: Any, findings: list[Finding]) -> list[Metric]:
-    """The metrics of one file; problems go to `findings`. Raises `Refused` and PyYAML's
-    errors, which stop the file (the builder reports them as RT011)."""
-    return _FileReader(EventStream(file, text, parser, findings)).read_file()
+def read_file(
+    file: str, text: str, parser: Any, findings: list[Finding]
+) -> tuple[list[Metric], list[Link]]:
+    """The metrics of one file, and the links of its top-level `links:` list; problems go
+    to `findings`. Raises `Refused` and PyYAML's errors, which stop the file (the builder
+    reports them as RT011)."""
+    reader = _FileReader(EventStream(file, text, parser, findings))
+    return reader.read_file(), reader.overlay
 
 
 class _FileReader:
@@ -79,6 +86,8 @@ class _FileReader:
         self.wrong_type = events.wrong_type
         self.skip = events.skip
         self.loc = events.loc
+        #: The links of the file's top-level `links:` list.
+        self.overlay: list[Link] = []
 
     # -- the document -----------------------------------------------------------------------
 
@@ -116,7 +125,7 @@ class _FileReader:
         return metrics
 
     def read_top(self, start: MappingStartEvent, metrics: list[Metric]) -> None:
-        version_seen = metrics_seen = False
+        version_seen = metrics_seen = links_seen = False
         misspelt: set[str] = set()  # top-level keys reported as a misspelling of these
         for key, key_event, value in self.events.mapping("the catalog"):
             if key == "version":
@@ -125,19 +134,48 @@ class _FileReader:
             elif key == "metrics":
                 metrics_seen = True
                 self.read_metrics(value, metrics)
+            elif key == "links":
+                links_seen = True
+                self.read_overlay(value)
             else:
                 hint = suggest(key, TOP_LEVEL_FIELDS)
                 misspelt.update(field for field in TOP_LEVEL_FIELDS if f"'{field}'" in hint)
                 self.report(
-                    f"unknown top-level key '{key}'{hint} (a catalog has 'version' and 'metrics')",
+                    f"unknown top-level key '{key}'{hint}"
+                    " (a catalog has 'version', 'metrics' and 'links')",
                     key_event,
                 )
                 self.skip(value)
         # A misspelt key is reported where it is; "missing" would point elsewhere.
         if not version_seen and "version" not in misspelt:
             self.report("missing 'version: 1' at the top of the catalog", start)
-        if not metrics_seen and "metrics" not in misspelt:
+        if not (metrics_seen or links_seen) and "metrics" not in misspelt:
             self.report("missing 'metrics:', the mapping of metric ids to definitions", start)
+
+    def read_overlay(self, value: Event) -> None:
+        """Top-level `links:`: links between metrics defined anywhere in the catalog, for
+        a file of links kept apart from generated definitions (an overlay)."""
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return
+        if not isinstance(value, SequenceStartEvent):
+            self.wrong_type("'links'", "a list of links with 'from' and 'to'", value, None)
+            return
+        while not isinstance(item := self.next(), SequenceEndEvent):
+            if not isinstance(item, MappingStartEvent):
+                self.wrong_type("an entry of 'links'", "a mapping with 'from' and 'to'", item, None)
+                continue
+            where = f"the link at line {self.loc(item).line}"
+            ends, fields = self.read_link_fields(where, None, OVERLAY_FIELDS)
+            missing = [end for end in ("from", "to") if end not in ends]
+            if missing:
+                self.report(f"{where} has no {quoted_list(missing)}", item)
+                continue
+            source, target = ends["from"].value, ends["to"].value
+            for end in ("from", "to"):
+                if not is_valid_id(ends[end].value):
+                    self.report(_bad_id_message(ends[end].value, f"'{end}' of {where}"), ends[end])
+            link = Link(source, target, self.loc(item), fields.get("note"), kind="links")
+            self.overlay.append(self._with_evidence(link, fields, where, None))
 
     def read_version(self, value: Event) -> None:
         if not isinstance(value, ScalarEvent):
@@ -223,6 +261,25 @@ class _FileReader:
     def read_value(self, metric_id: str, _key: Event, value: Event) -> float | None:
         return self.read_number(f"'value' of metric '{metric_id}'", value, metric_id)
 
+    def read_computed_from(self, metric_id: str, _key: Event, value: Event) -> tuple[Link, ...]:
+        """`computed_from: [ids]`: the metric is derived from these (a window, an offset,
+        a cumulative sum): each drives it, as a derivation with no elasticity."""
+        if isinstance(value, ScalarEvent) and is_null(value):
+            return ()
+        what = f"'computed_from' of metric '{metric_id}'"
+        if not isinstance(value, SequenceStartEvent):
+            self.wrong_type(what, "a list of metric ids", value, metric_id)
+            return ()
+        links: list[Link] = []
+        while not isinstance(item := self.next(), SequenceEndEvent):
+            if not isinstance(item, ScalarEvent) or is_null(item):
+                self.wrong_type(f"an entry of {what}", "a metric id", item, metric_id)
+                continue
+            if not is_valid_id(item.value):
+                self.report(_bad_id_message(item.value, f"an entry of {what}"), item, metric_id)
+            links.append(Link(item.value, metric_id, self.loc(item), kind="computed_from"))
+        return tuple(links)
+
     def read_status(self, metric_id: str, _key: Event, value: Event) -> str | None:
         status = self.read_text(f"'status' of metric '{metric_id}'", value, metric_id)
         if status is not None and status not in STATUSES:
@@ -236,7 +293,7 @@ class _FileReader:
         return status
 
     def read_number(
-        self, what: str, value: Event, metric: str, rule_code: str = "RT010"
+        self, what: str, value: Event, metric: str | None, rule_code: str = "RT010"
     ) -> float | None:
         """A finite number; anything else is reported (RT017 for elasticities)."""
         if isinstance(value, ScalarEvent) and is_null(value):
@@ -257,7 +314,7 @@ class _FileReader:
         self.skip(value)
         return None
 
-    def read_elasticity(self, what: str, value: Event, metric: str) -> float | None:
+    def read_elasticity(self, what: str, value: Event, metric: str | None) -> float | None:
         number = self.read_number(what, value, metric, rule_code="RT017")
         if number is not None and abs(number) > MAX_ELASTICITY:
             self.events.findings.append(
@@ -392,41 +449,62 @@ class _FileReader:
                 metric_id,
             )
             return None
-        target_event: ScalarEvent | None = None
-        fields: dict[str, Any] = {}
         where = f"a link of metric '{metric_id}'"
-        for key, key_event, field_value in self.events.mapping(where, metric_id):
-            what = f"'{key}' in a link of metric '{metric_id}'"
-            if key == "to":
-                if isinstance(field_value, ScalarEvent) and not is_null(field_value):
-                    target_event = field_value
-                else:
-                    self.wrong_type(what, "a metric id", field_value, metric_id)
-            elif key == "elasticity":
-                fields[key] = self.read_elasticity(what, field_value, metric_id)
-            elif key == "confidence":
-                fields[key] = self.read_choice(what, field_value, metric_id, CONFIDENCES)
-            elif key == "note":
-                fields[key] = self.read_text(what, field_value, metric_id)
-            else:
-                self.report(
-                    f"unknown field '{key}' in {where}{suggest(key, LINK_FIELDS)}",
-                    key_event,
-                    metric_id,
-                )
-                self.skip(field_value)
-        if target_event is None:
+        ends, fields = self.read_link_fields(where, metric_id, LINK_FIELDS)
+        if "to" not in ends:
             self.report(f"{where} has no 'to'", item, metric_id)
             return None
-        link = self._link(metric_id, target_event.value, target_event, fields.get("note"))
-        if fields.get("elasticity") is None and fields.get("confidence") is None:
+        link = self._link(metric_id, ends["to"].value, ends["to"], fields.get("note"))
+        return self._with_evidence(link, fields, where, metric_id)
+
+    def read_link_fields(
+        self, where: str, metric: str | None, allowed: tuple[str, ...]
+    ) -> tuple[dict[str, ScalarEvent], dict[str, Any]]:
+        """The fields of a link written as a mapping: its ends (`to`, and `from` in a
+        top-level `links:` entry) as events, and the rest as values."""
+        ends: dict[str, ScalarEvent] = {}
+        fields: dict[str, Any] = {}
+        for key, key_event, value in self.events.mapping(where, metric):
+            what = f"'{key}' in {where}"
+            if key in ("to", "from") and key in allowed:
+                if isinstance(value, ScalarEvent) and not is_null(value):
+                    ends[key] = value
+                else:
+                    self.wrong_type(what, "a metric id", value, metric)
+            elif key == "elasticity":
+                fields[key] = self.read_elasticity(what, value, metric)
+            elif key == "confidence":
+                fields[key] = self.read_choice(what, value, metric, CONFIDENCES)
+            elif key == "sign":
+                fields[key] = self.read_choice(what, value, metric, SIGNS)
+            elif key == "note":
+                fields[key] = self.read_text(what, value, metric)
+            else:
+                self.report(
+                    f"unknown field '{key}' in {where}{suggest(key, allowed)}", key_event, metric
+                )
+                self.skip(value)
+        return ends, fields
+
+    def _with_evidence(
+        self, link: Link, fields: dict[str, Any], where: str, metric: str | None
+    ) -> Link:
+        elasticity, sign = fields.get("elasticity"), fields.get("sign")
+        if sign is not None and elasticity and (elasticity > 0) != (sign == "positive"):
+            self.events.findings.append(
+                INVALID_ELASTICITY.finding(
+                    f"the sign of {where} is {sign}, but its elasticity is"
+                    f" {elasticity:g}: one of them is wrong",
+                    link.location,
+                    metric,
+                )
+            )
+        if elasticity is None and fields.get("confidence") is None and sign is None:
             return link
-        return link._replace(
-            elasticity=fields.get("elasticity"), confidence=fields.get("confidence")
-        )
+        return link._replace(elasticity=elasticity, confidence=fields.get("confidence"), sign=sign)
 
     def read_choice(
-        self, what: str, value: Event, metric: str, choices: tuple[str, ...]
+        self, what: str, value: Event, metric: str | None, choices: tuple[str, ...]
     ) -> str | None:
         text = self.read_text(what, value, metric)
         if text is not None and text not in choices:
@@ -457,6 +535,7 @@ _FIELD_READERS: dict[str, Callable[[_FileReader, str, Any, Any], object]] = {
     "drives": _FileReader.read_drives,
     "keep": _FileReader.read_keep,
     "value": _FileReader.read_value,
+    "computed_from": _FileReader.read_computed_from,
 }
 
 

@@ -109,7 +109,35 @@ Passes:
 """,
 )
 
-RULES = (DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX, INVALID_ELASTICITY)
+DUPLICATE_LINK = Rule(
+    code="RT018",
+    name="duplicate-link",
+    severity=Severity.INFO,
+    summary="A link between two metrics is declared twice; the first declaration is used.",
+    doc="""\
+A link added in a top-level `links:` list (or a `computed_from` entry) for a pair that a
+`drives` entry, or another entry, already links: the first declaration wins, with its
+note and elasticity; the second is reported so that the two cannot silently disagree.
+
+Fails (reported):
+
+    metrics:
+      revenue: {revenue: true}
+      sessions: {drives: [revenue]}
+    links:
+      - {from: sessions, to: revenue, elasticity: 0.3}
+
+Passes:
+
+    metrics:
+      revenue: {revenue: true}
+      sessions: {}
+    links:
+      - {from: sessions, to: revenue, elasticity: 0.3}
+""",
+)
+
+RULES = (DUPLICATE_METRIC, INVALID_FIELD, YAML_SYNTAX, INVALID_ELASTICITY, DUPLICATE_LINK)
 
 
 def rejects_revenue_mark(finding: Finding) -> bool:

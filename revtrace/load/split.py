@@ -255,9 +255,13 @@ def encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
                     link.note,
                     link.elasticity,
                     link.confidence,
+                    link.sign,
                 )
                 for link in metric.drives
             ]
+        )
+        derived = tuple(
+            (link.source, link.location.line, link.location.column) for link in metric.computed_from
         )
         keep: tuple[Any, ...] | None = None
         if metric.keep is not None:
@@ -266,7 +270,16 @@ def encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
             keep = (given.location.line, given.location.column, given.reason, until, given.by)
         # metric[2:11] is name … revenue, in field order.
         rows.append(
-            (metric.id, where.line, where.column, *metric[2:11], drives, keep, metric.value)
+            (
+                metric.id,
+                where.line,
+                where.column,
+                *metric[2:11],
+                drives,
+                keep,
+                metric.value,
+                derived,
+            )
         )
     return tuple(rows)
 
@@ -284,14 +297,23 @@ def decode(file: str, plain: Any) -> list[Metric] | None:
         if drives:
             drives = tuple(
                 [
-                    new(Link, (metric_id, target, new(Location, (file, line, column)), n, e, c))
-                    for target, line, column, n, e, c in drives
+                    new(
+                        Link,
+                        (metric_id, target, new(Location, (file, line, col)), n, e, c, "drives", s),
+                    )
+                    for target, line, col, n, e, c, s in drives
                 ]
             )
+        derived = tuple(
+            Link(source, metric_id, Location(file, line, column), kind="computed_from")
+            for source, line, column in row[15]
+        )
         keep = row[13]
         if keep is not None:
             until = None if keep[3] is None else date.fromordinal(keep[3])
             keep = Keep(Location(file, keep[0], keep[1]), keep[2], until, keep[4])
         location = new(Location, (file, row[1], row[2]))
-        metrics.append(new(Metric, (metric_id, location, *row[3:12], drives, keep, row[14])))
+        metrics.append(
+            new(Metric, (metric_id, location, *row[3:12], drives, keep, row[14], derived))
+        )
     return metrics

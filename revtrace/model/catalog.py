@@ -63,6 +63,19 @@ class Link(NamedTuple):
     elasticity: float | None = None
     #: How the elasticity is known: measured, estimated or assumed.
     confidence: str | None = None
+    #: Where the link was declared: `drives` (in the source's definition), `links` (a
+    #: top-level list, in any file) or `computed_from` (in the target's definition: the
+    #: target is computed from the source, a derivation rather than an influence).
+    kind: str = "drives"
+    #: The direction of an unquantified link: positive or negative.
+    sign: str | None = None
+
+
+#: The kinds of link a catalog can declare (Link.kind).
+LINK_KINDS = ("drives", "links", "computed_from")
+#: Derivations: a metric computed from revenue this way is a view of revenue.
+DERIVATIONS = frozenset({"computed_from"})
+SIGNS = ("positive", "negative")
 
 
 class Keep(NamedTuple):
@@ -90,6 +103,10 @@ class Metric(NamedTuple):
     keep: Keep | None = None
     #: The metric's current value per period (currency units for a revenue metric).
     value: float | None = None
+    #: Links from the metrics this one is computed from (windows, offsets, cumulative
+    #: sums, …): lineage, no elasticity. The loader merges them into each source's
+    #: `drives`, with kind `computed_from`; kept here only until then.
+    computed_from: tuple[Link, ...] = ()
 
     @property
     def deprecated(self) -> bool:
@@ -107,6 +124,9 @@ class Catalog:
 
     metrics: Mapping[str, Metric] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    #: Links declared from a metric no file defines (a top-level `links:` entry or a
+    #: `computed_from` entry naming an undefined id): reported by the unknown-metric rule.
+    unattached: tuple[Link, ...] = ()
 
     @property
     def revenue_metrics(self) -> list[str]:

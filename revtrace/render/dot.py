@@ -9,6 +9,7 @@ ranked last: with `rankdir=LR` they stand on the right, even when loops pull the
 from __future__ import annotations
 
 from revtrace.analysis import GraphView
+from revtrace.model.catalog import DERIVATIONS
 from revtrace.render.escape import dot_string
 from revtrace.render.mermaid import LEGEND, classes_of
 
@@ -17,6 +18,7 @@ STYLE = {
     "revenue": 'style="filled,bold", fillcolor="#d1fadf", color="#12b76a"',
     "nopath": 'style=filled, fillcolor="#fef0c7", color="#f79009"',
     "kept": 'style=filled, fillcolor="#f4f3ff", color="#7a5af8"',
+    "view": 'style="filled,dotted", fillcolor="#ecfdf3", color="#12b76a"',
     "deprecated": 'style="filled,dashed", fillcolor="#f2f4f7", color="#98a2b3"',
 }
 
@@ -45,6 +47,8 @@ def graph(view: GraphView) -> str:
             link_attributes: list[str] = []
             if analysis.graph.in_cycle(link.source, link.target):
                 link_attributes.append('color="#d92d20", style=dashed, label="cycle"')
+            if link.kind in DERIVATIONS:
+                link_attributes.append('style=dotted, label="computed from"')
             if link.note:
                 link_attributes.append(f"tooltip={dot_string(link.note)}")
             suffix = f" [{', '.join(link_attributes)}]" if link_attributes else ""

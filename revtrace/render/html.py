@@ -134,6 +134,7 @@ _NODE_CLASS = {
     "revenue": "revenue",
     "no-path": "nopath",
     "kept": "kept",
+    "view": "view",
     "deprecated": "deprecated",
     "reaches": "plain",
 }
@@ -203,6 +204,7 @@ main { padding: 0 24px 40px; }
 .node.nopath rect { fill: #fef0c7; stroke: #f79009; }
 .node.deprecated rect { fill: #f2f4f7; stroke-dasharray: 4 3; }
 .node.kept rect { fill: #f4f3ff; stroke: #7a5af8; }
+.node.view rect { fill: #ecfdf3; stroke: #12b76a; stroke-dasharray: 2 2; }
 .caveat, .warning { color: #b42318; }
 .link { fill: none; stroke: #d0d5dd; stroke-width: 1.2; }
 .link.cycle { stroke: #f04438; stroke-dasharray: 5 4; }
@@ -321,6 +323,7 @@ def report(view: Report) -> str:
         '<p class="legend"><span><i class="swatch" style="background:#d1fadf"></i>revenue metric</span>'
         '<span><i class="swatch" style="background:#fef0c7"></i>no path to revenue</span>'
         '<span><i class="swatch" style="background:#f4f3ff"></i>kept by exception</span>'
+        '<span><i class="swatch" style="background:#ecfdf3"></i>view of revenue</span>'
         '<span><i class="swatch" style="background:#f2f4f7"></i>deprecated</span>'
         '<span><i class="swatch" style="background:#fff;border-color:#f04438"></i>link in a loop (dashed)</span></p>',
         f'<div id="viewport">{_svg(report, metrics)}</div>',

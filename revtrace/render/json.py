@@ -102,6 +102,7 @@ def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None)
     """
     distance = analysis.graph.distance
     next_hop = analysis.graph.next_hop
+    views = analysis.graph.views
     files: dict[str, str] = {}
     rows = EncodedRows()
     catalog = analysis.catalog.metrics
@@ -123,6 +124,7 @@ def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None)
             f'"kept": {"true" if metric.keep is not None and steps is None else "false"}, '
             f'"distance": {"null" if steps is None else steps}, '
             f'"next": {"null" if following is None else _string(following)}, '
+            f'"view_of": {"null" if (view := views.get(metric_id)) is None else _string(view)}, '
             f'"file": {file}, "line": {where.line}}}'
         )
     return rows
@@ -182,6 +184,7 @@ def audit(report: AuditReport) -> str:
                 "warnings": summary.warnings,
                 "infos": summary.infos,
                 "kept": summary.kept,
+                "views": summary.views,
                 "baselined": report.baselined,
             },
             "metrics": metrics,
@@ -258,6 +261,8 @@ def tree(result: TreeResult) -> str:
     parts.append(json.dumps(result.unlinked, ensure_ascii=False))
     kept = {m: keep_dict(keep) for m in result.unlinked if (keep := result.kept(m)) is not None}
     parts.append(',\n  "kept": ' + json.dumps(kept, ensure_ascii=False))
+    views = {m: v for m in result.unlinked if (v := analysis.graph.view_of(m)) is not None}
+    parts.append(',\n  "views": ' + json.dumps(views, ensure_ascii=False))
     if any(title is not None for title in result.titles):
         parts.append(',\n  "titles": ' + json.dumps(result.titles, ensure_ascii=False))
     parts.append("\n}\n")
@@ -277,6 +282,7 @@ def trace(result: TraceResult) -> str:
             "effects": result.effects,
             "truncated": result.truncated,
             "kept": None if result.kept is None else keep_dict(result.kept),
+            "view_of": result.analysis.graph.view_of(result.metric),
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
         }
@@ -306,6 +312,9 @@ def graph(view: GraphView) -> str:
                     {
                         "source": link.source,
                         "target": link.target,
+                        "kind": link.kind,
+                        "elasticity": link.elasticity,
+                        "sign": link.sign,
                         "note": link.note,
                         "cycle": graph_.in_cycle(link.source, link.target),
                     }

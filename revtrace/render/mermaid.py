@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from revtrace.analysis import GraphView
+from revtrace.model.catalog import DERIVATIONS
 from revtrace.render.escape import mermaid_label
 
 #: A metric's status (see GraphView.status) → its class here; unlisted: no class.
@@ -19,18 +20,21 @@ CLASS_OF_STATUS = {
     "revenue": "revenue",
     "no-path": "nopath",
     "kept": "kept",
+    "view": "view",
     "deprecated": "deprecated",
 }
 CLASS_STYLES = {
     "revenue": "fill:#d1fadf,stroke:#12b76a,color:#054f31",
     "nopath": "fill:#fef0c7,stroke:#f79009,color:#7a2e0e",
     "kept": "fill:#f4f3ff,stroke:#7a5af8,color:#3e1c96",
+    "view": "fill:#ecfdf3,stroke:#12b76a,color:#054f31,stroke-dasharray:2 2",
     "deprecated": "fill:#f2f4f7,stroke:#98a2b3,color:#344054,stroke-dasharray:4 3",
 }
 LEGEND = {
     "revenue": "revenue metric",
     "nopath": "no path to revenue",
     "kept": "kept by exception",
+    "view": "view of revenue (computed from it)",
     "deprecated": "deprecated",
 }
 
@@ -93,7 +97,9 @@ def graph(view: GraphView) -> str:
     lines += [f'  {ids[metric]}["{mermaid_label(label)}"]' for metric, label in nodes]
     cycle_links: list[int] = []
     for index, (source, target) in enumerate(view.links()):
-        lines.append(f"  {ids[source]} --> {ids[target]}")
+        derived = view.analysis.graph.link_between(source, target)
+        arrow = "-.->" if derived is not None and derived.kind in DERIVATIONS else "-->"
+        lines.append(f"  {ids[source]} {arrow} {ids[target]}")
         if view.analysis.graph.in_cycle(source, target):
             cycle_links.append(index)
     lines.append('  subgraph legend["Legend"]')

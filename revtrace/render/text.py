@@ -104,7 +104,8 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
         _candidates(console, candidates)
     elif report.every_metric_traces:
         console.print()
-        console.print(Text("Every metric traces to revenue.", style="green"))
+        views = " (or is a view of it)" if report.summary().views else ""
+        console.print(Text(f"Every metric traces to revenue{views}.", style="green"))
     others = report.other_findings
     if others:
         console.print()
@@ -133,8 +134,11 @@ def _audit_headline(console: Console, report: AuditReport) -> None:
         " · ",
         (f"{summary.no_path} without a path", "yellow" if summary.no_path else "green"),
     )
-    if summary.kept:
-        counts.append(f" ({summary.kept} kept by exception)", style="dim")
+    asides = [f"{summary.kept} kept by exception"] if summary.kept else []
+    if summary.views:
+        asides.append(plural(summary.views, "view of revenue", "views of revenue"))
+    if asides:
+        counts.append(f" ({', '.join(asides)})", style="dim")
     console.print(counts, soft_wrap=True)
     if analysis.incomplete:
         console.print(
@@ -343,28 +347,42 @@ def tree(console: Console, result: TreeResult) -> None:
         )
         console.print(Text(legend, style="dim"), soft_wrap=True)
     if result.unlinked:
-        console.print()
-        console.print(Text(f"No path to revenue ({len(result.unlinked)}):", style="bold yellow"))
-        if console.is_terminal:
-            console.print(
-                Text("\n").join(
-                    Text("  ")
-                    .append(_metric_label(analysis, metric_id))
-                    .append(_kept_note(result.kept(metric_id)), style="magenta")
-                    for metric_id in result.unlinked
-                ),
-                soft_wrap=True,
+        _unlinked(console, result)
+
+
+def _unlinked(console: Console, result: TreeResult) -> None:
+    """The metrics with no path, after the tree, each kept or a view marked as such."""
+    analysis = result.analysis
+    console.print()
+    console.print(Text(f"No path to revenue ({len(result.unlinked)}):", style="bold yellow"))
+    if console.is_terminal:
+        console.print(
+            Text("\n").join(
+                Text("  ")
+                .append(_metric_label(analysis, metric_id))
+                .append(_kept_note(result.kept(metric_id)), style="magenta")
+                .append(_view_note(analysis, metric_id), style="green")
+                for metric_id in result.unlinked
+            ),
+            soft_wrap=True,
+        )
+    else:
+        console.file.write(
+            "".join(
+                "  "
+                + _plain_node_label(analysis, TreeNode(metric_id))
+                + _kept_note(result.kept(metric_id))
+                + _view_note(analysis, metric_id)
+                + "\n"
+                for metric_id in result.unlinked
             )
-        else:
-            console.file.write(
-                "".join(
-                    "  "
-                    + _plain_node_label(analysis, TreeNode(metric_id))
-                    + _kept_note(result.kept(metric_id))
-                    + "\n"
-                    for metric_id in result.unlinked
-                )
-            )
+        )
+
+
+def _view_note(analysis: Analysis, metric_id: str) -> str:
+    """`  a view of revenue (computed from revenue)`, for a metric computed from revenue."""
+    revenue = analysis.graph.view_of(metric_id)
+    return "" if revenue is None else f"  a view of revenue (computed from {safe(revenue)})"
 
 
 def _kept_note(keep: Keep | None) -> str:
@@ -422,12 +440,16 @@ def _link_note(analysis: Analysis, node: TreeNode, parent: TreeNode | None) -> s
         return ""
     graph = analysis.graph
     link = graph.link_between(node.id, parent.id) or graph.link_between(parent.id, node.id)
-    if link is None or (link.elasticity is None and link.confidence is None):
+    if link is None:
         return ""
     parts = [f"e={link.elasticity:g}"] if link.elasticity is not None else []
+    if link.sign and link.elasticity is None:
+        parts.append(link.sign)
     if link.confidence:
         parts.append(link.confidence)
-    return f"  [{', '.join(parts)}]"
+    if link.kind == "computed_from":
+        parts.append("computed from")
+    return f"  [{', '.join(parts)}]" if parts else ""
 
 
 def _plain_node_label(analysis: Analysis, node: TreeNode) -> str:
@@ -480,6 +502,17 @@ def trace(console: Console, result: TraceResult) -> None:
             if effect is not None:
                 line.append(f"  effect ×{effect:.4g}", style="cyan")
             console.print(line, soft_wrap=True)
+        return
+    view_of = analysis.graph.view_of(result.metric)
+    if view_of is not None:
+        console.print(
+            head.append(
+                f" is a view of revenue: computed from {safe(view_of)}, not a driver of it;"
+                " never a candidate to drop.",
+                style="green",
+            ),
+            soft_wrap=True,
+        )
         return
     if result.kept is not None:
         console.print(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from revtrace.model.catalog import is_valid_id
+from revtrace.model.catalog import Link, is_valid_id
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import suggest
 from revtrace.rules.base import RuleContext
@@ -62,7 +62,9 @@ def check(context: RuleContext) -> Iterator[Finding]:
     names = {m.name.strip().casefold(): m.id for m in metrics.values() if m.name != m.id}
     for link in graph.irregular_links:
         named = names.get(link.target.strip().casefold())
-        if link.target == link.source:
+        if link.source not in metrics:
+            yield _undefined_source(link, metrics)
+        elif link.target == link.source:
             yield SELF_LINK.finding(
                 f"'{link.source}' drives itself; a link must point to another metric",
                 link.location,
@@ -84,3 +86,20 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 link.location,
                 link.source,
             )
+
+
+def _undefined_source(link: Link, metrics: Mapping[str, object]) -> Finding:
+    """A `computed_from` or top-level `links:` entry whose source no file defines."""
+    hint = suggest(link.source, metrics)
+    if link.kind == "computed_from":
+        return UNKNOWN_METRIC.finding(
+            f"'{link.target}' is computed from '{link.source}', which is not a defined"
+            f" metric{hint}",
+            link.location,
+            link.target,
+        )
+    return UNKNOWN_METRIC.finding(
+        f"a link in 'links' starts from '{link.source}', which is not a defined metric{hint}",
+        link.location,
+        link.source,
+    )

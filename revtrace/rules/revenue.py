@@ -137,6 +137,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
         metric = catalog.metrics[metric_id]
         if metric.keep is not None:
             continue  # A deliberate exception; the rules in `exceptions` review it.
+        if graph.view_of(metric_id) is not None:
+            continue  # Computed from revenue (profit, growth): a view of it, not vanity.
         yield NO_PATH_TO_REVENUE.finding(
             no_path_message(graph, metric_id, explanations[metric_id]), metric.location, metric_id
         )
@@ -165,6 +167,12 @@ def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) ->
             )
         return f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives no other metric"
     parts: list[str] = []
+    views = [end for end in dead_ends.ends if graph.view_of(end) is not None]
+    if views and len(views) == len(dead_ends.ends) and not dead_ends.loops:
+        return (
+            f"{NO_PATH_MESSAGE_PREFIX}its chains end at {quoted_list(views)}, computed from"
+            " revenue (a view of it), not a driver of it; link it to what it moves"
+        )
     if dead_ends.ends:
         verb = "drives" if len(dead_ends.ends) == 1 else "drive"
         parts.append(f"its chains dead-end at {quoted_list(dead_ends.ends)}, which {verb} nothing")

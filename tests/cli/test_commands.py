@@ -82,6 +82,7 @@ def test_audit_json_shape() -> None:
     assert document["tool"] == "revtrace"
     assert set(document["summary"]) == {
         "complete",
+        "views",
         "metrics",
         "revenue_metrics",
         "reaching_revenue",
@@ -129,6 +130,7 @@ def test_trace_json_for_a_metric_without_a_path() -> None:
         "effects": [],
         "truncated": False,
         "kept": None,
+        "view_of": None,
         "dead_ends": ["social_impressions"],
         "loops": [],
     }

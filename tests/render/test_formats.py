@@ -300,6 +300,7 @@ def test_audit_metric_rows_are_what_the_json_module_writes(
                 "kept": metric.keep is not None and metric.id not in graph.distance,
                 "distance": graph.distance.get(metric.id),
                 "next": graph.next_hop.get(metric.id),
+                "view_of": graph.view_of(metric.id),
                 "file": metric.location.file,
                 "line": metric.location.line,
             },

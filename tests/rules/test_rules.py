@@ -52,6 +52,7 @@ def test_rule_codes_and_names_are_stable_and_unique() -> None:
         "RT015": ("unproven-path", Severity.INFO),
         "RT016": ("divergent-loop", Severity.ERROR),
         "RT017": ("invalid-elasticity", Severity.ERROR),
+        "RT018": ("duplicate-link", Severity.INFO),
     }
 
 

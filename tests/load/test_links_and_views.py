@@ -1,0 +1,196 @@
+"""Links declared away from their source (top-level `links:` overlays, `computed_from`),
+signs, and views of revenue: read, merged, located, and shown as such everywhere."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+
+from revtrace.load import load_catalog_text, load_sources
+from revtrace.schema import catalog_schema
+from tests.conftest import run_cli
+
+Write = Callable[..., Path]
+HINT = "; did you mean 'orders'?"
+
+DEFINITIONS = """\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: cfo}
+  cost: {owner: cfo}
+  profit:
+    owner: cfo
+    computed_from: [revenue, cost]
+  revenue_growth: {owner: cfo, computed_from: [revenue]}
+  orders: {owner: ops}
+  aov: {owner: ops}
+  churn: {owner: cs}
+"""
+OVERLAY = """\
+version: 1
+links:
+  - {from: orders, to: revenue, elasticity: 1, confidence: measured, note: "orders x AOV"}
+  - {from: aov, to: revenue, elasticity: 1}
+  - {from: churn, to: revenue, sign: negative}
+"""
+
+
+def catalog(write: Write, overlay: str = OVERLAY) -> list[str]:
+    return [str(write(DEFINITIONS, "metrics.yaml")), str(write(overlay, "links.yaml"))]
+
+
+def audit_json(files: list[str]) -> dict[str, object]:
+    document = json.loads(run_cli("audit", *files, "-f", "json").stdout)
+    assert isinstance(document, dict)
+    return document
+
+
+def test_overlay_links_join_the_metrics_they_start_from(write_catalog: Write) -> None:
+    files = catalog(write_catalog)
+    graph = json.loads(run_cli("graph", *files, "-f", "json").stdout)
+    links = {(link["source"], link["target"]): link for link in graph["links"]}
+    assert links[("orders", "revenue")]["kind"] == "links"
+    assert links[("orders", "revenue")]["elasticity"] == 1
+    assert links[("churn", "revenue")]["sign"] == "negative"
+    assert links[("cost", "profit")]["kind"] == "computed_from"
+    rows = {row["id"]: row for row in audit_json(files)["metrics"]}  # type: ignore[union-attr]
+    assert rows["orders"]["reaches_revenue"] and rows["churn"]["next"] == "revenue"
+
+
+def test_metrics_computed_from_revenue_are_views_not_candidates(write_catalog: Write) -> None:
+    files = catalog(write_catalog)
+    document = audit_json(files)
+    rows = {row["id"]: row for row in document["metrics"]}  # type: ignore[union-attr]
+    assert rows["profit"]["view_of"] == "revenue"
+    assert rows["revenue_growth"]["view_of"] == "revenue"
+    assert rows["cost"]["view_of"] is None
+    candidates = [f["metric"] for f in document["findings"] if f["code"] == "RT001"]  # type: ignore[union-attr]
+    # What only feeds a view still needs a path of its own.
+    assert candidates == ["cost"]
+    assert document["summary"]["views"] == 2  # type: ignore[index]
+    text = run_cli("audit", *files).stdout
+    assert "(2 views of revenue)" in text
+    assert "its chains end at 'profit', computed from revenue (a view of it)" in text
+
+
+def test_a_view_is_shown_as_a_view_in_trace_tree_graph_and_report(
+    write_catalog: Write, tmp_path: Path
+) -> None:
+    files = catalog(write_catalog)
+    trace = run_cli("trace", "profit", *files).stdout
+    assert "is a view of revenue: computed from revenue" in trace
+    assert json.loads(run_cli("trace", "profit", *files, "-f", "json").stdout)["view_of"] == (
+        "revenue"
+    )
+    assert "profit  a view of revenue (computed from revenue)" in run_cli("tree", *files).stdout
+    assert json.loads(run_cli("tree", *files, "-f", "json").stdout)["views"] == {
+        "profit": "revenue",
+        "revenue_growth": "revenue",
+    }
+    mermaid = run_cli("graph", *files).stdout
+    assert "m_revenue -.-> m_profit" in mermaid and "class m_profit,m_revenue_growth" in mermaid
+    assert 'style=dotted, label="computed from"' in run_cli("graph", *files, "-f", "dot").stdout
+    report = tmp_path / "r.html"
+    run_cli("report", *files, "-o", str(report))
+    assert 'data-metric="profit" data-status="view"' in report.read_text(encoding="utf-8")
+
+
+def test_a_sign_is_shown_and_must_agree_with_the_elasticity(write_catalog: Write) -> None:
+    files = catalog(write_catalog)
+    assert "churn  [negative]" in run_cli("tree", *files).stdout
+    wrong = OVERLAY + "  - {from: aov, to: cost, sign: positive, elasticity: -0.2}\n"
+    findings = audit_json(catalog(write_catalog, wrong))["findings"]
+    (conflict,) = [f for f in findings if f["code"] == "RT017"]  # type: ignore[union-attr]
+    assert (conflict["file"].endswith("links.yaml"), conflict["line"], conflict["column"]) == (
+        True,
+        6,
+        5,
+    )
+    assert "is positive, but its elasticity is -0.2" in conflict["message"]
+
+
+def test_a_pair_declared_twice_keeps_the_first_and_says_so(write_catalog: Write) -> None:
+    overlay = OVERLAY + "  - {from: orders, to: revenue, elasticity: 0.5}\n"
+    document = audit_json(catalog(write_catalog, overlay))
+    (repeat,) = [f for f in document["findings"] if f["code"] == "RT018"]  # type: ignore[union-attr]
+    assert (repeat["severity"], repeat["line"]) == ("info", 6)
+    assert "orders → revenue is already declared at" in repeat["message"]
+    graph = json.loads(run_cli("graph", *catalog(write_catalog, overlay), "-f", "json").stdout)
+    (kept,) = [
+        link for link in graph["links"] if (link["source"], link["target"]) == ("orders", "revenue")
+    ]
+    assert kept["elasticity"] == 1  # the first declaration wins
+
+
+def test_links_from_or_to_undefined_metrics_are_located_with_a_suggestion(
+    write_catalog: Write,
+) -> None:
+    overlay = OVERLAY + "  - {from: order, to: revenue}\n  - {from: aov, to: revenu}\n"
+    findings = audit_json(catalog(write_catalog, overlay))["findings"]
+    unknown = [(f["line"], f["message"]) for f in findings if f["code"] == "RT002"]  # type: ignore[union-attr]
+    assert unknown == [
+        (6, "a link in 'links' starts from 'order', which is not a defined metric" + HINT),
+        (7, "'aov' drives 'revenu', which is not a defined metric; did you mean 'revenue'?"),
+    ]
+    text = DEFINITIONS.replace("computed_from: [revenue, cost]", "computed_from: [revenue, costs]")
+    result = load_catalog_text(text)
+    assert not result.findings  # the loader reads it; the graph rule reports it
+    findings = audit_json([str(write_catalog(text))])["findings"]
+    assert any(
+        f["code"] == "RT002" and "'profit' is computed from 'costs'" in f["message"]
+        for f in findings  # type: ignore[union-attr]
+    )
+
+
+def test_bad_overlay_entries_are_located(write_catalog: Write) -> None:
+    overlay = (
+        "version: 1\nlinks:\n  - {to: revenue}\n  - sessions\n"
+        "  - {from: a b, to: revenue, weight: 2}\n"
+    )
+    findings = [
+        (f.code, f.location.line, f.message)
+        for f in load_catalog_text(overlay).findings
+        if f.location
+    ]
+    assert ("RT010", 3, "the link at line 3 has no 'from'") in findings
+    assert any(
+        code == "RT010" and line == 4 and "a mapping with 'from' and 'to'" in m
+        for code, line, m in findings
+    )
+    assert any(
+        code == "RT010" and line == 5 and "unknown field 'weight'" in m
+        for code, line, m in findings
+    )
+    assert any(
+        code == "RT010" and line == 5 and "ids cannot have" in m for code, line, m in findings
+    )
+
+
+def test_a_file_with_links_is_read_alike_in_one_process_and_two() -> None:
+    definitions = DEFINITIONS.encode() + b"".join(
+        f"  filler_{i}: {{owner: x}}\n".encode() for i in range(200)
+    )
+    sources = [("a.yaml", definitions), ("b.yaml", OVERLAY.encode()), ("c.yaml", definitions[:60])]
+    assert load_sources(sources, split_from=0) == load_sources(sources)
+    alone = load_sources([("a.yaml", definitions)], split_from=0)
+    assert alone == load_sources([("a.yaml", definitions)])
+    merged = {m.id: m for m in load_sources(sources).catalog.metrics.values()}
+    assert [link.kind for link in merged["orders"].drives] == ["links"]
+
+
+def test_the_schema_describes_links_computed_from_and_sign() -> None:
+    import yaml
+
+    schema = catalog_schema()
+    jsonschema.validate(yaml.safe_load(DEFINITIONS), schema)
+    jsonschema.validate(yaml.safe_load(OVERLAY), schema)
+    bad = yaml.safe_load(OVERLAY.replace("sign: negative", "sign: down"))
+    try:
+        jsonschema.validate(bad, schema)
+    except jsonschema.ValidationError:
+        pass
+    else:
+        raise AssertionError("the schema accepted sign: down")

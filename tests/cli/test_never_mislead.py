@@ -310,3 +310,19 @@ def test_unquoted_selectors_after_m_are_taken_as_selectors(write_catalog: Write)
     both = run_cli("audit", path, "-f", "json", "-m", "team:sales", "team:finance")
     assert both.exit_code == 0, both.stderr
     assert json.loads(both.stdout)["selection"]["selectors"] == ["team:sales", "team:finance"]
+
+
+def test_a_candidate_that_feeds_a_kept_metric_is_explained_when_errors_exist(
+    write_catalog: Write,
+) -> None:
+    # The caveats are found from where each candidate's chains end, which may be a kept
+    # metric (or a view): that once raised KeyError when the catalog had an error.
+    path = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: x}\n"
+        "  podcast: {owner: x, keep: {reason: pilot}}\n"
+        "  plays: {owner: x, drives: [podcast]}\n"
+        "  typo: {owner: x, drive: [revenue]}\n"
+    )
+    result = run_cli("audit", str(path), env=ENV)
+    assert result.exit_code == 1 and "internal error" not in result.stderr
+    assert "its chains dead-end at 'podcast'" in result.stdout

@@ -82,6 +82,11 @@ def metric_schema() -> dict[str, Any]:
                 "type": ["number", "null"],
                 "description": "Current value per period (currency units for revenue).",
             },
+            "formula": {
+                "type": ["string", "null"],
+                "description": "Arithmetic over metric ids (+ - * / and parentheses):"
+                " `deals * average_deal_size`. Each id becomes an identity link.",
+            },
             "computed_from": {
                 "type": ["array", "null"],
                 "items": METRIC_ID,

@@ -112,6 +112,9 @@ FRAGMENTS = [
     b"- {from: orders, to: revenue, sign: negative, elasticity: 0.4}\n",
     b"computed_from: [revenue, ",
     b"sign: positive, ",
+    b'formula: "orders * average_order_value", ',
+    b'formula: "(a + b) / `c-d` - -2", ',
+    b'formula: "revenue - ',
     b"\r\x85\x1b]8;;https://e.vil\x07",
 ]
 

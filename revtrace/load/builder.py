@@ -22,6 +22,8 @@ from revtrace.load.reader import read_file
 from revtrace.load.rules import DUPLICATE_LINK, DUPLICATE_METRIC, YAML_SYNTAX
 from revtrace.model.catalog import Catalog, Link, Metric
 from revtrace.model.findings import Finding
+from revtrace.model.formula import FormulaError
+from revtrace.model.formula import parse as parse_formula
 
 _C_PARSER: Any = getattr(yaml, "CSafeLoader", None)
 
@@ -99,6 +101,34 @@ class _CatalogBuilder:
         catalog = Catalog(metrics=metrics, files=tuple(self.files), unattached=unattached)
         return LoadResult(catalog, tuple(self.findings), fatal)
 
+    def _identities(self, metric: Metric) -> list[Link]:
+        """The identity links of a metric's formula: one per input, with the elasticity
+        the formula gives (exact for a product or a quotient; from the inputs' current
+        values for a sum, when they all have one)."""
+        if metric.formula is None or metric.formula_at is None:
+            return []
+        try:
+            formula = parse_formula(metric.formula)
+        except FormulaError:
+            return []  # reported where it was read
+        values = {m: (self.metrics[m].value if m in self.metrics else None) for m in formula.inputs}
+        elasticities = formula.elasticities(values)
+        monomial = formula.is_monomial
+        return [
+            Link(
+                source,
+                metric.id,
+                metric.formula_at,
+                f"identity: {metric.id} = {metric.formula}",
+                elasticities[source],
+                ("measured" if monomial else "estimated")
+                if elasticities[source] is not None
+                else None,
+                kind="formula",
+            )
+            for source in formula.inputs
+        ]
+
     def attach_links(self) -> tuple[dict[str, Metric], tuple[Link, ...]]:
         """Every link declared away from its source (a top-level `links:` entry, a
         `computed_from` entry of the metric it derives) added to the source's `drives`,
@@ -107,6 +137,9 @@ class _CatalogBuilder:
         kept apart, for the unknown-metric rule."""
         incoming = [*self.overlay]
         incoming += [link for m in self.metrics.values() for link in m.computed_from]
+        incoming += [
+            link for m in self.metrics.values() if m.formula for link in self._identities(m)
+        ]
         if not incoming:
             return self.metrics, ()
         declared = {

@@ -40,6 +40,7 @@ from revtrace.model.catalog import (
     is_valid_id,
 )
 from revtrace.model.findings import Finding
+from revtrace.model.formula import FormulaError, parse
 from revtrace.model.wording import quoted_list, suggest
 
 TOP_LEVEL_FIELDS = ("version", "metrics", "links")
@@ -57,6 +58,7 @@ METRIC_FIELDS = (
     "keep",
     "value",
     "computed_from",
+    "formula",
 )
 LINK_FIELDS = ("to", "note", "elasticity", "confidence", "sign")
 OVERLAY_FIELDS = ("from", "to", "note", "elasticity", "confidence", "sign")
@@ -242,7 +244,9 @@ class _FileReader:
                 self.skip(field_value)
                 continue
             read = reader(self, metric_id, key_event, field_value)
-            if read is not None:
+            if key == "formula" and isinstance(read, tuple):
+                fields["formula"], fields["formula_at"] = read
+            elif read is not None:
                 fields[key] = read
         name = fields.pop("name", None) or metric_id
         return Metric(id=metric_id, location=location, name=name, **fields)
@@ -279,6 +283,30 @@ class _FileReader:
                 self.report(_bad_id_message(item.value, f"an entry of {what}"), item, metric_id)
             links.append(Link(item.value, metric_id, self.loc(item), kind="computed_from"))
         return tuple(links)
+
+    def read_formula(
+        self, metric_id: str, _key: Event, value: Event
+    ) -> tuple[str, Location] | None:
+        """`formula:` text, checked now so that a mistake is located at its character."""
+        text = self.read_text(f"'formula' of metric '{metric_id}'", value, metric_id)
+        if text is None:
+            return None
+        start = self.loc(value)
+        quoted = 1 if getattr(value, "style", None) in ('"', "'") else 0
+        try:
+            parse(text)
+        except FormulaError as exc:
+            where = Location(start.file, start.line, start.column + quoted + exc.column - 1)
+            self.events.findings.append(
+                INVALID_FIELD.finding(
+                    f"'formula' of metric '{metric_id}': {exc.message}"
+                    " (a formula is metric ids, numbers, + - * / and parentheses)",
+                    where,
+                    metric_id,
+                )
+            )
+            return None
+        return text, Location(start.file, start.line, start.column + quoted)
 
     def read_status(self, metric_id: str, _key: Event, value: Event) -> str | None:
         status = self.read_text(f"'status' of metric '{metric_id}'", value, metric_id)
@@ -536,6 +564,7 @@ _FIELD_READERS: dict[str, Callable[[_FileReader, str, Any, Any], object]] = {
     "keep": _FileReader.read_keep,
     "value": _FileReader.read_value,
     "computed_from": _FileReader.read_computed_from,
+    "formula": _FileReader.read_formula,
 }
 
 

@@ -279,6 +279,8 @@ def encode(metrics: list[Metric] | None) -> tuple[tuple[Any, ...], ...] | None:
                 keep,
                 metric.value,
                 derived,
+                metric.formula,
+                None if metric.formula_at is None else tuple(metric.formula_at[1:]),
             )
         )
     return tuple(rows)
@@ -313,7 +315,21 @@ def decode(file: str, plain: Any) -> list[Metric] | None:
             until = None if keep[3] is None else date.fromordinal(keep[3])
             keep = Keep(Location(file, keep[0], keep[1]), keep[2], until, keep[4])
         location = new(Location, (file, row[1], row[2]))
+        formula_at = None if row[17] is None else Location(file, row[17][0], row[17][1])
         metrics.append(
-            new(Metric, (metric_id, location, *row[3:12], drives, keep, row[14], derived))
+            new(
+                Metric,
+                (
+                    metric_id,
+                    location,
+                    *row[3:12],
+                    drives,
+                    keep,
+                    row[14],
+                    derived,
+                    row[16],
+                    formula_at,
+                ),
+            )
         )
     return metrics

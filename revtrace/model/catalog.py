@@ -64,17 +64,17 @@ class Link(NamedTuple):
     #: How the elasticity is known: measured, estimated or assumed.
     confidence: str | None = None
     #: Where the link was declared: `drives` (in the source's definition), `links` (a
-    #: top-level list, in any file) or `computed_from` (in the target's definition: the
-    #: target is computed from the source, a derivation rather than an influence).
+    #: top-level list, in any file), `computed_from` or `formula` (in the target's
+    #: definition: the target is computed from the source, a derivation).
     kind: str = "drives"
     #: The direction of an unquantified link: positive or negative.
     sign: str | None = None
 
 
 #: The kinds of link a catalog can declare (Link.kind).
-LINK_KINDS = ("drives", "links", "computed_from")
+LINK_KINDS = ("drives", "links", "computed_from", "formula")
 #: Derivations: a metric computed from revenue this way is a view of revenue.
-DERIVATIONS = frozenset({"computed_from"})
+DERIVATIONS = frozenset({"computed_from", "formula"})
 SIGNS = ("positive", "negative")
 
 
@@ -107,6 +107,10 @@ class Metric(NamedTuple):
     #: sums, …): lineage, no elasticity. The loader merges them into each source's
     #: `drives`, with kind `computed_from`; kept here only until then.
     computed_from: tuple[Link, ...] = ()
+    #: Arithmetic over other metrics (`deals * average_deal_size`), and where it is
+    #: written: each input becomes an identity link (kind `formula`), see model.formula.
+    formula: str | None = None
+    formula_at: Location | None = None
 
     @property
     def deprecated(self) -> bool:

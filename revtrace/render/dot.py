@@ -48,7 +48,8 @@ def graph(view: GraphView) -> str:
             if analysis.graph.in_cycle(link.source, link.target):
                 link_attributes.append('color="#d92d20", style=dashed, label="cycle"')
             if link.kind in DERIVATIONS:
-                link_attributes.append('style=dotted, label="computed from"')
+                label = "formula" if link.kind == "formula" else "computed from"
+                link_attributes.append(f'style=dotted, label="{label}"')
             if link.note:
                 link_attributes.append(f"tooltip={dot_string(link.note)}")
             suffix = f" [{', '.join(link_attributes)}]" if link_attributes else ""

@@ -449,6 +449,8 @@ def _link_note(analysis: Analysis, node: TreeNode, parent: TreeNode | None) -> s
         parts.append(link.confidence)
     if link.kind == "computed_from":
         parts.append("computed from")
+    elif link.kind == "formula":
+        parts.append("formula")
     return f"  [{', '.join(parts)}]" if parts else ""
 
 

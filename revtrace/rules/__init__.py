@@ -38,7 +38,8 @@ ALL_RULES: dict[str, Rule] = {
 GRAPH_CHECKS: tuple[tuple[Check, tuple[Rule, ...]], ...] = (
     (revenue.check_revenue_marked, (revenue.NO_REVENUE_METRIC,)),
     (revenue.check, (revenue.NO_PATH_TO_REVENUE, revenue.DEPRECATED_ONLY_PATH)),
-    (links.check, links.RULES),
+    (links.check, (links.UNKNOWN_METRIC, links.SELF_LINK)),
+    (links.check_formulas, (links.FORMULA_LOOP,)),
     (ownership.check, ownership.RULES),
     (cycles.check, cycles.RULES),
     (exceptions.check, exceptions.RULES),

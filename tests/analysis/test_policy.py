@@ -27,7 +27,7 @@ def finding(code: str) -> Finding:
         ("RT001", {"RT001"}),
         ("rt001", {"RT001"}),
         ("no-path-to-revenue", {"RT001"}),
-        ("RT01", {f"RT01{i}" for i in range(9)}),
+        ("RT01", {f"RT01{i}" for i in range(10)}),
         ("RT001,RT007", {"RT001", "RT007"}),
         ("ALL", set(ALL_RULES)),
     ],

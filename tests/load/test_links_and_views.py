@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from revtrace.load import load_catalog_text, load_sources
 from revtrace.schema import catalog_schema
@@ -194,3 +195,79 @@ def test_the_schema_describes_links_computed_from_and_sign() -> None:
         pass
     else:
         raise AssertionError("the schema accepted sign: down")
+
+
+# -- formula: identities ---------------------------------------------------------------------
+
+FORMULAS = """\
+version: 1
+metrics:
+  revenue:
+    revenue: true
+    owner: cfo
+    formula: "new_revenue + expansion_revenue - churned_revenue"
+    value: 120
+  new_revenue: {owner: x, formula: "deals * average_deal_size", value: 100}
+  expansion_revenue: {owner: x, value: 50}
+  churned_revenue: {owner: x, value: 30}
+  deals: {owner: x, formula: "sqls * win_rate"}
+  average_deal_size: {owner: x}
+  sqls: {owner: x}
+  win_rate: {owner: x}
+  profit: {owner: x, formula: "revenue - costs"}
+  costs: {owner: x}
+"""
+
+
+def test_each_formula_input_is_an_identity_link_with_its_exact_elasticity(
+    write_catalog: Write,
+) -> None:
+    path = str(write_catalog(FORMULAS))
+    graph = json.loads(run_cli("graph", path, "-f", "json").stdout)
+    links = {(link["source"], link["target"]): link for link in graph["links"]}
+    assert links[("deals", "new_revenue")]["kind"] == "formula"
+    assert links[("deals", "new_revenue")]["elasticity"] == 1.0
+    assert links[("churned_revenue", "revenue")]["elasticity"] == pytest.approx(-30 / 120)
+    assert links[("new_revenue", "revenue")]["elasticity"] == pytest.approx(100 / 120)
+    # Leverage multiplies along the identities: sqls → deals → new_revenue → revenue.
+    impact = json.loads(run_cli("impact", path, "-f", "json").stdout)
+    by_id = {m["id"]: m for m in impact["metrics"]}
+    assert by_id["sqls"]["total"] == pytest.approx(1.0 * 1.0 * 100 / 120)
+    # profit = revenue − costs is a view of revenue; costs still needs a path of its own.
+    document = audit_json([path])
+    rows = {row["id"]: row for row in document["metrics"]}  # type: ignore[union-attr]
+    assert rows["profit"]["view_of"] == "revenue"
+    candidates = [f["metric"] for f in document["findings"] if f["code"] == "RT001"]  # type: ignore[union-attr]
+    assert candidates == ["costs"]
+
+
+def test_formula_mistakes_are_located_at_their_character(write_catalog: Write) -> None:
+    text = (
+        FORMULAS
+        + '  bad: {owner: x, formula: "sqls * (win_rate"}\n'
+        + '  typo: {owner: x, formula: "sqlz / 2"}\n'
+    )
+    findings = audit_json([str(write_catalog(text))])["findings"]
+    placed = {(f["code"], f["line"], f["column"]) for f in findings}  # type: ignore[union-attr]
+    assert ("RT010", 17, 36) in placed  # the '(' that is never closed
+    assert ("RT002", 18, 30) in placed  # the formula that names 'sqlz'
+    messages = " ".join(f["message"] for f in findings)  # type: ignore[union-attr]
+    assert (
+        "the formula of 'typo' uses 'sqlz', which is not a defined metric; did you mean 'sqls'?"
+        in messages
+    )
+
+
+def test_formulas_that_go_round_are_an_error_naming_the_loop(write_catalog: Write) -> None:
+    text = (
+        "version: 1\nmetrics:\n"
+        '  revenue: {revenue: true, owner: x, formula: "orders * aov"}\n'
+        '  orders: {owner: x, formula: "revenue / aov"}\n'
+        "  aov: {owner: x}\n"
+        '  silly: {owner: x, formula: "silly * 2"}\n'
+    )
+    findings = audit_json([str(write_catalog(text))])["findings"]
+    loops = [f for f in findings if f["code"] == "RT019"]  # type: ignore[union-attr]
+    assert [(f["metric"], f["line"]) for f in loops] == [("revenue", 3), ("silly", 6)]
+    assert "'revenue' and 'orders' are defined in terms of each other" in loops[0]["message"]
+    assert not [f for f in findings if f["code"] == "RT005"]  # not "drives itself"

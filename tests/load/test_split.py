@@ -58,6 +58,8 @@ def test_every_field_survives_the_trip_between_processes() -> None:
         keep=Keep(Location("c.yaml", 10, 5), "board asks", date(2027, 1, 31), "cfo"),
         value=12.5,
         computed_from=(Link("r", "m", Location("c.yaml", 11, 20), kind="computed_from"),),
+        formula="a * b",
+        formula_at=Location("c.yaml", 12, 14),
     )
     # Every field is set, so a field added to the data model must be added here too. (A
     # link in `drives` is of kind "drives" as read: other kinds are merged in later.)

@@ -53,6 +53,7 @@ def test_rule_codes_and_names_are_stable_and_unique() -> None:
         "RT016": ("divergent-loop", Severity.ERROR),
         "RT017": ("invalid-elasticity", Severity.ERROR),
         "RT018": ("duplicate-link", Severity.INFO),
+        "RT019": ("formula-loop", Severity.ERROR),
     }
 
 

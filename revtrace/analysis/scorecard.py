@@ -17,7 +17,7 @@ class ScoreRow:
     metrics: int
     reaching: int
     median_distance: float | None
-    #: Metrics without a path to revenue and without a `keep` exception.
+    #: Metrics without a path to revenue, not kept by exception, not views of revenue.
     candidates: list[str]
 
     @property
@@ -46,7 +46,9 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> S
                 candidates=[
                     m
                     for m in members
-                    if m not in graph.distance and analysis.catalog.metrics[m].keep is None
+                    if m not in graph.distance
+                    and analysis.catalog.metrics[m].keep is None
+                    and graph.view_of(m) is None
                 ],
             )
         )

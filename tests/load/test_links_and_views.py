@@ -271,3 +271,9 @@ def test_formulas_that_go_round_are_an_error_naming_the_loop(write_catalog: Writ
     assert [(f["metric"], f["line"]) for f in loops] == [("revenue", 3), ("silly", 6)]
     assert "'revenue' and 'orders' are defined in terms of each other" in loops[0]["message"]
     assert not [f for f in findings if f["code"] == "RT005"]  # not "drives itself"
+
+
+def test_a_view_is_no_candidate_in_the_scorecard_either(write_catalog: Write) -> None:
+    card = json.loads(run_cli("scorecard", *catalog(write_catalog), "-f", "json").stdout)
+    candidates = {row["team"]: row["candidates_to_drop"] for row in card["rows"]}
+    assert candidates["(none)"] == ["cost"]  # not profit, not revenue_growth

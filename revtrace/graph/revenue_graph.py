@@ -87,6 +87,8 @@ class RevenueGraph:
         revenue), through derivation links (`computed_from`), transitively: metric → the
         revenue metric it is a view of. Not a revenue metric itself, and never a candidate
         to drop; the metrics that only feed a view still need a path of their own."""
+        if self._views is None and not self.catalog.derivations:
+            self._views = {}  # nothing is derived: no metric can be a view
         if self._views is None:
             derived: dict[str, list[str]] = {}
             for metric in self.catalog.metrics.values():

@@ -20,7 +20,7 @@ from revtrace.load.events import Refused
 from revtrace.load.files import read_catalog_bytes
 from revtrace.load.reader import read_file
 from revtrace.load.rules import DUPLICATE_LINK, DUPLICATE_METRIC, YAML_SYNTAX
-from revtrace.model.catalog import Catalog, Link, Metric
+from revtrace.model.catalog import DERIVATIONS, Catalog, Link, Metric
 from revtrace.model.findings import Finding
 from revtrace.model.formula import FormulaError
 from revtrace.model.formula import parse as parse_formula
@@ -95,10 +95,17 @@ class _CatalogBuilder:
         self.files: list[str] = []
         #: Links declared outside their source's `drives` (top-level `links:`).
         self.overlay: list[Link] = []
+        #: Metrics with a `formula` or `computed_from`, noted as they are added.
+        self.derived: list[Metric] = []
 
     def result(self, fatal: bool) -> LoadResult:
-        metrics, unattached = self.attach_links()
-        catalog = Catalog(metrics=metrics, files=tuple(self.files), unattached=unattached)
+        metrics, unattached, derivations = self.attach_links()
+        catalog = Catalog(
+            metrics=metrics,
+            files=tuple(self.files),
+            unattached=unattached,
+            derivations=derivations,
+        )
         return LoadResult(catalog, tuple(self.findings), fatal)
 
     def _identities(self, metric: Metric) -> list[Link]:
@@ -129,7 +136,7 @@ class _CatalogBuilder:
             for source in formula.inputs
         ]
 
-    def attach_links(self) -> tuple[dict[str, Metric], tuple[Link, ...]]:
+    def attach_links(self) -> tuple[dict[str, Metric], tuple[Link, ...], bool]:
         """Every link declared away from its source (a top-level `links:` entry, a
         `computed_from` entry of the metric it derives) added to the source's `drives`,
         so that everything downstream finds a metric's links in one place. A pair already
@@ -141,7 +148,8 @@ class _CatalogBuilder:
             link for m in self.metrics.values() if m.formula for link in self._identities(m)
         ]
         if not incoming:
-            return self.metrics, ()
+            return self.metrics, (), False
+        derivations = any(link.kind in DERIVATIONS for link in incoming)
         declared = {
             (link.source, link.target): link for m in self.metrics.values() for link in m.drives
         }
@@ -172,7 +180,7 @@ class _CatalogBuilder:
             else metric
             for metric_id, metric in self.metrics.items()
         }
-        return metrics, tuple(unattached)
+        return metrics, tuple(unattached), derivations
 
     def add_file(
         self, file: str, data: bytes, *, fast: bool, split_file: bool, read: list[Metric] | None
@@ -198,6 +206,8 @@ class _CatalogBuilder:
             first = self.metrics.get(metric.id)
             if first is None:
                 self.metrics[metric.id] = metric
+                if metric.computed_from or metric.formula:
+                    self.derived.append(metric)
                 continue
             where = (
                 f"line {first.location.line}"

@@ -306,9 +306,15 @@ def decode(file: str, plain: Any) -> list[Metric] | None:
                     for target, line, col, n, e, c, s in drives
                 ]
             )
-        derived = tuple(
-            Link(source, metric_id, Location(file, line, column), kind="computed_from")
-            for source, line, column in row[15]
+        derived = (
+            tuple(
+                [
+                    Link(source, metric_id, Location(file, line, column), kind="computed_from")
+                    for source, line, column in row[15]
+                ]
+            )
+            if row[15]
+            else ()
         )
         keep = row[13]
         if keep is not None:

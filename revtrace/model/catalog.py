@@ -131,6 +131,9 @@ class Catalog:
     #: Links declared from a metric no file defines (a top-level `links:` entry or a
     #: `computed_from` entry naming an undefined id): reported by the unknown-metric rule.
     unattached: tuple[Link, ...] = ()
+    #: Some metric is derived from others (`formula`, `computed_from`): only then can a
+    #: metric be a view of revenue, and the graph looks for views.
+    derivations: bool = False
 
     @property
     def revenue_metrics(self) -> list[str]:

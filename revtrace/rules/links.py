@@ -87,8 +87,10 @@ RULES = (UNKNOWN_METRIC, SELF_LINK, FORMULA_LOOP)
 def check(context: RuleContext) -> Iterator[Finding]:
     graph = context.graph
     metrics = graph.catalog.metrics
-    names = {m.name.strip().casefold(): m.id for m in metrics.values() if m.name != m.id}
+    names: dict[str, str] | None = None  # built on first need: 100,000 names cost 40 ms
     for link in graph.irregular_links:
+        if names is None:
+            names = {m.name.strip().casefold(): m.id for m in metrics.values() if m.name != m.id}
         named = names.get(link.target.strip().casefold())
         if link.source not in metrics:
             yield _undefined_source(link, metrics)
@@ -121,6 +123,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
 def check_formulas(context: RuleContext) -> Iterator[Finding]:
     """RT019: loops among formula links (Tarjan over them alone)."""
     graph = context.graph
+    if not graph.catalog.derivations:
+        return  # no formula anywhere
     metrics = graph.catalog.metrics
     inputs: dict[str, list[str]] = {}
     for metric in metrics.values():

@@ -50,6 +50,8 @@ def _plain_types(group: TyperGroup) -> None:
     flag, `<list[str]>` beside an argument whose name already says what it takes.
     (typer has no setting for this; each parameter's `display_type_rich` decides.)"""
     for command in group.commands.values():
+        if isinstance(command, TyperGroup):
+            _plain_types(command)
         for param in command.params:
             if getattr(param, "is_flag", False) or param.param_type_name == "argument":
                 setattr(param, "display_type_rich", _no_type)  # noqa: B010
@@ -114,8 +116,13 @@ def help_paragraphs(doc: str) -> str:
 
 
 def finish_help() -> None:
-    """Give every registered command its help from its docstring, one line a paragraph."""
-    for command in app.registered_commands:
+    """Give every registered command its help from its docstring, one line a paragraph
+    (sub-commands such as `import dbt` included)."""
+    commands = list(app.registered_commands)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            commands += group.typer_instance.registered_commands
+    for command in commands:
         if command.help is None and command.callback is not None and command.callback.__doc__:
             command.help = help_paragraphs(command.callback.__doc__)
 

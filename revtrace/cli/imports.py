@@ -1,0 +1,120 @@
+"""`revtrace import dbt`: metric definitions from where they already live → a catalog."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from revtrace.cli import session
+from revtrace.cli.app import app
+from revtrace.cli.options import OUTPUT_PANEL, TEXT_VIEW, ForceOption, ViewFormat
+from revtrace.model.codes import EXIT_CLEAN, EXIT_FINDINGS
+
+imports = typer.Typer(
+    help="Import metric definitions from a semantic layer into a revtrace catalog.",
+    no_args_is_help=True,
+)
+app.add_typer(imports, name="import")
+
+
+@imports.command(
+    "dbt",
+    epilog=(
+        "Examples:  revtrace import dbt . -o metrics/dbt.yaml"
+        "  ·  revtrace import dbt target/semantic_manifest.json --revenue revenue"
+        "  ·  revtrace import dbt . -o metrics/dbt.yaml --check"
+    ),
+)
+def dbt(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="A dbt project folder, its YAML files, or target/semantic_manifest.json or"
+            " target/manifest.json.",
+            metavar="PATH",
+        ),
+    ],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the catalog to FILE (atomically) instead of stdout.",
+            metavar="FILE",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    revenue: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--revenue",
+            help="Mark this metric as revenue (or set meta.revtrace.revenue: true in dbt).",
+            metavar="ID",
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing: exit 1 if FILE is not what the import gives (for CI).",
+        ),
+    ] = False,
+    force: ForceOption = False,
+    output_format: Annotated[
+        ViewFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="How to report what was not carried over: text on stderr, or JSON.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = TEXT_VIEW,
+) -> None:
+    """Write a revtrace catalog of a dbt project's metrics (Semantic Layer or legacy).
+
+    Each metric keeps its name, label, description, owner and team; what it is computed
+    from becomes a formula (same-period arithmetic: ratios, derived metrics) or
+    computed_from (offsets, filters, cumulative and conversion metrics). Keep the business
+    links a semantic layer lacks in another file, under links:, next to the generated one.
+    """
+    from revtrace.importers import ImportFailed, import_dbt, to_catalog
+    from revtrace.load import load_catalog_text
+
+    try:
+        result = import_dbt(paths, revenue or [])
+    except ImportFailed as exc:
+        session.fail(str(exc))
+    text = to_catalog(result, "revtrace import dbt " + " ".join(paths))
+    # The generated text is read back as any catalog is: an import never writes one the
+    # loader would refuse.
+    refused = [f for f in load_catalog_text(text, "<import>").findings if f.code != "RT018"]
+    if refused:
+        session.fail(f"the imported catalog would not load: {refused[0].message}")
+    _report(result.notes, output_format.value, output is not None and not check)
+    if check:
+        if output is None:
+            session.fail("--check needs -o FILE: the catalog to compare with")
+        try:
+            current = output.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != text:
+            session.note(f"revtrace: {output} is not what the import gives; regenerate it")
+            raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(EXIT_CLEAN)
+    session.emit(text, output, force, [])
+    if output is not None:
+        session.note(f"revtrace: wrote {len(result.metrics)} metrics to {output}")
+
+
+def _report(notes: list[str], format_name: str, stdout_free: bool) -> None:
+    if format_name == "json":
+        document = json.dumps({"not_carried": notes}, ensure_ascii=False, indent=2) + "\n"
+        (sys.stdout if stdout_free else sys.stderr).write(document)
+        return
+    for line in notes:
+        session.note(f"revtrace: {line}")

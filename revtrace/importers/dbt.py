@@ -1,0 +1,396 @@
+"""dbt's metrics → a revtrace catalog (`revtrace import dbt`).
+
+Reads the Semantic Layer's metrics (MetricFlow: `type: simple | ratio | derived |
+cumulative | conversion`) from a dbt project folder, its YAML files or
+`target/semantic_manifest.json` / `target/manifest.json`, and legacy dbt_metrics YAML
+(`calculation_method: derived`, `expression: "{{metric('a')}} - …"`). What a metric is
+computed from becomes `formula:` where it is same-period arithmetic and `computed_from:`
+otherwise; the business links a semantic layer does not record are written by hand in
+another file, under `links:`.
+
+Jinja is never rendered. A dbt YAML file is the user's own, not a catalog, so anchors are
+allowed in it (PyYAML's safe loader, under the catalog size limit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from revtrace.load.files import MAX_FILE_BYTES
+from revtrace.model.formula import FormulaError
+from revtrace.model.formula import parse as parse_formula
+
+#: `{{ metric('revenue') }}` in a legacy expression.
+_LEGACY_REFERENCE = re.compile(r"\{\{\s*metric\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\}\}")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: `{{ Metric('revenue', group_by=[…]) }}` inside a filter.
+_METRIC_IN_FILTER = re.compile(r"Metric\(\s*\\?['\"]([^'\"\\]+)")
+
+
+class ImportFailed(Exception):
+    """Input revtrace cannot import (exit code 2)."""
+
+
+@dataclass
+class Imported:
+    """One metric as revtrace will write it."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    owner: str | None = None
+    team: str | None = None
+    revenue: bool = False
+    formula: str | None = None
+    computed_from: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    source: str = ""
+    keep: dict[str, str] | None = None
+
+
+@dataclass
+class ImportResult:
+    metrics: list[Imported]
+    #: What was not carried over, or skipped, each with where it came from.
+    notes: list[str]
+    sources: list[str]
+
+
+def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResult:
+    """Every metric the paths define, in a stable order (by id)."""
+    notes: list[str] = []
+    documents: list[tuple[str, Mapping[str, Any]]] = []
+    for path in paths:
+        documents.extend(_documents(Path(path), notes))
+    groups: dict[str, dict[str, str]] = {}
+    raw: list[tuple[str, Mapping[str, Any]]] = []
+    for name, document in documents:
+        for group in _list(document.get("groups")):
+            if isinstance(group, Mapping) and isinstance(group.get("name"), str):
+                owner = group.get("owner")
+                groups[group["name"]] = {
+                    "owner": str(owner.get("name") or owner.get("email") or "")
+                    if isinstance(owner, Mapping)
+                    else "",
+                }
+        metrics = document.get("metrics")
+        entries = metrics.values() if isinstance(metrics, Mapping) else _list(metrics)
+        for entry in entries:
+            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+                raw.append((name, entry))
+            else:
+                notes.append(f"{name}: an entry of 'metrics' without a name was skipped")
+        for model in _list(document.get("semantic_models")):
+            if isinstance(model, Mapping):
+                measures = len(_list(model.get("measures")))
+                dimensions = len(_list(model.get("dimensions")))
+                notes.append(
+                    f"{name}: semantic model '{model.get('name')}': {measures} measure(s) and"
+                    f" {dimensions} dimension(s) not carried (revtrace tracks metrics)"
+                )
+        for query in _list(document.get("saved_queries")):
+            if isinstance(query, Mapping):
+                notes.append(f"{name}: saved query '{query.get('name')}' not carried")
+    simple_on: dict[str, str] = {}
+    for _, entry in raw:
+        measure = _measure_name((entry.get("type_params") or {}).get("measure"))
+        if entry.get("type") == "simple" and measure and not (entry.get("filter")):
+            simple_on.setdefault(measure, entry["name"])
+    imported: dict[str, Imported] = {}
+    for source, entry in raw:
+        metric = _metric(source, entry, groups, simple_on, notes)
+        if metric.id in imported:
+            notes.append(f"{source}: metric '{metric.id}' is defined again; the first is kept")
+            continue
+        imported[metric.id] = metric
+    for wanted in revenue:
+        if wanted not in imported:
+            raise ImportFailed(f"--revenue {wanted}: no metric of that name in the input")
+        imported[wanted].revenue = True
+    return ImportResult(
+        [imported[k] for k in sorted(imported)], notes, sorted({s for s, _ in documents})
+    )
+
+
+def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The YAML or JSON documents a path holds: a dbt project folder (its model paths),
+    a folder of YAML, a YAML file, or a manifest."""
+    if path.is_dir():
+        project = path / "dbt_project.yml"
+        roots = [path]
+        if project.is_file():
+            settings = _read(project)
+            model_paths = settings.get("model-paths") or settings.get("source-paths") or ["models"]
+            roots = [path / str(p) for p in _list(model_paths)]
+        found: list[tuple[str, Mapping[str, Any]]] = []
+        for root in roots:
+            for file in sorted(root.rglob("*")):
+                if (
+                    file.suffix in (".yml", ".yaml")
+                    and file.is_file()
+                    and file.name != "dbt_project.yml"
+                ):
+                    document = _read(file)
+                    if "metrics" in document or "semantic_models" in document:
+                        found.append((_shown(file), document))
+        if not found:
+            raise ImportFailed(f"{path}: no YAML file with 'metrics:' or 'semantic_models:'")
+        return found
+    document = _read(path)
+    if path.suffix == ".json" and isinstance(document.get("nodes"), Mapping):
+        notes.append(f"{_shown(path)}: a dbt manifest; its metrics and semantic models are read")
+    return [(_shown(path), document)]
+
+
+def _read(path: Path) -> Mapping[str, Any]:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportFailed(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImportFailed(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFailed(f"{path}: cannot read it ({exc})") from None
+    try:
+        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError, RecursionError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f":{where.line + 1}:{where.column + 1}" if where is not None else ""
+        raise ImportFailed(f"{path}{at}: not valid {path.suffix[1:].upper()} ({exc})") from None
+    return document if isinstance(document, Mapping) else {}
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _measure_name(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        return str(value["name"])
+    return None
+
+
+def _reference(value: object) -> tuple[str | None, Mapping[str, Any]]:
+    """A metric input: a name, or a mapping with `name` (and `alias`, `filter`, …)."""
+    if isinstance(value, str):
+        return value, {}
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        return str(value["name"]), value
+    return None, {}
+
+
+def _metric(
+    source: str,
+    entry: Mapping[str, Any],
+    groups: Mapping[str, Mapping[str, str]],
+    simple_on: Mapping[str, str],
+    notes: list[str],
+) -> Imported:
+    name = str(entry["name"])
+    config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}
+    meta = {**_mapping(entry.get("meta")), **_mapping(config.get("meta"))}  # type: ignore[union-attr]
+    group = entry.get("group") or config.get("group")  # type: ignore[union-attr]
+    settings = _mapping(meta.get("revtrace"))
+    kind = str(entry.get("type") or entry.get("calculation_method") or "simple")
+    metric = Imported(
+        id=name,
+        name=str(entry["label"]) if entry.get("label") else None,
+        description=_text(entry.get("description")),
+        owner=_text(meta.get("owner")) or (groups.get(str(group), {}).get("owner") or None),
+        team=_text(meta.get("team")) or (str(group) if group else None),
+        revenue=settings.get("revenue") is True,
+        tags=["dbt", f"dbt:{kind}"],
+        source=source,
+        keep=_keep(settings.get("keep")),
+    )
+    if entry.get("filter"):
+        metric.tags.append("dbt:filtered")
+        notes.append(f"{source}: metric '{name}': its filter is not carried (revtrace has none)")
+        for reference in _METRIC_IN_FILTER.findall(json.dumps(entry.get("filter"))):
+            notes.append(
+                f"{source}: metric '{name}': its filter refers to metric '{reference}'"
+                " (Jinja, never rendered): reported, not linked"
+            )
+    params = _mapping(entry.get("type_params"))
+    if kind == "ratio":
+        numerator, _ = _reference(params.get("numerator"))
+        denominator, _ = _reference(params.get("denominator"))
+        if numerator and denominator:
+            metric.formula = f"{_quoted(numerator)} / {_quoted(denominator)}"
+    elif kind == "derived" and "expression" in entry:
+        _legacy_derived(metric, str(entry.get("expression") or ""), source, notes)
+    elif kind == "derived":
+        _derived(metric, params, source, notes)
+    elif kind == "cumulative":
+        base, _ = _reference(params.get("metric"))
+        measure = _measure_name(params.get("measure"))
+        base = base or (simple_on.get(measure) if measure else None)
+        if base:
+            metric.computed_from = [base]
+        elif measure:
+            notes.append(
+                f"{source}: metric '{name}': cumulative over measure '{measure}', which no"
+                " unfiltered simple metric exposes; no link"
+            )
+    elif kind == "conversion":
+        conversion = _mapping(params.get("conversion_type_params"))
+        for key in ("base_measure", "conversion_measure"):
+            measure = _measure_name(conversion.get(key))
+            base = simple_on.get(measure) if measure else None
+            if base and base not in metric.computed_from:
+                metric.computed_from.append(base)
+    return metric
+
+
+def _derived(metric: Imported, params: Mapping[str, Any], source: str, notes: list[str]) -> None:
+    """`expr` over its inputs: a formula when it is same-period arithmetic of them
+    (aliases replaced by the metrics' names), else `computed_from` each input once."""
+    inputs: list[str] = []
+    aliases: dict[str, str] = {}
+    same_period = True
+    for item in _list(params.get("metrics")):
+        name, details = _reference(item)
+        if name is None:
+            continue
+        if name not in inputs:
+            inputs.append(name)
+        alias = details.get("alias")
+        if isinstance(alias, str):
+            aliases[alias] = name
+        offset = details.get("offset_window") or details.get("offset_to_grain")
+        if offset:
+            same_period = False
+            if isinstance(offset, Mapping):
+                offset = f"{offset.get('count', '')} {offset.get('granularity', '')}".strip()
+            notes.append(
+                f"{source}: metric '{metric.id}': input '{name}' is offset ({offset}):"
+                " computed_from, not a formula"
+            )
+        if details.get("filter"):
+            same_period = False
+            notes.append(
+                f"{source}: metric '{metric.id}': input '{name}' is filtered"
+                " (the filter is not carried): computed_from, not a formula"
+            )
+    expression = str(params.get("expr") or "")
+    if same_period and expression:
+        rewritten = _IDENTIFIER.sub(
+            lambda m: _quoted(aliases.get(m.group(), m.group())), expression
+        )
+        try:
+            formula = parse_formula(rewritten)
+        except FormulaError:
+            formula = None
+        if formula is not None and set(formula.inputs) <= set(inputs):
+            metric.formula = rewritten
+            return
+        notes.append(
+            f"{source}: metric '{metric.id}': expr '{expression}' is not plain arithmetic of"
+            " its inputs: computed_from, not a formula"
+        )
+    metric.computed_from = inputs
+
+
+def _legacy_derived(metric: Imported, expression: str, source: str, notes: list[str]) -> None:
+    inputs = list(dict.fromkeys(_LEGACY_REFERENCE.findall(expression)))
+    rewritten = _LEGACY_REFERENCE.sub(lambda m: _quoted(m.group(1)), expression)
+    try:
+        parse_formula(rewritten)
+    except FormulaError:
+        notes.append(
+            f"{source}: metric '{metric.id}': expression '{expression}' is not plain"
+            " arithmetic: computed_from, not a formula"
+        )
+        metric.computed_from = inputs
+        return
+    metric.formula = rewritten
+
+
+def _quoted(name: str) -> str:
+    return name if _IDENTIFIER.fullmatch(name) else f"`{name}`"
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, (str, int, float)):
+        return None
+    return str(value).strip() or None
+
+
+def _keep(value: object) -> dict[str, str] | None:
+    if not isinstance(value, Mapping):
+        return None
+    return {k: str(v) for k, v in value.items() if k in ("reason", "until", "by")}
+
+
+def to_catalog(result: ImportResult, command: str) -> str:
+    """The catalog text: deterministic, every string a JSON string (valid YAML)."""
+    out = [
+        f"# Generated by `{command}` from {', '.join(result.sources)}.",
+        "# Do not edit: regenerate it. Put hand-written links in another file under `links:`.",
+        "version: 1",
+        "metrics:",
+    ]
+    for metric in result.metrics:
+        out.append(f"  {_key(metric.id)}:")
+        for key, value in _fields(metric):
+            out.append(f"    {key}: {value}")
+    return "\n".join(out) + "\n"
+
+
+def _fields(metric: Imported) -> Iterable[tuple[str, str]]:
+    if metric.name:
+        yield "name", _scalar(metric.name)
+    if metric.description:
+        yield "description", _scalar(metric.description)
+    if metric.owner:
+        yield "owner", _scalar(metric.owner)
+    if metric.team:
+        yield "team", _scalar(metric.team)
+    yield "source", _scalar(metric.source)
+    yield "tags", "[" + ", ".join(_scalar(t) for t in metric.tags) + "]"
+    if metric.revenue:
+        yield "revenue", "true"
+    if metric.formula:
+        yield "formula", _scalar(metric.formula)
+    if metric.computed_from:
+        yield "computed_from", "[" + ", ".join(_scalar(m) for m in metric.computed_from) + "]"
+    if metric.keep:
+        yield (
+            "keep",
+            "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in sorted(metric.keep.items())) + "}",
+        )
+
+
+#: Words YAML 1.1 tools would read as something other than text.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
+
+
+def _key(text: str) -> str:
+    """A metric id as a key: plain when every YAML reader takes it as the same text."""
+    plain = _IDENTIFIER.fullmatch(text) and text.lower() not in _YAML_WORDS
+    return text if plain else _scalar(text)
+
+
+def _scalar(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)

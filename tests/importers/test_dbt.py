@@ -1,0 +1,139 @@
+"""`revtrace import dbt`: each input shape against the catalog expected of it; every
+generated catalog loads without an error; bad inputs are one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from revtrace.load import load_catalog_text
+from tests.conftest import DATA, REPO, check_golden, run_cli
+
+DBT = (DATA / "dbt").relative_to(REPO)
+INPUTS = {
+    "project": "examples/dbt-shop",
+    "semantic-manifest": f"{DBT}/semantic_manifest.json",
+    "legacy": f"{DBT}/legacy.yml",
+    "anchors": f"{DBT}/anchors.yml",
+}
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_each_input_gives_the_expected_catalog_which_loads_cleanly(name: str) -> None:
+    result = run_cli("import", "dbt", INPUTS[name])
+    assert result.exit_code == 0, result.stderr
+    check_golden(f"import-dbt-{name}.yaml", result.stdout)
+    loaded = load_catalog_text(result.stdout, "generated.yaml")
+    assert [f for f in loaded.findings if f.severity.name == "ERROR"] == []
+
+
+def test_the_mapping_of_each_metric_type() -> None:
+    catalog = load_catalog_text(run_cli("import", "dbt", INPUTS["semantic-manifest"]).stdout)
+    metrics = catalog.catalog.metrics
+    inputs = {
+        m: sorted(
+            (link.source, link.kind)
+            for x in metrics.values()
+            for link in x.drives
+            if link.target == m
+        )
+        for m in metrics
+    }
+    assert metrics["revenue"].revenue and metrics["revenue"].owner == "finance"
+    assert inputs["average_order_value"] == [("order_count", "formula"), ("revenue", "formula")]
+    # Aliases replaced by the metrics' names; an offset or a filter makes it a derivation.
+    assert metrics["revenue_per_order_plus_one"].formula == "revenue / order_count + 1"
+    assert inputs["revenue_last_year"] == [("revenue", "computed_from")]
+    assert inputs["eu_revenue"] == [("revenue", "computed_from")]
+    assert inputs["cumulative_orders"] == [("order_count", "computed_from")]
+    assert inputs["visit_to_order"] == [("order_count", "computed_from")]
+    assert "dbt:filtered" in metrics["big_spenders"].tags
+    legacy = load_catalog_text(run_cli("import", "dbt", INPUTS["legacy"]).stdout).catalog.metrics
+    assert legacy["profit"].formula == "revenue - expenses"
+    assert legacy["profit"].keep is not None and legacy["profit"].keep.by == "cfo"
+
+
+def test_what_is_not_carried_is_reported_with_its_file() -> None:
+    result = run_cli("import", "dbt", INPUTS["semantic-manifest"], "-f", "json")
+    notes = json.loads(result.stderr)["not_carried"]
+    assert f"{DBT}/semantic_manifest.json: semantic model 'orders': 2 measure(s)" in notes[0]
+    assert any("its filter refers to metric 'revenue'" in n and "not linked" in n for n in notes)
+    assert any("input 'revenue' is offset (1 year)" in n for n in notes)
+
+
+def test_revenue_can_be_named_on_the_command_line() -> None:
+    text = run_cli("import", "dbt", INPUTS["anchors"], "--revenue", "revenue").stdout
+    assert load_catalog_text(text).catalog.metrics["revenue"].revenue
+    unknown = run_cli("import", "dbt", INPUTS["anchors"], "--revenue", "sales")
+    assert unknown.exit_code == 2 and "--revenue sales: no metric of that name" in unknown.stderr
+
+
+def test_the_example_overlay_takes_the_import_from_vanity_to_traced() -> None:
+    alone = json.loads(
+        run_cli("audit", "examples/dbt-shop/revtrace/metrics.yaml", "-f", "json").stdout
+    )
+    together = json.loads(run_cli("audit", "examples/dbt-shop/revtrace/", "-f", "json").stdout)
+    candidates = [f["metric"] for f in alone["findings"] if f["code"] == "RT001"]
+    assert sorted(candidates) == ["customers", "food_revenue", "order_count"]
+    assert alone["summary"]["views"] == 4  # AOV, food share, growth, cumulative: not vanity
+    assert [f for f in together["findings"] if f["code"] == "RT001"] == []
+
+
+def test_check_compares_without_writing(tmp_path: Path) -> None:
+    committed = "examples/dbt-shop/revtrace/metrics.yaml"
+    assert run_cli("import", "dbt", "examples/dbt-shop", "-o", committed, "--check").exit_code == 0
+    stale = tmp_path / "metrics.yaml"
+    stale.write_text("version: 1\nmetrics: {}\n")
+    result = run_cli("import", "dbt", "examples/dbt-shop", "-o", str(stale), "--check")
+    assert result.exit_code == 1 and "is not what the import gives" in result.stderr
+    assert stale.read_text() == "version: 1\nmetrics: {}\n"
+
+
+def test_output_is_written_once_then_only_with_force(tmp_path: Path) -> None:
+    target = tmp_path / "dbt.yaml"
+    assert run_cli("import", "dbt", "examples/dbt-shop", "-o", str(target)).exit_code == 0
+    again = run_cli("import", "dbt", "examples/dbt-shop", "-o", str(target))
+    assert again.exit_code == 2 and "add --force" in again.stderr
+    assert (
+        run_cli("import", "dbt", "examples/dbt-shop", "-o", str(target), "--force").exit_code == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "content, name, says",
+    [
+        ("metrics: [\n", "broken.yml", "not valid YML"),
+        ('{"metrics": [', "manifest.json", "not valid JSON"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yml", "not valid YML"),
+        ("x: &a [*a]\n", "self.yml", ""),
+    ],
+    ids=["bad yaml", "bad json", "deep nesting", "recursive anchor"],
+)
+def test_a_bad_input_is_one_line_and_exit_2_or_nothing_to_import(
+    content: str, name: str, says: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    result = run_cli("import", "dbt", str(path))
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    if says:
+        assert result.exit_code == 2 and says in result.stderr
+        assert result.stderr.count("\n") == 1
+    else:
+        assert result.exit_code == 0  # no metrics: an empty catalog
+
+
+def test_a_folder_without_metrics_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("name: x\n")
+    (tmp_path / "models").mkdir()
+    result = run_cli("import", "dbt", str(tmp_path))
+    assert result.exit_code == 2 and "no YAML file with 'metrics:'" in result.stderr
+    assert sorted(os.listdir(tmp_path)) == ["dbt_project.yml", "models"]  # nothing written

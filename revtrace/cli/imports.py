@@ -1,11 +1,12 @@
-"""`revtrace import dbt`: metric definitions from where they already live → a catalog."""
+"""`revtrace import dbt|lightdash`: metric definitions from where they already live → a
+catalog."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -13,6 +14,9 @@ from revtrace.cli import session
 from revtrace.cli.app import app
 from revtrace.cli.options import OUTPUT_PANEL, TEXT_VIEW, ForceOption, ViewFormat
 from revtrace.model.codes import EXIT_CLEAN, EXIT_FINDINGS
+
+if TYPE_CHECKING:
+    from revtrace.importers import ImportResult
 
 imports = typer.Typer(
     help="Import metric definitions from a semantic layer into a revtrace catalog.",
@@ -81,14 +85,106 @@ def dbt(
     computed_from (offsets, filters, cumulative and conversion metrics). Keep the business
     links a semantic layer lacks in another file, under links:, next to the generated one.
     """
-    from revtrace.importers import ImportFailed, import_dbt, to_catalog
-    from revtrace.load import load_catalog_text
+    from revtrace.importers import ImportFailed, import_dbt
 
     try:
         result = import_dbt(paths, revenue or [])
     except ImportFailed as exc:
         session.fail(str(exc))
-    text = to_catalog(result, "revtrace import dbt " + " ".join(paths))
+    _write(result, "revtrace import dbt " + " ".join(paths), output, check, force, output_format)
+
+
+@imports.command(
+    "lightdash",
+    epilog=(
+        "Examples:  revtrace import lightdash models/ -o metrics/lightdash.yaml"
+        "  ·  revtrace import lightdash models/ --allow-missing --revenue orders.revenue"
+    ),
+)
+def lightdash(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Folders or YAML files: dbt schema files with Lightdash meta, or Lightdash"
+            " YAML models.",
+            metavar="PATH",
+        ),
+    ],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the catalog to FILE (atomically) instead of stdout.",
+            metavar="FILE",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    revenue: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--revenue", help="Mark this metric (model.metric) as revenue.", metavar="ID"),
+    ] = None,
+    allow_missing: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing",
+            help="Drop drivers that name no metric in the files given, with a warning.",
+        ),
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing: exit 1 if FILE is not what the import gives (for CI).",
+        ),
+    ] = False,
+    force: ForceOption = False,
+    output_format: Annotated[
+        ViewFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="How to report what was not carried over: text on stderr, or JSON.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = TEXT_VIEW,
+) -> None:
+    """Write a revtrace catalog of a Lightdash project's metrics.
+
+    Metrics under a model's or a column's meta.metrics (or config.meta.metrics) and in
+    Lightdash YAML models, named model.metric, with label, description, owner
+    (spotlight.owner) and tags (spotlight.categories). Each of a metric's drivers drives
+    it; ${metric} references in a non-aggregate metric's sql make it computed from them.
+    A driver that names no metric in the files given is an error (exit 1) unless
+    --allow-missing.
+    """
+    from revtrace.importers import ImportFailed, MissingDrivers, import_lightdash
+
+    try:
+        result = import_lightdash(paths, revenue or [], allow_missing=allow_missing)
+    except MissingDrivers as exc:
+        session.console(stderr=True).print(f"revtrace: {exc}", soft_wrap=True, markup=False)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except ImportFailed as exc:
+        session.fail(str(exc))
+    command = "revtrace import lightdash " + " ".join(paths)
+    _write(result, command, output, check, force, output_format)
+
+
+def _write(
+    result: ImportResult,
+    command: str,
+    output: Path | None,
+    check: bool,
+    force: bool,
+    output_format: ViewFormat,
+) -> None:
+    """Read the generated catalog back, report what was not carried, then write it (or,
+    with --check, compare it with the file)."""
+    from revtrace.importers import to_catalog
+    from revtrace.load import load_catalog_text
+
+    text = to_catalog(result, command)
     # The generated text is read back as any catalog is: an import never writes one the
     # loader would refuse.
     refused = [f for f in load_catalog_text(text, "<import>").findings if f.code != "RT018"]

@@ -1,7 +1,15 @@
 """The importers: metric definitions from where teams already keep them (dbt's Semantic
-Layer) → revtrace catalog text. They read the user's files and return values; the CLI
-writes the catalog."""
+Layer, Lightdash) → revtrace catalog text. They read the user's files and return values;
+the CLI writes the catalog."""
 
 from revtrace.importers.dbt import ImportFailed, ImportResult, import_dbt, to_catalog
+from revtrace.importers.lightdash import MissingDrivers, import_lightdash
 
-__all__ = ["ImportFailed", "ImportResult", "import_dbt", "to_catalog"]
+__all__ = [
+    "ImportFailed",
+    "ImportResult",
+    "MissingDrivers",
+    "import_dbt",
+    "import_lightdash",
+    "to_catalog",
+]

@@ -51,6 +51,8 @@ class Imported:
     revenue: bool = False
     formula: str | None = None
     computed_from: list[str] = field(default_factory=list)
+    #: The metrics this one moves (Lightdash's `drivers:`, turned round).
+    drives: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     source: str = ""
     keep: dict[str, str] | None = None
@@ -375,6 +377,8 @@ def _fields(metric: Imported) -> Iterable[tuple[str, str]]:
         yield "formula", _scalar(metric.formula)
     if metric.computed_from:
         yield "computed_from", "[" + ", ".join(_scalar(m) for m in metric.computed_from) + "]"
+    if metric.drives:
+        yield "drives", "[" + ", ".join(_scalar(m) for m in sorted(metric.drives)) + "]"
     if metric.keep:
         yield (
             "keep",
@@ -382,13 +386,14 @@ def _fields(metric: Imported) -> Iterable[tuple[str, str]]:
         )
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 #: Words YAML 1.1 tools would read as something other than text.
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
 
 
 def _key(text: str) -> str:
     """A metric id as a key: plain when every YAML reader takes it as the same text."""
-    plain = _IDENTIFIER.fullmatch(text) and text.lower() not in _YAML_WORDS
+    plain = _PLAIN_KEY.fullmatch(text) and text.lower() not in _YAML_WORDS
     return text if plain else _scalar(text)
 
 

@@ -1,0 +1,158 @@
+"""Lightdash's metrics → a revtrace catalog (`revtrace import lightdash`).
+
+Metrics are read where Lightdash users write them: under a dbt model's `meta.metrics` or
+`config.meta.metrics`, under each column's `meta.metrics` or `config.meta.metrics` (a real
+project uses both on one column), and in Lightdash's own YAML models (`type: model`,
+`metrics:`). Each is named `model.metric`. A metric's `drivers:` are what Lightdash users
+say moves it, so each driver drives the metric; `${metric}` references in the `sql` of a
+non-aggregate metric make it computed from them. A driver that names no metric in the
+files given is an error listing them (exit 1), or, with `--allow-missing`, dropped with a
+warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from revtrace.importers.dbt import Imported, ImportFailed, ImportResult, _read, _shown
+
+#: Aggregations: a metric of another type is computed from what its `sql` refers to.
+_AGGREGATES = frozenset(
+    {
+        "sum",
+        "count",
+        "count_distinct",
+        "average",
+        "min",
+        "max",
+        "median",
+        "percentile",
+        "sum_distinct",
+        "average_distinct",
+    }
+)
+_REFERENCE = re.compile(r"\$\{\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)\s*\}")
+
+
+class MissingDrivers(ImportFailed):
+    """Drivers that name no metric in the files given (exit 1, unless allowed)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            "drivers that name no metric in the files given: "
+            + ", ".join(missing)
+            + " (add the files that define them, or --allow-missing to drop these links)"
+        )
+        self.missing = missing
+
+
+def import_lightdash(
+    paths: Sequence[str], revenue: Sequence[str] = (), *, allow_missing: bool = False
+) -> ImportResult:
+    notes: list[str] = []
+    sources: set[str] = set()
+    found: dict[str, tuple[Imported, Mapping[str, Any], str]] = {}
+    for path in paths:
+        for file in _files(Path(path)):
+            document = _read(file)
+            shown = _shown(file)
+            for model, name, definition in _metrics(document):
+                sources.add(shown)
+                metric_id = f"{model}.{name}"
+                if metric_id in found:
+                    notes.append(
+                        f"{shown}: metric '{metric_id}' is defined again; the first is kept"
+                    )
+                    continue
+                found[metric_id] = (_imported(metric_id, definition, shown), definition, model)
+    missing: list[str] = []
+    for metric_id, (metric, definition, model) in found.items():
+        for driver in _strings(definition.get("drivers")):
+            resolved = driver if "." in driver else f"{model}.{driver}"
+            if resolved not in found:
+                missing.append(f"{resolved} (a driver of {metric_id})")
+                continue
+            drives = found[resolved][0].drives
+            if metric_id not in drives:
+                drives.append(metric_id)
+        if str(definition.get("type", "")).lower() not in _AGGREGATES:
+            for reference in _REFERENCE.findall(str(definition.get("sql") or "")):
+                resolved = reference if "." in reference else f"{model}.{reference}"
+                if resolved in found and resolved not in metric.computed_from:
+                    metric.computed_from.append(resolved)
+    if missing and not allow_missing:
+        raise MissingDrivers(missing)
+    notes += [f"driver {m} names no metric in the files given: link dropped" for m in missing]
+    for wanted in revenue:
+        if wanted not in found:
+            raise ImportFailed(f"--revenue {wanted}: no metric of that name (write model.metric)")
+        found[wanted][0].revenue = True
+    metrics = [found[k][0] for k in sorted(found)]
+    return ImportResult(metrics, notes, sorted(sources))
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(f for f in path.rglob("*") if f.suffix in (".yml", ".yaml") and f.is_file())
+        if not files:
+            raise ImportFailed(f"{path}: no YAML file")
+        return files
+    return [path]
+
+
+def _metrics(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(model, metric name, definition) for every metric a document defines."""
+    if document.get("type") == "model" and isinstance(document.get("name"), str):
+        yield from _named(document["name"], document.get("metrics"))
+    for model in _list(document.get("models")):
+        if not isinstance(model, Mapping) or not isinstance(model.get("name"), str):
+            continue
+        name = model["name"]
+        for holder in (model, *(c for c in _list(model.get("columns")) if isinstance(c, Mapping))):
+            for meta in (
+                _mapping(holder.get("meta")),
+                _mapping(_mapping(holder.get("config")).get("meta")),
+            ):
+                yield from _named(name, meta.get("metrics"))
+
+
+def _named(model: str, metrics: object) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    if isinstance(metrics, Mapping):
+        for name, definition in metrics.items():
+            if isinstance(name, str) and isinstance(definition, Mapping):
+                yield model, name, definition
+    for entry in _list(metrics):  # the list form: [{name: …, …}]
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+            yield model, entry["name"], entry
+
+
+def _imported(metric_id: str, definition: Mapping[str, Any], source: str) -> Imported:
+    spotlight = _mapping(definition.get("spotlight"))
+    settings = _mapping(_mapping(definition.get("meta")).get("revtrace"))
+    owner = spotlight.get("owner")
+    return Imported(
+        id=metric_id,
+        name=str(definition["label"]) if definition.get("label") else None,
+        description=str(definition["description"]).strip() or None
+        if definition.get("description")
+        else None,
+        owner=str(owner) if isinstance(owner, (str, int)) else None,
+        revenue=settings.get("revenue") is True,
+        tags=["lightdash", *(f"lightdash:{c}" for c in _strings(spotlight.get("categories")))],
+        source=source,
+    )
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -45,11 +45,20 @@ def graph(view: GraphView) -> str:
             if link.target not in chosen:
                 continue
             link_attributes: list[str] = []
+            words = []
             if analysis.graph.in_cycle(link.source, link.target):
-                link_attributes.append('color="#d92d20", style=dashed, label="cycle"')
+                link_attributes.append('color="#d92d20", style=dashed')
+                words.append("cycle")
+            if link.kind in DERIVATIONS and "cycle" not in words:
+                link_attributes.append("style=dotted")
             if link.kind in DERIVATIONS:
-                label = "formula" if link.kind == "formula" else "computed from"
-                link_attributes.append(f'style=dotted, label="{label}"')
+                words.append("formula" if link.kind == "formula" else "computed from")
+            if link.elasticity is not None:
+                words.append(f"e={link.elasticity:g}")
+            elif link.sign is not None:
+                words.append(link.sign)
+            if words:
+                link_attributes.append(f'label="{", ".join(words)}"')
             if link.note:
                 link_attributes.append(f"tooltip={dot_string(link.note)}")
             suffix = f" [{', '.join(link_attributes)}]" if link_attributes else ""

@@ -97,8 +97,10 @@ def graph(view: GraphView) -> str:
     lines += [f'  {ids[metric]}["{mermaid_label(label)}"]' for metric, label in nodes]
     cycle_links: list[int] = []
     for index, (source, target) in enumerate(view.links()):
-        derived = view.analysis.graph.link_between(source, target)
-        arrow = "-.->" if derived is not None and derived.kind in DERIVATIONS else "-->"
+        link = view.analysis.graph.link_between(source, target)
+        arrow = "-.->" if link is not None and link.kind in DERIVATIONS else "-->"
+        if link is not None and link.elasticity is not None:
+            arrow += f"|e={link.elasticity:g}|"
         lines.append(f"  {ids[source]} {arrow} {ids[target]}")
         if view.analysis.graph.in_cycle(source, target):
             cycle_links.append(index)

@@ -118,8 +118,35 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
             raise ImportFailed(f"--revenue {wanted}: no metric of that name in the input")
         imported[wanted].revenue = True
     return ImportResult(
-        [imported[k] for k in sorted(imported)], notes, sorted({s for s, _ in documents})
+        [imported[k] for k in sorted(imported)], _located(notes), sorted({s for s, _ in documents})
     )
+
+
+_NOTE = re.compile(r"\A(?P<file>[^:]+): (?:metric|semantic model|saved query) '(?P<name>[^']+)'")
+
+
+def _located(notes: list[str]) -> list[str]:
+    """Each note about a named item gets the line that names it (`file:line: …`): the
+    parsed document keeps no positions, the file's text does."""
+    texts: dict[str, list[str]] = {}
+    located = []
+    for note in notes:
+        match = _NOTE.match(note)
+        if match is None:
+            located.append(note)
+            continue
+        file, name = match.group("file"), match.group("name")
+        if file not in texts:
+            try:
+                texts[file] = Path(file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                texts[file] = []
+        pattern = re.compile(
+            rf"""(?:^|[\s{{,-])["']?name["']?\s*:\s*["']?{re.escape(name)}["']?\s*(?:[,}}]|$)"""
+        )
+        line = next((n for n, text in enumerate(texts[file], 1) if pattern.search(text)), None)
+        located.append(note.replace(f"{file}: ", f"{file}:{line}: ", 1) if line else note)
+    return located
 
 
 def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any]]]:

@@ -21,6 +21,7 @@ from typing import Any
 from revtrace import __version__
 from revtrace.analysis import AuditReport, Candidate, GraphView, ScoreRow
 from revtrace.analysis.report import Report
+from revtrace.model.catalog import DERIVATIONS
 from revtrace.model.findings import Finding
 from revtrace.render.escape import html_text, visible
 
@@ -105,8 +106,19 @@ def _svg(report: AuditReport, metrics: Sequence[str]) -> str:
                 continue
             path = _link_path(coordinates[metric], coordinates[target])
             css = "link cycle" if graph.in_cycle(metric, target) else "link"
+            link = graph.link_between(metric, target)
+            kind = link.kind if link is not None else "drives"
+            if kind in DERIVATIONS:
+                css += " derived"
+            evidence = []
+            if link is not None and link.elasticity is not None:
+                evidence.append(f"elasticity {link.elasticity:g}")
+            elif link is not None and link.sign is not None:
+                evidence.append(link.sign)
+            title = html_text(f"{metric} → {target} ({', '.join([kind, *evidence])})")
             parts.append(
-                f'<path class="{css}" d="{path}" data-s="{index[metric]}" data-t="{index[target]}"/>'
+                f'<path class="{css}" d="{path}" data-s="{index[metric]}" data-t="{index[target]}"'
+                f' data-kind="{kind}"><title>{title}</title></path>'
             )
     parts.append('</g><g class="nodes">')
     for metric_id in metrics:
@@ -204,6 +216,7 @@ main { padding: 0 24px 40px; }
 .node.nopath rect { fill: #fef0c7; stroke: #f79009; }
 .node.deprecated rect { fill: #f2f4f7; stroke-dasharray: 4 3; }
 .node.kept rect { fill: #f4f3ff; stroke: #7a5af8; }
+.link.derived { stroke-dasharray: 2 3; }
 .node.view rect { fill: #ecfdf3; stroke: #12b76a; stroke-dasharray: 2 2; }
 .caveat, .warning { color: #b42318; }
 .link { fill: none; stroke: #d0d5dd; stroke-width: 1.2; }

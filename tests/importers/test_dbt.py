@@ -64,7 +64,11 @@ def test_the_mapping_of_each_metric_type() -> None:
 def test_what_is_not_carried_is_reported_with_its_file() -> None:
     result = run_cli("import", "dbt", INPUTS["semantic-manifest"], "-f", "json")
     notes = json.loads(result.stderr)["not_carried"]
-    assert f"{DBT}/semantic_manifest.json: semantic model 'orders': 2 measure(s)" in notes[0]
+    # At the line that names it: the metric's entry in the JSON is on line 10.
+    assert f"{DBT}/semantic_manifest.json:3: semantic model 'orders': 2 measure(s)" in notes[0]
+    assert any(
+        n.startswith(f"{DBT}/semantic_manifest.json:10: metric 'revenue_last_year'") for n in notes
+    )
     assert any("its filter refers to metric 'revenue'" in n and "not linked" in n for n in notes)
     assert any("input 'revenue' is offset (1 year)" in n for n in notes)
 

@@ -96,7 +96,12 @@ def test_a_view_is_shown_as_a_view_in_trace_tree_graph_and_report(
     assert 'style=dotted, label="computed from"' in run_cli("graph", *files, "-f", "dot").stdout
     report = tmp_path / "r.html"
     run_cli("report", *files, "-o", str(report))
-    assert 'data-metric="profit" data-status="view"' in report.read_text(encoding="utf-8")
+    html = report.read_text(encoding="utf-8")
+    assert 'data-metric="profit" data-status="view"' in html
+    # Identity links are drawn dotted and name their kind and evidence on hover.
+    assert 'class="link derived"' in html and 'data-kind="computed_from"' in html
+    assert "<title>orders → revenue (links, elasticity 1)</title>" in html
+    assert "<title>churn → revenue (links, negative)</title>" in html
 
 
 def test_a_sign_is_shown_and_must_agree_with_the_elasticity(write_catalog: Write) -> None:

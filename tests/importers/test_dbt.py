@@ -65,7 +65,10 @@ def test_what_is_not_carried_is_reported_with_its_file() -> None:
     result = run_cli("import", "dbt", INPUTS["semantic-manifest"], "-f", "json")
     notes = json.loads(result.stderr)["not_carried"]
     # At the line that names it: the metric's entry in the JSON is on line 10.
-    assert f"{DBT}/semantic_manifest.json:3: semantic model 'orders': 2 measure(s)" in notes[0]
+    # Semantic models and saved queries stay behind as expected: one line, not one each.
+    assert notes[0] == (
+        "1 semantic model (2 measures, 0 dimensions) not carried: revtrace tracks metrics"
+    )
     assert any(
         n.startswith(f"{DBT}/semantic_manifest.json:10: metric 'revenue_last_year'") for n in notes
     )
@@ -114,18 +117,24 @@ def test_output_is_written_once_then_only_with_force(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "content, name, says",
     [
-        ("metrics: [\n", "broken.yml", "not valid YML"),
+        ("metrics: [\n", "broken.yml", "not valid YAML"),
         ('{"metrics": [', "manifest.json", "not valid JSON"),
-        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yml", "not valid YML"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yml", "not valid YAML"),
         ("x: &a [*a]\n", "self.yml", ""),
+        (
+            "metrics:\n  - name: a\n    type simple\n",
+            "colon.yml",
+            "colon.yml:3:5: not valid YAML: missing ':' after 'type simple'?",
+        ),
+        ('metrics:\n  - name: "\u00e9\u00e9\x01"\n', "control.yml", "control.yml:2:14: not valid"),
     ],
-    ids=["bad yaml", "bad json", "deep nesting", "recursive anchor"],
+    ids=["bad yaml", "bad json", "deep nesting", "recursive anchor", "missing colon", "control"],
 )
 def test_a_bad_input_is_one_line_and_exit_2_or_nothing_to_import(
     content: str, name: str, says: str, tmp_path: Path
 ) -> None:
     path = tmp_path / name
-    path.write_text(content)
+    path.write_text(content, encoding="utf-8")
     result = run_cli("import", "dbt", str(path))
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     if says:
@@ -141,3 +150,34 @@ def test_a_folder_without_metrics_is_exit_2(tmp_path: Path) -> None:
     result = run_cli("import", "dbt", str(tmp_path))
     assert result.exit_code == 2 and "no YAML file with 'metrics:'" in result.stderr
     assert sorted(os.listdir(tmp_path)) == ["dbt_project.yml", "models"]  # nothing written
+
+
+def test_a_note_points_at_the_metric_not_a_measure_or_input_of_the_same_name(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "models.yml").write_text(
+        """\
+semantic_models:
+  - name: orders
+    measures:
+      - name: large_orders
+        agg: sum
+metrics:
+  - name: order_share
+    type: derived
+    type_params:
+      expr: large_orders / 2
+      metrics:
+        - name: large_orders
+  - name: large_orders
+    type: simple
+    filter: "{{ Dimension('order__total') }} > 20"
+    type_params: {measure: large_orders}
+""",
+        encoding="utf-8",
+    )
+    notes = json.loads(run_cli("import", "dbt", str(tmp_path), "-f", "json").stderr)
+    filtered = [n.rpartition("/")[2] for n in notes["not_carried"] if "its filter" in n]
+    assert filtered == [
+        "models.yml:13: metric 'large_orders': its filter is not carried (revtrace has none)"
+    ]

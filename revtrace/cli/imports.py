@@ -163,7 +163,7 @@ def lightdash(
     try:
         result = import_lightdash(paths, revenue or [], allow_missing=allow_missing)
     except MissingDrivers as exc:
-        session.console(stderr=True).print(f"revtrace: {exc}", soft_wrap=True, markup=False)
+        session.note(f"revtrace: {exc}")
         raise typer.Exit(EXIT_FINDINGS) from None
     except ImportFailed as exc:
         session.fail(str(exc))
@@ -189,7 +189,15 @@ def _write(
     # loader would refuse.
     refused = [f for f in load_catalog_text(text, "<import>").findings if f.code != "RT018"]
     if refused:
-        session.fail(f"the imported catalog would not load: {refused[0].message}")
+        first = refused[0]
+        sources = {m.id: m.source for m in result.metrics}
+        # Name the file that defined the metric: that is where the user can fix it.
+        origin = next(
+            (sources[m] for m in sources if m == first.metric or f"'{m}'" in first.message),
+            None,
+        )
+        where = f" (defined in {origin})" if origin else ""
+        session.fail(f"the imported catalog would not load: {first.message}{where}")
     _report(result.notes, output_format.value, output is not None and not check)
     if check:
         if output is None:

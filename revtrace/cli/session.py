@@ -57,10 +57,13 @@ def fail(message: str) -> NoReturn:
 
 
 def note(message: str) -> None:
-    """A diagnostic on stderr (never on stdout, which may be machine output)."""
+    """A diagnostic on stderr (never on stdout, which may be machine output), on one line
+    even when it quotes a name with a line break or a terminal escape in it."""
     from rich.text import Text
 
-    console(stderr=True).print(Text(message, style="dim"), soft_wrap=True)
+    from revtrace.render.escape import visible
+
+    console(stderr=True).print(Text(visible(message), style="dim"), soft_wrap=True)
 
 
 # -- settings, files, analysis ---------------------------------------------------------------

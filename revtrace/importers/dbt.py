@@ -108,7 +108,7 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
         notes.append(f"{' and '.join(parts)} not carried: revtrace tracks metrics")
     simple_on: dict[str, str] = {}
     for _, entry in raw:
-        measure = _measure_name((entry.get("type_params") or {}).get("measure"))
+        measure = _measure_name(_mapping(entry.get("type_params")).get("measure"))
         if entry.get("type") == "simple" and measure and not (entry.get("filter")):
             simple_on.setdefault(measure, entry["name"])
     imported: dict[str, Imported] = {}

@@ -181,3 +181,14 @@ metrics:
     assert filtered == [
         "models.yml:13: metric 'large_orders': its filter is not carried (revtrace has none)"
     ]
+
+
+def test_a_name_revtrace_cannot_use_as_an_id_is_refused_naming_its_file(tmp_path: Path) -> None:
+    (tmp_path / "models.yml").write_text(
+        "metrics:\n  - {name: ok, type: simple}\n  - {name: 'x y', type: simple}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(tmp_path / "models.yml"))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "metric id 'x y' has characters ids cannot have (' ')" in result.stderr
+    assert result.stderr.rstrip().endswith("models.yml)")

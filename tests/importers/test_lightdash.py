@@ -3,6 +3,8 @@ into links, references into derivations, and missing drivers as an error."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from revtrace.load import load_catalog_text
@@ -49,3 +51,17 @@ def test_revenue_on_the_command_line_takes_model_dot_metric() -> None:
     assert load_catalog_text(text).catalog.metrics["customers.new_customers"].revenue
     wrong = run_cli("import", "lightdash", PROJECT, "--allow-missing", "--revenue", "revenue")
     assert wrong.exit_code == 2 and "write model.metric" in wrong.stderr
+
+
+def test_a_missing_driver_with_line_breaks_and_escapes_in_its_name_stays_on_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "schema.yml").write_text(
+        "models:\n  - name: m\n    meta:\n      metrics:\n"
+        '        b: {type: sum, drivers: ["a\\u0085\\u001b[31m"]}\n',
+        encoding="utf-8",
+    )
+    result = run_cli("import", "lightdash", str(tmp_path))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x85" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "m.a\\x85\\x1b[31m (a driver of m.b)" in result.stderr

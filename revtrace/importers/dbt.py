@@ -463,5 +463,12 @@ def _key(text: str) -> str:
     return text if plain else _scalar(text)
 
 
+#: What YAML does not allow raw in a file (DEL, C1 controls, non-characters) or would read
+#: as a line break inside quotes (NEL, LS, PS): written as escapes instead.
+_UNSAFE_IN_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
 def _scalar(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """A double-quoted YAML scalar (JSON's escapes are YAML's) that reads back as `text`."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _UNSAFE_IN_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)

@@ -192,3 +192,15 @@ def test_a_name_revtrace_cannot_use_as_an_id_is_refused_naming_its_file(tmp_path
     assert result.exit_code == 2 and result.stdout == ""
     assert "metric id 'x y' has characters ids cannot have (' ')" in result.stderr
     assert result.stderr.rstrip().endswith("models.yml)")
+
+
+def test_labels_with_characters_yaml_refuses_raw_are_written_as_escapes(tmp_path: Path) -> None:
+    label = "Net\x89 revenue\x85(EU)\u2028\x7f"
+    (tmp_path / "models.yml").write_text(
+        json.dumps({"metrics": [{"name": "net", "type": "simple", "label": label}]}),
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(tmp_path / "models.yml"))
+    assert result.exit_code == 0, result.stderr
+    assert "\x89" not in result.stdout and "\\u0089" in result.stdout
+    assert load_catalog_text(result.stdout).catalog.metrics["net"].name == label

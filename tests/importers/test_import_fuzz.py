@@ -23,7 +23,19 @@ from tests.conftest import run_cli
 _plain = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 _unusual = st.one_of(
     st.sampled_from(["revenue", "orders", "order_total", "profit", "a.b", "x y", "'q'", '"d"']),
-    st.sampled_from(["[red]x[/]", "- a", "#c", "a: b", "\u202ex", "ids\u3164", "null", "true"]),
+    st.sampled_from(
+        [
+            "[red]x[/]",
+            "- a",
+            "#c",
+            "a: b",
+            "\u202ex",
+            "ids\u3164",
+            "null",
+            "true",
+            "c1\x89\x85\u2028",
+        ]
+    ),
     st.text(max_size=12),
 )
 names = st.integers(0, 9).flatmap(lambda n: _plain if n < 6 else _unusual)

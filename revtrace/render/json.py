@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from itertools import pairwise
 from json.encoder import encode_basestring as _string  # what ensure_ascii=False uses
 from typing import Any
 
@@ -21,7 +22,7 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
-from revtrace.model.catalog import Keep, Metric
+from revtrace.model.catalog import Keep, Link, Metric
 from revtrace.model.findings import Finding
 
 
@@ -279,6 +280,11 @@ def trace(result: TraceResult) -> str:
             "metric": result.metric,
             "reaches_revenue": result.reaches_revenue,
             "paths": result.paths,
+            # links[i][j] is the link from paths[i][j] to paths[i][j + 1].
+            "links": [
+                [_hop(result.analysis.graph.link_between(a, b)) for a, b in pairwise(path)]
+                for path in result.paths
+            ],
             "effects": result.effects,
             "truncated": result.truncated,
             "kept": None if result.kept is None else keep_dict(result.kept),
@@ -287,6 +293,17 @@ def trace(result: TraceResult) -> str:
             "loops": result.closed_loops,
         }
     )
+
+
+def _hop(link: Link | None) -> dict[str, object]:
+    if link is None:  # cannot happen on a path the graph found; kept total for safety
+        return {"kind": None, "elasticity": None, "sign": None, "confidence": None}
+    return {
+        "kind": link.kind,
+        "elasticity": link.elasticity,
+        "sign": link.sign,
+        "confidence": link.confidence,
+    }
 
 
 def graph(view: GraphView) -> str:

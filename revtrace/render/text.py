@@ -27,7 +27,7 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
-from revtrace.model.catalog import Keep
+from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import plural
 from revtrace.render.escape import visible as safe
@@ -440,8 +440,15 @@ def _link_note(analysis: Analysis, node: TreeNode, parent: TreeNode | None) -> s
         return ""
     graph = analysis.graph
     link = graph.link_between(node.id, parent.id) or graph.link_between(parent.id, node.id)
+    parts = _link_words(link)
+    return f"  [{', '.join(parts)}]" if parts else ""
+
+
+def _link_words(link: Link | None) -> list[str]:
+    """What a link says beyond "drives": elasticity or sign, confidence, identity kind.
+    The tree and trace show a link alike."""
     if link is None:
-        return ""
+        return []
     parts = [f"e={link.elasticity:g}"] if link.elasticity is not None else []
     if link.sign and link.elasticity is None:
         parts.append(link.sign)
@@ -451,7 +458,7 @@ def _link_note(analysis: Analysis, node: TreeNode, parent: TreeNode | None) -> s
         parts.append("computed from")
     elif link.kind == "formula":
         parts.append("formula")
-    return f"  [{', '.join(parts)}]" if parts else ""
+    return parts
 
 
 def _plain_node_label(analysis: Analysis, node: TreeNode) -> str:
@@ -551,10 +558,12 @@ def trace(console: Console, result: TraceResult) -> None:
 
 
 def _chain(analysis: Analysis, path: Sequence[str]) -> Text:
+    """`a ─[e=2, formula]→ b → revenue`: a hop says what its link says, if anything."""
     text = Text()
     for index, node in enumerate(path):
         if index:
-            text.append(ARROW, style="dim")
+            words = _link_words(analysis.graph.link_between(path[index - 1], node))
+            text.append(f" ─[{', '.join(words)}]→ " if words else ARROW, style="dim")
         style = "bold green" if analysis.graph.is_revenue(node) else "bold"
         text.append(safe(node), style=style)
     return text

@@ -127,6 +127,7 @@ def test_trace_json_for_a_metric_without_a_path() -> None:
         "metric": "social_followers",
         "reaches_revenue": False,
         "paths": [],
+        "links": [],
         "effects": [],
         "truncated": False,
         "kept": None,

@@ -107,6 +107,11 @@ def test_a_view_is_shown_as_a_view_in_trace_tree_graph_and_report(
 def test_a_sign_is_shown_and_must_agree_with_the_elasticity(write_catalog: Write) -> None:
     files = catalog(write_catalog)
     assert "churn  [negative]" in run_cli("tree", *files).stdout
+    # trace says what each hop's link says, in text and JSON.
+    assert "1. churn ─[negative]→ revenue  (1 link)" in run_cli("trace", "churn", *files).stdout
+    assert "orders ─[e=1, measured]→ revenue" in run_cli("trace", "orders", *files).stdout
+    (hops,) = json.loads(run_cli("trace", "churn", *files, "-f", "json").stdout)["links"]
+    assert hops == [{"kind": "links", "elasticity": None, "sign": "negative", "confidence": None}]
     wrong = OVERLAY + "  - {from: aov, to: cost, sign: positive, elasticity: -0.2}\n"
     findings = audit_json(catalog(write_catalog, wrong))["findings"]
     (conflict,) = [f for f in findings if f["code"] == "RT017"]  # type: ignore[union-attr]

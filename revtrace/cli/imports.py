@@ -24,6 +24,34 @@ imports = typer.Typer(
 )
 app.add_typer(imports, name="import")
 
+# The options both importers share, declared once.
+CatalogOutput = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the catalog to FILE (atomically) instead of stdout.",
+        metavar="FILE",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+CheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="Write nothing: exit 1 if FILE is not what the import gives (for CI).",
+    ),
+]
+NotesFormat = Annotated[
+    ViewFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="How to report what was not carried over: text on stderr, or JSON.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+
 
 @imports.command(
     "dbt",
@@ -42,16 +70,7 @@ def dbt(
             metavar="PATH",
         ),
     ],
-    output: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the catalog to FILE (atomically) instead of stdout.",
-            metavar="FILE",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
+    output: CatalogOutput = None,
     revenue: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(
@@ -60,23 +79,9 @@ def dbt(
             metavar="ID",
         ),
     ] = None,
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check",
-            help="Write nothing: exit 1 if FILE is not what the import gives (for CI).",
-        ),
-    ] = False,
+    check: CheckOption = False,
     force: ForceOption = False,
-    output_format: Annotated[
-        ViewFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="How to report what was not carried over: text on stderr, or JSON.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = TEXT_VIEW,
+    output_format: NotesFormat = TEXT_VIEW,
 ) -> None:
     """Write a revtrace catalog of a dbt project's metrics (Semantic Layer or legacy).
 
@@ -110,16 +115,7 @@ def lightdash(
             metavar="PATH",
         ),
     ],
-    output: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the catalog to FILE (atomically) instead of stdout.",
-            metavar="FILE",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
+    output: CatalogOutput = None,
     revenue: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option("--revenue", help="Mark this metric (model.metric) as revenue.", metavar="ID"),
@@ -131,23 +127,9 @@ def lightdash(
             help="Drop drivers that name no metric in the files given, with a warning.",
         ),
     ] = False,
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check",
-            help="Write nothing: exit 1 if FILE is not what the import gives (for CI).",
-        ),
-    ] = False,
+    check: CheckOption = False,
     force: ForceOption = False,
-    output_format: Annotated[
-        ViewFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="How to report what was not carried over: text on stderr, or JSON.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = TEXT_VIEW,
+    output_format: NotesFormat = TEXT_VIEW,
 ) -> None:
     """Write a revtrace catalog of a Lightdash project's metrics.
 

@@ -2,7 +2,8 @@
 Layer, Lightdash) → revtrace catalog text. They read the user's files and return values;
 the CLI writes the catalog."""
 
-from revtrace.importers.dbt import ImportFailed, ImportResult, import_dbt, to_catalog
+from revtrace.importers.dbt import ImportResult, import_dbt, to_catalog
+from revtrace.importers.files import ImportFailed
 from revtrace.importers.lightdash import MissingDrivers, import_lightdash
 
 __all__ = [

@@ -15,17 +15,13 @@ allowed in it (PyYAML's safe loader, under the catalog size limit).
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from revtrace.load.decode import syntax_finding
-from revtrace.load.files import MAX_FILE_BYTES
+from revtrace.importers.files import ImportFailed, as_list, as_mapping, read_document, shown
 from revtrace.model.formula import FormulaError
 from revtrace.model.formula import parse as parse_formula
 
@@ -34,10 +30,6 @@ _LEGACY_REFERENCE = re.compile(r"\{\{\s*metric\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: `{{ Metric('revenue', group_by=[…]) }}` inside a filter.
 _METRIC_IN_FILTER = re.compile(r"Metric\(\s*\\?['\"]([^'\"\\]+)")
-
-
-class ImportFailed(Exception):
-    """Input revtrace cannot import (exit code 2)."""
 
 
 @dataclass
@@ -79,7 +71,7 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
     # one per model, so the notes about metrics are not lost among them.
     models = measures = dimensions = queries = 0
     for name, document in documents:
-        for group in _list(document.get("groups")):
+        for group in as_list(document.get("groups")):
             if isinstance(group, Mapping) and isinstance(group.get("name"), str):
                 owner = group.get("owner")
                 groups[group["name"]] = {
@@ -88,18 +80,18 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
                     else "",
                 }
         metrics = document.get("metrics")
-        entries = metrics.values() if isinstance(metrics, Mapping) else _list(metrics)
+        entries = metrics.values() if isinstance(metrics, Mapping) else as_list(metrics)
         for entry in entries:
             if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
                 raw.append((name, entry))
             else:
                 notes.append(f"{name}: an entry of 'metrics' without a name was skipped")
-        for model in _list(document.get("semantic_models")):
+        for model in as_list(document.get("semantic_models")):
             if isinstance(model, Mapping):
                 models += 1
-                measures += len(_list(model.get("measures")))
-                dimensions += len(_list(model.get("dimensions")))
-        queries += sum(isinstance(q, Mapping) for q in _list(document.get("saved_queries")))
+                measures += len(as_list(model.get("measures")))
+                dimensions += len(as_list(model.get("dimensions")))
+        queries += sum(isinstance(q, Mapping) for q in as_list(document.get("saved_queries")))
     parts = [
         f"{_count(models, 'semantic model')} ({_count(measures, 'measure')},"
         f" {_count(dimensions, 'dimension')})"
@@ -108,7 +100,7 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
         notes.append(f"{' and '.join(parts)} not carried: revtrace tracks metrics")
     simple_on: dict[str, str] = {}
     for _, entry in raw:
-        measure = _measure_name(_mapping(entry.get("type_params")).get("measure"))
+        measure = _measure_name(as_mapping(entry.get("type_params")).get("measure"))
         if entry.get("type") == "simple" and measure and not (entry.get("filter")):
             simple_on.setdefault(measure, entry["name"])
     imported: dict[str, Imported] = {}
@@ -186,9 +178,9 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
         project = path / "dbt_project.yml"
         roots = [path]
         if project.is_file():
-            settings = _read(project)
+            settings = read_document(project)
             model_paths = settings.get("model-paths") or settings.get("source-paths") or ["models"]
-            roots = [path / str(p) for p in _list(model_paths)]
+            roots = [path / str(p) for p in as_list(model_paths)]
         found: list[tuple[str, Mapping[str, Any]]] = []
         for root in roots:
             for file in sorted(root.rglob("*")):
@@ -197,54 +189,16 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
                     and file.is_file()
                     and file.name != "dbt_project.yml"
                 ):
-                    document = _read(file)
+                    document = read_document(file)
                     if "metrics" in document or "semantic_models" in document:
-                        found.append((_shown(file), document))
+                        found.append((shown(file), document))
         if not found:
             raise ImportFailed(f"{path}: no YAML file with 'metrics:' or 'semantic_models:'")
         return found
-    document = _read(path)
+    document = read_document(path)
     if path.suffix == ".json" and isinstance(document.get("nodes"), Mapping):
-        notes.append(f"{_shown(path)}: a dbt manifest; its metrics and semantic models are read")
-    return [(_shown(path), document)]
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read(path: Path) -> Mapping[str, Any]:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ImportFailed(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportFailed(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFailed(f"{path}: cannot read it ({exc})") from None
-    try:
-        # libyaml where present: the pure reader takes 3 s for 12,000 metrics in 200 files.
-        document = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        # The catalog's own words for YAML mistakes, at the line to fix.
-        finding = syntax_finding(str(path), text, exc, byte_offsets=_LOADER is not yaml.SafeLoader)
-        message = finding.message.removeprefix("invalid YAML: ")
-        raise ImportFailed(f"{finding.location}: not valid YAML: {message}") from None
-    except (ValueError, RecursionError) as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f":{where.line + 1}:{where.column + 1}" if where is not None else ""
-        raise ImportFailed(f"{path}{at}: not valid {path.suffix[1:].upper()} ({exc})") from None
-    return document if isinstance(document, Mapping) else {}
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
+        notes.append(f"{shown(path)}: a dbt manifest; its metrics and semantic models are read")
+    return [(shown(path), document)]
 
 
 def _measure_name(value: object) -> str | None:
@@ -273,9 +227,9 @@ def _metric(
 ) -> Imported:
     name = str(entry["name"])
     config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}
-    meta = {**_mapping(entry.get("meta")), **_mapping(config.get("meta"))}  # type: ignore[union-attr]
+    meta = {**as_mapping(entry.get("meta")), **as_mapping(config.get("meta"))}  # type: ignore[union-attr]
     group = entry.get("group") or config.get("group")  # type: ignore[union-attr]
-    settings = _mapping(meta.get("revtrace"))
+    settings = as_mapping(meta.get("revtrace"))
     kind = str(entry.get("type") or entry.get("calculation_method") or "simple")
     metric = Imported(
         id=name,
@@ -296,7 +250,7 @@ def _metric(
                 f"{source}: metric '{name}': its filter refers to metric '{reference}'"
                 " (Jinja, never rendered): reported, not linked"
             )
-    params = _mapping(entry.get("type_params"))
+    params = as_mapping(entry.get("type_params"))
     if kind == "ratio":
         numerator, _ = _reference(params.get("numerator"))
         denominator, _ = _reference(params.get("denominator"))
@@ -318,7 +272,7 @@ def _metric(
                 " unfiltered simple metric exposes; no link"
             )
     elif kind == "conversion":
-        conversion = _mapping(params.get("conversion_type_params"))
+        conversion = as_mapping(params.get("conversion_type_params"))
         for key in ("base_measure", "conversion_measure"):
             measure = _measure_name(conversion.get(key))
             base = simple_on.get(measure) if measure else None
@@ -333,7 +287,7 @@ def _derived(metric: Imported, params: Mapping[str, Any], source: str, notes: li
     inputs: list[str] = []
     aliases: dict[str, str] = {}
     same_period = True
-    for item in _list(params.get("metrics")):
+    for item in as_list(params.get("metrics")):
         name, details = _reference(item)
         if name is None:
             continue
@@ -393,10 +347,6 @@ def _legacy_derived(metric: Imported, expression: str, source: str, notes: list[
 
 def _quoted(name: str) -> str:
     return name if _IDENTIFIER.fullmatch(name) else f"`{name}`"
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _text(value: object) -> str | None:

@@ -17,7 +17,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from revtrace.importers.dbt import Imported, ImportFailed, ImportResult, _read, _shown
+from revtrace.importers.dbt import Imported, ImportResult
+from revtrace.importers.files import ImportFailed, as_list, as_mapping, read_document, shown
 
 #: Aggregations: a metric of another type is computed from what its `sql` refers to.
 _AGGREGATES = frozenset(
@@ -57,17 +58,17 @@ def import_lightdash(
     found: dict[str, tuple[Imported, Mapping[str, Any], str]] = {}
     for path in paths:
         for file in _files(Path(path)):
-            document = _read(file)
-            shown = _shown(file)
+            document = read_document(file)
+            where = shown(file)
             for model, name, definition in _metrics(document):
-                sources.add(shown)
+                sources.add(where)
                 metric_id = f"{model}.{name}"
                 if metric_id in found:
                     notes.append(
-                        f"{shown}: metric '{metric_id}' is defined again; the first is kept"
+                        f"{where}: metric '{metric_id}' is defined again; the first is kept"
                     )
                     continue
-                found[metric_id] = (_imported(metric_id, definition, shown), definition, model)
+                found[metric_id] = (_imported(metric_id, definition, where), definition, model)
     missing: list[str] = []
     for metric_id, (metric, definition, model) in found.items():
         for driver in _strings(definition.get("drivers")):
@@ -107,14 +108,17 @@ def _metrics(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[st
     """(model, metric name, definition) for every metric a document defines."""
     if document.get("type") == "model" and isinstance(document.get("name"), str):
         yield from _named(document["name"], document.get("metrics"))
-    for model in _list(document.get("models")):
+    for model in as_list(document.get("models")):
         if not isinstance(model, Mapping) or not isinstance(model.get("name"), str):
             continue
         name = model["name"]
-        for holder in (model, *(c for c in _list(model.get("columns")) if isinstance(c, Mapping))):
+        for holder in (
+            model,
+            *(c for c in as_list(model.get("columns")) if isinstance(c, Mapping)),
+        ):
             for meta in (
-                _mapping(holder.get("meta")),
-                _mapping(_mapping(holder.get("config")).get("meta")),
+                as_mapping(holder.get("meta")),
+                as_mapping(as_mapping(holder.get("config")).get("meta")),
             ):
                 yield from _named(name, meta.get("metrics"))
 
@@ -124,14 +128,14 @@ def _named(model: str, metrics: object) -> Iterator[tuple[str, str, Mapping[str,
         for name, definition in metrics.items():
             if isinstance(name, str) and isinstance(definition, Mapping):
                 yield model, name, definition
-    for entry in _list(metrics):  # the list form: [{name: …, …}]
+    for entry in as_list(metrics):  # the list form: [{name: …, …}]
         if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
             yield model, entry["name"], entry
 
 
 def _imported(metric_id: str, definition: Mapping[str, Any], source: str) -> Imported:
-    spotlight = _mapping(definition.get("spotlight"))
-    settings = _mapping(_mapping(definition.get("meta")).get("revtrace"))
+    spotlight = as_mapping(definition.get("spotlight"))
+    settings = as_mapping(as_mapping(definition.get("meta")).get("revtrace"))
     owner = spotlight.get("owner")
     return Imported(
         id=metric_id,
@@ -148,11 +152,3 @@ def _imported(metric_id: str, definition: Mapping[str, Any], source: str) -> Imp
 
 def _strings(value: object) -> list[str]:
     return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -36,6 +36,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "ignore": ("rule codes, prefixes or names not to report", "list of rules"),
     "severity": ('per-rule severity overrides, e.g. {RT007 = "warning"}', "table"),
     "baseline": ("baseline file of accepted findings", "path"),
+    "values": ("values file (CSV) that audit checks the links against", "path"),
     "format": ("default output format of audit", quoted_list(FORMAT_CHOICES, "or")),
 }
 
@@ -56,6 +57,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     baseline: str | None = None
+    values: str | None = None
     format: str = "auto"
     #: setting name → where its value came from ("default", "pyproject.toml:12", "--fail-on")
     sources: dict[str, str] = field(default_factory=lambda: dict.fromkeys(SETTINGS, "default"))
@@ -187,9 +189,9 @@ def _validate(name: str, value: Any, where: str, base: Path) -> Any:
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
             raise ConfigError(f"{where}: 'catalog' must be a path or a list of paths")
         return [_relative(base / p) for p in paths]
-    if name == "baseline":
+    if name in ("baseline", "values"):
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: 'baseline' must be a path")
+            raise ConfigError(f"{where}: '{name}' must be a path")
         return _relative(base / value)
     if name in ("fail-on", "format"):
         choices = FAIL_ON_CHOICES if name == "fail-on" else FORMAT_CHOICES

@@ -16,6 +16,7 @@ from revtrace.load import LoadResult, load_catalog, load_sources
 from revtrace.model.catalog import Catalog
 from revtrace.model.findings import Finding, Severity, count_by_severity
 from revtrace.rules import run_graph_checks
+from revtrace.values.reader import ValueTable
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Analysis:
     findings: tuple[Finding, ...]
     #: The catalog could not be read completely (a YAML error): graph rules did not run.
     incomplete: bool
+    #: The values file the rules checked the links against, if one was given.
+    values: ValueTable | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -98,10 +101,18 @@ def analyse(
     paths: Sequence[str | os.PathLike[str]],
     today: date | None = None,
     minimum: Severity = Severity.INFO,
+    values: str | os.PathLike[str] | None = None,
 ) -> Analysis:
     """Load the catalog files and run every rule (or only those that can report at
-    `minimum` or above). Raises `CatalogUnreadable`."""
-    return analyse_loaded(load_catalog(paths), today, minimum)
+    `minimum` or above); with `values`, the rules about the numbers too. Raises
+    `CatalogUnreadable`, `ValuesUnreadable`."""
+    loaded = load_catalog(paths)
+    if values is None:
+        return analyse_loaded(loaded, today, minimum)
+    from revtrace.values import read_values
+
+    table, problems = read_values(values, loaded.catalog.metrics)
+    return analyse_loaded(loaded, today, minimum, table, problems)
 
 
 def analyse_sources(sources: Sequence[tuple[str, bytes]], today: date | None = None) -> Analysis:
@@ -110,12 +121,18 @@ def analyse_sources(sources: Sequence[tuple[str, bytes]], today: date | None = N
 
 
 def analyse_loaded(
-    loaded: LoadResult, today: date | None = None, minimum: Severity = Severity.INFO
+    loaded: LoadResult,
+    today: date | None = None,
+    minimum: Severity = Severity.INFO,
+    values: ValueTable | None = None,
+    value_problems: Sequence[Finding] = (),
 ) -> Analysis:
-    """Build the graph of a loaded catalog and run the rules on it."""
+    """Build the graph of a loaded catalog and run the rules on it (with `values`, the
+    values file's problems and the rules about the numbers too)."""
     graph = RevenueGraph(loaded.catalog)
     findings = list(loaded.findings)
+    findings.extend(f for f in value_problems if f.severity >= minimum)
     if not loaded.fatal:
-        findings.extend(run_graph_checks(graph, today, minimum, loaded.findings))
+        findings.extend(run_graph_checks(graph, today, minimum, loaded.findings, values))
     findings.sort(key=Finding.sort_key)
-    return Analysis(loaded.catalog, graph, tuple(findings), loaded.fatal)
+    return Analysis(loaded.catalog, graph, tuple(findings), loaded.fatal, values)

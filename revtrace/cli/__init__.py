@@ -6,9 +6,9 @@ does before and after its use case, `options` the shared options and choices,
 `commands` and `info` the commands themselves.
 """
 
-from revtrace.cli import commands, imports, info
+from revtrace.cli import commands, evidence, imports, info
 from revtrace.cli.app import app, finish_help, main
 
 finish_help()
 
-__all__ = ["app", "commands", "imports", "info", "main"]
+__all__ = ["app", "commands", "evidence", "imports", "info", "main"]

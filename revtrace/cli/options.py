@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
     class RulesFormat(str, enum.Enum): ...
 
+    class EvidenceFormat(str, enum.Enum): ...
+
     class FailOn(str, enum.Enum): ...
 
     class ScoreBy(str, enum.Enum): ...
@@ -54,6 +56,7 @@ else:
     GraphFormat = choices("GraphFormat", FORMATS["graph"])
     TableFormat = choices("TableFormat", FORMATS["scorecard"])
     RulesFormat = choices("RulesFormat", FORMATS["rules"])
+    EvidenceFormat = choices("EvidenceFormat", FORMATS["explain"])
     FailOn = choices("FailOn", FAIL_ON_CHOICES)
     ScoreBy = choices("ScoreBy", ("team", "owner"))
     Template = choices("Template", ("saas", "ecommerce", "content"))
@@ -64,6 +67,7 @@ TEXT_DIFF = DiffFormat("text")
 MERMAID = GraphFormat("mermaid")
 TEXT_TABLE = TableFormat("text")
 TEXT_RULES = RulesFormat("text")
+TEXT_EVIDENCE = EvidenceFormat("text")
 BY_TEAM = ScoreBy("team")
 CONTENT_TEMPLATE = Template("content")
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from revtrace.analysis.policy import Policy
     from revtrace.analysis.select import Selector
     from revtrace.config import Settings
+    from revtrace.values import ValuesUnreadable, ValueTable
 
 T = TypeVar("T")
 
@@ -119,20 +120,52 @@ def today() -> date:
     return date.today()
 
 
-def analyse_files(files: list[str], arguments: list[str], *, errors_only: bool = False) -> Analysis:
+def analyse_files(
+    files: list[str], arguments: list[str], *, errors_only: bool = False, values: str | None = None
+) -> Analysis:
     from revtrace.analysis import analyse
     from revtrace.load import CatalogUnreadable
     from revtrace.model.findings import Severity
+    from revtrace.values import ValuesUnreadable
 
     minimum = Severity.ERROR if errors_only else Severity.INFO
     try:
         with _progress(files):
-            return analyse(files, today(), minimum)
+            return analyse(files, today(), minimum, values)
+    except ValuesUnreadable as exc:
+        values_unreadable(exc)
     except CatalogUnreadable as exc:
         hint = ""
         if exc.reason == "no such file" and arguments == ["metrics.yaml"]:
             hint = " (run revtrace in the folder that holds metrics.yaml, or name the catalog)"
         fail(f"cannot read {exc.path}: {exc.reason}{hint}")
+
+
+def values_unreadable(exc: ValuesUnreadable) -> NoReturn:
+    """The problems found in a values file, then why nothing in it can be used: exit 2."""
+    from revtrace.render import text
+
+    text.print_findings(console(stderr=True), exc.findings)
+    fail(f"{exc.location}: {exc.reason}")
+
+
+def read_values(run: Session, path: str | None) -> ValueTable:
+    """The values file of explain and fit (--values, else the `values` setting); its
+    problems are printed on stderr, each at its line, and the rest is used."""
+    from revtrace.render import text
+    from revtrace.values import ValuesUnreadable
+    from revtrace.values import read_values as read
+
+    chosen = path or run.settings.values
+    if chosen is None:
+        fail("name the values file: --values FILE (or the `values` setting)")
+    try:
+        table, problems = read(chosen, run.analysis.catalog.metrics)
+    except ValuesUnreadable as exc:
+        values_unreadable(exc)
+    if problems:
+        text.print_findings(console(stderr=True), problems)
+    return table
 
 
 def _progress(files: list[str]) -> AbstractContextManager[object]:
@@ -208,7 +241,8 @@ def open_catalog(
             selectors = [*selectors, *moved]
     settings = settings_from(config, **flags)
     arguments, files = catalog_files(catalogs, settings)
-    analysis = analyse_files(files, arguments, errors_only=view)
+    values = None if view else settings.values
+    analysis = analyse_files(files, arguments, errors_only=view, values=values)
     code = _report_errors(analysis) if view else EXIT_CLEAN
     return Session(settings, arguments, files, analysis, code, selectors)
 
@@ -269,12 +303,13 @@ def selected(texts: list[str] | None, session: Session) -> list[str]:
 
 def or_fail(action: Callable[[], T]) -> T:
     """Run a use case; an error it raises for bad user input is exit 2, one line."""
+    from revtrace.analysis.explain import ExplainError
     from revtrace.analysis.impact import WhatIfError
     from revtrace.analysis.select import SelectorError
 
     try:
         return action()
-    except (SelectorError, WhatIfError) as exc:
+    except (SelectorError, WhatIfError, ExplainError) as exc:
         fail(str(exc))
 
 

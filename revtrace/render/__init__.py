@@ -26,6 +26,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "graph": ("mermaid", "dot", "json"),
     "scorecard": ("text", "json", "markdown"),
     "impact": ("text", "json", "markdown"),
+    "explain": ("text", "json", "markdown"),
+    "fit": ("text", "json", "markdown"),
     "report": ("html",),
     "rules": ("text", "markdown"),
 }

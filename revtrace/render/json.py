@@ -21,9 +21,12 @@ from revtrace.analysis import (
     TraceResult,
     TreeResult,
 )
+from revtrace.analysis.evidence import FitView
+from revtrace.analysis.explain import ExplainReport, Explanation
 from revtrace.graph import TreeNode
 from revtrace.model.catalog import Keep, Link, Metric
 from revtrace.model.findings import Finding
+from revtrace.values.fit import ASSUMPTIONS
 
 
 def dumps(document: Any) -> str:
@@ -388,3 +391,91 @@ def impact(view: ImpactView) -> str:
             for revenue, (percent, amount) in what_if.items()
         }
     return dumps(document)
+
+
+def explanation_dict(explanation: Explanation) -> dict[str, Any]:
+    """One explained metric, as `explain --format json` and the report's data carry it."""
+    return {
+        "metric": explanation.metric,
+        "change": {
+            "from": explanation.before,
+            "to": explanation.after,
+            "amount": explanation.amount,
+            "pct": explanation.pct,
+        },
+        "contributions": [
+            {
+                "metric": c.metric,
+                "from": c.before,
+                "to": c.after,
+                "pct": c.pct,
+                "leverage": c.leverage,
+                "log_points": c.log_points,
+                "amount": c.amount,
+                "share": c.share,
+            }
+            for c in explanation.contributions
+        ],
+        "unexplained": {
+            "amount": explanation.unexplained_amount,
+            "log_points": explanation.unexplained_log_points,
+            "by_metric": [
+                {"metric": u.metric, "amount": u.amount, "reasons": list(u.reasons)}
+                for u in explanation.unexplained
+            ],
+        },
+        "not_attributed": [
+            {"metric": metric, "reason": reason} for metric, reason in explanation.not_attributed
+        ],
+        "reason": explanation.reason,
+    }
+
+
+def explain(report: ExplainReport) -> str:
+    return dumps(
+        {
+            "from": report.start,
+            "to": report.end,
+            "values": report.table.file,
+            "explanations": [explanation_dict(e) for e in report.explanations],
+        }
+    )
+
+
+def fit(view: FitView) -> str:
+    report = view.report
+    return dumps(
+        {
+            "values": report.table.file,
+            "periods": len(report.table.periods),
+            "from": report.first,
+            "to": report.last,
+            "links": [
+                {
+                    "from": r.source,
+                    "to": r.target,
+                    "kind": r.link.kind,
+                    "declared": r.link.elasticity,
+                    "sign": r.link.sign,
+                    "estimate": r.estimate,
+                    "stderr": r.stderr,
+                    "ci": list(r.interval) if r.interval is not None else None,
+                    "periods": r.periods,
+                    "verdict": r.verdict,
+                    "detail": r.detail,
+                    "location": str(r.location),
+                }
+                for r in view.links
+            ],
+            "moves_with_revenue": [
+                {
+                    "metric": t.metric,
+                    "revenue": t.revenue,
+                    "correlation": t.correlation,
+                    "changes": t.changes,
+                }
+                for t in view.tracking
+            ],
+            "assumptions": ASSUMPTIONS,
+        }
+    )

@@ -13,9 +13,12 @@ from revtrace.analysis import (
     ImpactView,
     Scorecard,
 )
+from revtrace.analysis.evidence import FitView
+from revtrace.analysis.explain import ExplainReport
 from revtrace.model.findings import Finding, Rule
-from revtrace.render import mermaid
+from revtrace.render import figures, mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
+from revtrace.values.fit import ASSUMPTIONS
 
 #: The lineage snippet stays small enough to read in a comment.
 MAX_DIAGRAM_METRICS = 40
@@ -213,6 +216,91 @@ def impact(view: ImpactView) -> str:
         for revenue, (percent, amount) in what_if.items():
             money = f" ({amount:+,.0f} per period)" if amount is not None else ""
             out.append(f"- {markdown_cell(revenue)}: {percent:+.3g}%{money}")
+    return "\n".join(out) + "\n"
+
+
+# -- evidence ----------------------------------------------------------------------------------
+
+
+def explain(report: ExplainReport) -> str:
+    """For a pull request or a weekly report: each metric's change and who moved it."""
+    metrics = report.analysis.catalog.metrics
+    out: list[str] = []
+    for e in report.explanations:
+        head = (
+            f"### {markdown_cell(e.metric)}: {figures.value(e.before)} → {figures.value(e.after)}"
+        )
+        if e.amount is not None:
+            head += f" ({figures.amount(e.amount)}, {figures.percent(e.pct)})"
+        out += [head, "", f"From {markdown_cell(report.start)} to {markdown_cell(report.end)}.", ""]
+        if e.reason is not None:
+            out += [f"Not explained: {markdown_text(e.reason)}", ""]
+            continue
+        out += [
+            "| contribution | share | metric | owner | team | from → to | change | leverage |",
+            "|---:|---:|---|---|---|---|---:|---:|",
+        ]
+        for c in e.contributions:
+            metric = metrics[c.metric]
+            out.append(
+                f"| {figures.amount(c.amount)} | {figures.share(c.share)}"
+                f" | {markdown_cell(c.metric)} | {markdown_cell(metric.owner or '—')}"
+                f" | {markdown_cell(metric.team or '—')}"
+                f" | {figures.value(c.before)} → {figures.value(c.after)}"
+                f" | {figures.percent(c.pct)} | {figures.coefficient(c.leverage)} |"
+            )
+        total = e.amount or 0.0
+        rest = e.unexplained_amount
+        by = ", ".join(
+            f"{markdown_cell(u.metric)} {figures.amount(u.amount)}" for u in e.unexplained[:5]
+        )
+        out.append(
+            f"| {figures.amount(rest)} | {figures.share(rest / total if total else None)}"
+            f" | *unexplained* |  |  | {by} |  |  |"
+        )
+        if e.not_attributed:
+            out += ["", f"Not attributed ({len(e.not_attributed)}):", ""]
+            out += [
+                f"- {markdown_cell(m)}: {markdown_text(why)}" for m, why in e.not_attributed[:20]
+            ]
+            if len(e.not_attributed) > 20:
+                out.append(f"- and {len(e.not_attributed) - 20} more")
+        out.append("")
+    return "\n".join(out)
+
+
+def fit(view: FitView) -> str:
+    """Every link's verdict as a table, for a pull request."""
+    report = view.report
+    out = [
+        f"### Links checked against {markdown_cell(report.table.file)}",
+        "",
+        f"{markdown_cell(report.first)} … {markdown_cell(report.last)},"
+        f" {len(report.table.periods)} periods. {markdown_text(ASSUMPTIONS)}",
+        "",
+        "| verdict | link | kind | declared | estimate | 95% interval | periods |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for r in view.links:
+        link = r.link
+        declared = (
+            figures.coefficient(link.elasticity)
+            if link.elasticity is not None
+            else link.sign or "—"
+        )
+        interval = f"{r.interval[0]:+.2f} … {r.interval[1]:+.2f}" if r.interval else ""
+        estimate = figures.coefficient(r.estimate) if r.estimate is not None else ""
+        out.append(
+            f"| {r.verdict} | {markdown_cell(link.source)} → {markdown_cell(link.target)}"
+            f" | {link.kind} | {markdown_cell(declared)} | {estimate} | {interval}"
+            f" | {r.periods or ''} |"
+        )
+    for t in view.tracking:
+        out.append(
+            f"\n{markdown_cell(t.metric)} has no path to revenue, but its changes track"
+            f" {markdown_cell(t.revenue)}'s (r = {t.correlation:+.2f} over {t.changes}"
+            " changes): a missing link?"
+        )
     return "\n".join(out) + "\n"
 
 

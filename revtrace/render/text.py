@@ -31,6 +31,8 @@ from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import plural
 from revtrace.render.escape import visible as safe
+from revtrace.render.text_evidence import explain as explain
+from revtrace.render.text_evidence import fit as fit
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ARROW = " → "

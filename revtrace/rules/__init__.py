@@ -12,8 +12,10 @@ from datetime import date
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import rules as loading
 from revtrace.model.findings import Finding, Rule, Severity
-from revtrace.rules import cycles, evidence, exceptions, links, ownership, revenue
+from revtrace.rules import cycles, data, evidence, exceptions, links, ownership, revenue
 from revtrace.rules.base import RuleContext
+from revtrace.values import problems as values_file
+from revtrace.values.reader import ValueTable
 
 Check = Callable[[RuleContext], Iterable[Finding]]
 
@@ -29,6 +31,8 @@ ALL_RULES: dict[str, Rule] = {
             *cycles.RULES,
             *exceptions.RULES,
             *evidence.RULES,
+            *values_file.RULES,
+            *data.RULES,
         ),
         key=lambda r: r.code,
     )
@@ -44,6 +48,7 @@ GRAPH_CHECKS: tuple[tuple[Check, tuple[Rule, ...]], ...] = (
     (cycles.check, cycles.RULES),
     (exceptions.check, exceptions.RULES),
     (evidence.check, evidence.RULES),
+    (data.check, data.RULES),
 )
 
 
@@ -52,10 +57,11 @@ def run_graph_checks(
     today: date | None = None,
     minimum: Severity = Severity.INFO,
     loading: Sequence[Finding] = (),
+    values: ValueTable | None = None,
 ) -> list[Finding]:
     """Every finding of the graph-level rules; with `minimum`, only the checks whose rules
     can report at that severity run (tree and trace need only the errors)."""
-    context = RuleContext(graph, today or date.today(), tuple(loading))
+    context = RuleContext(graph, today or date.today(), tuple(loading), values)
     return [
         finding
         for check, rules in GRAPH_CHECKS

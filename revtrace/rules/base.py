@@ -7,6 +7,7 @@ from datetime import date
 
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.model.findings import Finding
+from revtrace.values.reader import ValueTable
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,5 @@ class RuleContext:
     #: What the loader reported: a rule stays silent where a loading error already says
     #: what is wrong (one mistake, one finding, at the line to fix).
     loading: tuple[Finding, ...] = ()
+    #: The values file given to audit (`--values`), for the rules about the numbers.
+    values: ValueTable | None = None

@@ -1,0 +1,130 @@
+"""The commands that read a values file: `explain` (why revenue moved) and `fit` (is each
+link real?). Thin, like the others: options → catalog → values → use case → renderer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from revtrace.cli import session
+from revtrace.cli.app import app
+from revtrace.cli.options import (
+    TEXT_EVIDENCE,
+    CatalogsArg,
+    ConfigOption,
+    EvidenceFormat,
+    ForceOption,
+    OutputOption,
+)
+
+if TYPE_CHECKING:
+    from revtrace.analysis.evidence import FitView
+
+ValuesOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--values",
+        help="CSV of each metric's value per period (period,metric,value, or one column per"
+        " metric) \\[default: the `values` setting].",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
+MetricsOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--metric", "-m", help="Only this metric (several allowed).", metavar="ID"),
+]
+
+
+@app.command(
+    epilog=(
+        "Examples:  revtrace explain --values values.csv"
+        "  ·  revtrace explain --values values.csv --from 2026-06 --to 2026-09 --format markdown"
+    )
+)
+def explain(
+    catalogs: CatalogsArg = None,
+    values: ValuesOption = None,
+    start: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--from",
+            help="The period to explain from \\[default: the one before --to].",
+            metavar="PERIOD",
+            show_default=False,
+        ),
+    ] = None,
+    end: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--to",
+            help="The period to explain to \\[default: the last].",
+            metavar="PERIOD",
+            show_default=False,
+        ),
+    ] = None,
+    metric: MetricsOption = None,
+    output_format: Annotated[
+        EvidenceFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TEXT_EVIDENCE,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Explain why revenue moved between two periods: which metrics drove it, by how much,
+    and how much the catalog's links leave unexplained.
+
+    Exact, through the graph: each link's elasticity (or a formula's exact weights) splits
+    the change in log points; contributions and the unexplained rest add up to the change.
+    """
+    from revtrace.analysis.explain import explain as run_explain
+
+    run = session.open_catalog(catalogs, config, view=True)
+    table = session.read_values(run, str(values) if values is not None else None)
+    report = session.or_fail(lambda: run_explain(run.analysis, table, start, end, metric or ()))
+    session.show(
+        "explain", output_format.value, report, output=output, force=force, protected=run.files
+    )
+    raise typer.Exit(run.code)
+
+
+@app.command(
+    epilog=(
+        "Examples:  revtrace fit --values values.csv"
+        "  ·  revtrace fit --values values.csv --diff > fit.patch && git apply fit.patch"
+    )
+)
+def fit(
+    catalogs: CatalogsArg = None,
+    values: ValuesOption = None,
+    metric: MetricsOption = None,
+    output_format: Annotated[
+        EvidenceFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TEXT_EVIDENCE,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Check every link against the history in a values file.
+
+    For each metric with drivers, a least-squares fit of its period-over-period log change
+    on its drivers' gives each link's elasticity with a 95% interval, and a verdict:
+    consistent, contradicted, supported, no-evidence, insufficient-data or no-data.
+    Formulas are checked as identities (exact or formula-mismatch). Correlational
+    evidence, not proof of causation. `audit --values` is the gate; fit reports.
+    """
+    from revtrace.analysis.evidence import fit_links
+
+    run = session.open_catalog(catalogs, config, view=True)
+    table = session.read_values(run, str(values) if values is not None else None)
+    for chosen in metric or ():
+        if chosen not in run.analysis.catalog:
+            session.unknown_metric(run, chosen)
+    view: FitView = fit_links(run.analysis, table, metric or ())
+    session.show("fit", output_format.value, view, output=output, force=force, protected=run.files)
+    raise typer.Exit(run.code)
+
+
+__all__ = ["explain", "fit"]

@@ -1,0 +1,431 @@
+"""Reading a values file: CSV of each metric's value per period, every problem located.
+
+Two shapes, told apart by the header:
+
+    period,metric,value          period,sqls,win_rate,deal_size
+    2026-09,sqls,100             2026-09,100,0.20,1000
+    2026-09,win_rate,0.20        2026-10,120,0.25,900
+
+A problem never becomes a number: a value that is not one, or that is given twice, is left
+out (and reported at its line and column), so what is computed from the rest is right or
+absent, never silently wrong. Only when nothing usable remains can revtrace not run.
+The CSV is split here rather than by the `csv` module so that each field keeps its column.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from revtrace.model.catalog import Location
+from revtrace.model.findings import Finding
+from revtrace.model.wording import plural, suggest
+from revtrace.values.periods import PeriodError, gap_after, parse_period
+from revtrace.values.problems import VALUES_PROBLEM
+
+#: A values file is data, and can be large (10,000 metrics × 36 months in long form is
+#: about 12 MB); beyond this it is refused rather than read into memory.
+MAX_VALUES_BYTES = 256 * 1024 * 1024
+#: Findings of one kind beyond this are counted, not listed (a file of a million bad rows
+#: must not print a million lines).
+MAX_FINDINGS_PER_KIND = 50
+
+
+class ValuesUnreadable(Exception):
+    """The file cannot be used at all; `location` says where, when there is a place."""
+
+    def __init__(
+        self, reason: str, location: Location | str, findings: list[Finding] | None = None
+    ) -> None:
+        super().__init__(f"{location}: {reason}")
+        self.reason = reason
+        self.location = location
+        #: The problems found before it gave up (each says why a value was left out).
+        self.findings = findings or []
+
+
+@dataclass(frozen=True)
+class ValueTable:
+    """Each metric's value per period, periods in chronological order."""
+
+    file: str
+    granularity: str
+    periods: tuple[str, ...]
+    series: Mapping[str, tuple[float | None, ...]]
+    #: Positions i where the period before periods[i] is missing from the file: the
+    #: change from periods[i - 1] to periods[i] spans more than one period.
+    gaps: frozenset[int] = frozenset()
+
+    def __contains__(self, metric: object) -> bool:
+        return metric in self.series
+
+    def value(self, metric: str, index: int) -> float | None:
+        values = self.series.get(metric)
+        return None if values is None else values[index]
+
+    def index_of(self, text: str) -> int:
+        """The position of a period written as text. Raises ValueError, with a message."""
+        try:
+            granularity, ordinal = parse_period(text.strip())
+        except PeriodError as exc:
+            raise ValueError(str(exc)) from None
+        if granularity != self.granularity:
+            raise ValueError(
+                f"'{text}' is a {granularity}; the periods of {self.file} are "
+                f"{self.granularity}s ({self.periods[0]} … {self.periods[-1]})"
+            )
+        for position, period in enumerate(self.periods):
+            if parse_period(period)[1] == ordinal:
+                return position
+        raise ValueError(
+            f"{self.file} has no values for {text} (it covers {self.periods[0]} … "
+            f"{self.periods[-1]})"
+        )
+
+
+@dataclass
+class _Reading:
+    """The state of one read: what has been kept, and what has been reported."""
+
+    file: str
+    known: Collection[str] | None
+    granularity: str | None = None
+    granularity_line: int = 0
+    #: ordinal → (the period as first written, its line)
+    periods: dict[int, tuple[str, int]] = field(default_factory=dict)
+    #: metric → ordinal → (value, line); None once a second value made it unusable
+    cells: dict[str, dict[int, tuple[float | None, int]]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, int] = field(default_factory=dict)
+
+    def report(
+        self, kind: str, message: str, line: int, column: int, metric: str | None = None
+    ) -> None:
+        count = self.counts.get(kind, 0) + 1
+        self.counts[kind] = count
+        if count <= MAX_FINDINGS_PER_KIND:
+            location = Location(self.file, line, column)
+            self.findings.append(VALUES_PROBLEM.finding(message, location, metric))
+
+    def summarise(self) -> None:
+        for kind, count in self.counts.items():
+            if count > MAX_FINDINGS_PER_KIND:
+                more = count - MAX_FINDINGS_PER_KIND
+                self.findings.append(
+                    VALUES_PROBLEM.finding(
+                        f"{plural(more, 'more problem')} like the ones above ({kind}) not listed",
+                        Location(self.file, 1, 1),
+                    )
+                )
+
+    def period(self, text: str, line: int, column: int) -> int | None:
+        """The ordinal of a row's period, or None (reported) when it cannot be used."""
+        try:
+            granularity, ordinal = parse_period(text)
+        except PeriodError as exc:
+            self.report("period", str(exc), line, column)
+            return None
+        if self.granularity is None:
+            self.granularity, self.granularity_line = granularity, line
+        elif granularity != self.granularity:
+            self.report(
+                "granularity",
+                f"'{text}' is a {granularity}, but the file's periods are {self.granularity}s"
+                f" (from line {self.granularity_line}); one granularity per file: row left out",
+                line,
+                column,
+            )
+            return None
+        self.periods.setdefault(ordinal, (text, line))
+        return ordinal
+
+    def metric(self, metric: str, line: int, column: int) -> bool:
+        """Whether a metric id can be used (reported once per id when it cannot)."""
+        if not metric:
+            self.report("metric", "a row without a metric id", line, column)
+            return False
+        if self.known is None or metric in self.known:
+            return True
+        if metric not in self.unknown:
+            self.unknown[metric] = line
+            self.report(
+                "unknown",
+                f"'{metric}' is not a metric of the catalog, so its values are not used"
+                + suggest(metric, self.known),
+                line,
+                column,
+                metric,
+            )
+        return False
+
+    def cell(self, metric: str, ordinal: int, text: str, line: int, column: int) -> None:
+        value = self.number(text, line, column, metric)
+        row = self.cells.setdefault(metric, {})
+        previous = row.get(ordinal)
+        if previous is not None:
+            self.report(
+                "duplicate",
+                f"a second value for '{metric}' in {self.periods[ordinal][0]} (the first is"
+                f" on line {previous[1]}): neither is used",
+                line,
+                column,
+                metric,
+            )
+            row[ordinal] = (None, previous[1])
+            return
+        if text.strip() == "" and value is None:
+            return  # an empty cell: no value for that period, said plainly by the file
+        row[ordinal] = (value, line)
+
+    def number(self, text: str, line: int, column: int, metric: str) -> float | None:
+        text = text.strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            hint = ""
+            if "," in text:
+                hint = " (write numbers without thousands separators: 1234.5)"
+            elif text.endswith("%"):
+                hint = " (write a percentage as a fraction: 12% is 0.12)"
+            elif text[:1] in "$€£¥":
+                hint = " (write amounts without a currency sign)"
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            self.report("number", f"'{shown}' is not a number{hint}", line, column, metric)
+            return None
+        if not math.isfinite(value):
+            self.report("number", f"'{text}' is not a finite number", line, column, metric)
+            return None
+        return value
+
+
+def read_values(
+    path: str | os.PathLike[str], known: Collection[str] | None = None
+) -> tuple[ValueTable, list[Finding]]:
+    """Read a values file; `known` are the catalog's metric ids (others are reported).
+    Raises ValuesUnreadable when it cannot be read or nothing usable remains."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read(MAX_VALUES_BYTES + 1)
+    except IsADirectoryError:
+        raise ValuesUnreadable("is a directory, not a values file", name) from None
+    except FileNotFoundError:
+        raise ValuesUnreadable("no such file", name) from None
+    except OSError as exc:
+        raise ValuesUnreadable(exc.strerror or "cannot be read", name) from None
+    return read_values_bytes(data, name, known)
+
+
+def read_values_bytes(
+    data: bytes, name: str, known: Collection[str] | None = None
+) -> tuple[ValueTable, list[Finding]]:
+    if len(data) > MAX_VALUES_BYTES:
+        raise ValuesUnreadable(f"larger than the {MAX_VALUES_BYTES // 2**20} MiB limit", name)
+    text = _decode(data, name)
+    reading = _Reading(name, known)
+    rows = _rows(text, reading)
+    header = next(rows, None)
+    if header is None:
+        raise ValuesUnreadable(
+            "the file is empty: write a header (period,metric,value)", Location(name, 1, 1)
+        )
+    line, fields = header
+    names = [f.casefold() for f, _ in fields]
+    if {"period", "metric", "value"} <= set(names):
+        _long(rows, reading, names.index("period"), names.index("metric"), names.index("value"))
+    elif names and names[0] == "period" and len(names) > 1:
+        _wide(rows, reading, fields, line)
+    else:
+        raise ValuesUnreadable(
+            "the header must be period,metric,value (long form) or period,<metric id>,…"
+            " (wide form, one column per metric)",
+            Location(name, line, 1),
+        )
+    try:
+        table = _table(reading)
+    finally:
+        reading.summarise()
+    return table, sorted(reading.findings, key=Finding.sort_key)
+
+
+def _decode(data: bytes, name: str) -> str:
+    if b"\x00" in data:
+        raise ValuesUnreadable("a binary file, not CSV text", name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ValuesUnreadable(
+            "not UTF-8 text (save it as UTF-8)", Location(name, line, column)
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _rows(text: str, reading: _Reading) -> Iterator[tuple[int, list[tuple[str, int]]]]:
+    """(line, [(field, column)]) for each non-blank line; a line that cannot be split is
+    reported and left out."""
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.removesuffix("\r")
+        if not line.strip():
+            continue
+        fields = _split(line)
+        if isinstance(fields, tuple):
+            message, column = fields
+            reading.report("csv", message, number, column)
+            continue
+        yield number, fields
+
+
+def _split(line: str) -> list[tuple[str, int]] | tuple[str, int]:
+    """The fields of one CSV line with the column (from 1) each starts at; or (what is
+    wrong, column). Quoted fields (with commas in them, or a doubled quote for a quote)
+    are read; a quote left open at the end of the line is an error: values never span
+    lines."""
+    fields: list[tuple[str, int]] = []
+    position = 0
+    while True:
+        start = position
+        if line.startswith('"', position):
+            parts = []
+            cursor = position + 1
+            while True:
+                close = line.find('"', cursor)
+                if close < 0:
+                    return (f"a quote opened at column {start + 1} is never closed", start + 1)
+                parts.append(line[cursor:close])
+                if line.startswith('"', close + 1):
+                    parts.append('"')
+                    cursor = close + 2
+                    continue
+                position = close + 1
+                break
+            rest = line.find(",", position)
+            if line[position : len(line) if rest < 0 else rest].strip():
+                return ("text after a closing quote", position + 1)
+            value = "".join(parts)
+            position = len(line) if rest < 0 else rest
+        else:
+            end = line.find(",", position)
+            end = len(line) if end < 0 else end
+            value = line[position:end].strip()
+            position = end
+        fields.append((value, start + 1))
+        if position >= len(line):
+            return fields
+        position += 1  # the comma
+
+
+def _long(
+    rows: Iterator[tuple[int, list[tuple[str, int]]]],
+    reading: _Reading,
+    period_at: int,
+    metric_at: int,
+    value_at: int,
+) -> None:
+    needed = max(period_at, metric_at, value_at) + 1
+    for line, fields in rows:
+        if len(fields) < needed:
+            reading.report(
+                "fields",
+                f"{plural(len(fields), 'field')}; the header has at least {needed}: row left out",
+                line,
+                1,
+            )
+            continue
+        ordinal = reading.period(fields[period_at][0], line, fields[period_at][1])
+        metric, column = fields[metric_at]
+        if ordinal is None or not reading.metric(metric, line, column):
+            continue
+        value, value_column = fields[value_at]
+        reading.cell(metric, ordinal, value, line, value_column)
+
+
+def _wide(
+    rows: Iterator[tuple[int, list[tuple[str, int]]]],
+    reading: _Reading,
+    header: list[tuple[str, int]],
+    header_line: int,
+) -> None:
+    columns: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for position, (metric, column) in enumerate(header[1:], 1):
+        if metric in seen:
+            reading.report(
+                "header",
+                f"'{metric}' is a column twice (first at column {seen[metric]}): neither is used",
+                header_line,
+                column,
+                metric,
+            )
+            columns = [(p, m) for p, m in columns if m != metric]
+            continue
+        seen[metric] = column
+        if reading.metric(metric, header_line, column):
+            columns.append((position, metric))
+    for line, fields in rows:
+        ordinal = reading.period(fields[0][0], line, fields[0][1])
+        if ordinal is None:
+            continue
+        if len(fields) != len(header):
+            reading.report(
+                "fields",
+                f"{plural(len(fields), 'field')}; the header has {len(header)}",
+                line,
+                fields[-1][1],
+            )
+        for position, metric in columns:
+            if position < len(fields):
+                value, column = fields[position]
+                reading.cell(metric, ordinal, value, line, column)
+
+
+def _table(reading: _Reading) -> ValueTable:
+    name = reading.file
+    ordinals = sorted(reading.periods)
+    if not ordinals or reading.granularity is None:
+        raise ValuesUnreadable(
+            "no usable rows: the file has a header and "
+            + ("no row that can be used (see above)" if reading.findings else "no values"),
+            name,
+            reading.findings,
+        )
+    position = {ordinal: i for i, ordinal in enumerate(ordinals)}
+    series: dict[str, tuple[float | None, ...]] = {}
+    for metric, cells in reading.cells.items():
+        values: list[float | None] = [None] * len(ordinals)
+        for ordinal, (value, _) in cells.items():
+            values[position[ordinal]] = value
+        if any(v is not None for v in values):
+            series[metric] = tuple(values)
+    if not series:
+        raise ValuesUnreadable("no usable values: every value was left out", name, reading.findings)
+    if len(ordinals) < 2:
+        raise ValuesUnreadable(
+            f"one period only ({reading.periods[ordinals[0]][0]}): a change needs two",
+            name,
+            reading.findings,
+        )
+    gaps = gap_after(reading.granularity, ordinals)
+    for i in gaps:
+        text, line = reading.periods[ordinals[i]]
+        before = reading.periods[ordinals[i - 1]][0]
+        reading.report(
+            "gap",
+            f"a gap before {text}: the period after {before} is missing; the change across"
+            " the gap is not used by fit",
+            line,
+            1,
+        )
+    return ValueTable(
+        name,
+        reading.granularity,
+        tuple(reading.periods[o][0] for o in ordinals),
+        series,
+        frozenset(gaps),
+    )

@@ -214,6 +214,10 @@ def _system(
         # Rounding noise of an exact identity (1e-17) is no change: "unexplained 0" must
         # read 0, not 1.3e-12.
         system.own[m] = own if abs(own) > ROUNDING * (1.0 + abs(changes[m])) else 0.0
+        if definition.formula is not None and system.own[m] and not system.residual.get(m):
+            system.residual.setdefault(m, []).append(
+                f"its values are not {definition.formula} in these periods"
+            )
     return system
 
 

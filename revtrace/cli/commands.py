@@ -143,6 +143,18 @@ def audit(
             rich_help_panel=CHANGE_PANEL,
         ),
     ] = None,
+    values: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--values",
+            help="Also check the links against this values file (CSV of each metric's value"
+            " per period): contradicted elasticities, broken formulas \\[default: the"
+            " `values` setting].",
+            metavar="FILE",
+            show_default=False,
+            rich_help_panel=GATE_PANEL,
+        ),
+    ] = None,
     metric: SelectOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -163,6 +175,7 @@ def audit(
         select=select,
         ignore=ignore,
         baseline=str(baseline) if baseline else None,
+        values=str(values) if values else None,
     )
     policy = session.policy_of(run.settings)
     metric = run.selectors

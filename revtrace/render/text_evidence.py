@@ -112,6 +112,9 @@ def explanation_lines(report: ExplainReport, explanation: Explanation) -> list[s
         "Leverage",
     ]
     lines = [head, *columns(heads, rows, {0, 1, 7, 8})]
+    for part in explanation.unexplained:
+        if part.reasons:
+            lines.append(f"  Unexplained in {safe(part.metric)}: {safe('; '.join(part.reasons))}")
     missing = explanation.not_attributed
     if missing:
         shown = "; ".join(f"{safe(m)} ({safe(why)})" for m, why in missing[:SHOWN])

@@ -109,11 +109,9 @@ def fit(
 ) -> None:
     """Check every link against the history in a values file.
 
-    For each metric with drivers, a least-squares fit of its period-over-period log change
-    on its drivers' gives each link's elasticity with a 95% interval, and a verdict:
-    consistent, contradicted, supported, no-evidence, insufficient-data or no-data.
-    Formulas are checked as identities (exact or formula-mismatch). Correlational
-    evidence, not proof of causation. `audit --values` is the gate; fit reports.
+    Each metric's log changes are fitted (least squares) on its drivers' to give each
+    link's elasticity, a 95% interval and a verdict; formulas are checked as identities.
+    Correlational evidence, not proof of causation. `audit --values` is the gate.
     """
     from revtrace.analysis.evidence import fit_links
 

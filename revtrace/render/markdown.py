@@ -343,7 +343,18 @@ def _fenced(doc: str) -> str:
         while block and not block[-1].strip():
             block.pop()
         if block:
-            out.extend(["```yaml", *(line[4:] for line in block), "```", ""])
+            lines = [line[4:] for line in block]
+            # A rule about the numbers shows the catalog, then its values file (CSV).
+            cut = next((i for i, line in enumerate(lines) if line.startswith("period,")), None)
+            if cut is None:
+                out.extend(["```yaml", *lines, "```", ""])
+            else:
+                yaml_part = lines[:cut]
+                while yaml_part and not yaml_part[-1].strip():
+                    yaml_part.pop()
+                if yaml_part:
+                    out.extend(["```yaml", *yaml_part, "```", ""])
+                out.extend(["```csv", *lines[cut:], "```", ""])
             block.clear()
 
     for line in doc.splitlines():

@@ -25,19 +25,52 @@ link's elasticity in a 95% interval that excludes the declared value, or that li
 entirely on the other side of zero from a declared `sign`. `impact` ranks on the declared
 number, so a contradicted one ranks on fiction: re-estimate it (`revtrace fit --diff`
 writes the estimate as a patch) or find out why the history disagrees. Correlational
-evidence: a common cause can move two metrics together.
+evidence: a common cause can move two metrics together. An example gives the catalog, then
+the values file (13 months: 12 changes is the least `fit` uses).
 
-Fails (with a history in which paid clicks and MQLs rise together):
-
-    metrics:
-      mqls: {drives: [revenue]}
-      paid_clicks: {drives: [{to: mqls, elasticity: -0.3}]}
-
-Passes:
+Fails:
 
     metrics:
-      mqls: {drives: [revenue]}
-      paid_clicks: {drives: [{to: mqls, elasticity: 0.2, confidence: estimated}]}
+      revenue: {revenue: true}
+      mqls: {owner: demand-gen, drives: [revenue]}
+      paid_clicks: {owner: ads, drives: [{to: mqls, elasticity: -0.3}]}
+
+    period,paid_clicks,mqls
+    2025-10,1000,200
+    2025-11,1078,205
+    2025-12,1021,200
+    2026-01,941,192
+    2026-02,955,192
+    2026-03,860,182
+    2026-04,931,188
+    2026-05,907,189
+    2026-06,867,184
+    2026-07,1051,199
+    2026-08,1120,202
+    2026-09,1068,200
+    2026-10,1177,208
+
+Passes (the same values):
+
+    metrics:
+      revenue: {revenue: true}
+      mqls: {owner: demand-gen, drives: [revenue]}
+      paid_clicks: {owner: ads, drives: [{to: mqls, elasticity: 0.4}]}
+
+    period,paid_clicks,mqls
+    2025-10,1000,200
+    2025-11,1078,205
+    2025-12,1021,200
+    2026-01,941,192
+    2026-02,955,192
+    2026-03,860,182
+    2026-04,931,188
+    2026-05,907,189
+    2026-06,867,184
+    2026-07,1051,199
+    2026-08,1120,202
+    2026-09,1068,200
+    2026-10,1177,208
 """,
 )
 
@@ -52,15 +85,51 @@ with the driver. The link may still be real (an effect with a lag, or too small 
 the noise), but it is unproven; say so with `confidence: assumed`, or measure it.
 A link with a declared elasticity inside the interval is consistent, and not reported.
 
-Fails (with a history in which webinar attendees and SQLs are unrelated):
+Fails:
 
     metrics:
-      webinar_attendees: {drives: [sqls]}
+      revenue: {revenue: true}
+      sqls: {owner: sales, drives: [revenue]}
+      webinar_attendees: {owner: events, drives: [sqls]}
 
-Passes:
+    period,webinar_attendees,sqls
+    2025-10,300,120
+    2025-11,362,116
+    2025-12,373,117
+    2026-01,399,109
+    2026-02,386,105
+    2026-03,354,101
+    2026-04,340,99
+    2026-05,316,101
+    2026-06,303,86
+    2026-07,333,85
+    2026-08,314,86
+    2026-09,320,86
+    2026-10,298,87
+
+Passes (the same values):
 
     metrics:
-      webinar_attendees: {drives: [{to: sqls, elasticity: 0.05}]}
+      revenue: {revenue: true}
+      sqls: {owner: sales, drives: [revenue]}
+      webinar_attendees:
+        owner: events
+        drives: [{to: sqls, elasticity: 0.05, confidence: assumed}]
+
+    period,webinar_attendees,sqls
+    2025-10,300,120
+    2025-11,362,116
+    2025-12,373,117
+    2026-01,399,109
+    2026-02,386,105
+    2026-03,354,101
+    2026-04,340,99
+    2026-05,316,101
+    2026-06,303,86
+    2026-07,333,85
+    2026-08,314,86
+    2026-09,320,86
+    2026-10,298,87
 """,
 )
 
@@ -79,12 +148,19 @@ Fails:
 
     metrics:
       revenue: {revenue: true, formula: "deals * deal_size"}
+      deals: {owner: sales}
+      deal_size: {owner: pricing}
 
     period,deals,deal_size,revenue
     2026-09,20,1000,20000
     2026-10,30,900,30000
 
 Passes:
+
+    metrics:
+      revenue: {revenue: true, formula: "deals * deal_size"}
+      deals: {owner: sales}
+      deal_size: {owner: pricing}
 
     period,deals,deal_size,revenue
     2026-09,20,1000,20000
@@ -103,17 +179,47 @@ least 12 changes). Before dropping it as a candidate, check for a missing link: 
 numbers tie it to revenue even though the catalog does not. Correlation is not a link
 either; it may only share a cause (seasonality).
 
-Fails (with a history in which demo requests rise and fall with revenue):
+Fails:
 
     metrics:
       revenue: {revenue: true}
       demo_requests: {owner: web}
 
-Passes:
+    period,demo_requests,revenue
+    2025-10,400,50000
+    2025-11,371,46115
+    2025-12,353,43816
+    2026-01,374,45630
+    2026-02,364,44201
+    2026-03,339,41137
+    2026-04,339,42166
+    2026-05,348,43194
+    2026-06,373,45817
+    2026-07,355,43908
+    2026-08,341,41767
+    2026-09,326,39345
+    2026-10,357,43674
+
+Passes (the same values):
 
     metrics:
       revenue: {revenue: true}
       demo_requests: {owner: web, drives: [revenue]}
+
+    period,demo_requests,revenue
+    2025-10,400,50000
+    2025-11,371,46115
+    2025-12,353,43816
+    2026-01,374,45630
+    2026-02,364,44201
+    2026-03,339,41137
+    2026-04,339,42166
+    2026-05,348,43194
+    2026-06,373,45817
+    2026-07,355,43908
+    2026-08,341,41767
+    2026-09,326,39345
+    2026-10,357,43674
 """,
 )
 

@@ -23,12 +23,21 @@ consecutive periods. An empty cell is simply no value for that period.
 
 Fails:
 
+    metrics:
+      revenue: {revenue: true}
+      sqls: {owner: sales, drives: [revenue]}
+
     period,metric,value
     2026-09,sqls,100
     2026-09,sqls,104
     2026-10,sql,120
+    2026-11,sqls,130
 
 Passes:
+
+    metrics:
+      revenue: {revenue: true}
+      sqls: {owner: sales, drives: [revenue]}
 
     period,metric,value
     2026-09,sqls,100

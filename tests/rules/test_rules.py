@@ -13,13 +13,22 @@ from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import load_catalog_text
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules import ALL_RULES, run_graph_checks
+from revtrace.values import read_values_bytes
 
 
 def analyse_text(text: str) -> list[Finding]:
-    loaded = load_catalog_text(text, "m.yaml")
+    """The findings of a catalog; an example of a rule about the numbers gives its values
+    file after the catalog, from its `period,` header on."""
+    catalog, header, values = text.partition("\nperiod,")
+    loaded = load_catalog_text(catalog + "\n", "m.yaml")
     findings = list(loaded.findings)
+    table = None
+    if header:
+        data = ("period," + values).encode()
+        table, problems = read_values_bytes(data, "v.csv", loaded.catalog.metrics)
+        findings += problems
     if not loaded.fatal:
-        findings += run_graph_checks(RevenueGraph(loaded.catalog))
+        findings += run_graph_checks(RevenueGraph(loaded.catalog), values=table)
     return findings
 
 
@@ -54,6 +63,11 @@ def test_rule_codes_and_names_are_stable_and_unique() -> None:
         "RT017": ("invalid-elasticity", Severity.ERROR),
         "RT018": ("duplicate-link", Severity.INFO),
         "RT019": ("formula-loop", Severity.ERROR),
+        "RT020": ("values-problem", Severity.WARNING),
+        "RT021": ("contradicted-by-data", Severity.WARNING),
+        "RT022": ("no-evidence-in-data", Severity.INFO),
+        "RT023": ("formula-mismatch", Severity.WARNING),
+        "RT024": ("moves-with-revenue", Severity.INFO),
     }
 
 

@@ -29,6 +29,7 @@ from revtrace.graph.spectral import solve_identity_minus
 from revtrace.model.catalog import DERIVATIONS
 from revtrace.model.formula import parse
 from revtrace.model.wording import suggest
+from revtrace.values.derive import with_formulas
 from revtrace.values.fit import incoming
 from revtrace.values.lmdi import NotDecomposable, log_change, log_mean, split
 from revtrace.values.reader import ValueTable
@@ -104,6 +105,8 @@ class ExplainReport:
     start: str
     end: str
     explanations: tuple[Explanation, ...]
+    #: Formula metrics the values file does not give, computed from their inputs.
+    derived: tuple[str, ...] = ()
 
 
 @dataclass
@@ -144,11 +147,14 @@ def explain(
         raise ExplainError(
             "the catalog marks no revenue metric: name the metric to explain with -m"
         )
+    table, derived = with_formulas(table, catalog)
     before = {m: table.value(m, i0) for m in catalog.metrics if m in table}
     after = {m: table.value(m, i1) for m in catalog.metrics if m in table}
     system = _system(analysis, table, before, after, (table.periods[i0], table.periods[i1]))
     explanations = tuple(_explain(analysis, system, r, before, after) for r in targets)
-    return ExplainReport(analysis, table, table.periods[i0], table.periods[i1], explanations)
+    return ExplainReport(
+        analysis, table, table.periods[i0], table.periods[i1], explanations, derived
+    )
 
 
 def _periods(table: ValueTable, start: str | None, end: str | None) -> tuple[int, int]:

@@ -437,6 +437,7 @@ def explain(report: ExplainReport) -> str:
             "from": report.start,
             "to": report.end,
             "values": report.table.file,
+            "derived": list(report.derived),
             "explanations": [explanation_dict(e) for e in report.explanations],
         }
     )

@@ -266,6 +266,9 @@ def explain(report: ExplainReport) -> str:
             if len(e.not_attributed) > 20:
                 out.append(f"- and {len(e.not_attributed) - 20} more")
         out.append("")
+    if report.derived:
+        names = ", ".join(markdown_cell(m) for m in report.derived)
+        out += [f"Computed from their formulas (not in the values file): {names}.", ""]
     return "\n".join(out)
 
 

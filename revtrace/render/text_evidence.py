@@ -42,6 +42,11 @@ def explain(console: Console, report: ExplainReport) -> None:
         if number:
             console.file.write("\n")
         console.file.write("\n".join(explanation_lines(report, explanation)) + "\n")
+    if report.derived:
+        console.file.write(
+            f"Computed from their formulas (not in {safe(report.table.file)}): "
+            f"{', '.join(safe(m) for m in report.derived)}.\n"
+        )
     console.print(
         Text(
             "Contributions are the catalog's links applied to the change (exact log-point"

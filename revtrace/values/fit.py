@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from revtrace.model.catalog import Catalog, Link, Location
 from revtrace.model.formula import parse
+from revtrace.values.derive import with_formulas
 from revtrace.values.lmdi import evaluate, log_change
 from revtrace.values.reader import ValueTable
 from revtrace.values.stats import least_squares, t_quantile
@@ -118,7 +119,9 @@ def changes(table: ValueTable, metric: str) -> list[float | None]:
 
 
 def fit(catalog: Catalog, table: ValueTable, metrics: Iterable[str] | None = None) -> FitReport:
-    """Every link into the chosen metrics (default: all), checked against `table`."""
+    """Every link into the chosen metrics (default: all), checked against `table`; formula
+    metrics the file lacks are computed from their inputs (revtrace.values.derive)."""
+    table, derived = with_formulas(table, catalog)
     into = incoming(catalog)
     cache: dict[str, list[float | None]] = {}
 
@@ -133,7 +136,10 @@ def fit(catalog: Catalog, table: ValueTable, metrics: Iterable[str] | None = Non
         if not links:
             continue
         formula_links = [link for link in links if link.kind == "formula"]
-        if formula_links:
+        if formula_links and target in derived:
+            detail = f"{target} is not in the values file: computed from its formula"
+            results.extend(LinkFit(link, "no-data", detail=detail) for link in formula_links)
+        elif formula_links:
             results.extend(_check_formula(catalog, table, target, formula_links))
         # computed_from links are fitted like drives: the lineage is declared, its size is not.
         fitted = [link for link in links if link.kind != "formula"]

@@ -56,3 +56,66 @@ def fit_links(analysis: Analysis, table: ValueTable, metrics: Sequence[str] = ()
         if found is not None:
             tracking.append(Tracking(metric, *found))
     return FitView(analysis, report, tuple(tracking))
+
+
+#: The verdicts whose estimate `fit --diff` writes into the catalog: the interval
+#: excludes zero or holds the declared value. An estimate with no evidence is left out.
+PATCHED = ("consistent", "contradicted", "supported")
+
+
+@dataclass(frozen=True)
+class Patch:
+    """`fit --diff`: a unified diff of the catalog files, and what it leaves out."""
+
+    diff: str
+    #: Links whose estimate the diff sets.
+    links: int
+    #: (link, why) for fitted links the diff does not set.
+    left_out: tuple[tuple[str, str], ...]
+
+
+def patch(view: FitView, cwd: str | None = None) -> Patch:
+    """The diff that sets each fitted link's elasticity to its estimate, with
+    `confidence: estimated`; paths relative to `cwd` (default: the current folder), so
+    that `git apply` takes it."""
+    import difflib
+    import os
+
+    from revtrace.load.patch import Edit, PatchError, patch_file
+
+    by_file: dict[str, list[Edit]] = {}
+    left_out: list[tuple[str, str]] = []
+    for result in view.report.links:
+        link = result.link
+        name = f"{link.source} → {link.target}"
+        if result.estimate is None or link.kind in ("formula", "computed_from"):
+            continue
+        if result.verdict not in PATCHED:
+            left_out.append((name, f"{result.verdict}: its interval includes 0"))
+            continue
+        edit = Edit(link.location, link.source, link.target, result.estimate)
+        by_file.setdefault(link.location.file, []).append(edit)
+    chunks: list[str] = []
+    count = 0
+    for file, edits in by_file.items():
+        try:
+            old, new, skipped = patch_file(file, edits)
+        except PatchError as exc:
+            left_out.extend((f"{e.source} → {e.target}", f"{file}: {exc}") for e in edits)
+            continue
+        for edit in skipped:
+            left_out.append((f"{edit.source} → {edit.target}", "its entry could not be edited"))
+        count += len(edits) - len(skipped)
+        shown = os.path.relpath(file, cwd).replace(os.sep, "/")
+        lines = difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"a/{shown}",
+            f"b/{shown}",
+        )
+        for line in lines:
+            # git's marker for a last line without a line break, so that the patch applies.
+            chunks.append(
+                line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            )
+    return Patch("".join(chunks), count, tuple(left_out))

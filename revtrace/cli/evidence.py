@@ -103,6 +103,14 @@ def fit(
     output_format: Annotated[
         EvidenceFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_EVIDENCE,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print a patch (for git apply) that sets each fitted link's elasticity to"
+            " its estimate, with confidence: estimated. revtrace never edits the catalog.",
+        ),
+    ] = False,
     output: OutputOption = None,
     force: ForceOption = False,
     config: ConfigOption = None,
@@ -121,8 +129,27 @@ def fit(
         if chosen not in run.analysis.catalog:
             session.unknown_metric(run, chosen)
     view: FitView = fit_links(run.analysis, table, metric or ())
+    if diff:
+        _print_patch(view, output, force, run.files)
+        raise typer.Exit(run.code)
     session.show("fit", output_format.value, view, output=output, force=force, protected=run.files)
     raise typer.Exit(run.code)
+
+
+def _print_patch(view: FitView, output: Path | None, force: bool, files: list[str]) -> None:
+    from revtrace.analysis.evidence import patch
+    from revtrace.model.wording import plural
+
+    result = patch(view)
+    session.emit(result.diff, output, force, files)
+    session.note(
+        f"revtrace: the patch sets {plural(result.links, 'link')}' elasticity from the values"
+        " (confidence: estimated); review it, then apply it with `git apply`"
+        if result.links
+        else "revtrace: no link has an estimate to write: the patch is empty"
+    )
+    for link, why in result.left_out:
+        session.note(f"revtrace: left out {link} ({why})")
 
 
 __all__ = ["explain", "fit"]

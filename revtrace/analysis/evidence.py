@@ -11,7 +11,9 @@ from revtrace.values.fit import VERDICTS, FitReport, LinkFit, fit, moves_with
 from revtrace.values.reader import ValueTable
 
 #: The order `fit` lists links in: what needs attention first.
-_ORDER = {v: i for i, v in enumerate(("contradicted", "formula-mismatch", *VERDICTS))}
+_ORDER = {
+    v: i for i, v in enumerate(dict.fromkeys(("contradicted", "formula-mismatch", *VERDICTS)))
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,177 @@
+"""explain, fit and audit --values through the real CLI: outputs, exit codes, bad files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
+CATALOG = "examples/evidence/metrics.yaml"
+VALUES = "examples/evidence/values.csv"
+Write = Callable[..., Path]
+NOTE = '"cheap clicks crowd out good leads"'
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def test_explain_json_adds_up_and_names_what_it_cannot_attribute() -> None:
+    result = run_cli("explain", CATALOG, "--values", VALUES, "--format", "json", env=ENV)
+    assert (result.exit_code, result.stderr) == (0, "")
+    document = json.loads(result.stdout)
+    assert (document["from"], document["to"], document["derived"]) == (
+        "2026-09",
+        "2026-10",
+        ["deals"],
+    )
+    (revenue,) = document["explanations"]
+    change = revenue["change"]
+    total = sum(c["amount"] for c in revenue["contributions"]) + revenue["unexplained"]["amount"]
+    assert total == pytest.approx(change["amount"], rel=1e-9)
+    assert change["amount"] == pytest.approx(193670.12 - 178701.12)
+    assert revenue["not_attributed"] == [
+        {"metric": "webinar_attendees", "reason": "webinar_attendees → sqls has no elasticity"}
+    ]
+    assert {u["metric"] for u in revenue["unexplained"]["by_metric"]} == {"mqls", "sqls"}
+
+
+def test_explain_periods_metric_and_markdown() -> None:
+    result = run_cli(
+        "explain", CATALOG, "--values", VALUES, "--from", "2025-10", "--to", "2026-10",
+        "-m", "sqls", "--format", "markdown", env=ENV,
+    )  # fmt: skip
+    assert result.exit_code == 0
+    cells = [line.split(",") for line in (REPO / VALUES).read_text().splitlines()]
+    sqls = {row[0]: row[cells[0].index("sqls")] for row in cells}
+    before, after = int(sqls["2025-10"]), int(sqls["2026-10"])
+    change = f"{after - before:+.1f}, {(after - before) / before * 100:+.1f}%"
+    head = f"### sqls: {before} → {after} ({change})\n\nFrom 2025-10 to 2026-10."
+    assert result.stdout.startswith(head)
+    assert "| *unexplained* |" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--to", "2027-01"], "values.csv has no values for 2027-01"),
+        (["--from", "2026-10"], "--from 2026-10 is not before --to 2026-10"),
+        (["-m", "revnue"], "unknown metric 'revnue'; did you mean 'revenue'?"),
+        (["--values", "nowhere.csv"], "nowhere.csv: no such file"),
+    ],
+)
+def test_explain_cannot_run_says_why(arguments: list[str], message: str) -> None:
+    result = run_cli("explain", CATALOG, "--values", VALUES, *arguments, env=ENV)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_a_values_file_explain_asks_for_one() -> None:
+    result = run_cli("explain", CATALOG, env=ENV)
+    assert result.exit_code == 2
+    assert "name the values file: --values FILE (or the `values` setting)" in result.stderr
+
+
+def test_a_bad_values_file_is_reported_at_its_lines(write_catalog: Write) -> None:
+    values = write_catalog(
+        "period,sqls,win_rate,average_deal_size,revenue\n"
+        "2026-09,100,0.2,1000,20000\n2026-10,120,0.25,900,27000\n2026-11,12O,0.25,900,27000\n",
+        "v.csv",
+    )
+    result = run_cli("explain", CATALOG, "--values", str(values), "--to", "2026-10", env=ENV)
+    assert result.exit_code == 0
+    assert f"{values}:4:9: RT020 warning [values-problem] '12O' is not a number" in result.stderr
+    assert "+2,457.6" not in result.stdout and "-2,457.6" in result.stdout
+    empty = write_catalog("period,metric,value\n", "empty.csv")
+    result = run_cli("fit", CATALOG, "--values", str(empty), env=ENV)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"revtrace: error: {empty}: no usable rows" in result.stderr
+
+
+def test_fit_text_and_json() -> None:
+    result = run_cli("fit", CATALOG, "--values", VALUES, env=ENV)
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[2].split()[:4] == ["contradicted", "paid_clicks", "→", "mqls"]
+    assert "correlational evidence, not proof of causation" in result.stdout.lower()
+    assert (
+        "'demo_requests' has no path to revenue, but its changes track revenue's" in result.stdout
+    )
+    document = json.loads(run_cli("fit", CATALOG, "--values", VALUES, "-f", "json").stdout)
+    links = {(link["from"], link["to"]): link for link in document["links"]}
+    clicks = links[("paid_clicks", "mqls")]
+    assert clicks["verdict"] == "contradicted" and clicks["declared"] == -0.2
+    assert clicks["ci"][0] <= clicks["estimate"] <= clicks["ci"][1] and clicks["periods"] == 24
+    assert links[("deals", "revenue")]["verdict"] == "exact"
+    assert (
+        document["periods"] == 25 and document["moves_with_revenue"][0]["metric"] == "demo_requests"
+    )
+
+
+def test_fit_diff_applies_with_git_and_a_second_run_has_nothing_to_change(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    shutil.copytree(REPO / "examples" / "evidence", tmp_path / "evidence")
+    catalog = tmp_path / "evidence" / "metrics.yaml"
+    before = catalog.read_text(encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    arguments = ["fit", "evidence/metrics.yaml", "--values", "evidence/values.csv", "--diff"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        result = run_cli(*arguments, env=ENV)
+        assert result.exit_code == 0
+        assert catalog.read_text(encoding="utf-8") == before  # revtrace never edits it
+        assert "left out webinar_attendees → sqls (no-evidence" in result.stderr
+        (tmp_path / "fit.patch").write_text(result.stdout, encoding="utf-8")
+        subprocess.run(["git", "apply", "fit.patch"], cwd=tmp_path, check=True)
+        after = catalog.read_text(encoding="utf-8")
+        changed = [
+            (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
+        ]
+        assert changed == [
+            ("      - {to: sqls, elasticity: 0.6, confidence: estimated}",
+             "      - {to: sqls, elasticity: 0.66, confidence: estimated}"),
+            ("      - {to: mqls, elasticity: 0.5, confidence: assumed}",
+             "      - {to: mqls, elasticity: 0.49, confidence: estimated}"),
+            ("      - {to: mqls, elasticity: -0.2, confidence: assumed, note: " + NOTE + "}",
+             "      - {to: mqls, elasticity: 0.29, confidence: estimated, note: " + NOTE + "}"),
+        ]  # fmt: skip
+        again = run_cli(*arguments, env=ENV)
+        assert again.stdout == ""
+        assert run_cli("audit", "evidence/metrics.yaml", "--values", "evidence/values.csv",
+                       "--select", "RT021", env=ENV).exit_code == 0  # fmt: skip
+
+
+def test_audit_values_reports_the_data_rules_and_gates(write_catalog: Write) -> None:
+    result = run_cli("audit", CATALOG, "--values", VALUES, "--format", "json", env=ENV)
+    assert result.exit_code == 1
+    codes = sorted(f["code"] for f in json.loads(result.stdout)["findings"])
+    assert codes == ["RT001", "RT015", "RT015", "RT021", "RT022", "RT024"]
+    plain = run_cli("audit", CATALOG, "--format", "json", env=ENV)
+    assert sorted(f["code"] for f in json.loads(plain.stdout)["findings"]) == [
+        "RT001", "RT015", "RT015",
+    ]  # fmt: skip
+    ignored = run_cli("audit", CATALOG, "--values", VALUES, "--ignore", "RT021", "-q", env=ENV)
+    assert "RT021" not in ignored.stdout and "RT024" in ignored.stdout
+
+
+def test_the_values_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(REPO / "examples" / "evidence", tmp_path / "evidence")
+    (tmp_path / "revtrace.toml").write_text(
+        'catalog = ["evidence/metrics.yaml"]\nvalues = "evidence/values.csv"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert "paid_clicks" in run_cli("explain", env=ENV).stdout
+    assert run_cli("audit", "--select", "RT021", env=ENV).exit_code == 1
+    (tmp_path / "revtrace.toml").write_text("values = 3\n", encoding="utf-8")
+    result = run_cli("explain", env=ENV)
+    assert result.exit_code == 2 and "'values' must be a path" in result.stderr

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.generate import Spec, write_catalog
+from benchmarks.generate import Spec, write_catalog, write_values
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -116,6 +116,9 @@ def main() -> None:
     small_catalog = write_catalog(Spec(metrics=small), work / f"m{small}")[0]
     large_catalog = write_catalog(Spec(metrics=large), work / f"m{large}")[0]
     quantified_catalog = write_catalog(Spec(metrics=large, quantified=True), work / f"q{large}")[0]
+    evidence_catalog = write_catalog(Spec(metrics=10_000, quantified=True), work / "e10000")[0]
+    values_file = work / "values-10000x36.csv"
+    write_values(evidence_catalog, 36, values_file)
     files_folder = work / f"f{large}"
     write_catalog(Spec(metrics=large, files=20), files_folder)
     print(f"  generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -177,6 +180,18 @@ def main() -> None:
     audit_quantified = case(
         f"audit, {large:,} quantified",
         [revtrace, "audit", str(quantified_catalog), "--format", "json"],
+        runs_large,
+    )
+
+    with_values = [str(evidence_catalog), "--values", str(values_file), "--format", "json"]
+    explain_case = case("explain, 10,000 × 36", [revtrace, "explain", *with_values], runs_large)
+    fit_case = case("fit, 10,000 × 36", [revtrace, "fit", *with_values], runs_large)
+    audit_values = case(
+        "audit --values, 10,000 × 36", [revtrace, "audit", *with_values], runs_large
+    )
+    audit_plain = case(
+        "audit, the same 10,000",
+        [revtrace, "audit", str(evidence_catalog), "--format", "json"],
         runs_large,
     )
 
@@ -254,6 +269,25 @@ def main() -> None:
             f"audit --format json, {large:,} quantified metrics",
             ms(audit_quantified[0]),
             f"{audit_quantified[0] / audit_large[0]:.2f}× the plain audit",
+            "",
+        ),
+        (
+            f"explain --format json, 10,000 quantified metrics × 36 months"
+            f" ({values_file.stat().st_size / 1e6:.0f} MB of values)",
+            ms(explain_case[0]),
+            f"peak {explain_case[1]:,.0f} MiB",
+            "target ≤ 10 s (issue #15)",
+        ),
+        (
+            "fit --format json, the same",
+            ms(fit_case[0]),
+            f"peak {fit_case[1]:,.0f} MiB",
+            "target ≤ 10 s (issue #15)",
+        ),
+        (
+            "audit --values, the same",
+            ms(audit_values[0]),
+            f"{audit_values[0] / audit_plain[0]:.2f}× audit without --values ({ms(audit_plain[0])})",
             "",
         ),
     ]

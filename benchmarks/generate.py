@@ -189,3 +189,27 @@ def write_catalog(spec: Spec, folder: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def write_values(catalog: Path, periods: int, path: Path, seed: int = 2026) -> int:
+    """A long-form values file for every metric of `catalog`: each a random walk in log
+    space over `periods` months, so that explain and fit have a full history to work on.
+    Returns the number of rows."""
+    import math
+
+    from revtrace.load import load_catalog
+
+    ids = list(load_catalog([catalog]).catalog.metrics)
+    rng = random.Random(seed)
+    rows = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write("period,metric,value\n")
+        level = {metric: 100.0 * math.exp(rng.gauss(0.0, 1.0)) for metric in ids}
+        for period in range(periods):
+            month = f"{2024 + period // 12}-{period % 12 + 1:02d}"
+            for metric in ids:
+                if period:
+                    level[metric] *= math.exp(rng.gauss(0.005, 0.05))
+                out.write(f"{month},{metric},{level[metric]:.4f}\n")
+                rows += 1
+    return rows

@@ -6,7 +6,7 @@ import json
 from collections.abc import Collection, Sequence
 from itertools import pairwise
 from json.encoder import encode_basestring as _string  # what ensure_ascii=False uses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from revtrace import __version__
 from revtrace.analysis import (
@@ -21,12 +21,13 @@ from revtrace.analysis import (
     TraceResult,
     TreeResult,
 )
-from revtrace.analysis.evidence import FitView
-from revtrace.analysis.explain import ExplainReport, Explanation
 from revtrace.graph import TreeNode
 from revtrace.model.catalog import Keep, Link, Metric
 from revtrace.model.findings import Finding
-from revtrace.values.fit import ASSUMPTIONS
+
+if TYPE_CHECKING:
+    from revtrace.analysis.evidence import FitView
+    from revtrace.analysis.explain import ExplainReport, Explanation
 
 
 def dumps(document: Any) -> str:
@@ -477,6 +478,12 @@ def fit(view: FitView) -> str:
                 }
                 for t in view.tracking
             ],
-            "assumptions": ASSUMPTIONS,
+            "assumptions": assumptions(),
         }
     )
+
+
+def assumptions() -> str:
+    from revtrace.values.fit import ASSUMPTIONS
+
+    return ASSUMPTIONS

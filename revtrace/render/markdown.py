@@ -4,6 +4,7 @@ reason, the other findings, and a Mermaid picture of the metrics concerned."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from revtrace.analysis import (
     AuditReport,
@@ -13,15 +14,16 @@ from revtrace.analysis import (
     ImpactView,
     Scorecard,
 )
-from revtrace.analysis.evidence import FitView
-from revtrace.analysis.explain import ExplainReport
 from revtrace.model.findings import Finding, Rule
-from revtrace.render import figures, mermaid
+from revtrace.render import figures, json, mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
-from revtrace.values.fit import ASSUMPTIONS
 
 #: The lineage snippet stays small enough to read in a comment.
 MAX_DIAGRAM_METRICS = 40
+
+if TYPE_CHECKING:
+    from revtrace.analysis.evidence import FitView
+    from revtrace.analysis.explain import ExplainReport
 
 
 def audit(report: AuditReport) -> str:
@@ -279,7 +281,7 @@ def fit(view: FitView) -> str:
         f"### Links checked against {markdown_cell(report.table.file)}",
         "",
         f"{markdown_cell(report.first)} … {markdown_cell(report.last)},"
-        f" {len(report.table.periods)} periods. {markdown_text(ASSUMPTIONS)}",
+        f" {len(report.table.periods)} periods. {markdown_text(json.assumptions())}",
         "",
         "| verdict | link | kind | declared | estimate | 95% interval | periods |",
         "|---|---|---|---:|---:|---:|---:|",

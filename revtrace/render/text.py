@@ -8,7 +8,7 @@ carriage return, a bidi override) are shown as escapes instead of reaching the t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -27,12 +27,14 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
+
+if TYPE_CHECKING:
+    from revtrace.analysis.evidence import FitView
+    from revtrace.analysis.explain import ExplainReport
 from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import plural
 from revtrace.render.escape import visible as safe
-from revtrace.render.text_evidence import explain as explain
-from revtrace.render.text_evidence import fit as fit
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ARROW = " → "
@@ -691,3 +693,16 @@ def impact(console: Console, view: ImpactView) -> None:
             if amount is not None:
                 line.append(f"  ({amount:+,.0f} per period)")
             console.print(line, soft_wrap=True)
+
+
+def explain(console: Console, report: ExplainReport) -> None:
+    # The evidence views live in their own module, loaded only when one is printed.
+    from revtrace.render import text_evidence
+
+    text_evidence.explain(console, report)
+
+
+def fit(console: Console, view: FitView) -> None:
+    from revtrace.render import text_evidence
+
+    text_evidence.fit(console, view)

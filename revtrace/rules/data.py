@@ -9,10 +9,13 @@ changes), so that a reader can weigh them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules.base import RuleContext
-from revtrace.values.fit import LinkFit, fit, moves_with
+
+if TYPE_CHECKING:
+    from revtrace.values.fit import LinkFit
 
 CONTRADICTED = Rule(
     code="RT021",
@@ -230,6 +233,9 @@ def check(context: RuleContext) -> Iterator[Finding]:
     table = context.values
     if table is None:
         return
+    # Imported here: an audit without a values file loads none of the fitting code.
+    from revtrace.values.fit import fit, moves_with
+
     graph = context.graph
     catalog = graph.catalog
     mismatched: set[str] = set()

@@ -287,7 +287,15 @@ def _split(line: str) -> list[tuple[str, int]] | tuple[str, int]:
     wrong, column). Quoted fields (with commas in them, or a doubled quote for a quote)
     are read; a quote left open at the end of the line is an error: values never span
     lines."""
-    fields: list[tuple[str, int]] = []
+    if '"' not in line:
+        # The common case, without quotes: a plain split, each column counted once.
+        fields = []
+        column = 1
+        for text in line.split(","):
+            fields.append((text.strip(), column))
+            column += len(text) + 1
+        return fields
+    fields = []
     position = 0
     while True:
         start = position

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def _beta_fraction(a: float, b: float, x: float) -> float:
@@ -55,9 +56,11 @@ def t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t >= 0 else tail
 
 
+@lru_cache(maxsize=256)
 def t_quantile(p: float, df: float) -> float:
     """The t value below which a share p of Student's t distribution with df degrees of
-    freedom lies (0.5 < p < 1)."""
+    freedom lies (0.5 < p < 1). Cached: a fit asks for the same few degrees of freedom
+    thousands of times."""
     low, high = 0.0, 1000.0
     for _ in range(60):
         middle = (low + high) / 2.0

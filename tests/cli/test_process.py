@@ -28,7 +28,8 @@ try:
 except SystemExit:
     pass
 heavy = (
-    "yaml", "networkx", "rich", "numpy", "revtrace.load.reader", "revtrace.graph.revenue_graph"
+    "yaml", "networkx", "rich", "numpy", "revtrace.load.reader", "revtrace.graph.revenue_graph",
+    "revtrace.values.fit",
 )
 print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
@@ -41,10 +42,12 @@ def test_version_imports_no_parser_graph_or_rendering_library() -> None:
 
 
 def test_a_plain_audit_never_loads_numpy() -> None:
-    # Even with quantified links and loops: numpy is for large loop groups only.
+    # Even with quantified links and loops: numpy is for large loop groups only; and
+    # without a values file, none of the fitting code is loaded either.
     for catalog in ("metrics.yaml", "examples/b2b-referral-flywheel.yaml"):
         result = python(LOADED_AFTER.format(args=["audit", catalog]))
-        assert "numpy" not in result.stderr.strip().splitlines()[-1], catalog
+        loaded = result.stderr.strip().splitlines()[-1]
+        assert "numpy" not in loaded and "revtrace.values.fit" not in loaded, catalog
 
 
 def test_help_imports_neither_yaml_nor_networkx() -> None:

@@ -33,3 +33,8 @@ def share(number: float | None) -> str:
 def coefficient(number: float | None) -> str:
     """An elasticity or a leverage: `+0.21`, `—`."""
     return "—" if number is None else f"{number:+.2f}"
+
+
+def effect(number: float | None) -> str:
+    """A revenue leverage, to three decimals: `+0.247`."""
+    return "—" if number is None else f"{number:+.3f}"

@@ -190,10 +190,6 @@ def scorecard(card: Scorecard) -> str:
     return "\n".join(out) + "\n"
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.3f}"
-
-
 def impact(view: ImpactView) -> str:
     report, what_if = view.report, view.what_if
     heads = " | ".join(f"→ {markdown_cell(r)}" for r in report.revenue_metrics)
@@ -205,12 +201,12 @@ def impact(view: ImpactView) -> str:
     for ranked in view.ranked:
         metric = view.analysis.catalog.metrics[ranked.id]
         effects = " | ".join(
-            _number(ranked.effects.get(r)) if ranked.total is not None else "—"
+            figures.effect(ranked.effects.get(r)) if ranked.total is not None else "—"
             for r in report.revenue_metrics
         )
         out.append(
             f"| {markdown_cell(ranked.id)} | {markdown_cell(metric.owner or '—')}"
-            f" | {markdown_cell(metric.team or '—')} | {effects} | {_number(ranked.total)}"
+            f" | {markdown_cell(metric.team or '—')} | {effects} | {figures.effect(ranked.total)}"
             f" | {ranked.quantified} | {ranked.confidence or '—'} |"
         )
     if what_if:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import plural
+from revtrace.render import figures
+from revtrace.render.columns import aligned
 from revtrace.render.escape import visible as safe
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -613,10 +615,6 @@ def _first_few(ids: Sequence[str], shown: int = 3) -> str:
 # -- impact ----------------------------------------------------------------------------------
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.3f}"
-
-
 #: Above this many rows, even a terminal gets the plain table: rich lays out a table
 #: row by row (about 0.6 ms each), and nobody scrolls through thousands of boxed rows.
 MAX_RICH_ROWS = 500
@@ -638,10 +636,10 @@ def impact(console: Console, view: ImpactView) -> None:
                 safe(metric.owner or "—"),
                 safe(metric.team or "—"),
                 *[
-                    _number(ranked.effects.get(r)) if ranked.total is not None else "—"
+                    figures.effect(ranked.effects.get(r)) if ranked.total is not None else "—"
                     for r in report.revenue_metrics
                 ],
-                _number(ranked.total),
+                figures.effect(ranked.total),
                 ranked.quantified,
                 ranked.confidence or "—",
             ]
@@ -662,14 +660,7 @@ def impact(console: Console, view: ImpactView) -> None:
     else:
         # Piped, redirected or long: aligned columns at full width, nothing folded or
         # cut, one line per metric (for files, grep and diff).
-        widths = [max(len(cell) for cell in column) for column in zip(heads, *rows, strict=True)]
-        lines = [title]
-        for row in [heads, *rows]:
-            padded = [
-                cell.rjust(width) if index in numbers else cell.ljust(width)
-                for index, (cell, width) in enumerate(zip(row, widths, strict=True))
-            ]
-            lines.append("  ".join(padded).rstrip())
+        lines = [title, *aligned(heads, rows, set(numbers))]
         console.file.write("\n".join(lines) + "\n")
     if len(report.revenue_metrics) > 1:
         weights = ", ".join(f"{safe(r)} {w:.0%}" for r, w in report.weights.items())
@@ -696,13 +687,12 @@ def impact(console: Console, view: ImpactView) -> None:
 
 
 def explain(console: Console, report: ExplainReport) -> None:
-    # The evidence views live in their own module, loaded only when one is printed.
-    from revtrace.render import text_evidence
+    from revtrace.render import text_evidence  # loaded only when an evidence view is shown
 
     text_evidence.explain(console, report)
 
 
 def fit(console: Console, view: FitView) -> None:
-    from revtrace.render import text_evidence
+    from revtrace.render import text_evidence  # (idem)
 
     text_evidence.fit(console, view)

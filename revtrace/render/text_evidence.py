@@ -4,8 +4,6 @@ what a user sees."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.console import Console
 from rich.text import Text
 
@@ -13,6 +11,7 @@ from revtrace.analysis.evidence import FitView
 from revtrace.analysis.explain import ExplainReport, Explanation
 from revtrace.model.wording import plural
 from revtrace.render import figures
+from revtrace.render.columns import aligned
 from revtrace.render.escape import visible as safe
 from revtrace.values.fit import ASSUMPTIONS
 
@@ -20,19 +19,6 @@ from revtrace.values.fit import ASSUMPTIONS
 BAR = 16
 #: Metrics listed as not attributed before "and N more".
 SHOWN = 8
-
-
-def columns(heads: Sequence[str], rows: Sequence[Sequence[str]], numbers: set[int]) -> list[str]:
-    """Rows as aligned columns: numbers right-aligned, text left, nothing cut."""
-    widths = [max(len(cell) for cell in column) for column in zip(heads, *rows, strict=True)]
-    lines = []
-    for row in [heads, *rows]:
-        cells = [
-            cell.rjust(width) if index in numbers else cell.ljust(width)
-            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  " + "  ".join(cells).rstrip())
-    return lines
 
 
 def explain(console: Console, report: ExplainReport) -> None:
@@ -116,7 +102,7 @@ def explanation_lines(report: ExplainReport, explanation: Explanation) -> list[s
         "Change",
         "Leverage",
     ]
-    lines = [head, *columns(heads, rows, {0, 1, 7, 8})]
+    lines = [head, *aligned(heads, rows, {0, 1, 7, 8}, indent="  ")]
     for part in explanation.unexplained:
         if part.reasons:
             lines.append(f"  Unexplained in {safe(part.metric)}: {safe('; '.join(part.reasons))}")
@@ -180,7 +166,7 @@ def fit(console: Console, view: FitView) -> None:
         )
     if rows:
         heads = ["Verdict", "Link", "Kind", "Declared", "Estimate", "95% interval", "Periods", ""]
-        console.file.write("\n".join(columns(heads, rows, {4, 5, 6})) + "\n")
+        console.file.write("\n".join(aligned(heads, rows, {4, 5, 6}, indent="  ")) + "\n")
     else:
         console.file.write("  No metric in the catalog has a driver: nothing to fit.\n")
     counts = ", ".join(f"{n} {verdict}" for verdict, n in view.counts().items())

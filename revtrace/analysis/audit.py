@@ -17,6 +17,7 @@ from revtrace.analysis.diff import CatalogChange, compare
 from revtrace.analysis.policy import Policy
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding, Severity
+from revtrace.rules.data import MOVES_WITH_REVENUE
 from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE
 
 
@@ -29,6 +30,9 @@ class Candidate:
     #: Errors about this metric or about where its chains end (a rejected `drive:`, a
     #: second definition that was ignored, …): its verdict may be their consequence.
     caveats: tuple[Finding, ...] = ()
+    #: What the numbers say against dropping it (RT024, with a values file): its changes
+    #: track revenue's, so a link may be missing.
+    evidence: tuple[Finding, ...] = ()
 
     @property
     def id(self) -> str:
@@ -97,8 +101,17 @@ class AuditReport:
         if not found:
             return []
         caveats = _caveats(self.analysis, [f.metric for f in found if f.metric in metrics])
+        tracking: dict[str, tuple[Finding, ...]] = {}
+        for finding in self.findings:
+            if finding.code == MOVES_WITH_REVENUE.code and finding.metric is not None:
+                tracking[finding.metric] = (*tracking.get(finding.metric, ()), finding)
         return [
-            Candidate(metrics.get(f.metric or ""), f, caveats.get(f.metric or "", ()))
+            Candidate(
+                metrics.get(f.metric or ""),
+                f,
+                caveats.get(f.metric or "", ()),
+                tracking.get(f.metric or "", ()),
+            )
             for f in found
         ]
 

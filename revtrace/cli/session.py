@@ -339,9 +339,9 @@ def show(
     """The one dispatch from a format to a renderer: `text` draws on the terminal (or,
     with `output`, into a file without colour); every other format is a document."""
     if format_name == "text":
-        from revtrace.render import text
+        from revtrace.render import text_renderer
 
-        draw = getattr(text, view)
+        draw = text_renderer(view)
         document = _render_text(lambda screen: draw(screen, value, **text_options), output)
         if document is None:
             return

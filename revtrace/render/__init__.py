@@ -5,7 +5,9 @@ has one function per view it supports, named after the view:
 
 * machine formats take the use case's value and return the document as text:
   `json.tree(result) -> str`;
-* `text` draws on a rich console instead: `text.tree(console, result)`.
+* `text` draws on a rich console instead: `text.tree(console, result)`; a view whose
+  text lives in a module of its own is named in `TEXT_MODULES` (it is imported only when
+  that view is printed).
 
 `FORMATS` is the one list of which formats each view has; the CLI's `--format` choices,
 the `format` setting and the dispatch in `document()` all come from it.
@@ -36,6 +38,15 @@ FORMATS: dict[str, tuple[str, ...]] = {
 #: audit's --format choices: its formats, and `auto` (GitHub annotations in GitHub
 #: Actions, else text); the `format` setting takes the same.
 AUDIT_CHOICES = ("auto", *FORMATS["audit"])
+
+
+#: Views whose text renderer is not in `text` (the evidence views load numpy-backed code).
+TEXT_MODULES: dict[str, str] = {"explain": "text_evidence", "fit": "text_evidence"}
+
+
+def text_renderer(view: str) -> Any:
+    """The function that draws `view` on a rich console."""
+    return getattr(import_module(f"revtrace.render.{TEXT_MODULES.get(view, 'text')}"), view)
 
 
 def formats(view: str) -> tuple[str, ...]:

@@ -415,6 +415,9 @@ def _caveats(candidate: Candidate) -> str:
         f'<br><span class="caveat">maybe a consequence of the error at'
         f" {html_text(str(caveat.location))} ({caveat.code} {caveat.rule}): fix it first</span>"
         for caveat in candidate.caveats
+    ) + "".join(
+        f'<br><span class="caveat">before dropping it: {html_text(e.message)}</span>'
+        for e in candidate.evidence
     )
 
 

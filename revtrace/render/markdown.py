@@ -80,10 +80,14 @@ def _candidates_table(report: AuditReport) -> list[str]:
     for candidate in candidates:
         metric, finding = candidate.metric, candidate.finding
         where = f"{finding.location.file}:{finding.location.line}" if finding.location else ""
-        why = candidate.reason + "".join(
-            f" ⚠️ maybe a consequence of the error at {caveat.location} ({caveat.code}"
-            f" {caveat.rule}): fix it first"
-            for caveat in candidate.caveats
+        why = (
+            candidate.reason
+            + "".join(
+                f" ⚠️ maybe a consequence of the error at {caveat.location} ({caveat.code}"
+                f" {caveat.rule}): fix it first"
+                for caveat in candidate.caveats
+            )
+            + "".join(f" ❓ before dropping it: {e.message}" for e in candidate.evidence)
         )
         cells = [
             f"**{markdown_cell(candidate.id)}**",

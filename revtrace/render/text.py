@@ -8,7 +8,7 @@ carriage return, a bidi override) are shown as escapes instead of reaching the t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -27,10 +27,6 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
-
-if TYPE_CHECKING:
-    from revtrace.analysis.evidence import FitView
-    from revtrace.analysis.explain import ExplainReport
 from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import plural
@@ -193,6 +189,11 @@ def _candidates(console: Console, candidates: Sequence[Candidate]) -> None:
             line.append(location_text(caveat), style="bold")
             line.append(f" ({caveat.code} {caveat.rule}): fix it first", style="red")
             lines.append(line)
+        for evidence in candidate.evidence:
+            # The numbers tie it to revenue: "drop it" needs a second look.
+            lines.append(
+                Text(f"    ? before dropping it: {safe(evidence.message)}", style="yellow")
+            )
     print_lines(console, lines)
 
 
@@ -684,15 +685,3 @@ def impact(console: Console, view: ImpactView) -> None:
             if amount is not None:
                 line.append(f"  ({amount:+,.0f} per period)")
             console.print(line, soft_wrap=True)
-
-
-def explain(console: Console, report: ExplainReport) -> None:
-    from revtrace.render import text_evidence  # loaded only when an evidence view is shown
-
-    text_evidence.explain(console, report)
-
-
-def fit(console: Console, view: FitView) -> None:
-    from revtrace.render import text_evidence  # (idem)
-
-    text_evidence.fit(console, view)

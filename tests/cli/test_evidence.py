@@ -175,3 +175,13 @@ def test_the_values_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     (tmp_path / "revtrace.toml").write_text("values = 3\n", encoding="utf-8")
     result = run_cli("explain", env=ENV)
     assert result.exit_code == 2 and "'values' must be a path" in result.stderr
+
+
+def test_a_candidate_the_numbers_tie_to_revenue_is_never_dropped_without_a_warning() -> None:
+    for fmt, marker in (("text", "? before dropping it: "), ("markdown", "❓ before dropping it: ")):
+        result = run_cli("audit", CATALOG, "--values", VALUES, "--format", fmt, env=ENV)
+        candidate = result.stdout.split("demo\\_requests" if fmt == "markdown" else "demo_requests")
+        assert len(candidate) > 2 and marker in result.stdout, fmt
+        assert "its changes track revenue's (r = +0.98 over 24 changes)" in result.stdout
+    plain = run_cli("audit", CATALOG, env=ENV)
+    assert "before dropping it" not in plain.stdout

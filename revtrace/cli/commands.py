@@ -411,6 +411,16 @@ def report(
             rich_help_panel=GATE_PANEL,
         ),
     ] = None,
+    values: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--values",
+            help="Add why revenue moved over the last two periods, and check the links"
+            " against this values file \\[default: the `values` setting].",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Write a self-contained HTML report with the lineage picture and a search box.
@@ -428,7 +438,14 @@ def report(
             "the report is an HTML file: write it with -o report.html (or redirect stdout)"
         )
     gate = fail_on.value if fail_on else None
-    run = session.open_catalog(catalogs, config, view=False, selectors=metric, fail_on=gate)
+    run = session.open_catalog(
+        catalogs,
+        config,
+        view=False,
+        selectors=metric,
+        fail_on=gate,
+        values=str(values) if values else None,
+    )
     policy = session.policy_of(run.settings)
     metric = run.selectors
     metrics = session.selected(metric, run) if metric else list(run.analysis.catalog.metrics)

@@ -23,6 +23,7 @@ from revtrace.analysis import AuditReport, Candidate, GraphView, ScoreRow
 from revtrace.analysis.report import Report
 from revtrace.model.catalog import DERIVATIONS
 from revtrace.model.findings import Finding
+from revtrace.render import figures
 from revtrace.render.escape import html_text, visible
 
 BOX_WIDTH = 200
@@ -204,6 +205,10 @@ body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 header { padding: 16px 24px; background: #fff; border-bottom: 1px solid #eaecf0; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
 h1 { font-size: 18px; margin: 0; } h2 { font-size: 16px; margin: 24px 0 8px; }
 main { padding: 0 24px 40px; }
+table.explain td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.explain td.bar { width: 30%; min-width: 120px; }
+table.explain td.bar i { display: block; height: 12px; border-radius: 2px; }
+table.explain td.bar i.up { background: #32d583; } table.explain td.bar i.down { background: #f97066; }
 .counts { display: flex; gap: 12px; flex-wrap: wrap; margin: 16px 0; }
 .count { background: #fff; border: 1px solid #eaecf0; border-radius: 8px; padding: 8px 14px; }
 .count b { display: block; font-size: 20px; }
@@ -356,6 +361,7 @@ def report(view: Report) -> str:
             " consequence and are incomplete until they are fixed.</p>",
         )
     out += _findings_table("Errors: fix these first", report.errors)
+    out += _explain_section(view)
     out += _candidates_table(report)
     out += _kept_table(report)
     out += _scorecard_table(rows)
@@ -366,6 +372,57 @@ def report(view: Report) -> str:
     )
     out.append(f"<script>{SCRIPT}</script></body></html>")
     return "\n".join(out) + "\n"
+
+
+def _explain_section(view: Report) -> list[str]:
+    """Why revenue moved over the last two periods of the values file: each metric's
+    contribution as a bar, biggest first, with its owner and team."""
+    if view.explain_error is not None:
+        return [f"<h2>Why revenue moved</h2><p>{html_text(view.explain_error)}</p>"]
+    if view.explain is None:
+        return []
+    explained = view.explain
+    metrics = explained.analysis.catalog.metrics
+    out = [f"<h2>Why revenue moved, {html_text(explained.start)} → {html_text(explained.end)}</h2>"]
+    for e in explained.explanations:
+        head = f"{figures.value(e.before)} → {figures.value(e.after)}"
+        if e.amount is not None:
+            head += f" ({figures.amount(e.amount)}, {figures.percent(e.pct)})"
+        out.append(f"<h3>{html_text(e.metric)}: {html_text(head)}</h3>")
+        if e.reason is not None:
+            out.append(f"<p>Not explained: {html_text(e.reason)}</p>")
+            continue
+        rows = [(c.metric, c.amount, c.share) for c in e.contributions]
+        total = e.amount or 0.0
+        rest = e.unexplained_amount
+        rows.append(("(unexplained)", rest, rest / total if total else None))
+        largest = max((abs(amount) for _, amount, _ in rows), default=0.0) or 1.0
+        out.append(
+            '<table class="explain"><tr><th>Contribution</th><th>Share</th><th></th>'
+            "<th>Metric</th><th>Owner</th><th>Team</th></tr>"
+        )
+        for metric_id, amount, share in rows:
+            metric = metrics.get(metric_id)
+            width = round(abs(amount) / largest * 100)
+            side = "up" if amount >= 0 else "down"
+            out.append(
+                f'<tr><td class="num">{figures.amount(amount)}</td>'
+                f'<td class="num">{figures.share(share)}</td>'
+                f'<td class="bar"><i class="{side}" style="width:{width}%"></i></td>'
+                f"<td>{html_text(metric_id)}</td>"
+                f"<td>{html_text((metric.owner if metric else None) or '')}</td>"
+                f"<td>{html_text((metric.team if metric else None) or '')}</td></tr>"
+            )
+        out.append("</table>")
+        if e.not_attributed:
+            listed = "; ".join(f"{m} ({why})" for m, why in e.not_attributed[:20])
+            out.append(f"<p>Not attributed: {html_text(listed)}</p>")
+    out.append(
+        '<p style="color:#667085">Contributions are the catalog\'s links applied to the change'
+        " (an exact log-point decomposition: they and the unexplained rest add up to the"
+        " change). Correlational evidence for the links: <code>revtrace fit</code>.</p>"
+    )
+    return out
 
 
 def _candidates_table(report: AuditReport) -> list[str]:

@@ -187,3 +187,28 @@ def test_a_candidate_the_numbers_tie_to_revenue_is_never_dropped_without_a_warni
     (row,) = [line for line in markdown.splitlines() if line.startswith("| **demo_requests**")]
     assert "❓ before dropping it: " in row and "(r = +0.98 over 24 changes)" in row
     assert "before dropping it" not in run_cli("audit", CATALOG, env=ENV).stdout
+
+
+def test_the_report_explains_why_revenue_moved(write_catalog: Write) -> None:
+    catalog = write_catalog(
+        (REPO / "examples/evidence/worked.yaml")
+        .read_text(encoding="utf-8")
+        .replace("team: sales}", "team: '<b>sales</b>'}"),
+    )
+    out = catalog.parent / "report.html"
+    result = run_cli(
+        "report", str(catalog), "--values", "examples/evidence/worked.csv", "-o", str(out), env=ENV
+    )
+    assert result.exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    section = page.split("<h2>Why revenue moved, 2026-09 → 2026-10</h2>")[1].split("<h2>")[0]
+    assert "revenue: 20,000 → 27,000 (+7,000.0, +35.0%)" in section
+    rows = [r for r in section.split("<tr>")[2:]]
+    assert [r.split("<td>")[1].split("<")[0] for r in rows] == [
+        "win_rate", "sqls", "deal_size", "(unexplained)",
+    ]  # fmt: skip
+    assert '<td class="num">+5,204.9</td>' in rows[0] and 'class="down"' in rows[2]
+    assert "&lt;b&gt;sales&lt;/b&gt;" in section and "<b>sales</b>" not in section
+    plain = out.with_name("plain.html")
+    assert run_cli("report", str(catalog), "-o", str(plain), env=ENV).exit_code == 0
+    assert "Why revenue moved" not in plain.read_text(encoding="utf-8")

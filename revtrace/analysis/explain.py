@@ -19,6 +19,7 @@ links, or that have no usable values, are listed as not attributed, with the rea
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,7 +84,8 @@ class Explanation:
     def amount(self) -> float | None:
         if self.before is None or self.after is None:
             return None
-        return self.after - self.before
+        amount = self.after - self.before
+        return amount if math.isfinite(amount) else None
 
     @property
     def pct(self) -> float | None:
@@ -296,6 +298,11 @@ def _explain(
     unexplained.sort(key=lambda u: (-abs(u.amount), u.metric))
     attributed = set(reach) | set(found)
     missing = _not_attributed(analysis, system, metric, attributed)
+    numbers = [n for c in contributions for n in (c.amount, c.log_points, c.share or 0.0)]
+    numbers += [n for u in unexplained for n in (u.amount, u.log_points)]
+    if not all(math.isfinite(n) for n in numbers):
+        # Values near the float's limits (1e308): a contribution overflows. Say so.
+        return Explanation(metric, x0, x1, reason="its values are too large to compute with")
     return Explanation(metric, x0, x1, tuple(contributions), tuple(unexplained), missing)
 
 
@@ -325,7 +332,8 @@ def _contribution(
 def _pct(before: float | None, after: float | None) -> float | None:
     if before is None or after is None or before == 0.0:
         return None
-    return (after - before) / abs(before) * 100.0
+    pct = (after - before) / abs(before) * 100.0
+    return pct if math.isfinite(pct) else None  # 1e300 over 1e-300: no meaningful %
 
 
 def _upstream(metric: str, system: _System) -> list[str]:

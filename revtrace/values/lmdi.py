@@ -23,21 +23,31 @@ from dataclasses import dataclass, field
 from revtrace.model.formula import Formula, Node
 
 
-def log_mean(a: float, b: float) -> float | None:
-    """L(a, b); None unless a and b are non-zero and of the same sign."""
+def log_ratio(a: float, b: float) -> float | None:
+    """ln(a/b); None unless a and b are non-zero and of the same sign. Exact where a/b
+    itself would underflow or overflow (1e-300 / 1e300), precise where a and b are close."""
     if a == 0.0 or b == 0.0 or (a > 0.0) != (b > 0.0):
         return None
-    if a == b:
-        return a
-    # log1p keeps the precision when a and b are close (a 0.01% change).
-    return (a - b) / math.log1p((a - b) / b)
+    relative = (a - b) / b
+    if abs(relative) < 0.5:
+        return math.log1p(relative)  # a 0.01% change keeps its digits
+    return math.log(abs(a)) - math.log(abs(b))
+
+
+def log_mean(a: float, b: float) -> float | None:
+    """L(a, b) = (a − b) / ln(a/b), L(a, a) = a; None unless a and b are non-zero and of
+    the same sign."""
+    ratio = log_ratio(a, b)
+    if ratio is None:
+        return None
+    return a if ratio == 0.0 else (a - b) / ratio
 
 
 def log_change(before: float | None, after: float | None) -> float | None:
     """ln(after/before), or None when it has none (a value missing, zero or of the other sign)."""
-    if before is None or after is None or log_mean(after, before) is None:
+    if before is None or after is None:
         return None
-    return math.log(after / before)
+    return log_ratio(after, before)
 
 
 @dataclass

@@ -212,3 +212,16 @@ def test_the_report_explains_why_revenue_moved(write_catalog: Write) -> None:
     plain = out.with_name("plain.html")
     assert run_cli("report", str(catalog), "-o", str(plain), env=ENV).exit_code == 0
     assert "Why revenue moved" not in plain.read_text(encoding="utf-8")
+
+
+def test_hostile_text_in_a_values_file_is_shown_as_text(write_catalog: Write) -> None:
+    values = write_catalog(
+        "period,metric,value\n2026-09,\x1b[31m[bold]x,1\n2026-09,sqls,1\n2026-10,sqls,2\n"
+        "2026-10,sqls,\u202e9\n",
+        "v.csv",
+    )
+    for fmt in ("text", "json"):
+        result = run_cli("fit", CATALOG, "--values", str(values), "--format", fmt, env=ENV)
+        assert result.exit_code == 0
+        assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+        assert "\\x1b[31m[bold]x" in result.stderr  # the id, escaped, never markup

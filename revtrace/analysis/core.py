@@ -115,9 +115,15 @@ def analyse(
     return analyse_loaded(loaded, today, minimum, table, problems)
 
 
-def analyse_sources(sources: Sequence[tuple[str, bytes]], today: date | None = None) -> Analysis:
-    """Like `analyse`, for catalog files already in memory (e.g. read from git)."""
-    return analyse_loaded(load_sources(sources), today)
+def analyse_sources(
+    sources: Sequence[tuple[str, bytes]],
+    today: date | None = None,
+    values: ValueTable | None = None,
+    value_problems: Sequence[Finding] = (),
+) -> Analysis:
+    """Like `analyse`, for catalog files already in memory (e.g. read from git); with the
+    values file of the run it is compared with, so that only what changed is new."""
+    return analyse_loaded(load_sources(sources), today, Severity.INFO, values, value_problems)
 
 
 def analyse_loaded(

@@ -54,6 +54,8 @@ def fit_links(analysis: Analysis, table: ValueTable, metrics: Sequence[str] = ()
     for metric in graph.without_revenue_path():
         if chosen and metric not in chosen:
             continue
+        if analysis.catalog.metrics[metric].keep is not None or metric in graph.views:
+            continue  # kept on purpose, or computed from revenue: never a candidate
         found = moves_with(table, metric, revenue)
         if found is not None:
             tracking.append(Tracking(metric, *found))

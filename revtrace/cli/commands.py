@@ -231,12 +231,15 @@ def _catalog_at(revision: str, run: session.Session) -> Analysis:
     """The catalog as it was at a git revision, analysed."""
     from revtrace.analysis import analyse_sources
     from revtrace.load.git import GitError, read_at_revision
+    from revtrace.values.problems import VALUES_PROBLEM
 
     try:
         sources = read_at_revision(revision, run.arguments, run.files)
     except GitError as exc:
         session.fail(str(exc))
-    return analyse_sources(sources, session.today())
+    # The same values file on both sides: a data finding is new only if the catalog made it.
+    problems = [f for f in run.analysis.findings if f.code == VALUES_PROBLEM.code]
+    return analyse_sources(sources, session.today(), run.analysis.values, problems)
 
 
 @app.command(epilog="Example:  revtrace diff old/metrics.yaml metrics.yaml --format markdown")

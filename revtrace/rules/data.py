@@ -265,6 +265,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
             )
     revenue = graph.revenue_metrics
     for metric in graph.without_revenue_path():
+        if catalog.metrics[metric].keep is not None or metric in graph.views:
+            continue  # kept on purpose, or computed from revenue: never a candidate
         found = moves_with(table, metric, revenue)
         if found is not None:
             revenue_metric, r, n = found

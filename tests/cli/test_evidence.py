@@ -225,3 +225,26 @@ def test_hostile_text_in_a_values_file_is_shown_as_text(write_catalog: Write) ->
         assert result.exit_code == 0
         assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
         assert "\\x1b[31m[bold]x" in result.stderr  # the id, escaped, never markup
+
+
+def test_since_and_keep_with_a_values_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    shutil.copytree(REPO / "examples" / "evidence", tmp_path / "evidence")
+    monkeypatch.chdir(tmp_path)
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-qm", "x"]):  # fmt: skip
+        subprocess.run(["git", *command], check=True, capture_output=True)
+    arguments = ["audit", "evidence/metrics.yaml", "--values", "evidence/values.csv"]
+    # Nothing changed since HEAD: the data findings are not new, whatever they say.
+    assert run_cli(*arguments, "--since", "HEAD", env=ENV).exit_code == 0
+    catalog = tmp_path / "evidence" / "metrics.yaml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace(
+            "  demo_requests:\n", "  demo_requests:\n    keep: {reason: a test of the web team}\n"
+        ),
+        encoding="utf-8",
+    )
+    kept = run_cli(*arguments, "--format", "json", env=ENV)
+    codes = [f["code"] for f in json.loads(kept.stdout)["findings"]]
+    assert "RT024" not in codes and "RT001" not in codes  # kept on purpose: no second look

@@ -4,6 +4,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -89,3 +90,22 @@ def check_golden(name: str, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
     assert path.exists(), f"no golden file {name}; run with REVTRACE_UPDATE_GOLDEN=1"
     assert actual == path.read_text(encoding="utf-8")
+
+
+def report_picture(page: str) -> dict[str, Any]:
+    """The data an HTML report's lineage picture is drawn from (its script draws the SVG
+    in the browser; tests/render/test_picture_browser.py measures the drawing)."""
+    import json
+    import re
+
+    found = re.search(
+        r'<script type="application/json" id="revtrace-picture">(.*?)</script>', page, re.S
+    )
+    assert found is not None, "the report has no picture data"
+    document: dict[str, Any] = json.loads(found.group(1))
+    return document
+
+
+def picture_status(page: str) -> dict[str, str]:
+    """Each metric's status in the report's picture, by id."""
+    return {n["id"]: n["status"] for n in report_picture(page)["nodes"]}

@@ -19,18 +19,18 @@ class GraphView:
     metrics: Sequence[str]
 
     def status(self, metric_id: str) -> str:
-        """One of STATUSES: revenue, view (computed from revenue), no-path, kept (no
-        path, kept by exception), deprecated (reaches revenue but is deprecated),
+        """One of STATUSES: revenue, deprecated (on its way out, with a path or not),
+        view (computed from revenue), kept (no path, kept by exception), no-path,
         reaches."""
         graph = self.analysis.graph
         if graph.is_revenue(metric_id):
             return "revenue"
+        if self.analysis.catalog.metrics[metric_id].deprecated:
+            return "deprecated"
         if not graph.reaches_revenue(metric_id):
             if graph.view_of(metric_id) is not None:
                 return "view"
             return "kept" if self.analysis.is_kept(metric_id) else "no-path"
-        if self.analysis.catalog.metrics[metric_id].deprecated:
-            return "deprecated"
         return "reaches"
 
     def links(self) -> list[tuple[str, str]]:

@@ -14,189 +14,14 @@ the right edge of a box to the left edge of the next, so they never cross a box'
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from revtrace import __version__
-from revtrace.analysis import AuditReport, Candidate, GraphView, ScoreRow
+from revtrace.analysis import AuditReport, Candidate, ScoreRow
 from revtrace.analysis.report import Report
-from revtrace.model.catalog import DERIVATIONS
 from revtrace.model.findings import Finding
-from revtrace.render import figures
-from revtrace.render.escape import html_text, visible
-
-BOX_WIDTH = 200
-BOX_HEIGHT = 30
-ROW_GAP = 10
-COLUMN_GAP = 90
-MARGIN = 20
-LABEL_CHARACTERS = 28
-
-
-def _layout(
-    report: AuditReport, metrics: Sequence[str]
-) -> tuple[dict[str, tuple[int, int]], int, int]:
-    """(x, y) of each metric's box, and the picture's width and height."""
-    graph = report.analysis.graph
-    chosen = set(metrics)
-    farthest = max((graph.distance[m] for m in metrics if m in graph.distance), default=0)
-    has_unlinked = any(m not in graph.distance for m in metrics)
-    columns: dict[int, list[str]] = {}
-    for metric in metrics:
-        # Column 0 holds metrics without a path; then distance farthest … 0 (revenue).
-        distance = graph.distance.get(metric)
-        column = 0 if distance is None else (farthest - distance) + (1 if has_unlinked else 0)
-        columns.setdefault(column, []).append(metric)
-    # Barycenter ordering, from the revenue side leftwards: each metric sits near the
-    # average position of the metrics it drives in the column to its right.
-    position: dict[str, float] = {}
-    last = max(columns, default=0)  # once: a 100,000-link chain has 100,000 columns
-    for column in sorted(columns, reverse=True):
-        members = columns[column]
-        if column < last:
-
-            def weight(metric: str, members: list[str] = members) -> float:
-                targets = [
-                    position[t] for t in graph.successors(metric) if t in position and t in chosen
-                ]
-                return sum(targets) / len(targets) if targets else float(len(members))
-
-            members.sort(key=weight)
-        for index, metric in enumerate(members):
-            position[metric] = float(index)
-    coordinates = {}
-    for column, members in columns.items():
-        for index, metric in enumerate(members):
-            x = MARGIN + column * (BOX_WIDTH + COLUMN_GAP)
-            y = MARGIN + 24 + index * (BOX_HEIGHT + ROW_GAP)
-            coordinates[metric] = (x, y)
-    width = MARGIN * 2 + (max(columns, default=0) + 1) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP
-    tallest = max((len(m) for m in columns.values()), default=1)
-    height = MARGIN * 2 + 24 + tallest * (BOX_HEIGHT + ROW_GAP)
-    return coordinates, width, height
-
-
-def _svg(report: AuditReport, metrics: Sequence[str]) -> str:
-    analysis = report.analysis
-    graph = analysis.graph
-    catalog = analysis.catalog
-    coordinates, width, height = _layout(report, metrics)
-    index = {metric: number for number, metric in enumerate(metrics)}
-    view = GraphView(analysis, metrics)
-    parts = [
-        f'<svg id="lineage" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' viewBox="0 0 {width} {height}" role="img" aria-label="Lineage of every metric to revenue">'
-    ]
-    # Column headings.
-    headings: dict[int, str] = {}
-    for metric, (x, _) in coordinates.items():
-        distance = graph.distance.get(metric)
-        if distance is None:
-            headings[x] = "no path to revenue"
-        elif distance == 0:
-            headings[x] = "revenue"
-        else:
-            headings[x] = f"{distance} link{'s' if distance > 1 else ''} from revenue"
-    for x, heading in sorted(headings.items()):
-        parts.append(f'<text class="heading" x="{x}" y="{MARGIN + 10}">{html_text(heading)}</text>')
-    parts.append('<g class="links">')
-    for metric in metrics:
-        for target in graph.successors(metric):
-            if target not in coordinates:
-                continue
-            path = _link_path(coordinates[metric], coordinates[target])
-            css = "link cycle" if graph.in_cycle(metric, target) else "link"
-            link = graph.link_between(metric, target)
-            kind = link.kind if link is not None else "drives"
-            if kind in DERIVATIONS:
-                css += " derived"
-            evidence = []
-            if link is not None and link.elasticity is not None:
-                evidence.append(f"elasticity {link.elasticity:g}")
-            elif link is not None and link.sign is not None:
-                evidence.append(link.sign)
-            title = html_text(f"{metric} → {target} ({', '.join([kind, *evidence])})")
-            parts.append(
-                f'<path class="{css}" d="{path}" data-s="{index[metric]}" data-t="{index[target]}"'
-                f' data-kind="{kind}"><title>{title}</title></path>'
-            )
-    parts.append('</g><g class="nodes">')
-    for metric_id in metrics:
-        entry = catalog.metrics[metric_id]
-        x, y = coordinates[metric_id]
-        status = view.status(metric_id)
-        kind = _NODE_CLASS[status]
-        label = entry.name
-        if len(label) > LABEL_CHARACTERS:
-            label = label[: LABEL_CHARACTERS - 1] + "…"
-        title = f"{entry.name} ({entry.id})" + (f" · owner {entry.owner}" if entry.owner else "")
-        parts.append(
-            f'<g class="node {kind}" id="n{index[metric_id]}" data-metric="{html_text(metric_id)}"'
-            f' data-status="{status}" transform="translate({x},{y})">'
-            f"<title>{html_text(title)}</title>"
-            f'<rect width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="6"/>'
-            f'<text x="10" y="{BOX_HEIGHT / 2 + 4:.0f}">{html_text(label)}</text></g>'
-        )
-    parts.append("</g></svg>")
-    return "".join(parts)
-
-
-#: A metric's status in the picture → the CSS class of its box.
-_NODE_CLASS = {
-    "revenue": "revenue",
-    "no-path": "nopath",
-    "kept": "kept",
-    "view": "view",
-    "deprecated": "deprecated",
-    "reaches": "plain",
-}
-
-
-def _link_path(source: tuple[int, int], target: tuple[int, int]) -> str:
-    """An SVG path from the right edge of the source's box to the left edge of the target's."""
-    (x1, y1), (x2, y2) = source, target
-    start_x, start_y = x1 + BOX_WIDTH, y1 + BOX_HEIGHT / 2
-    end_x, end_y = x2, y2 + BOX_HEIGHT / 2
-    bend = max(40.0, abs(end_x - start_x) / 2)
-    if end_x == x1:
-        # Within one column (metrics without a path): a bracket on the right side.
-        return (
-            f"M{start_x:.0f},{start_y:.0f} C{start_x + 45:.0f},{start_y:.0f}"
-            f" {start_x + 45:.0f},{end_y:.0f} {start_x:.0f},{end_y:.0f}"
-        )
-    if end_x < x1:
-        # Back toward the left (a loop): an arc above the boxes.
-        return (
-            f"M{start_x:.0f},{start_y:.0f} C{start_x + 60:.0f},{start_y - 60:.0f}"
-            f" {end_x - 60:.0f},{end_y - 60:.0f} {end_x:.0f},{end_y:.0f}"
-        )
-    return (
-        f"M{start_x:.0f},{start_y:.0f} C{start_x + bend:.0f},{start_y:.0f}"
-        f" {end_x - bend:.0f},{end_y:.0f} {end_x:.0f},{end_y:.0f}"
-    )
-
-
-def _data(report: AuditReport, metrics: Sequence[str]) -> str:
-    graph = report.analysis.graph
-    catalog = report.analysis.catalog
-    index = {metric: number for number, metric in enumerate(metrics)}
-    rows: list[dict[str, Any]] = []
-    for metric_id in metrics:
-        metric = catalog.metrics[metric_id]
-        following = graph.next_hop.get(metric_id)
-        rows.append(
-            {
-                # Shown by the script as text: control and bidi characters as escapes.
-                "id": visible(metric.id),
-                "name": visible(metric.name),
-                "next": index.get(following) if following is not None else None,
-            }
-        )
-    text = json.dumps({"metrics": rows}, ensure_ascii=False, separators=(",", ":"))
-    # Inside <script>, "</script>" or "<!--" in a name would end or change the element.
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-
+from revtrace.render import figures, picture
+from revtrace.render.escape import html_text
 
 STYLE = """
 :root { color-scheme: light; --ink:#1d2939; --muted:#667085; --line:#98a2b3; }
@@ -212,99 +37,13 @@ table.explain td.bar i.up { background: #32d583; } table.explain td.bar i.down {
 .counts { display: flex; gap: 12px; flex-wrap: wrap; margin: 16px 0; }
 .count { background: #fff; border: 1px solid #eaecf0; border-radius: 8px; padding: 8px 14px; }
 .count b { display: block; font-size: 20px; }
-#viewport { overflow: auto; background: #fff; border: 1px solid #eaecf0; border-radius: 8px; max-height: 75vh; }
-#lineage { display: block; transform-origin: 0 0; }
-.heading { font-size: 12px; fill: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
-.node rect { fill: #fff; stroke: var(--line); }
-.node text { font-size: 12px; fill: var(--ink); pointer-events: none; }
-.node.revenue rect { fill: #d1fadf; stroke: #12b76a; stroke-width: 2; }
-.node.nopath rect { fill: #fef0c7; stroke: #f79009; }
-.node.deprecated rect { fill: #f2f4f7; stroke-dasharray: 4 3; }
-.node.kept rect { fill: #f4f3ff; stroke: #7a5af8; }
-.link.derived { stroke-dasharray: 2 3; }
-.node.view rect { fill: #ecfdf3; stroke: #12b76a; stroke-dasharray: 2 2; }
 .caveat, .warning { color: #b42318; }
-.link { fill: none; stroke: #d0d5dd; stroke-width: 1.2; }
-.link.cycle { stroke: #f04438; stroke-dasharray: 5 4; }
-.dim .node, .dim .link { opacity: .18; }
-.dim .node.on, .dim .link.on { opacity: 1; }
-.node.on rect { stroke: #1570ef; stroke-width: 3; }
-.link.on { stroke: #1570ef; stroke-width: 2.5; }
 table { border-collapse: collapse; background: #fff; width: 100%; }
 th, td { border-bottom: 1px solid #eaecf0; padding: 6px 10px; text-align: left; vertical-align: top; }
 th { font-size: 12px; color: var(--muted); text-transform: uppercase; }
 input[type=search] { padding: 6px 10px; border: 1px solid #d0d5dd; border-radius: 6px; min-width: 280px; }
 button { padding: 5px 10px; border: 1px solid #d0d5dd; border-radius: 6px; background: #fff; cursor: pointer; }
-.legend span { display: inline-block; margin-right: 14px; }
-.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -1px; margin-right: 4px; border: 1px solid var(--line); }
 #status { color: var(--muted); }
-"""
-
-SCRIPT = """
-(function () {
-  var errors = [];
-  window.addEventListener('error', function (e) { errors.push(String(e.message)); document.body.dataset.errors = errors.length; });
-  var original = console.error;
-  console.error = function () { errors.push(Array.prototype.join.call(arguments, ' ')); document.body.dataset.errors = errors.length; original.apply(console, arguments); };
-  var data = JSON.parse(document.getElementById('revtrace-data').textContent);
-  var svg = document.getElementById('lineage');
-  var viewport = document.getElementById('viewport');
-  var status = document.getElementById('status');
-  var scale = 1;
-  function zoom(factor) {
-    scale = Math.min(4, Math.max(0.2, scale * factor));
-    svg.style.width = (svg.viewBox.baseVal.width * scale) + 'px';
-    svg.style.height = (svg.viewBox.baseVal.height * scale) + 'px';
-  }
-  document.getElementById('zoom-in').addEventListener('click', function () { zoom(1.25); });
-  document.getElementById('zoom-out').addEventListener('click', function () { zoom(0.8); });
-  function clear() {
-    svg.classList.remove('dim');
-    Array.prototype.forEach.call(svg.querySelectorAll('.on'), function (el) { el.classList.remove('on'); });
-  }
-  function highlight(index) {
-    clear();
-    svg.classList.add('dim');
-    var path = [];
-    for (var i = index, guard = 0; i !== null && i !== undefined && guard <= data.metrics.length; guard++) {
-      path.push(i); i = data.metrics[i].next;
-    }
-    path.forEach(function (i, k) {
-      var node = document.getElementById('n' + i);
-      if (node) node.classList.add('on');
-      if (k + 1 < path.length) {
-        var link = svg.querySelector('.link[data-s="' + i + '"][data-t="' + path[k + 1] + '"]');
-        if (link) link.classList.add('on');
-      }
-    });
-    var first = document.getElementById('n' + index);
-    if (first && first.scrollIntoView) first.scrollIntoView({block: 'center', inline: 'center'});
-    var m = data.metrics[index];
-    status.textContent = m.id + (path.length > 1 ? ': ' + (path.length - 1) + ' link(s) to revenue' : (m.next === null && path.length === 1 ? '' : ''));
-    return path;
-  }
-  document.getElementById('search').addEventListener('input', function (e) {
-    var query = e.target.value.trim().toLowerCase();
-    if (!query) { clear(); status.textContent = ''; return; }
-    for (var i = 0; i < data.metrics.length; i++) {
-      var m = data.metrics[i];
-      if (m.id.toLowerCase().indexOf(query) >= 0 || m.name.toLowerCase().indexOf(query) >= 0) { highlight(i); return; }
-    }
-    clear(); status.textContent = 'no metric matches';
-  });
-  window.revtraceHighlight = highlight;
-  // Fit a wide picture to the window at first; + and - zoom from there.
-  var fit = viewport.clientWidth / svg.viewBox.baseVal.width;
-  if (fit < 1) zoom(Math.max(0.5, fit));
-  // report.html#metric_id opens with that metric's path to revenue lit up.
-  if (location.hash.length > 1) {
-    var wanted = decodeURIComponent(location.hash.slice(1));
-    for (var j = 0; j < data.metrics.length; j++) {
-      if (data.metrics[j].id === wanted) { document.getElementById('search').value = wanted; highlight(j); break; }
-    }
-  }
-  document.body.dataset.ready = '1';
-})();
 """
 
 
@@ -327,24 +66,23 @@ def report(view: Report) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>revtrace report · {html_text(files)}</title>",
-        f"<style>{STYLE}</style></head><body>",
+        f"<style>{STYLE}{picture.STYLE}</style></head><body>",
         f"<header><h1>revtrace report</h1><span>{html_text(files)}</span>",
         '<input id="search" type="search" placeholder="Find a metric: its path to revenue lights up" aria-label="Find a metric">',
         '<button id="zoom-out" type="button" aria-label="Zoom out">&minus;</button>',
         '<button id="zoom-in" type="button" aria-label="Zoom in">+</button>',
+        '<button id="zoom-fit" type="button" aria-label="Fit the picture to the window">fit</button>',
         '<span id="status" aria-live="polite"></span></header><main>',
         '<div class="counts">'
         + "".join(
             f'<div class="count"><b>{value}</b>{html_text(label)}</div>' for label, value in counts
         )
         + "</div>",
-        '<p class="legend"><span><i class="swatch" style="background:#d1fadf"></i>revenue metric</span>'
-        '<span><i class="swatch" style="background:#fef0c7"></i>no path to revenue</span>'
-        '<span><i class="swatch" style="background:#f4f3ff"></i>kept by exception</span>'
-        '<span><i class="swatch" style="background:#ecfdf3"></i>view of revenue</span>'
-        '<span><i class="swatch" style="background:#f2f4f7"></i>deprecated</span>'
-        '<span><i class="swatch" style="background:#fff;border-color:#f04438"></i>link in a loop (dashed)</span></p>',
-        f'<div id="viewport">{_svg(report, metrics)}</div>',
+        picture.LEGEND,
+        '<div id="viewport"><svg id="lineage" xmlns="http://www.w3.org/2000/svg"'
+        ' viewBox="0 0 10 10" role="img" aria-label="Lineage of every metric to revenue"></svg></div>',
+        '<section id="details" hidden aria-live="polite"></section>',
+        f'<p id="focus-note">{html_text(picture.focus_note(metrics, analysis.graph.distance))}</p>',
     ]
     if report.selection is not None:
         selectors = " ".join(report.selection.selectors)
@@ -368,9 +106,11 @@ def report(view: Report) -> str:
     out += _findings_table("Other findings", report.other_findings)
     out.append(f'<p style="color:#667085">Generated by revtrace {__version__}.</p></main>')
     out.append(
-        f'<script type="application/json" id="revtrace-data">{_data(report, metrics)}</script>'
+        '<script type="application/json" id="revtrace-picture">'
+        f"{picture.picture_data(report, metrics)}</script>"
     )
-    out.append(f"<script>{SCRIPT}</script></body></html>")
+    out.append(f"<script>{picture.elk_script()}</script>")
+    out.append(f"<script>{picture.SCRIPT}</script></body></html>")
     return "\n".join(out) + "\n"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from revtrace.load import load_catalog_text, load_sources
 from revtrace.schema import catalog_schema
-from tests.conftest import run_cli
+from tests.conftest import picture_status, report_picture, run_cli
 
 Write = Callable[..., Path]
 HINT = "; did you mean 'orders'?"
@@ -97,11 +97,20 @@ def test_a_view_is_shown_as_a_view_in_trace_tree_graph_and_report(
     report = tmp_path / "r.html"
     run_cli("report", *files, "-o", str(report))
     html = report.read_text(encoding="utf-8")
-    assert 'data-metric="profit" data-status="view"' in html
-    # Identity links are drawn dotted and name their kind and evidence on hover.
-    assert 'class="link derived"' in html and 'data-kind="computed_from"' in html
-    assert "<title>orders → revenue (links, elasticity 1)</title>" in html
-    assert "<title>churn → revenue (links, negative)</title>" in html
+    picture = report_picture(html)
+    assert picture_status(html)["profit"] == "view"
+    # Identity links are drawn dotted (derived) and keep their kind and evidence.
+    ids = [n["id"] for n in picture["nodes"]]
+    links = {(ids[e["s"]], ids[e["t"]]): e for e in picture["edges"]}
+    assert any(e["kind"] == "computed_from" and e["derived"] for e in links.values())
+    assert (links["orders", "revenue"]["kind"], links["orders", "revenue"]["elasticity"]) == (
+        "links",
+        1.0,
+    )
+    assert (links["churn", "revenue"]["kind"], links["churn", "revenue"]["sign"]) == (
+        "links",
+        "negative",
+    )
 
 
 def test_a_sign_is_shown_and_must_agree_with_the_elasticity(write_catalog: Write) -> None:

@@ -75,11 +75,12 @@ def test_report_renders_a_node_per_metric_and_no_script_errors(
     attributes = body_attributes(dom)
     assert 'data-ready="1"' in attributes
     assert "data-errors" not in attributes
-    assert dom.count('class="node ') == 15
-    # The hash lit up sessions' path: sessions → orders → net_revenue.
-    lit = re.findall(r'<g class="node [a-z]+ on" id="n(\d+)"', dom)
-    assert len(lit) == 3
-    assert len(re.findall(r'class="link on"', dom)) == 2
+    assert dom.count("data-metric=") == 15
+    # The hash lit up sessions' paths: sessions → orders → net_revenue.
+    lit = re.findall(r'<g class="node on(?: picked)?"[^>]*data-metric="([^"]+)"', dom)
+    assert sorted(lit) == ["net_revenue", "orders", "sessions"]
+    assert len(re.findall(r'<path class="edge[^"]* on"', dom)) == 2
+    assert '<section id="details" aria-live="polite">' in dom  # the details panel is open
     assert screenshot.stat().st_size > 10_000
     print(f"screenshot: {screenshot}")
 
@@ -100,7 +101,7 @@ def test_a_hostile_name_is_text_and_runs_nothing(tmp_path: Path) -> None:
     assert "pwned" not in attributes
     assert 'data-ready="1"' in attributes and "data-errors" not in attributes
     assert "&lt;/script&gt;&lt;script&gt;document.body.dataset.pwned=2" in dom
-    assert dom.count("<script") == 2  # the report's own two
+    assert dom.count("<script") == 3  # the report's own three: data, elkjs, the picture
     assert "<img" not in dom
 
 
@@ -110,4 +111,8 @@ def test_report_needs_no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     run_cli("report", "-o", str(report))
     html = report.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "@import" not in html and "url(" not in html
+    # url(#arrow) names a marker in the page itself; any other url( could fetch.
+    assert "@import" not in html and not re.search(r"url\((?!['\"]?#)", html)
+    assert not re.search(
+        r"(importScripts|new Worker|fetch)\(", html.replace("return new Worker(url)", "")
+    )  # elkjs's worker mode is never used: no workerUrl

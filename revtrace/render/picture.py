@@ -1,0 +1,587 @@
+"""The HTML report's lineage picture: the data it is drawn from, and the script that lays
+it out and draws it in the page.
+
+Layout is ELK's layered algorithm (elkjs, vendored in `render/assets/`, inlined into the
+report so it works offline), not a hand-written one: on generated catalogs it gets within
+the crossings Graphviz `dot` gets (measured by `tests/render/test_picture_browser.py`).
+revtrace decides the columns: revenue on the right, every other metric in the column of
+its distance to revenue, metrics without a path in a column of their own on the left
+(ELK's interactive layering keeps them, and its cycle breaking routes back and loop links
+around the boxes). ELK orders each column to avoid crossings, places the boxes and routes
+every link.
+
+The contract a test (or anyone) can measure: each metric is an SVG `g` with
+`data-metric="<id>"` and `data-status` (`revenue`, `reaches`, `no-path`, `kept`,
+`deprecated`, `view`) holding its label as SVG `text`; each link is an SVG `path` with
+`data-from` and `data-to` and an arrowhead. Strings are set with `textContent`, never as
+markup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from revtrace.analysis import AuditReport, GraphView
+from revtrace.model.catalog import DERIVATIONS
+from revtrace.render.escape import visible
+
+ELK_VERSION = "0.12.1"
+#: Above this many metrics the picture starts with the metrics nearest to revenue only
+#: (ELK lays out 2,000 boxes in about 7 s; 300 take well under one).
+FOCUS_LIMIT = 300
+
+
+@cache
+def elk_script() -> str:
+    """elkjs's bundle, as shipped in the package, with its licence notice in front."""
+    source = resources.files("revtrace.render").joinpath("assets/elk.bundled.js")
+    code = source.read_text(encoding="utf-8")
+    notice = (
+        f"/* elkjs {ELK_VERSION} (Eclipse Layout Kernel), https://github.com/kieler/elkjs,"
+        " EPL-2.0 OR GPL-3.0-or-later; used under the EPL-2.0, unmodified. */\n"
+    )
+    # Inlined in a <script>: the bundle must not close or comment out the element.
+    assert "</script" not in code.lower() and "<!--" not in code
+    return notice + code
+
+
+def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
+    """The JSON the picture is drawn from, safe inside a <script> element."""
+    analysis = report.analysis
+    graph = analysis.graph
+    catalog = analysis.catalog
+    view = GraphView(analysis, metrics)
+    index = {metric: number for number, metric in enumerate(metrics)}
+    columns = _columns(graph, metrics)
+    why = {c.id: c.reason for c in report.candidates}
+    nodes: list[dict[str, Any]] = []
+    for metric_id in metrics:
+        metric = catalog.metrics[metric_id]
+        distance = graph.distance.get(metric_id)
+        column = columns[metric_id]
+        keep = metric.keep
+        nodes.append(
+            {
+                "id": visible(metric.id),
+                "name": visible(metric.name),
+                "owner": visible(metric.owner or ""),
+                "team": visible(metric.team or ""),
+                "status": view.status(metric_id),
+                "column": column,
+                "distance": distance,
+                "reaches": distance is not None,
+                "revenue": graph.is_revenue(metric_id),
+                "where": visible(f"{metric.location.file}:{metric.location.line}"),
+                "description": visible(metric.description or ""),
+                "why": visible(why.get(metric_id, "")),
+                "keep": visible(_keep_words(keep)) if keep is not None else "",
+                "view_of": visible(graph.view_of(metric_id) or ""),
+            }
+        )
+    edges = _edges(graph, view, index)
+    headings = {}
+    for node in nodes:
+        distance = node["distance"]
+        if distance is None:
+            text = "no path to revenue"
+        elif distance == 0:
+            text = "revenue"
+        else:
+            text = f"{distance} link{'s' if distance > 1 else ''} from revenue"
+        headings[node["column"]] = text
+    shown, note = _focus(metrics, graph.distance)
+    document = {
+        "nodes": nodes,
+        "edges": edges,
+        "headings": headings,
+        "shown": shown,
+        "note": note,
+    }
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # Inside <script>, "</script>" or "<!--" in a name would end or change the element.
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _columns(graph: Any, metrics: Sequence[str]) -> dict[str, int]:
+    """Each metric's column, left to right: the metrics without a path (apart, on the
+    left), then by distance to revenue, farthest first, revenue last. A link between two
+    metrics of one distance would run inside a column (and through its boxes), so each
+    distance takes as many columns as its longest chain of such links."""
+    groups: dict[int, list[str]] = {}
+    for metric in metrics:
+        groups.setdefault(graph.distance.get(metric, -1), []).append(metric)
+    order = sorted(groups, key=lambda d: (d != -1, -d))
+    columns: dict[str, int] = {}
+    start = 0
+    for key in order:
+        local = _local_columns(graph, groups[key])
+        for metric, column in local.items():
+            columns[metric] = start + column
+        start += max(local.values(), default=0) + 1
+    return columns
+
+
+def _local_columns(graph: Any, unlinked: Sequence[str]) -> dict[str, int]:
+    """Columns within one group: each metric by the longest chain of links from it to a
+    metric that links to no other in the group, so that those links run left to right
+    (a loop among them has one link back)."""
+    members = set(unlinked)
+    depth: dict[str, int] = {}
+    for start in unlinked:
+        if start in depth:
+            continue
+        # Iterative depth-first search; a metric on the stack counts 0 (a loop's way back).
+        stack = [(start, iter([t for t in graph.successors(start) if t in members]))]
+        on_stack = {start}
+        while stack:
+            node, pending = stack[-1]
+            target = next(pending, None)
+            if target is None:
+                stack.pop()
+                on_stack.discard(node)
+                depth[node] = max(
+                    (
+                        depth.get(t, 0) + 1
+                        for t in graph.successors(node)
+                        if t in members and t not in on_stack
+                    ),
+                    default=0,
+                )
+            elif target not in depth and target not in on_stack:
+                on_stack.add(target)
+                stack.append((target, iter([t for t in graph.successors(target) if t in members])))
+    deepest = max(depth.values(), default=0)
+    return {metric: deepest - depth[metric] for metric in unlinked}
+
+
+def _edges(graph: Any, view: GraphView, index: dict[str, int]) -> list[dict[str, Any]]:
+    """Each drawn link, with what its style and its hover text need."""
+    edges: list[dict[str, Any]] = []
+    for source, target in view.links():
+        link = graph.link_between(source, target)
+        kind = link.kind if link is not None else "drives"
+        elasticity = link.elasticity if link is not None else None
+        edges.append(
+            {
+                "s": index[source],
+                "t": index[target],
+                "kind": kind,
+                "cycle": graph.in_cycle(source, target),
+                "derived": kind in DERIVATIONS,
+                "elasticity": elasticity,
+                "confidence": link.confidence if link is not None else None,
+                "sign": link.sign if link is not None else None,
+                "note": visible(link.note or "") if link is not None else "",
+                "quantified": elasticity is not None or kind in DERIVATIONS,
+            }
+        )
+    return edges
+
+
+def _keep_words(keep: Any) -> str:
+    until = f" until {keep.until.isoformat()}" if keep.until else ""
+    by = f" (by {keep.by})" if keep.by else ""
+    reason = f": {keep.reason}" if keep.reason else ""
+    return f"kept by exception{until}{by}{reason}"
+
+
+def focus_note(metrics: Sequence[str], distance: dict[str, int]) -> str:
+    """What the picture leaves out at first, and how to see it ('' when it shows all)."""
+    return _focus(metrics, distance)[1]
+
+
+def _focus(metrics: Sequence[str], distance: dict[str, int]) -> tuple[list[int] | None, str]:
+    """Which metrics are drawn at first: all, or above FOCUS_LIMIT the ones nearest to
+    revenue (whole columns, as many as fit), with a note on how to see the rest."""
+    if len(metrics) <= FOCUS_LIMIT:
+        return None, ""
+    counts: dict[int, int] = {}
+    for metric in metrics:
+        if metric in distance:
+            counts[distance[metric]] = counts.get(distance[metric], 0) + 1
+    reach, total = 0, 0
+    for d in sorted(counts):
+        if total + counts[d] > FOCUS_LIMIT and total > 0:
+            break
+        reach, total = d, total + counts[d]
+    shown = [i for i, m in enumerate(metrics) if distance.get(m, reach + 1) <= reach]
+    note = (
+        f"Showing the {len(shown):,} metrics within {reach} link{'s' if reach != 1 else ''} of"
+        f" revenue, of {len(metrics):,}. Focus the picture on a part of the catalog with"
+        " `revtrace report -m +ID` (what drives ID), `-m team:NAME` or `-m ID+` (what ID"
+        " drives); search still finds every metric."
+    )
+    return shown, note
+
+
+STYLE = """
+#viewport { position: relative; overflow: auto; background: #fff; border: 1px solid #eaecf0; border-radius: 8px; max-height: 78vh; cursor: grab; }
+#viewport.panning { cursor: grabbing; }
+#lineage { display: block; }
+#lineage .heading { font-size: 12px; fill: #667085; text-transform: uppercase; letter-spacing: .04em; }
+.node { cursor: pointer; outline: none; }
+.node rect { fill: #fff; stroke: #98a2b3; stroke-width: 1.2; }
+.node .name { font-size: 13px; font-weight: 600; fill: #1d2939; }
+.node .sub { font-size: 11.5px; fill: #667085; }
+.node[data-status=revenue] rect { fill: #d1fadf; stroke: #039855; stroke-width: 2.5; }
+.node[data-status=reaches] rect { fill: #fff; stroke: #667085; }
+.node[data-status=no-path] rect { fill: #fef0c7; stroke: #dc6803; stroke-width: 1.5; }
+.node[data-status=kept] rect { fill: #f4f3ff; stroke: #6938ef; stroke-dasharray: 6 3; }
+.node[data-status=deprecated] rect { fill: #f2f4f7; stroke: #98a2b3; stroke-dasharray: 3 3; }
+.node[data-status=deprecated] .name { text-decoration: line-through; fill: #475467; }
+.node[data-status=view] rect { fill: #ecfdf3; stroke: #32d583; stroke-dasharray: 2 2; }
+.node:focus rect, .node:hover rect { stroke: #1570ef; }
+.edge { fill: none; stroke: #98a2b3; stroke-width: 1.4; }
+.edge.unquantified { stroke: #c4cad4; stroke-width: 1.1; }
+.edge.assumed { stroke-dasharray: 7 4; }
+.edge.derived { stroke: #32d583; stroke-dasharray: 2 3; }
+.edge.cycle { stroke: #f04438; }
+.elabel { font-size: 11px; fill: #475467; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
+#lineage.dim .node, #lineage.dim .edge, #lineage.dim .elabel { opacity: .15; }
+#lineage.dim .on { opacity: 1; }
+.node.on rect { stroke: #1570ef; stroke-width: 3; }
+.edge.on { stroke: #1570ef; stroke-width: 2.6; }
+.node.picked rect { fill: #eff8ff; }
+#details { background: #fff; border: 1px solid #eaecf0; border-radius: 8px; padding: 10px 14px; margin-top: 10px; }
+#details[hidden] { display: none; }
+#details dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 6px 0 0; }
+#details dt { color: #667085; } #details dd { margin: 0; }
+.legend { display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: center; }
+.legend svg { vertical-align: middle; }
+#focus-note { color: #667085; }
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  body { background: #fff; }
+  header input, header button, #status, #details { display: none !important; }
+  #viewport { max-height: none; overflow: visible; border: 0; }
+  #lineage { width: 100% !important; height: auto !important; }
+  table, h2 { break-inside: avoid-page; }
+}
+"""
+
+LEGEND = (
+    '<p class="legend" aria-label="Legend">'
+    + "".join(
+        f'<span><svg width="26" height="16" aria-hidden="true"><g class="node" data-status="{status}">'
+        f'<rect x="1" y="1" width="24" height="14" rx="4"/></g></svg> {label}</span>'
+        for status, label in (
+            ("revenue", "revenue metric"),
+            ("reaches", "reaches revenue"),
+            ("no-path", "no path to revenue"),
+            ("kept", "kept by exception (no path)"),
+            ("deprecated", "deprecated"),
+            ("view", "view of revenue (computed from it)"),
+        )
+    )
+    + "".join(
+        f'<span><svg width="34" height="10" aria-hidden="true"><path class="edge {css}"'
+        f' d="M1,5 H33"/></svg> {label}</span>'
+        for css, label in (
+            ("", "link with an elasticity"),
+            ("assumed", "assumed elasticity"),
+            ("unquantified", "no elasticity"),
+            ("derived", "computed from"),
+            ("cycle", "link in a loop"),
+        )
+    )
+    + "</p>"
+)
+
+SCRIPT = r"""
+(function () {
+  var errors = [];
+  function failed(message) { errors.push(String(message)); document.body.dataset.errors = errors.length; }
+  window.addEventListener('error', function (e) { failed(e.message); });
+  window.addEventListener('unhandledrejection', function (e) { failed(e.reason); });
+  var data = JSON.parse(document.getElementById('revtrace-picture').textContent);
+  var SVG = 'http://www.w3.org/2000/svg';
+  var svg = document.getElementById('lineage');
+  var viewport = document.getElementById('viewport');
+  var status = document.getElementById('status');
+  var details = document.getElementById('details');
+  var search = document.getElementById('search');
+  var nodes = data.nodes, edges = data.edges;
+  var shown = data.shown ? data.shown : nodes.map(function (_, i) { return i; });
+  var drawn = {}; shown.forEach(function (i) { drawn[i] = true; });
+  var NAME = 13, SUB = 11.5, LINE = 16, PAD = 8, MAXW = 190, MINW = 110;
+  var out = nodes.map(function () { return []; }), into = nodes.map(function () { return []; });
+  edges.forEach(function (e, k) { out[e.s].push(k); into[e.t].push(k); });
+
+  function el(name, attrs, parent) {
+    var node = document.createElementNS(SVG, name);
+    for (var key in attrs) node.setAttribute(key, attrs[key]);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  // Text is measured, then wrapped onto lines that fit (never cut).
+  var canvas = document.createElement('canvas').getContext('2d');
+  function width(text, size, weight) {
+    canvas.font = (weight || '') + ' ' + size + 'px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+    return canvas.measureText(text).width;
+  }
+  function wrap(text, size, weight, limit) {
+    var words = text.split(/\s+/).filter(Boolean), lines = [], line = '';
+    words.forEach(function (word) {
+      var candidate = line ? line + ' ' + word : word;
+      if (!line || width(candidate, size, weight) <= limit) { line = candidate; return; }
+      lines.push(line); line = word;
+    });
+    if (line) lines.push(line);
+    var result = [];
+    lines.forEach(function (l) {  // a single word wider than the box is broken, not cut
+      while (width(l, size, weight) > limit && l.length > 1) {
+        var n = l.length - 1;
+        while (n > 1 && width(l.slice(0, n), size, weight) > limit) n--;
+        result.push(l.slice(0, n)); l = l.slice(n);
+      }
+      result.push(l);
+    });
+    return result.length ? result : [''];
+  }
+  var boxes = nodes.map(function (n) {
+    var lines = wrap(n.name, NAME, '600', MAXW - 2 * PAD);
+    var sub = [n.owner, n.team].filter(Boolean).join(' · ');
+    var subLines = sub ? wrap(sub, SUB, '', MAXW - 2 * PAD) : [];
+    var w = Math.max(MINW, Math.max.apply(null, lines.map(function (l) { return width(l, NAME, '600'); })
+      .concat(subLines.map(function (l) { return width(l, SUB, ''); }))) + 2 * PAD + 2);
+    var h = PAD * 2 + lines.length * LINE + subLines.length * (LINE - 2);
+    return {lines: lines, sub: subLines, w: Math.ceil(Math.min(MAXW, w)), h: h};
+  });
+  var columnWidth = MAXW + 120;
+  var graph = {
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered', 'elk.direction': 'RIGHT',
+      'elk.layered.layering.strategy': 'INTERACTIVE',
+      'elk.layered.cycleBreaking.strategy': 'INTERACTIVE',
+      'elk.edgeRouting': 'ORTHOGONAL',
+      'elk.separateConnectedComponents': 'false',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+      'elk.layered.spacing.edgeNodeBetweenLayers': '20',
+      'elk.spacing.nodeNode': '14',
+      'elk.spacing.edgeNode': '12',
+      'elk.spacing.edgeLabel': '2',
+      'elk.layered.thoroughness': '100',
+      'elk.layered.crossingMinimization.greedySwitch.type': 'TWO_SIDED',
+      'elk.padding': '[top=36,left=16,bottom=16,right=16]'
+    },
+    children: shown.map(function (i) {
+      return {id: 'n' + i, width: boxes[i].w, height: boxes[i].h, x: nodes[i].column * columnWidth, y: 0};
+    }),
+    edges: []
+  };
+  edges.forEach(function (e, k) {
+    if (!drawn[e.s] || !drawn[e.t]) return;
+    var edge = {id: 'e' + k, sources: ['n' + e.s], targets: ['n' + e.t]};
+    if (e.elasticity !== null) {
+      var text = (e.elasticity > 0 ? '+' : '') + e.elasticity;
+      edge.labels = [{text: text, width: width(text, 11, '') + 4, height: 13}];
+    }
+    graph.edges.push(edge);
+  });
+
+  function draw(layout) {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var W = Math.ceil(layout.width), H = Math.ceil(layout.height);
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+    var defs = el('defs', {}, svg);
+    [['arrow', '#98a2b3'], ['arrow-cycle', '#f04438'], ['arrow-derived', '#32d583'], ['arrow-on', '#1570ef'], ['arrow-light', '#b9c0cb']].forEach(function (m) {
+      var marker = el('marker', {id: m[0], viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '8', markerHeight: '8', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse'}, defs);
+      el('path', {d: 'M0,0 L10,5 L0,10 z', fill: m[1]}, marker);
+    });
+    // A heading over each column: where its boxes start, once per heading text.
+    var columns = {};
+    layout.children.forEach(function (c) {
+      var col = nodes[+c.id.slice(1)].column;
+      if (!(col in columns) || c.x < columns[col]) columns[col] = c.x;
+    });
+    var written = {};
+    Object.keys(columns).sort(function (a, b) { return a - b; }).forEach(function (col) {
+      var text = data.headings[col] || '';
+      if (written[text]) return;
+      written[text] = true;
+      el('text', {'class': 'heading', x: columns[col], y: 20}, svg).textContent = text;
+    });
+    var edgeLayer = el('g', {'class': 'edges'}, svg), labelLayer = el('g', {'class': 'labels'}, svg);
+    var nodeLayer = el('g', {'class': 'nodes'}, svg);
+    (layout.edges || []).forEach(function (le) {
+      var k = +le.id.slice(1), e = edges[k];
+      var d = '';
+      (le.sections || []).forEach(function (s) {
+        // Orthogonal routes: straight segments, their corners slightly rounded.
+        var p = [s.startPoint].concat(s.bendPoints || [], [s.endPoint]);
+        function xy(q) { return q.x.toFixed(1) + ',' + q.y.toFixed(1); }
+        d += 'M' + xy(p[0]);
+        for (var q = 1; q < p.length; q++) {
+          if (q + 1 < p.length) {
+            var a = p[q - 1], b = p[q], c = p[q + 1];
+            var r = Math.min(6, Math.hypot(b.x - a.x, b.y - a.y) / 2, Math.hypot(c.x - b.x, c.y - b.y) / 2);
+            var ux = (b.x - a.x) / (Math.hypot(b.x - a.x, b.y - a.y) || 1), uy = (b.y - a.y) / (Math.hypot(b.x - a.x, b.y - a.y) || 1);
+            var vx = (c.x - b.x) / (Math.hypot(c.x - b.x, c.y - b.y) || 1), vy = (c.y - b.y) / (Math.hypot(c.x - b.x, c.y - b.y) || 1);
+            d += ' L' + xy({x: b.x - ux * r, y: b.y - uy * r}) + ' Q' + xy(b) + ' ' + xy({x: b.x + vx * r, y: b.y + vy * r});
+          } else d += ' L' + xy(p[q]);
+        }
+      });
+      var css = 'edge' + (e.cycle ? ' cycle' : '') + (e.derived ? ' derived' : '') + (!e.quantified ? ' unquantified' : '') + (e.confidence === 'assumed' ? ' assumed' : '');
+      var marker = e.cycle ? 'arrow-cycle' : e.derived ? 'arrow-derived' : !e.quantified ? 'arrow-light' : 'arrow';
+      var path = el('path', {'class': css, d: d, 'data-from': nodes[e.s].id, 'data-to': nodes[e.t].id, 'data-kind': e.kind, 'data-edge': k, 'marker-end': 'url(#' + marker + ')'}, edgeLayer);
+      var words = [e.kind];
+      if (e.elasticity !== null) words.push('elasticity ' + e.elasticity);
+      else if (e.sign) words.push(e.sign);
+      if (e.confidence) words.push(e.confidence);
+      if (e.cycle) words.push('in a loop');
+      el('title', {}, path).textContent = nodes[e.s].id + ' → ' + nodes[e.t].id + ' (' + words.join(', ') + ')' + (e.note ? ': ' + e.note : '');
+      (le.labels || []).forEach(function (l) {
+        var t = el('text', {'class': 'elabel', x: l.x + 2, y: l.y + 10, 'data-edge': k}, labelLayer);
+        t.textContent = l.text;
+      });
+    });
+    layout.children.forEach(function (c) {
+      var i = +c.id.slice(1), n = nodes[i], b = boxes[i];
+      var g = el('g', {'class': 'node', transform: 'translate(' + c.x + ',' + c.y + ')', 'data-metric': n.id, 'data-status': n.status, 'data-index': i, tabindex: '0', role: 'button'}, nodeLayer);
+      g.setAttribute('aria-label', n.name + ' (' + n.id + '), ' + n.status);
+      el('title', {}, g).textContent = n.name + ' (' + n.id + ')' + (n.owner ? ' · owner ' + n.owner : '') + (n.keep ? ' · ' + n.keep : '');
+      el('rect', {width: c.width, height: c.height, rx: '7'}, g);
+      var y = PAD + NAME;
+      b.lines.forEach(function (line) { var t = el('text', {'class': 'name', x: PAD, y: y}, g); t.textContent = line; y += LINE; });
+      b.sub.forEach(function (line) { var t = el('text', {'class': 'sub', x: PAD, y: y - 1}, g); t.textContent = line; y += LINE - 2; });
+    });
+    fit(true);
+  }
+
+  // Zoom: the picture's own scale; never so small that a name is under 11 px.
+  var scale = 1, MIN_SCALE = 11.05 / NAME;  // a hair above 11 px, whatever the rounding
+  function apply() {
+    var box = svg.viewBox.baseVal;
+    svg.style.width = (box.width * scale) + 'px';
+    svg.style.height = (box.height * scale) + 'px';
+  }
+  function zoom(factor) { scale = Math.min(3, Math.max(0.2, scale * factor)); apply(); }
+  function fit(initial) {
+    var box = svg.viewBox.baseVal;
+    var byHeight = (viewport.clientHeight - 4) / box.height, byWidth = (viewport.clientWidth - 4) / box.width;
+    var best = Math.min(1, Math.min(byHeight, byWidth));
+    // At first: the whole picture if its names stay readable, else readable and scrolled
+    // to the revenue side. The fit button shows everything, however small.
+    scale = initial ? Math.max(MIN_SCALE, best) : best;
+    apply();
+    if (initial) viewport.scrollLeft = viewport.scrollWidth;
+  }
+  document.getElementById('zoom-in').addEventListener('click', function () { zoom(1.25); });
+  document.getElementById('zoom-out').addEventListener('click', function () { zoom(0.8); });
+  document.getElementById('zoom-fit').addEventListener('click', function () { fit(false); });
+  viewport.addEventListener('wheel', function (e) {
+    if (!e.ctrlKey && !e.metaKey) return;  // a plain wheel scrolls; with Ctrl it zooms
+    e.preventDefault(); zoom(e.deltaY < 0 ? 1.1 : 0.9);
+  }, {passive: false});
+  var drag = null;
+  viewport.addEventListener('mousedown', function (e) {
+    if (e.target.closest && e.target.closest('.node')) return;
+    drag = {x: e.clientX, y: e.clientY, left: viewport.scrollLeft, top: viewport.scrollTop};
+    viewport.classList.add('panning');
+  });
+  window.addEventListener('mousemove', function (e) {
+    if (!drag) return;
+    viewport.scrollLeft = drag.left - (e.clientX - drag.x); viewport.scrollTop = drag.top - (e.clientY - drag.y);
+  });
+  window.addEventListener('mouseup', function () { drag = null; viewport.classList.remove('panning'); });
+
+  function clear() {
+    svg.classList.remove('dim');
+    Array.prototype.forEach.call(svg.querySelectorAll('.on, .picked'), function (x) { x.classList.remove('on'); x.classList.remove('picked'); });
+    details.hidden = true; status.textContent = '';
+  }
+  // A metric's paths to revenue: every link from it (or from a metric after it) to a
+  // metric that reaches revenue, stopping at revenue metrics.
+  function paths(index) {
+    var seen = {}, lit = [], queue = [index]; seen[index] = true;
+    while (queue.length) {
+      var i = queue.shift();
+      if (nodes[i].revenue && i !== index) continue;
+      out[i].forEach(function (k) {
+        var t = edges[k].t;
+        if (!nodes[t].reaches) return;
+        lit.push(k);
+        if (!seen[t]) { seen[t] = true; queue.push(t); }
+      });
+    }
+    return {nodes: Object.keys(seen).map(Number), edges: lit};
+  }
+  function row(list, label, value) {
+    if (!value) return;
+    var dt = document.createElement('dt'); dt.textContent = label;
+    var dd = document.createElement('dd'); dd.textContent = value;
+    list.appendChild(dt); list.appendChild(dd);
+  }
+  function linkWords(k) {
+    var e = edges[k], words = [];
+    if (e.elasticity !== null) words.push('elasticity ' + e.elasticity);
+    else if (e.sign) words.push(e.sign);
+    else if (!e.derived) words.push('no elasticity');
+    if (e.confidence) words.push(e.confidence);
+    if (e.derived) words.push(e.kind === 'formula' ? 'formula' : 'computed from');
+    return words.join(', ') + (e.note ? ' — ' + e.note : '');
+  }
+  function select(index) {
+    clear();
+    var n = nodes[index], found = paths(index);
+    svg.classList.add('dim');
+    found.nodes.forEach(function (i) { var g = svg.querySelector('.node[data-index="' + i + '"]'); if (g) g.classList.add('on'); });
+    found.edges.forEach(function (k) {
+      Array.prototype.forEach.call(svg.querySelectorAll('[data-edge="' + k + '"]'), function (x) { x.classList.add('on'); });
+    });
+    var own = svg.querySelector('.node[data-index="' + index + '"]');
+    if (own) { own.classList.add('picked'); if (own.scrollIntoView) own.scrollIntoView({block: 'center', inline: 'center'}); }
+    while (details.firstChild) details.removeChild(details.firstChild);
+    var title = document.createElement('b'); title.textContent = n.name; details.appendChild(title);
+    var list = document.createElement('dl'); details.appendChild(list);
+    row(list, 'id', n.id); row(list, 'owner', n.owner); row(list, 'team', n.team);
+    row(list, 'defined at', n.where); row(list, 'description', n.description);
+    row(list, 'status', n.status + (n.distance !== null && !n.revenue ? ', ' + n.distance + ' link(s) from revenue' : ''));
+    row(list, 'why no path', n.why); row(list, 'kept', n.keep);
+    row(list, 'view of', n.view_of);
+    out[index].forEach(function (k) { row(list, '→ ' + nodes[edges[k].t].id, linkWords(k)); });
+    into[index].forEach(function (k) { row(list, '← ' + nodes[edges[k].s].id, linkWords(k)); });
+    if (!drawn[index]) row(list, 'not drawn', 'outside the focus of this picture: ' + data.note);
+    details.hidden = false;
+    status.textContent = n.id + (found.edges.length ? ': ' + found.edges.length + ' link(s) on its paths to revenue' : n.reaches ? '' : ': no path to revenue');
+    return found;
+  }
+  window.revtraceSelect = function (id) {
+    for (var i = 0; i < nodes.length; i++) if (nodes[i].id === id) return select(i);
+    return null;
+  };
+  svg.addEventListener('click', function (e) {
+    var g = e.target.closest ? e.target.closest('.node') : null;
+    if (g) select(+g.getAttribute('data-index'));
+  });
+  svg.addEventListener('keydown', function (e) {
+    var g = e.target.closest ? e.target.closest('.node') : null;
+    if (g && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); select(+g.getAttribute('data-index')); }
+  });
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') { clear(); search.value = ''; } });
+  search.addEventListener('input', function () {
+    var query = search.value.trim().toLowerCase();
+    if (!query) { clear(); return; }
+    for (var i = 0; i < nodes.length; i++) {
+      if (nodes[i].id.toLowerCase().indexOf(query) >= 0 || nodes[i].name.toLowerCase().indexOf(query) >= 0) { select(i); return; }
+    }
+    clear(); status.textContent = 'no metric matches';
+  });
+
+  var started = Date.now();
+  new ELK().layout(graph).then(function (layout) {
+    draw(layout);
+    document.body.dataset.layoutMs = String(Date.now() - started);
+    if (location.hash.length > 1) {
+      var wanted = decodeURIComponent(location.hash.slice(1));
+      if (window.revtraceSelect(wanted)) search.value = wanted;
+    }
+    document.body.dataset.ready = '1';
+  }).catch(function (e) { failed(e && e.message ? e.message : e); });
+})();
+"""

@@ -29,77 +29,7 @@ from tests.render.test_html_browser import BROWSER, FLAGS
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium on this machine")
 DOT = shutil.which("dot")
 
-MEASURE = r"""
-<script>
-(function () {
-  function sample(path, step) {
-    var length = path.getTotalLength(), points = [];
-    for (var d = 0; d <= length; d += step) { var p = path.getPointAtLength(d); points.push([p.x, p.y]); }
-    var end = path.getPointAtLength(length); points.push([end.x, end.y]);
-    return points;
-  }
-  function cross(a, b, c, d) {
-    function side(p, q, r) { return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]); }
-    var d1 = side(c, d, a), d2 = side(c, d, b), d3 = side(a, b, c), d4 = side(a, b, d);
-    return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0));
-  }
-  function measure() {
-    var svg = document.getElementById('lineage');
-    var data = JSON.parse(document.getElementById('revtrace-picture').textContent);
-    var byId = {};
-    data.nodes.forEach(function (n) { byId[n.id] = n; });
-    var boxes = {}, result = {nodes: [], edges: 0, arrowless: [], through: [], crossings: 0,
-                                smallest: 1e9, cut: [], overflow: [], statuses: {}};
-    var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-    Array.prototype.forEach.call(svg.querySelectorAll('g[data-metric]'), function (g) {
-      var id = g.getAttribute('data-metric'), rect = g.querySelector('rect');
-      var m = g.transform.baseVal.consolidate().matrix;
-      boxes[id] = [m.e, m.f, m.e + rect.width.baseVal.value, m.f + rect.height.baseVal.value];
-      result.nodes.push(id);
-      result.statuses[g.getAttribute('data-status')] = (result.statuses[g.getAttribute('data-status')] || 0) + 1;
-      var names = g.querySelectorAll('text.name'), joined = '';
-      Array.prototype.forEach.call(g.querySelectorAll('text'), function (t) {
-        var size = parseFloat(getComputedStyle(t).fontSize) * scale;
-        if (t.classList.contains('name') && size < result.smallest) result.smallest = size;
-        var b = t.getBBox();
-        if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > rect.width.baseVal.value + 0.5 || b.y + b.height > rect.height.baseVal.value + 0.5) result.overflow.push(id);
-      });
-      Array.prototype.forEach.call(names, function (t) { joined += t.textContent; });
-      if (joined.replace(/\s+/g, '') !== byId[id].name.replace(/\s+/g, '') || joined.indexOf('\u2026') >= 0) result.cut.push(id);
-    });
-    var lines = [];
-    Array.prototype.forEach.call(svg.querySelectorAll('path[data-from]'), function (p) {
-      result.edges++;
-      var marker = p.getAttribute('marker-end') || '';
-      if (!/^url\(#arrow/.test(marker)) result.arrowless.push(p.getAttribute('data-from') + '>' + p.getAttribute('data-to'));
-      var from = p.getAttribute('data-from'), to = p.getAttribute('data-to');
-      var points = sample(p, 3);
-      for (var id in boxes) {
-        if (id === from || id === to) continue;
-        var b = boxes[id];
-        for (var k = 0; k < points.length; k++) {
-          var q = points[k];
-          if (q[0] > b[0] + 2 && q[0] < b[2] - 2 && q[1] > b[1] + 2 && q[1] < b[3] - 2) { result.through.push(from + '>' + to + ' through ' + id); break; }
-        }
-      }
-      var coarse = sample(p, 8), box = [1e9, 1e9, -1e9, -1e9];
-      coarse.forEach(function (q) { box[0] = Math.min(box[0], q[0]); box[1] = Math.min(box[1], q[1]); box[2] = Math.max(box[2], q[0]); box[3] = Math.max(box[3], q[1]); });
-      lines.push({from: from, to: to, points: coarse, box: box});
-    });
-    for (var i = 0; i < lines.length; i++) for (var j = i + 1; j < lines.length; j++) {
-      var a = lines[i], c = lines[j];
-      if (a.from === c.from || a.from === c.to || a.to === c.from || a.to === c.to) continue;
-      if (a.box[2] < c.box[0] || c.box[2] < a.box[0] || a.box[3] < c.box[1] || c.box[3] < a.box[1]) continue;
-      for (var s = 0; s + 1 < a.points.length; s++) for (var t = 0; t + 1 < c.points.length; t++)
-        if (cross(a.points[s], a.points[s + 1], c.points[t], c.points[t + 1])) result.crossings++;
-    }
-    result.layoutMs = +document.body.dataset.layoutMs;
-    document.body.dataset.measure = JSON.stringify(result);
-  }
-  (function wait() { if (document.body.dataset.ready) measure(); else setTimeout(wait, 50); })();
-})();
-</script>
-"""
+MEASURE = "<script>\n" + (Path(__file__).parent / "measure_picture.js").read_text() + "</script>\n"
 
 
 def measure(report: Path, folder: Path, budget: int = 20_000) -> dict[str, Any]:
@@ -146,7 +76,7 @@ def dot_crossings(catalog: Path) -> int:
             text=True,
             check=True,
             timeout=120,
-        ).stdout  # fmt: skip
+        ).stdout
     )
     names = {o["_gvid"]: o["name"] for o in layout.get("objects", [])}
     curves = []
@@ -156,26 +86,31 @@ def dot_crossings(catalog: Path) -> int:
             if op.get("op") in ("b", "B"):
                 control = [tuple(p) for p in op["points"]]
                 for k in range(0, len(control) - 3, 3):
-                    p0, p1, p2, p3 = control[k : k + 4]
-                    for step in range(13):
-                        u = step / 12
-                        points.append(tuple(  # type: ignore[arg-type]
-                            (1 - u) ** 3 * a + 3 * (1 - u) ** 2 * u * b + 3 * (1 - u) * u**2 * c + u**3 * d
-                            for a, b, c, d in zip(p0, p1, p2, p3, strict=True)
-                        ))  # fmt: skip
+                    points += bezier(*control[k : k + 4])
         curves.append((names[edge["tail"]], names[edge["head"]], points))
     return count_crossings(curves)
+
+
+def bezier(*control: tuple[float, ...]) -> list[tuple[float, float]]:
+    """13 points along a cubic Bézier curve."""
+    p0, p1, p2, p3 = control
+    points = []
+    for step in range(13):
+        u, v = step / 12, 1 - step / 12
+        x = v**3 * p0[0] + 3 * v**2 * u * p1[0] + 3 * v * u**2 * p2[0] + u**3 * p3[0]
+        y = v**3 * p0[1] + 3 * v**2 * u * p1[1] + 3 * v * u**2 * p2[1] + u**3 * p3[1]
+        points.append((x, y))
+    return points
 
 
 def count_crossings(curves: list[tuple[str, str, list[tuple[float, float]]]]) -> int:
     def side(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
         return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
 
-    boxes = [
-        (min(x for x, _ in pts), min(y for _, y in pts), max(x for x, _ in pts), max(y for _, y in pts))
-        if pts else (math.inf, math.inf, -math.inf, -math.inf)
-        for _, _, pts in curves
-    ]  # fmt: skip
+    boxes = []
+    for _, _, pts in curves:
+        xs, ys = [x for x, _ in pts] or [math.inf], [y for _, y in pts] or [math.inf]
+        boxes.append((min(xs), min(ys), max(xs), max(ys)))
     total = 0
     for i, (a_from, a_to, a) in enumerate(curves):
         for j in range(i + 1, len(curves)):
@@ -262,8 +197,8 @@ def test_a_2000_metric_report_opens_focused_and_in_time(tmp_path: Path) -> None:
     )
     startup = time.perf_counter() - started
     started = time.perf_counter()
-    dom = subprocess.run([*args, "--virtual-time-budget=30000", "--dump-dom", report.as_uri()],
-                         capture_output=True, text=True, timeout=180, check=False).stdout  # fmt: skip
+    command = [*args, "--virtual-time-budget=30000", "--dump-dom", report.as_uri()]
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=180).stdout
     elapsed = time.perf_counter() - started - startup
     assert 'data-ready="1"' in dom
     shown = dom.count("data-metric=")

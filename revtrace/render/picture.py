@@ -379,12 +379,16 @@ SCRIPT = r"""
     var edge = {id: 'e' + k, sources: ['n' + e.s], targets: ['n' + e.t]};
     if (e.elasticity !== null) {
       var text = (e.elasticity > 0 ? '+' : '') + e.elasticity;
-      edge.labels = [{text: text, width: width(text, 11, '') + 4, height: 13}];
+      // At the link's tail: a label in the middle would be a node of its own for ELK,
+      // and move boxes out of their columns.
+      edge.labels = [{text: text, width: width(text, 11, '') + 4, height: 13,
+                      layoutOptions: {'elk.edgeLabels.placement': 'TAIL'}}];
     }
     graph.edges.push(edge);
   });
 
   function draw(layout) {
+    window.revtraceLayout = layout;
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var W = Math.ceil(layout.width), H = Math.ceil(layout.height);
     svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
@@ -393,18 +397,24 @@ SCRIPT = r"""
       var marker = el('marker', {id: m[0], viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '8', markerHeight: '8', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse'}, defs);
       el('path', {d: 'M0,0 L10,5 L0,10 z', fill: m[1]}, marker);
     });
-    // A heading over each column: where its boxes start, once per heading text.
-    var columns = {};
+    // A heading over each layer ELK made, from the distances of the boxes in it (ELK may
+    // move a box to another layer to keep a loop's links short: the heading says so).
+    var layers = {};
     layout.children.forEach(function (c) {
-      var col = nodes[+c.id.slice(1)].column;
-      if (!(col in columns) || c.x < columns[col]) columns[col] = c.x;
+      var key = Math.round(c.x + c.width / 2);
+      var found = null;
+      for (var k in layers) if (Math.abs(k - key) < 60) found = k;
+      if (found === null) { layers[key] = {x: c.x, texts: []}; found = key; }
+      layers[found].x = Math.min(layers[found].x, c.x);
+      var text = data.headings[nodes[+c.id.slice(1)].column] || '';
+      if (layers[found].texts.indexOf(text) < 0) layers[found].texts.push(text);
     });
-    var written = {};
-    Object.keys(columns).sort(function (a, b) { return a - b; }).forEach(function (col) {
-      var text = data.headings[col] || '';
-      if (written[text]) return;
-      written[text] = true;
-      el('text', {'class': 'heading', x: columns[col], y: 20}, svg).textContent = text;
+    var previous = null;
+    Object.keys(layers).map(Number).sort(function (a, b) { return a - b; }).forEach(function (k) {
+      var text = layers[k].texts.sort().join(' · ');
+      if (text === previous) return;
+      previous = text;
+      el('text', {'class': 'heading', x: layers[k].x, y: 20}, svg).textContent = text;
     });
     var edgeLayer = el('g', {'class': 'edges'}, svg), labelLayer = el('g', {'class': 'labels'}, svg);
     var nodeLayer = el('g', {'class': 'nodes'}, svg);
@@ -469,7 +479,14 @@ SCRIPT = r"""
     // to the revenue side. The fit button shows everything, however small.
     scale = initial ? Math.max(MIN_SCALE, best) : best;
     apply();
-    if (initial) viewport.scrollLeft = viewport.scrollWidth;
+    if (!initial) return;
+    // Start on the revenue side: the right edge, the revenue metrics in the middle.
+    viewport.scrollLeft = viewport.scrollWidth;
+    var top = Infinity, bottom = -Infinity;
+    (window.revtraceLayout ? window.revtraceLayout.children : []).forEach(function (c) {
+      if (nodes[+c.id.slice(1)].revenue) { top = Math.min(top, c.y); bottom = Math.max(bottom, c.y + c.height); }
+    });
+    if (top < Infinity) viewport.scrollTop = (top + bottom) / 2 * scale - viewport.clientHeight / 2;
   }
   document.getElementById('zoom-in').addEventListener('click', function () { zoom(1.25); });
   document.getElementById('zoom-out').addEventListener('click', function () { zoom(0.8); });

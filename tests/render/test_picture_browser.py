@@ -207,3 +207,75 @@ def test_a_2000_metric_report_opens_focused_and_in_time(tmp_path: Path) -> None:
         f"2,000 metrics: {shown} drawn, ready in {elapsed:.2f} s after start-up ({startup:.2f} s)"
     )
     assert elapsed <= 5.0
+
+
+def run_script(report: Path, folder: Path, script: str) -> str:
+    """The DOM after `script` ran on the laid-out report (it sets body.dataset.result)."""
+    page = folder / (report.stem + "-scripted.html")
+    wrapped = (
+        "<script>(function w(){ if (!document.body.dataset.ready) { setTimeout(w, 50); return; }"
+        f"\n{script}\n" + "})();</script>"
+    )
+    page.write_text(
+        report.read_text(encoding="utf-8").replace("</body>", wrapped + "</body>"), encoding="utf-8"
+    )
+    flags = [f for f in FLAGS if not f.startswith("--virtual-time-budget")]
+    args = [str(BROWSER), *flags, "--virtual-time-budget=10000", f"--user-data-dir={folder / 's'}"]
+    return subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                          timeout=120, check=False).stdout  # fmt: skip
+
+
+def test_every_status_is_drawn_and_named(tmp_path: Path) -> None:
+    catalog = tmp_path / "statuses.yaml"
+    catalog.write_text(
+        "version: 1\nmetrics:\n"
+        "  revenue: {revenue: true}\n"
+        "  growth: {formula: 'revenue * 2'}\n"
+        "  sessions: {drives: [revenue]}\n"
+        "  old: {status: deprecated, drives: [revenue]}\n"
+        "  old_vanity: {status: deprecated}\n"
+        "  vanity: {}\n"
+        "  podcast: {keep: {reason: a test, until: 2099-01-01}}\n",
+        encoding="utf-8",
+    )
+    found = measure(report_of(catalog, tmp_path), tmp_path)
+    assert found["statuses"] == {
+        "revenue": 1, "view": 1, "reaches": 1, "deprecated": 2, "no-path": 1, "kept": 1,
+    }  # fmt: skip
+
+
+def test_click_keyboard_escape_and_the_details_panel(tmp_path: Path) -> None:
+    report = report_of(REPO / "examples/ecommerce.yaml", tmp_path)
+    dom = run_script(
+        report,
+        tmp_path,
+        """
+        var svg = document.getElementById('lineage'), out = {};
+        var node = svg.querySelector('g[data-metric="sessions"]');
+        node.focus();
+        node.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
+        out.lit = Array.prototype.map.call(svg.querySelectorAll('g.node.on'),
+          function (g) { return g.getAttribute('data-metric'); }).sort();
+        out.edges = svg.querySelectorAll('path.edge.on').length;
+        out.details = document.getElementById('details').textContent;
+        out.focusable = svg.querySelectorAll('g.node[tabindex="0"]').length;
+        document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
+        out.after = svg.querySelectorAll('.on').length;
+        out.hidden = document.getElementById('details').hidden;
+        var before = svg.style.width;
+        document.getElementById('zoom-in').click();
+        out.zoomed = svg.style.width !== before;
+        document.getElementById('zoom-fit').click();
+        var room = document.getElementById('viewport').clientWidth;
+        out.fits = svg.getBoundingClientRect().width <= room;
+        document.body.dataset.result = JSON.stringify(out);
+        """,
+    )
+    found = re.search(r'data-result="([^"]*)"', dom)
+    assert found is not None, dom[:400]
+    out = json.loads(html.unescape(found.group(1)))
+    assert out["lit"] == ["net_revenue", "orders", "sessions"] and out["edges"] == 2
+    assert "Store sessions" in out["details"] and "examples/ecommerce.yaml:" in out["details"]
+    assert "→ orders" in out["details"]
+    assert out["focusable"] == 15
+    assert (out["after"], out["hidden"], out["zoomed"], out["fits"]) == (0, True, True, True)

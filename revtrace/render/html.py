@@ -1,15 +1,10 @@
-"""A self-contained HTML report: the lineage picture as inline SVG, laid out by revtrace,
-the audit summary, the candidates to drop, the team scorecard, and a search box.
+"""A self-contained HTML report: the lineage picture, the audit summary, the candidates
+to drop, the team scorecard, why revenue moved (with a values file), and a search box.
 
 One file, nothing fetched: no CDN, no web font, no external script. Every catalog string
 is HTML-escaped; the data the script reads is JSON with `<`, `>` and `&` escaped, so a
-metric named `</script><script>…` stays text.
-
-Layout: revenue metrics in the right-most column, every other metric in a column by its
-distance to revenue (one column per link), metrics with no path in a column of their own
-on the left. Within a column, metrics are ordered by the average position of what they
-drive (a barycenter pass), which keeps most links from crossing; links are curves from
-the right edge of a box to the left edge of the next, so they never cross a box's text.
+metric named `</script><script>…` stays text. The picture (its data, its layout by elkjs
+and its drawing) is `render/picture.py`.
 """
 
 from __future__ import annotations

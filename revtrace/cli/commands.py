@@ -31,6 +31,7 @@ from revtrace.cli.options import (
     ScoreBy,
     SelectOption,
     TableFormat,
+    ValuesOption,
     ViewFormat,
 )
 from revtrace.model.codes import EXIT_CLEAN
@@ -143,18 +144,7 @@ def audit(
             rich_help_panel=CHANGE_PANEL,
         ),
     ] = None,
-    values: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--values",
-            help="Also check the links against this values file (CSV of each metric's value"
-            " per period): contradicted elasticities, broken formulas \\[default: the"
-            " `values` setting].",
-            metavar="FILE",
-            show_default=False,
-            rich_help_panel=GATE_PANEL,
-        ),
-    ] = None,
+    values: ValuesOption = None,
     metric: SelectOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -414,16 +404,7 @@ def report(
             rich_help_panel=GATE_PANEL,
         ),
     ] = None,
-    values: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--values",
-            help="Add why revenue moved over the last two periods, and check the links"
-            " against this values file \\[default: the `values` setting].",
-            metavar="FILE",
-            show_default=False,
-        ),
-    ] = None,
+    values: ValuesOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write a self-contained HTML report with the lineage picture and a search box.

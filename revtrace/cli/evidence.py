@@ -17,21 +17,12 @@ from revtrace.cli.options import (
     EvidenceFormat,
     ForceOption,
     OutputOption,
+    ValuesOption,
 )
 
 if TYPE_CHECKING:
     from revtrace.analysis.evidence import FitView
 
-ValuesOption = Annotated[
-    Optional[Path],  # noqa: UP045
-    typer.Option(
-        "--values",
-        help="CSV of each metric's value per period (period,metric,value, or one column per"
-        " metric) \\[default: the `values` setting].",
-        metavar="FILE",
-        show_default=False,
-    ),
-]
 MetricsOption = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option("--metric", "-m", help="Only this metric (several allowed).", metavar="ID"),

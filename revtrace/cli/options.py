@@ -116,3 +116,14 @@ ForceOption = Annotated[
         "--force", help="Let -o overwrite an existing file.", rich_help_panel=OUTPUT_PANEL
     ),
 ]
+ValuesOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--values",
+        help="CSV of each metric's value per period (period,metric,value, or one column per"
+        " metric): audit and report check the links against it, explain and fit read it"
+        " \\[default: the `values` setting].",
+        metavar="FILE",
+        show_default=False,
+    ),
+]

@@ -279,3 +279,18 @@ def test_click_keyboard_escape_and_the_details_panel(tmp_path: Path) -> None:
     assert "→ orders" in out["details"]
     assert out["focusable"] == 15
     assert (out["after"], out["hidden"], out["zoomed"], out["fits"]) == (0, True, True, True)
+
+
+def test_it_prints_on_a4_landscape(tmp_path: Path) -> None:
+    report = report_of(REPO / "examples/ecommerce.yaml", tmp_path)
+    pdf = tmp_path / "report.pdf"
+    flags = [f for f in FLAGS if not f.startswith("--virtual-time-budget")]
+    subprocess.run(
+        [str(BROWSER), *flags, "--virtual-time-budget=8000", "--no-pdf-header-footer",
+         f"--user-data-dir={tmp_path / 'pdf'}", f"--print-to-pdf={pdf}", report.as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    boxes = re.findall(rb"MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
+    assert boxes, "no page in the PDF"
+    width, height = (float(v) for v in boxes[0])
+    assert (round(width), round(height)) == (842, 595)  # A4, landscape, in points

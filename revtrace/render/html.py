@@ -61,7 +61,7 @@ def report(view: Report) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>revtrace report · {html_text(files)}</title>",
-        f"<style>{STYLE}{picture.STYLE}</style></head><body>",
+        f"<style>{STYLE}{picture.asset('picture.css')}</style></head><body>",
         f"<header><h1>revtrace report</h1><span>{html_text(files)}</span>",
         '<input id="search" type="search" placeholder="Find a metric: its path to revenue lights up" aria-label="Find a metric">',
         '<button id="zoom-out" type="button" aria-label="Zoom out">&minus;</button>',
@@ -105,7 +105,7 @@ def report(view: Report) -> str:
         f"{picture.picture_data(report, metrics)}</script>"
     )
     out.append(f"<script>{picture.elk_script()}</script>")
-    out.append(f"<script>{picture.SCRIPT}</script></body></html>")
+    out.append(f"<script>{picture.asset('picture.js')}</script></body></html>")
     return "\n".join(out) + "\n"
 
 

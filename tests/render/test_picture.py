@@ -11,8 +11,9 @@ ASSETS = REPO / "revtrace" / "render" / "assets"
 
 
 def test_the_vendored_bundle_is_safe_to_inline_and_carries_its_licence() -> None:
-    code = (ASSETS / "elk.bundled.js").read_text(encoding="utf-8")
-    assert "</script" not in code.lower() and "<!--" not in code
+    for name in ("elk.bundled.js", "picture.js"):  # both are inlined in a <script> element
+        code = (ASSETS / name).read_text(encoding="utf-8")
+        assert "</script" not in code.lower() and "<!--" not in code and "<script" not in code
     assert "Eclipse Public License - v 2.0" in (ASSETS / "elkjs-LICENSE.md").read_text()
     assert f"elkjs {picture.ELK_VERSION}" in (ASSETS / "README.md").read_text()
     assert picture.elk_script().startswith(f"/* elkjs {picture.ELK_VERSION} (Eclipse Layout")

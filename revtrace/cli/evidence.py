@@ -141,6 +141,11 @@ def _print_patch(view: FitView, output: Path | None, force: bool, files: list[st
     )
     for link, why in result.left_out:
         session.note(f"revtrace: left out {link} ({why})")
+    if "\n--- a/../" in "\n" + result.diff:
+        session.note(
+            "revtrace: the patch names files outside this folder (../): run revtrace from the"
+            " folder you will run `git apply` in"
+        )
 
 
 __all__ = ["explain", "fit"]

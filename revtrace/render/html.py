@@ -74,7 +74,7 @@ def report(view: Report) -> str:
         )
         + "</div>",
         picture.LEGEND,
-        '<div id="viewport"><svg id="lineage" xmlns="http://www.w3.org/2000/svg"'
+        '<div id="viewport"><div id="headings" aria-hidden="true"></div><svg id="lineage" xmlns="http://www.w3.org/2000/svg"'
         ' viewBox="0 0 10 10" role="img" aria-label="Lineage of every metric to revenue"></svg></div>',
         '<section id="details" hidden aria-live="polite"></section>',
         f'<p id="focus-note">{html_text(picture.focus_note(metrics, analysis.graph.distance))}</p>',

@@ -77,7 +77,7 @@
       'elk.spacing.edgeLabel': '2',
       'elk.layered.thoroughness': '100',
       'elk.layered.crossingMinimization.greedySwitch.type': 'TWO_SIDED',
-      'elk.padding': '[top=36,left=16,bottom=16,right=16]'
+      'elk.padding': '[top=12,left=16,bottom=16,right=16]'
     },
     children: shown.map(function (i) {
       return {id: 'n' + i, width: boxes[i].w, height: boxes[i].h, x: nodes[i].column * columnWidth, y: 0};
@@ -120,11 +120,12 @@
       if (layers[found].texts.indexOf(text) < 0) layers[found].texts.push(text);
     });
     var previous = null;
+    headings = [];
     Object.keys(layers).map(Number).sort(function (a, b) { return a - b; }).forEach(function (k) {
       var text = layers[k].texts.sort().join(' · ');
       if (text === previous) return;
       previous = text;
-      el('text', {'class': 'heading', x: layers[k].x, y: 20}, svg).textContent = text;
+      headings.push({x: layers[k].x, text: text});
     });
     var edgeLayer = el('g', {'class': 'edges'}, svg), labelLayer = el('g', {'class': 'labels'}, svg);
     var nodeLayer = el('g', {'class': 'nodes'}, svg);
@@ -175,10 +176,21 @@
 
   // Zoom: the picture's own scale; never so small that a name is under 11 px.
   var scale = 1, MIN_SCALE = 11.05 / NAME;  // a hair above 11 px, whatever the rounding
+  // Column headings stay in view at the top of the scrolled picture (HTML, not SVG: an
+  // SVG cannot keep text in place while it scrolls).
+  var headings = [], headingBar = document.getElementById('headings');
   function apply() {
     var box = svg.viewBox.baseVal;
     svg.style.width = (box.width * scale) + 'px';
     svg.style.height = (box.height * scale) + 'px';
+    while (headingBar.firstChild) headingBar.removeChild(headingBar.firstChild);
+    headingBar.style.width = (box.width * scale) + 'px';
+    headings.forEach(function (h) {
+      var span = document.createElement('span');
+      span.textContent = h.text;
+      span.style.left = (h.x * scale) + 'px';
+      headingBar.appendChild(span);
+    });
   }
   function zoom(factor) { scale = Math.min(3, Math.max(0.2, scale * factor)); apply(); }
   function fit(initial) {

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from revtrace.model.catalog import Keep
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str:
@@ -47,3 +51,12 @@ def plural(count: int, word: str, plural_form: str | None = None) -> str:
 def article(word: str) -> str:
     """`a saas`, `an ecommerce`: the indefinite article as spoken before `word`."""
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def kept_words(keep: Keep) -> str:
+    """`kept by exception until 2027-03-31 (by cmo): reason`, for a metric kept on purpose
+    (not escaped: each renderer escapes it for its reader)."""
+    until = f" until {keep.until.isoformat()}" if keep.until else ""
+    by = f" (by {keep.by})" if keep.by else ""
+    reason = f": {keep.reason}" if keep.reason else ""
+    return f"kept by exception{until}{by}{reason}"

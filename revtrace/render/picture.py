@@ -27,6 +27,7 @@ from typing import Any
 
 from revtrace.analysis import AuditReport, GraphView
 from revtrace.model.catalog import DERIVATIONS
+from revtrace.model.wording import kept_words
 from revtrace.render.escape import visible
 
 ELK_VERSION = "0.12.1"
@@ -84,7 +85,7 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
                 "where": visible(f"{metric.location.file}:{metric.location.line}"),
                 "description": visible(metric.description or ""),
                 "why": visible(why.get(metric_id, "")),
-                "keep": visible(_keep_words(keep)) if keep is not None else "",
+                "keep": visible(kept_words(keep)) if keep is not None else "",
                 "view_of": visible(graph.view_of(metric_id) or ""),
             }
         )
@@ -186,13 +187,6 @@ def _edges(graph: Any, view: GraphView, index: dict[str, int]) -> list[dict[str,
             }
         )
     return edges
-
-
-def _keep_words(keep: Any) -> str:
-    until = f" until {keep.until.isoformat()}" if keep.until else ""
-    by = f" (by {keep.by})" if keep.by else ""
-    reason = f": {keep.reason}" if keep.reason else ""
-    return f"kept by exception{until}{by}{reason}"
 
 
 def focus_note(metrics: Sequence[str], distance: dict[str, int]) -> str:

@@ -27,6 +27,7 @@ from revtrace.analysis import (
     TreeResult,
 )
 from revtrace.graph import TreeNode
+from revtrace.model import wording
 from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import plural
@@ -400,10 +401,7 @@ def _kept_note(keep: Keep | None) -> str:
 
 
 def kept_words(keep: Keep) -> str:
-    until = f" until {keep.until.isoformat()}" if keep.until else ""
-    by = f" (by {safe(keep.by)})" if keep.by else ""
-    reason = f": {safe(keep.reason)}" if keep.reason else ""
-    return f"kept by exception{until}{by}{reason}"
+    return safe(wording.kept_words(keep))
 
 
 def tree_lines(root: TreeNode) -> Iterator[tuple[str, TreeNode]]:

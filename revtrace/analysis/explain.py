@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from revtrace.analysis.core import Analysis
@@ -268,7 +268,8 @@ def _explain(
     if metric not in system.log_change:
         why = system.no_change.get(metric, "no values")
         return Explanation(metric, x0, x1, reason=f"{metric}: {why}")
-    reach = _upstream(metric, system)
+    # Through the coefficients: the metrics whose log changes reach this one.
+    reach = _upstream(metric, lambda m: system.coefficients.get(m, {}))
     leverage = _leverage(metric, reach, system)
     if leverage is None:
         return Explanation(
@@ -336,13 +337,13 @@ def _pct(before: float | None, after: float | None) -> float | None:
     return pct if math.isfinite(pct) else None  # 1e300 over 1e-300: no meaningful %
 
 
-def _upstream(metric: str, system: _System) -> list[str]:
-    """The metrics whose log changes reach `metric` through coefficients, itself first."""
-    seen = {metric}
+def _upstream(metric: str, drivers: Callable[[str], Iterable[str]]) -> list[str]:
+    """`metric`, then every metric with a chain of `drivers` to it, nearest first."""
     order = [metric]
+    seen = {metric}
     queue = deque(order)
     while queue:
-        for driver in system.coefficients.get(queue.popleft(), {}):
+        for driver in drivers(queue.popleft()):
             if driver not in seen:
                 seen.add(driver)
                 order.append(driver)
@@ -391,17 +392,10 @@ def _not_attributed(
 ) -> tuple[tuple[str, str], ...]:
     """Metrics with a path to `metric` in the catalog that get no share of its change."""
     graph = analysis.graph
-    upstream: list[str] = []
-    seen = {metric}
-    queue = deque([metric])
-    while queue:
-        for driver in graph.drivers_of(queue.popleft()):
-            if driver not in seen:
-                seen.add(driver)
-                upstream.append(driver)
-                queue.append(driver)
+    upstream = _upstream(metric, graph.drivers_of)
+    seen = set(upstream)
     result: list[tuple[str, str]] = []
-    for m in upstream:
+    for m in upstream[1:]:
         if m in attributed:
             continue
         if m in system.no_change:

@@ -2,7 +2,8 @@
 
 The configuration file is found from the current directory upwards, like ruff's: in each
 folder, `revtrace.toml` first, then a `pyproject.toml` that has a `[tool.revtrace]`
-table. Command-line flags override it; `REVTRACE_FORMAT` overrides the format setting.
+table. Command-line flags override it; `REVTRACE_FORMAT` overrides the format setting and
+`REVTRACE_CACHE_DIR` the cache-dir setting.
 Every setting remembers where its value came from, for `revtrace config`.
 """
 
@@ -38,6 +39,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "baseline": ("baseline file of accepted findings", "path"),
     "values": ("values file (CSV) that audit checks the links against", "path"),
     "format": ("default output format of audit", quoted_list(FORMAT_CHOICES, "or")),
+    "cache-dir": (
+        "folder of the cache (default: .revtrace_cache beside the configuration file)",
+        "path",
+    ),
 }
 
 
@@ -59,6 +64,7 @@ class Settings:
     baseline: str | None = None
     values: str | None = None
     format: str = "auto"
+    cache_dir: str | None = None
     #: setting name → where its value came from ("default", "pyproject.toml:12", "--fail-on")
     sources: dict[str, str] = field(default_factory=lambda: dict.fromkeys(SETTINGS, "default"))
     config_file: str | None = None
@@ -124,6 +130,9 @@ def load_settings(
                 f"{quoted_list(FORMAT_CHOICES, 'or')}"
             )
         settings.set("format", env_format, "REVTRACE_FORMAT")
+    env_cache = environ.get("REVTRACE_CACHE_DIR")
+    if env_cache:
+        settings.set("cache-dir", env_cache, "REVTRACE_CACHE_DIR")
     return settings
 
 
@@ -189,7 +198,7 @@ def _validate(name: str, value: Any, where: str, base: Path) -> Any:
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
             raise ConfigError(f"{where}: 'catalog' must be a path or a list of paths")
         return [_relative(base / p) for p in paths]
-    if name in ("baseline", "values"):
+    if name in ("baseline", "values", "cache-dir"):
         if not isinstance(value, str):
             raise ConfigError(f"{where}: '{name}' must be a path")
         return _relative(base / value)

@@ -7,7 +7,14 @@ selectors), `policy` (which rules, at which severity, fail on what) and `baselin
 """
 
 from revtrace.analysis.audit import AuditReport, Candidate, RuleCount, audit, rule_counts
-from revtrace.analysis.core import Analysis, Summary, analyse, analyse_loaded, analyse_sources
+from revtrace.analysis.core import (
+    Analysis,
+    Summary,
+    analyse,
+    analyse_loaded,
+    analyse_read,
+    analyse_sources,
+)
 from revtrace.analysis.diff import CatalogChange, DiffReport, compare
 from revtrace.analysis.graph_view import GraphView
 from revtrace.analysis.impact import ImpactView, WhatIfError, impact
@@ -31,6 +38,7 @@ __all__ = [
     "WhatIfError",
     "analyse",
     "analyse_loaded",
+    "analyse_read",
     "analyse_sources",
     "audit",
     "compare",

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from revtrace.graph import RevenueGraph
-from revtrace.load import LoadResult, load_catalog, load_sources
+from revtrace.load import LoadResult, load_sources, read_catalog_bytes
+from revtrace.load.cache import FileCache
 from revtrace.model.catalog import Catalog
 from revtrace.model.findings import Finding, Severity, count_by_severity
 from revtrace.rules import run_graph_checks
@@ -102,11 +103,27 @@ def analyse(
     today: date | None = None,
     minimum: Severity = Severity.INFO,
     values: str | os.PathLike[str] | None = None,
+    *,
+    cache: FileCache | None = None,
 ) -> Analysis:
     """Load the catalog files and run every rule (or only those that can report at
-    `minimum` or above); with `values`, the rules about the numbers too. Raises
-    `CatalogUnreadable`, `ValuesUnreadable`."""
-    loaded = load_catalog(paths)
+    `minimum` or above); with `values`, the rules about the numbers too; with `cache`,
+    each file's reading is kept between runs. Raises `CatalogUnreadable`,
+    `ValuesUnreadable`."""
+    sources = [(os.fspath(p), read_catalog_bytes(os.fspath(p))) for p in paths]
+    return analyse_read(sources, today, minimum, values, cache=cache)
+
+
+def analyse_read(
+    sources: Sequence[tuple[str, bytes]],
+    today: date | None = None,
+    minimum: Severity = Severity.INFO,
+    values: str | os.PathLike[str] | None = None,
+    *,
+    cache: FileCache | None = None,
+) -> Analysis:
+    """`analyse`, for catalog files already read (display name, bytes)."""
+    loaded = load_sources(sources, cache=cache)
     if values is None:
         return analyse_loaded(loaded, today, minimum)
     from revtrace.values import read_values

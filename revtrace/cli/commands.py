@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from revtrace.cli import session
+from revtrace.cli import runs, session
 from revtrace.cli.app import app
 from revtrace.cli.options import (
     BY_TEAM,
@@ -27,6 +27,7 @@ from revtrace.cli.options import (
     FailOn,
     ForceOption,
     GraphFormat,
+    NoCacheOption,
     OutputOption,
     ScoreBy,
     SelectOption,
@@ -147,17 +148,16 @@ def audit(
     values: ValuesOption = None,
     metric: SelectOption = None,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Report every metric with no path to revenue, and every other problem in the catalog.
 
     Exits 1 when a finding is at or above --fail-on (warning by default), so it can gate CI.
     """
-    from revtrace.analysis import audit as run_audit
-    from revtrace.analysis import baseline as baselines
-
     run = session.open_catalog(
         catalogs,
         config,
+        no_cache=no_cache,
         view=False,
         selectors=metric,
         format=output_format.value if output_format else None,
@@ -167,10 +167,21 @@ def audit(
         baseline=str(baseline) if baseline else None,
         values=str(values) if values else None,
     )
-    policy = session.policy_of(run.settings)
-    metric = run.selectors
-    chosen = session.selected(metric, run) if metric else None
+    metric, format_name = run.selectors, _audit_format(run.settings.format, statistics)
+    kept = None  # Nothing changed since a run with the same inputs: its output is the answer.
+    if format_name != "text" and since is None and write_baseline is None:
+        options = {"format": format_name, "statistics": statistics}
+        kept = runs.key(run, "audit", {**options, "selectors": session.selector_texts(metric)})
+        code = runs.replay(run, kept, output, force)
+        if code is not None:
+            raise typer.Exit(EXIT_CLEAN if exit_zero else code)
+    # Imported here: a run answered from the cache loads neither the graph nor the rules.
+    from revtrace.analysis import audit as run_audit
+    from revtrace.analysis import baseline as baselines
 
+    policy = session.policy_of(run.settings)
+
+    chosen = session.selected(metric, run) if metric else None
     if write_baseline is not None:
         recorded = run_audit(
             run.analysis, policy, selected=chosen, selectors=session.selector_texts(metric)
@@ -199,22 +210,31 @@ def audit(
         baseline=accepted,
     )
 
-    format_name = run.settings.format
-    if format_name == "auto":
-        format_name = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if statistics:
         from revtrace.analysis import rule_counts
 
-        counts_format = "json" if format_name == "json" else "text"
         value: object = rule_counts(report.findings)
-        view, format_name, options = "statistics", counts_format, {}
+        view, options = "statistics", {}
     else:
         value, view = report, "audit"
         options = {"quiet": quiet} if format_name == "text" else {}
-    session.show(
+    code = policy.exit_code(report.findings)
+    document = session.show(
         view, format_name, value, output=output, force=force, protected=run.files, **options
     )
-    raise typer.Exit(EXIT_CLEAN if exit_zero else policy.exit_code(report.findings))
+    runs.remember(run, kept, document, code)
+    raise typer.Exit(EXIT_CLEAN if exit_zero else code)
+
+
+def _audit_format(setting: str, statistics: bool) -> str:
+    """The format audit prints in: `auto` is GitHub annotations in GitHub Actions, else
+    text; the statistics come as JSON or text."""
+    format_name = setting
+    if format_name == "auto":
+        format_name = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if statistics:
+        format_name = "json" if format_name == "json" else "text"
+    return format_name
 
 
 def _catalog_at(revision: str, run: session.Session) -> Analysis:
@@ -240,6 +260,7 @@ def diff(
         DiffFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_DIFF,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Compare two catalogs: which change cut which path to revenue.
 
@@ -251,8 +272,8 @@ def diff(
 
     from revtrace.analysis import DiffReport, compare
 
-    before = session.open_catalog([old], config, view=False)
-    after = session.open_catalog([new], config, view=False)
+    before = session.open_catalog([old], config, view=False, no_cache=no_cache)
+    after = session.open_catalog([new], config, view=False, no_cache=no_cache)
     policy = session.policy_of(after.settings)
     before_reported = replace(
         before.analysis, findings=tuple(policy.apply(before.analysis.findings))
@@ -285,6 +306,7 @@ def tree(
         ViewFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_VIEW,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Print the revenue-lineage tree: each revenue metric, what drives it, and so on down.
 
@@ -295,7 +317,7 @@ def tree(
     """
     from revtrace.analysis import lineage
 
-    run = session.open_catalog(catalogs, config, view=True, selectors=metric)
+    run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
     chosen = session.selectors(run.selectors, run)
     result = session.or_fail(lambda: lineage(run.analysis, chosen, depth, reverse))
     session.show("tree", output_format.value, result)
@@ -318,6 +340,7 @@ def trace(
         ViewFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_VIEW,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Show why a metric is kept (its paths to revenue) or why not (where its chains end).
 
@@ -325,7 +348,7 @@ def trace(
     """
     from revtrace.analysis import trace as trace_metric
 
-    run = session.open_catalog(catalogs, config, view=True)
+    run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
     if metric not in run.analysis.catalog:
         session.unknown_metric(run, metric)
     session.show("trace", output_format.value, trace_metric(run.analysis, metric, max_paths))
@@ -347,6 +370,7 @@ def graph(
     output: OutputOption = None,
     force: ForceOption = False,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Export the lineage graph as Mermaid, Graphviz DOT or node-link JSON.
 
@@ -355,7 +379,7 @@ def graph(
     """
     from revtrace.analysis import GraphView
 
-    run = session.open_catalog(catalogs, config, view=True, selectors=metric)
+    run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
     view = GraphView(run.analysis, session.selected(run.selectors, run))
     session.show(
         "graph", output_format.value, view, output=output, force=force, protected=run.files
@@ -374,6 +398,7 @@ def scorecard(
         TableFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_TABLE,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Score each team (or owner) by how much of what it tracks reaches revenue.
 
@@ -382,7 +407,7 @@ def scorecard(
     """
     from revtrace.analysis import scorecard as score
 
-    run = session.open_catalog(catalogs, config, view=True, selectors=metric)
+    run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
     card = score(run.analysis, session.selected(run.selectors, run), by.value)
     session.show("scorecard", output_format.value, card)
     raise typer.Exit(run.code)
@@ -406,6 +431,7 @@ def report(
     ] = None,
     values: ValuesOption = None,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Write a self-contained HTML report with the lineage picture and a search box.
 
@@ -425,6 +451,7 @@ def report(
     run = session.open_catalog(
         catalogs,
         config,
+        no_cache=no_cache,
         view=False,
         selectors=metric,
         fail_on=gate,
@@ -464,6 +491,7 @@ def impact(
         ),
     ] = None,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Rank metrics by revenue leverage, from the elasticities on the links.
 
@@ -472,7 +500,7 @@ def impact(
     """
     from revtrace.analysis import impact as leverage
 
-    run = session.open_catalog(catalogs, config, view=True)
+    run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
     view = session.or_fail(lambda: leverage(run.analysis, top, what_if or []))
     session.show("impact", output_format.value, view)
     raise typer.Exit(run.code)

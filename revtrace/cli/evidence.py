@@ -16,6 +16,7 @@ from revtrace.cli.options import (
     ConfigOption,
     EvidenceFormat,
     ForceOption,
+    NoCacheOption,
     OutputOption,
     ValuesOption,
 )
@@ -63,6 +64,7 @@ def explain(
     output: OutputOption = None,
     force: ForceOption = False,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Explain why revenue moved between two periods: which metrics drove it, by how much,
     and how much the catalog's links leave unexplained.
@@ -72,7 +74,7 @@ def explain(
     """
     from revtrace.analysis.explain import explain as run_explain
 
-    run = session.open_catalog(catalogs, config, view=True)
+    run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
     table = session.read_values(run, str(values) if values is not None else None)
     report = session.or_fail(lambda: run_explain(run.analysis, table, start, end, metric or ()))
     session.show(
@@ -105,6 +107,7 @@ def fit(
     output: OutputOption = None,
     force: ForceOption = False,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Check every link against the history in a values file.
 
@@ -114,7 +117,7 @@ def fit(
     """
     from revtrace.analysis.evidence import fit_links
 
-    run = session.open_catalog(catalogs, config, view=True)
+    run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
     table = session.read_values(run, str(values) if values is not None else None)
     for chosen in metric or ():
         if chosen not in run.analysis.catalog:

@@ -127,3 +127,11 @@ ValuesOption = Annotated[
         show_default=False,
     ),
 ]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Neither read nor write the cache (.revtrace_cache) \\[also: REVTRACE_NO_CACHE=1].",
+        rich_help_panel=CONFIG_PANEL,
+    ),
+]

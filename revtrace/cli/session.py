@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from revtrace.analysis.policy import Policy
     from revtrace.analysis.select import Selector
     from revtrace.config import Settings
+    from revtrace.load import CatalogUnreadable
+    from revtrace.load.store import Store
     from revtrace.values import ValuesUnreadable, ValueTable
 
 T = TypeVar("T")
@@ -120,25 +122,61 @@ def today() -> date:
     return date.today()
 
 
+def read_sources(files: list[str], arguments: list[str]) -> list[tuple[str, bytes]]:
+    """Each catalog file's bytes, read once (the cache's keys and the loader use them)."""
+    from revtrace.load import CatalogUnreadable, read_catalog_bytes
+
+    try:
+        return [(file, read_catalog_bytes(file)) for file in files]
+    except CatalogUnreadable as exc:
+        unreadable(exc, arguments)
+
+
+def unreadable(exc: CatalogUnreadable, arguments: list[str]) -> NoReturn:
+    hint = ""
+    if exc.reason == "no such file" and arguments == ["metrics.yaml"]:
+        hint = " (run revtrace in the folder that holds metrics.yaml, or name the catalog)"
+    fail(f"cannot read {exc.path}: {exc.reason}{hint}")
+
+
 def analyse_files(
-    files: list[str], arguments: list[str], *, errors_only: bool = False, values: str | None = None
+    sources: list[tuple[str, bytes]],
+    arguments: list[str],
+    *,
+    errors_only: bool = False,
+    values: str | None = None,
+    store: Store | None = None,
 ) -> Analysis:
-    from revtrace.analysis import analyse
+    from revtrace.analysis import analyse_read
     from revtrace.load import CatalogUnreadable
+    from revtrace.load.cache import FileCache
     from revtrace.model.findings import Severity
     from revtrace.values import ValuesUnreadable
 
     minimum = Severity.ERROR if errors_only else Severity.INFO
+    cache = FileCache(store) if store is not None else None
     try:
-        with _progress(files):
-            return analyse(files, today(), minimum, values)
+        with _progress(sources):
+            return analyse_read(sources, today(), minimum, values, cache=cache)
     except ValuesUnreadable as exc:
         values_unreadable(exc)
     except CatalogUnreadable as exc:
-        hint = ""
-        if exc.reason == "no such file" and arguments == ["metrics.yaml"]:
-            hint = " (run revtrace in the folder that holds metrics.yaml, or name the catalog)"
-        fail(f"cannot read {exc.path}: {exc.reason}{hint}")
+        unreadable(exc, arguments)
+
+
+def cache_store(settings: Settings, no_cache: bool) -> Store | None:
+    """The cache folder to use: none with --no-cache or REVTRACE_NO_CACHE; else the
+    cache-dir setting (or REVTRACE_CACHE_DIR), else .revtrace_cache beside the
+    configuration file, else in the current folder."""
+    from revtrace.load.store import DEFAULT_DIR, Store
+
+    if no_cache or os.environ.get("REVTRACE_NO_CACHE", "").lower() in ("1", "true", "yes"):
+        return None
+    root = settings.cache_dir
+    if root is None:
+        found = settings.config_file
+        root = os.path.join(os.path.dirname(found), DEFAULT_DIR) if found else DEFAULT_DIR
+    return Store(root)
 
 
 def values_unreadable(exc: ValuesUnreadable) -> NoReturn:
@@ -168,20 +206,19 @@ def read_values(run: Session, path: str | None) -> ValueTable:
     return table
 
 
-def _progress(files: list[str]) -> AbstractContextManager[object]:
+def _progress(sources: list[tuple[str, bytes]]) -> AbstractContextManager[object]:
     """A spinner on stderr while a large catalog is read and checked, on a terminal only:
     never in piped or machine output."""
     from contextlib import nullcontext
 
-    size = 0
-    for file in files:
-        with suppress(OSError):
-            size += os.path.getsize(file)
+    size = sum(len(data) for _, data in sources)
+    if size < PROGRESS_BYTES:
+        return nullcontext()  # and rich is not imported
     err = console(stderr=True)
-    if size < PROGRESS_BYTES or not err.is_terminal:
+    if not err.is_terminal:
         return nullcontext()
     megabytes = size / 1_000_000
-    return err.status(f"Reading and checking {len(files)} catalog file(s), {megabytes:.0f} MB…")
+    return err.status(f"Reading and checking {len(sources)} catalog file(s), {megabytes:.0f} MB…")
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -201,18 +238,37 @@ def policy_of(settings: Settings) -> Policy:
         fail(str(exc))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Session:
-    """A command's catalog, analysed: the preamble every catalog command shares."""
+    """A command's catalog, read, and analysed when first asked for: the preamble every
+    catalog command shares (audit may answer from the cache without analysing)."""
 
     settings: Settings
     arguments: list[str]
     files: list[str]
-    analysis: Analysis
+    #: Each file's bytes, as read once.
+    sources: list[tuple[str, bytes]]
+    #: The cache, unless --no-cache.
+    store: Store | None
     #: The exit code so far: 1 when a view command printed catalog errors on stderr.
-    code: int
+    code: int = EXIT_CLEAN
     #: The -m selectors as given (with any that were typed unquoted after the first).
     selectors: list[str] | None = None
+    values: str | None = None
+    errors_only: bool = False
+    _analysis: Analysis | None = None
+
+    @property
+    def analysis(self) -> Analysis:
+        if self._analysis is None:
+            self._analysis = analyse_files(
+                self.sources,
+                self.arguments,
+                errors_only=self.errors_only,
+                values=self.values,
+                store=self.store,
+            )
+        return self._analysis
 
 
 #: `team:sales`, `owner:x`, `tag:y`, `status:z`: selectors no catalog path looks like.
@@ -225,11 +281,13 @@ def open_catalog(
     *,
     view: bool,
     selectors: list[str] | None = None,
+    no_cache: bool = False,
     **flags: Any,
 ) -> Session:
     """Settings → files → analysis. A `view` command (tree, trace, graph, …) needs only
     the error rules, prints the catalog's errors on stderr and exits 1 after its output;
-    audit and report run every rule and report the findings themselves.
+    audit and report run every rule and report the findings themselves (and analyse
+    when they first ask for `analysis`).
 
     With -m, `-m team:sales team:marketing` typed without quotes puts `team:marketing`
     among the catalog arguments: a method selector that names no file is taken as the
@@ -241,10 +299,19 @@ def open_catalog(
             selectors = [*selectors, *moved]
     settings = settings_from(config, **flags)
     arguments, files = catalog_files(catalogs, settings)
-    values = None if view else settings.values
-    analysis = analyse_files(files, arguments, errors_only=view, values=values)
-    code = _report_errors(analysis) if view else EXIT_CLEAN
-    return Session(settings, arguments, files, analysis, code, selectors)
+    run = Session(
+        settings,
+        arguments,
+        files,
+        read_sources(files, arguments),
+        cache_store(settings, no_cache),
+        selectors=selectors,
+        values=None if view else settings.values,
+        errors_only=view,
+    )
+    if view:
+        run.code = _report_errors(run.analysis)
+    return run
 
 
 def _report_errors(analysis: Analysis) -> int:
@@ -335,21 +402,23 @@ def show(
     force: bool = False,
     protected: Sequence[str] = (),
     **text_options: Any,
-) -> None:
+) -> str | None:
     """The one dispatch from a format to a renderer: `text` draws on the terminal (or,
-    with `output`, into a file without colour); every other format is a document."""
+    with `output`, into a file without colour); every other format is a document, which
+    is returned once written (text drawn on the terminal: None)."""
     if format_name == "text":
         from revtrace.render import text_renderer
 
         draw = text_renderer(view)
         document = _render_text(lambda screen: draw(screen, value, **text_options), output)
         if document is None:
-            return
+            return None
     else:
         from revtrace.render import document as render_document
 
         document = render_document(view, format_name, value)
     emit(document, output, force, protected)
+    return document
 
 
 def emit(document: str, output: Path | None, force: bool, protected: Sequence[str]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from revtrace.load import split
+from revtrace.load.cache import FileCache, FileReading
 from revtrace.load.decode import decode, syntax_finding
 from revtrace.load.events import Refused
 from revtrace.load.files import read_catalog_bytes
@@ -38,12 +39,16 @@ class LoadResult:
 
 
 def load_catalog(
-    paths: Sequence[str | os.PathLike[str]], *, pure_python: bool = False
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    pure_python: bool = False,
+    cache: FileCache | None = None,
 ) -> LoadResult:
     """Read catalog files into one catalog; ids are global across files."""
     return load_sources(
         [(os.fspath(p), read_catalog_bytes(os.fspath(p))) for p in paths],
         pure_python=pure_python,
+        cache=cache,
     )
 
 
@@ -52,26 +57,50 @@ def load_sources(
     *,
     pure_python: bool = False,
     split_from: int | None = None,
+    cache: FileCache | None = None,
 ) -> LoadResult:
     """Load catalog files already read into memory, as (display name, bytes) pairs.
     `pure_python`: PyYAML's Python parser instead of libyaml's (the reference);
     `split_from`: the size from which a catalog is read in two processes (default:
-    `split.MIN_CHARS`; 0 reads every catalog that can be cut that way, for tests)."""
+    `split.MIN_CHARS`; 0 reads every catalog that can be cut that way, for tests);
+    `cache`: where each file's reading is kept between runs, under its content."""
     builder = _CatalogBuilder(split.MIN_CHARS if split_from is None else split_from)
-    fatal = False
     fast = not pure_python and _C_PARSER is not None
+    parser = "libyaml" if fast else "python"
+    keys = [cache.key(name, data, parser) for name, data in sources] if cache else []
+    readings: dict[int, FileReading] = {}
+    if cache is not None:
+        for index, (name, _) in enumerate(sources):
+            hit = cache.get(keys[index], name)
+            if hit is not None:
+                readings[index] = hit
+    to_read = [(index, source) for index, source in enumerate(sources) if index not in readings]
     # Several files, none most of the catalog: the later ones are read by a second
     # process while this one reads the earlier ones (see `split`).
-    later = split.read_later_files(sources, read_clean_file, builder.split_from) if fast else None
+    later = (
+        split.read_later_files(
+            [source for _, source in to_read], read_clean_file, builder.split_from
+        )
+        if fast
+        else None
+    )
     try:
-        for index, (name, data) in enumerate(sources):
-            read = later.take(index) if later is not None else None
-            fatal |= not builder.add_file(
+        for position, (index, (name, data)) in enumerate(to_read):
+            read = later.take(position) if later is not None else None
+            reading = builder.read(
                 name, data, fast=fast, split_file=fast and later is None, read=read
             )
+            readings[index] = reading
+            if cache is not None:
+                cache.put(keys[index], reading)
     finally:
         if later is not None:
             later.close()
+    fatal = False
+    for index, (name, _) in enumerate(sources):
+        fatal |= not builder.add(name, readings[index])
+    if cache is not None:
+        cache.tidy(len(sources))
     return builder.result(fatal)
 
 
@@ -182,27 +211,34 @@ class _CatalogBuilder:
         }
         return metrics, tuple(unattached), derivations
 
-    def add_file(
+    def read(
         self, file: str, data: bytes, *, fast: bool, split_file: bool, read: list[Metric] | None
-    ) -> bool:
-        """Read one file's metrics in; False when the file could not be read as YAML.
-        `fast`: with libyaml; `split_file`: a large file may be read in two processes;
-        `read`: the file's metrics as another process read them, without a finding."""
+    ) -> FileReading:
+        """What one file says, on its own. `fast`: with libyaml; `split_file`: a large
+        file may be read in two processes; `read`: the file's metrics as another process
+        read them, without a finding."""
+        if read is not None:
+            return FileReading(True, read, [], [])
+        findings: list[Finding] = []
+        text = decode(file, data, findings)
+        if text is None:
+            return FileReading(False, [], [], findings)
+        if split_file and len(text) >= self.split_from and split.available():
+            metrics = split.read_in_two(file, text, read_clean)
+            if metrics is not None:
+                return FileReading(True, metrics, [], findings)
+        read_here = read_text(file, text, findings, fast=fast)
+        if read_here is None:
+            return FileReading(False, [], [], findings)
+        return FileReading(True, read_here[0], read_here[1], findings)
+
+    def add(self, file: str, reading: FileReading) -> bool:
+        """Take one file's reading in (its metrics after those of the files before it);
+        False when the file could not be read as YAML."""
         self.files.append(file)
-        metrics = read
-        if metrics is None:
-            text = decode(file, data, self.findings)
-            if text is None:
-                return False
-            if split_file and len(text) >= self.split_from and split.available():
-                metrics = split.read_in_two(file, text, read_clean)
-            if metrics is None:
-                read_here = read_text(file, text, self.findings, fast=fast)
-                if read_here is None:
-                    return False
-                metrics, overlay = read_here
-                self.overlay.extend(overlay)
-        for metric in metrics:
+        self.findings.extend(reading.findings)
+        self.overlay.extend(reading.links)
+        for metric in reading.metrics:
             first = self.metrics.get(metric.id)
             if first is None:
                 self.metrics[metric.id] = metric
@@ -222,7 +258,7 @@ class _CatalogBuilder:
                     metric.id,
                 )
             )
-        return True
+        return reading.ok
 
 
 def read_text(

@@ -146,4 +146,9 @@ def test_no_command_ever_modifies_a_catalog(
     for command in commands[:-3]:
         run_cli(*command)
         assert (catalog.read_bytes(), catalog.stat().st_mtime_ns) == before, command
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json", "metrics.yaml"]
+    # Nothing else written but the cache's own folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".revtrace_cache",
+        "b.json",
+        "metrics.yaml",
+    ]

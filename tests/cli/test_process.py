@@ -64,9 +64,9 @@ def test_an_internal_error_is_a_message_and_exit_2_not_a_traceback() -> None:
     code = """
 import sys
 import revtrace.analysis
-def broken(*args):
+def broken(*args, **kwargs):
     raise RuntimeError("simulated bug")
-revtrace.analysis.analyse = broken
+revtrace.analysis.analyse_read = broken
 from revtrace.cli import main
 sys.argv = ["revtrace", "audit"]
 main()
@@ -99,9 +99,9 @@ def test_running_out_of_memory_is_one_line_and_exit_2() -> None:
     code = """
 import sys
 import revtrace.analysis
-def exhausted(*args):
+def exhausted(*args, **kwargs):
     raise MemoryError()
-revtrace.analysis.analyse = exhausted
+revtrace.analysis.analyse_read = exhausted
 from revtrace.cli import main
 sys.argv = ["revtrace", "audit"]
 main()

@@ -1,0 +1,114 @@
+"""A command's whole output, kept in the cache under everything it depends on.
+
+The per-file cache (`revtrace.load.cache`) saves reading the files that did not change;
+the graph and the rules still look at the whole catalog. When *nothing* changed (the
+common case in pre-commit and CI re-runs), the document the command printed last time is
+the answer: it is printed again, with the same exit code, without loading or analysing
+anything.
+
+The key is everything the document depends on: each catalog file's name and bytes, the
+values file's and the baseline's bytes, the effective settings, the options, today's
+date (a `keep` exception can expire), the current folder, and the versions (in the
+store's key). Only machine formats are kept: text depends on the terminal. A run whose
+inputs cannot all be read is not kept (the ordinary path reports why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from revtrace.cli.session import Session, emit, today
+
+KIND = "runs"
+#: A values file or baseline larger than this is not keyed (the values file's own limit).
+MAX_KEYED_BYTES = 256 * 1024 * 1024
+#: Whole outputs kept: the last few runs (a 100,000-metric audit's JSON is 38 MB).
+KEEP = 16
+
+
+def key(run: Session, command: str, options: dict[str, Any]) -> str | None:
+    """The cache key of this run's output; None when it is not to be cached."""
+    store = run.store
+    if store is None:
+        return None
+    described = json.dumps(
+        {
+            "command": command,
+            "options": options,
+            "settings": asdict(run.settings),
+            "arguments": run.arguments,
+            "today": today().isoformat(),
+            "folder": os.getcwd(),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    parts: list[str | bytes] = [described]
+    for name, data in run.sources:
+        parts += [name, data]
+    for extra in (run.settings.values, run.settings.baseline):
+        if extra is not None:
+            content = _read(extra)
+            if content is None:
+                return None
+            parts += [extra, content]
+    return store.key("run", *parts)
+
+
+def replay(run: Session, entry_key: str | None, output: Path | None, force: bool) -> int | None:
+    """Print the output kept under `entry_key` (as the run printed it) and return its exit
+    code; None when there is none."""
+    if entry_key is None or run.store is None:
+        return None
+    entry = run.store.read(KIND, entry_key)
+    if entry is None:
+        return None
+    fields, payload = entry
+    code = fields.get("code")
+    if type(code) is not int or code not in (0, 1):
+        return None
+    try:
+        document = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    binary = getattr(sys.stdout, "buffer", None)
+    if output is None and binary is not None and _utf8(sys.stdout):
+        # The bytes as they are (decoded above only to check them): encoding 38 MB
+        # again for the terminal costs more than the rest of a cached run.
+        sys.stdout.flush()
+        binary.write(payload)
+        binary.flush()
+    else:
+        emit(document, output, force, run.files)
+    return code
+
+
+def _utf8(stream: Any) -> bool:
+    encoding = getattr(stream, "encoding", None) or ""
+    return encoding.lower().replace("-", "").replace("_", "") == "utf8"
+
+
+def remember(run: Session, entry_key: str | None, document: str | None, code: int) -> None:
+    """Keep a run's output for the next run with the same inputs."""
+    if entry_key is None or run.store is None or document is None:
+        return
+    try:
+        payload = document.encode("utf-8")
+    except UnicodeEncodeError:
+        return
+    if run.store.write(KIND, entry_key, payload, {"code": code}):
+        run.store.prune(KIND, KEEP)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_KEYED_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= MAX_KEYED_BYTES else None

@@ -1,0 +1,169 @@
+"""The cache from the command line: a warm run prints what a cold one does, byte for byte,
+and exits the same; an edit is always seen; the folder is where the settings say."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import Spec, write_catalog
+from tests.conftest import REPO, Run, run_cli
+
+FORMATS = ["json", "sarif", "github", "junit", "markdown", "concise"]
+
+
+def both(*args: str, env: dict[str, str] | None = None) -> tuple[Run, Run]:
+    """A run without the cache, and one with it (writing it, or reading it)."""
+    return run_cli(*args, "--no-cache", env=env), run_cli(*args, env=env)
+
+
+def same(plain: Run, cached: Run) -> None:
+    assert (cached.stdout, cached.stderr, cached.exit_code) == (
+        plain.stdout,
+        plain.stderr,
+        plain.exit_code,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REVTRACE_NO_CACHE", raising=False)
+    monkeypatch.delenv("REVTRACE_CACHE_DIR", raising=False)
+    (tmp_path / "metrics.yaml").write_bytes((REPO / "examples" / "ecommerce.yaml").read_bytes())
+    return tmp_path
+
+
+@pytest.mark.parametrize("format_name", FORMATS)
+def test_cold_and_warm_runs_print_the_same(project: Path, format_name: str) -> None:
+    for _ in range(2):  # the first writes the cache, the second reads it
+        same(*both("audit", "--format", format_name))
+    assert list((project / ".revtrace_cache" / "runs").iterdir())
+
+
+def test_a_warm_run_is_answered_without_analysing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = run_cli("audit", "--format", "json")
+    import revtrace.analysis
+
+    def never(*args: object, **kwargs: object) -> object:
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr(revtrace.analysis, "analyse_read", never)
+    same(cold, run_cli("audit", "--format", "json"))
+    assert cold.exit_code == 1
+    assert run_cli("audit", "--format", "json", "--exit-zero").exit_code == 0
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(project: Path) -> None:
+    catalog = project / "metrics.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    before = run_cli("audit", "--format", "json")
+    stat = catalog.stat()
+    # Same length: the link to revenue is cut by renaming its target to an unknown metric.
+    edited = text.replace("drives: [net_revenue]", "drives: [net_revenuX]", 1)
+    assert edited != text and len(edited) == len(text)
+    catalog.write_text(edited, encoding="utf-8")
+    os.utime(catalog, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert catalog.stat().st_size == stat.st_size and catalog.stat().st_mtime_ns == stat.st_mtime_ns
+    after_plain, after_cached = both("audit", "--format", "json")
+    same(after_plain, after_cached)
+    assert after_cached.stdout != before.stdout and "net_revenuX" in after_cached.stdout
+
+
+def test_the_values_file_the_baseline_and_the_date_are_inputs(project: Path) -> None:
+    catalog = project / "metrics.yaml"
+    catalog.write_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: x}\n"
+        "  vanity: {owner: x, keep: {reason: asked, until: 2026-12-01}}\n"
+        "  traffic: {owner: x}\n",
+        encoding="utf-8",
+    )
+    outputs = set()
+    for today in ("2026-11-30", "2026-12-02"):  # the exception expires between the two
+        env = {"REVTRACE_TODAY": today}
+        plain, cached = both("audit", "--format", "json", env=env)
+        same(plain, run_cli("audit", "--format", "json", env=env))
+        same(plain, cached)
+        outputs.add(cached.stdout)
+    assert len(outputs) == 2
+    env = {"REVTRACE_TODAY": "2026-11-30"}
+    baseline = project / "baseline.json"
+    run_cli("audit", "--write-baseline", str(baseline), env=env)
+    accepted = both("audit", "--format", "json", "--baseline", str(baseline), env=env)
+    same(*accepted)
+    baseline.write_text('{"version": 1, "findings": []}\n', encoding="utf-8")
+    emptied = both("audit", "--format", "json", "--baseline", str(baseline), env=env)
+    same(*emptied)
+    assert emptied[1].stdout != accepted[1].stdout
+
+
+def test_a_corrupt_run_entry_is_ignored_and_written_again(project: Path) -> None:
+    cold = run_cli("audit", "--format", "sarif")
+    (entry,) = (project / ".revtrace_cache" / "runs").iterdir()
+    good = entry.read_bytes()
+    header, _, payload = good.partition(b"\n")
+    for damaged in (b"", good[: len(good) // 2], header + b"\n" + payload[:-1] + b"X", b"\xff"):
+        entry.write_bytes(damaged)
+        same(cold, run_cli("audit", "--format", "sarif"))
+        assert entry.read_bytes() == good
+
+
+def test_the_cache_folder_follows_the_settings(project: Path) -> None:
+    run_cli("audit", "--format", "json", env={"REVTRACE_CACHE_DIR": "from-env"})
+    assert (project / "from-env" / "runs").is_dir()
+    (project / "revtrace.toml").write_text('cache-dir = "from-config"\n', encoding="utf-8")
+    run_cli("audit", "--format", "json")
+    assert (project / "from-config" / "files").is_dir()
+    shown = run_cli("config", "--format", "json").stdout
+    assert '"cache-dir": {\n      "value": "from-config"' in shown
+    assert not (project / ".revtrace_cache").exists()
+    for off in (["--no-cache"], []):
+        env = {"REVTRACE_NO_CACHE": "1", "REVTRACE_CACHE_DIR": "never"}
+        run_cli("audit", "--format", "json", *off, env=env)
+        run_cli("tree", *off, env=env)
+    assert not (project / "never").exists()
+
+
+def test_a_cache_folder_that_cannot_be_made_is_no_error(project: Path) -> None:
+    (project / "blocked").write_text("a file", encoding="utf-8")
+    plain = run_cli("audit", "--format", "json", "--no-cache")
+    for _ in range(2):
+        same(plain, run_cli("audit", "--format", "json", env={"REVTRACE_CACHE_DIR": "blocked"}))
+
+
+def test_view_commands_use_the_file_cache(project: Path) -> None:
+    for args in (["tree"], ["graph", "--format", "json"], ["trace", "orders"]):
+        same(*both(*args))
+        same(*both(*args))
+    assert list((project / ".revtrace_cache" / "files").iterdir())
+
+
+def test_two_runs_writing_at_once_leave_a_whole_cache(tmp_path: Path) -> None:
+    write_catalog(Spec(metrics=6_000, files=4), tmp_path / "catalog")
+    command = [sys.executable, "-m", "revtrace", "audit", "--format", "json", "catalog"]
+    env = {**os.environ, "REVTRACE_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("REVTRACE_NO_CACHE", None)
+    reference = subprocess.run(
+        [*command, "--no-cache"], cwd=tmp_path, capture_output=True, env=env, check=False
+    )
+    for round_ in range(3):
+        if round_ < 2:
+            shutil.rmtree(tmp_path / "cache", ignore_errors=True)  # both write every entry
+        runs = [
+            subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, env=env)
+            for _ in range(2)
+        ]
+        outputs = [run.communicate()[0] for run in runs]
+        assert outputs == [reference.stdout] * 2
+        assert [run.returncode for run in runs] == [reference.returncode] * 2
+    warm = subprocess.run(command, cwd=tmp_path, capture_output=True, env=env, check=False)
+    assert (warm.stdout, warm.returncode) == (reference.stdout, reference.returncode)
+    leftovers = [p for p in (tmp_path / "cache").rglob(".tmp-*")]
+    assert leftovers == []

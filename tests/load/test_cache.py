@@ -1,0 +1,234 @@
+"""The cache of each file's reading: never a different answer, whatever is in the folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.generate import Spec, generate
+from revtrace.analysis import analyse_loaded, audit
+from revtrace.load import LoadResult, load_sources
+from revtrace.load.cache import KIND, FileCache
+from revtrace.load.store import Store
+from revtrace.render import document
+from tests.conftest import build_policy
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: Files with something to say: a YAML error, a duplicate across files, top-level links,
+#: a keep, a formula, computed_from, an unknown key.
+AWKWARD = [
+    (
+        "a.yaml",
+        b"version: 1\nmetrics:\n  revenue: {revenue: true, owner: x, value: 100}\n"
+        b"  deals: {owner: x, drives: [{to: revenue, elasticity: 1.0, confidence: measured}]}\n"
+        b"  vanity: {owner: x, keep: {reason: board asks, until: 2027-01-01, by: cfo}}\n"
+        b"  profit: {owner: x, formula: revenue - costs}\n"
+        b"  costs: {owner: x, colour: blue}\n",
+    ),
+    (
+        "b.yaml",
+        b"version: 1\nmetrics:\n  deals: {owner: y}\n"
+        b"  growth: {owner: y, computed_from: [revenue]}\n"
+        b"links:\n  - {from: costs, to: profit, note: shown twice}\n",
+    ),
+    ("broken.yaml", b"version: 1\nmetrics:\n  x: [unclosed\n"),
+    ("latin1.yaml", b"version: 1\nmetrics:\n  caf\xe9: {owner: x}\n"),
+]
+
+
+def generated(files: int = 3, metrics: int = 400) -> list[tuple[str, bytes]]:
+    spec = Spec(metrics=metrics, files=files, quantified=True)
+    return [(name, text.encode("utf-8")) for name, text in generate(spec)]
+
+
+def cache_in(folder: Path, version: str = "0.1.0") -> FileCache:
+    return FileCache(Store(str(folder / "cache"), version=version))
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted((folder / "cache" / KIND).iterdir())
+
+
+@pytest.mark.parametrize(
+    "sources", [AWKWARD, generated(), generated(files=1)], ids=["awkward", "files", "one-file"]
+)
+def test_cold_and_warm_read_the_same_as_no_cache(
+    tmp_path: Path, sources: list[tuple[str, bytes]]
+) -> None:
+    reference = load_sources(sources)
+    cold = cache_in(tmp_path)
+    assert load_sources(sources, cache=cold) == reference
+    assert cold.written == len(sources)
+    warm = cache_in(tmp_path)
+    assert load_sources(sources, cache=warm) == reference
+    assert warm.written == 0  # every file came from the cache
+
+
+def test_only_the_edited_file_is_read_again(tmp_path: Path) -> None:
+    sources = generated(files=4)
+    load_sources(sources, cache=cache_in(tmp_path))
+    name, data = sources[2]
+    # The same size, one letter of one id changed: what an editor's in-place save does.
+    edited = data.replace(b"sessions", b"sessionz", 1)
+    assert len(edited) == len(data) and edited != data
+    changed = [*sources[:2], (name, edited), *sources[3:]]
+    again = cache_in(tmp_path)
+    assert load_sources(changed, cache=again) == load_sources(changed)
+    assert again.written == 1
+
+
+def test_the_name_is_part_of_the_key(tmp_path: Path) -> None:
+    (name, data), *_ = AWKWARD
+    load_sources([(name, data)], cache=cache_in(tmp_path))
+    renamed = load_sources([("elsewhere/a.yaml", data)], cache=cache_in(tmp_path))
+    assert renamed == load_sources([("elsewhere/a.yaml", data)])
+    assert {m.location.file for m in renamed.catalog.metrics.values()} == {"elsewhere/a.yaml"}
+
+
+def test_another_revtrace_version_does_not_read_the_entries(tmp_path: Path) -> None:
+    sources = AWKWARD[:2]
+    load_sources(sources, cache=cache_in(tmp_path, version="0.1.0"))
+    newer = cache_in(tmp_path, version="0.2.0")
+    assert load_sources(sources, cache=newer) == load_sources(sources)
+    assert newer.written == 2
+    assert len(entries(tmp_path)) == 4  # both versions' entries, side by side
+
+
+def corruptions(header: bytes, payload: bytes) -> dict[str, bytes]:
+    fields = json.loads(header)
+    future = json.dumps({**fields, "format": 99}).encode()
+    other_python = json.dumps({**fields, "python": "2.7.18"}).encode()
+    flipped = bytearray(payload)
+    flipped[len(flipped) // 2] ^= 0x01
+    return {
+        "empty": b"",
+        "truncated": header + b"\n" + payload[: len(payload) // 2],
+        "one bit flipped": header + b"\n" + bytes(flipped),
+        "no header": payload,
+        "header not JSON": b"{not json\n" + payload,
+        "header a list": b"[1, 2]\n" + payload,
+        "future format": future + b"\n" + payload,
+        "another Python": other_python + b"\n" + payload,
+        "binary": bytes(range(256)) * 10,
+    }
+
+
+def test_a_corrupt_entry_is_ignored_and_written_again(tmp_path: Path) -> None:
+    sources = AWKWARD[:1]
+    reference = load_sources(sources)
+    load_sources(sources, cache=cache_in(tmp_path))
+    (entry,) = entries(tmp_path)
+    header, _, payload = entry.read_bytes().partition(b"\n")
+    for label, damaged in corruptions(header, payload).items():
+        entry.write_bytes(damaged)
+        cache = cache_in(tmp_path)
+        assert load_sources(sources, cache=cache) == reference, label
+        assert cache.written == 1, label
+        assert entry.read_bytes() == header + b"\n" + payload, label
+
+
+def test_an_entry_under_another_files_key_is_not_trusted(tmp_path: Path) -> None:
+    first, second = AWKWARD[0], AWKWARD[1]
+    load_sources([first], cache=cache_in(tmp_path))
+    load_sources([second], cache=cache_in(tmp_path))
+    a, b = entries(tmp_path)
+    a_bytes = a.read_bytes()
+    a.write_bytes(b.read_bytes())  # b's entry, under a's name
+    b.write_bytes(a_bytes)
+    assert load_sources([first], cache=cache_in(tmp_path)) == load_sources([first])
+    assert load_sources([second], cache=cache_in(tmp_path)) == load_sources([second])
+
+
+def valid_entry(tmp_path: Path) -> tuple[list[tuple[str, bytes]], Store, str, object]:
+    sources = AWKWARD[:1]
+    store = Store(str(tmp_path / "cache"))
+    load_sources(sources, cache=FileCache(store))
+    (entry,) = entries(tmp_path)
+    key = entry.name
+    _, payload = store.read(KIND, key) or ({}, b"")
+    return sources, store, key, json.loads(payload)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=6,
+)
+
+
+def replace_somewhere(plain: object, path: list[int], value: object) -> object:
+    """`plain` with the node that `path` leads to (choices modulo each node's size)
+    replaced by `value`."""
+    if not path or not isinstance(plain, (list, dict)) or not plain:
+        return value
+    if isinstance(plain, list):
+        index = path[0] % len(plain)
+        return [
+            replace_somewhere(item, path[1:], value) if i == index else item
+            for i, item in enumerate(plain)
+        ]
+    keys = sorted(plain)
+    chosen = keys[path[0] % len(keys)]
+    return {
+        k: replace_somewhere(v, path[1:], value) if k == chosen else v for k, v in plain.items()
+    }
+
+
+@given(path=st.lists(st.integers(min_value=0, max_value=50), max_size=6), value=JSON)
+def test_a_crafted_entry_never_crashes_a_run(
+    tmp_path_factory: pytest.TempPathFactory, path: list[int], value: object
+) -> None:
+    """An entry with a valid header holding anything at all: the run goes on (the entry is
+    data, checked like a catalog), and a value of the wrong kind is a miss."""
+    tmp_path = tmp_path_factory.mktemp("crafted")
+    sources, store, key, plain = valid_entry(tmp_path)
+    crafted = replace_somewhere(plain, path, value)
+    store.write(KIND, key, json.dumps(crafted).encode())
+    loaded = load_sources(sources, cache=FileCache(store))
+    assert isinstance(loaded, LoadResult)
+    report = audit(analyse_loaded(loaded), build_policy())
+    json.loads(document("audit", "json", report))
+
+
+def test_a_folder_that_cannot_be_written_costs_the_speed_not_the_run(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the folder would be", encoding="utf-8")
+    cache = FileCache(Store(str(blocker)))
+    assert load_sources(AWKWARD, cache=cache) == load_sources(AWKWARD)
+    assert cache.written == 0
+
+
+def test_the_folder_says_what_it_is(tmp_path: Path) -> None:
+    load_sources(AWKWARD[:1], cache=cache_in(tmp_path))
+    root = tmp_path / "cache"
+    assert (root / ".gitignore").read_text(encoding="ascii").splitlines()[-1] == "*"
+    assert (
+        (root / "CACHEDIR.TAG")
+        .read_text(encoding="ascii")
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
+    # No temporary file is left behind.
+    assert [p.name for p in (root / KIND).iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_the_oldest_entries_go_first(tmp_path: Path) -> None:
+    store = Store(str(tmp_path))
+    for number in range(6):
+        store.write("runs", f"k{number}", b"x")
+        os.utime(tmp_path / "runs" / f"k{number}", (1_000_000 + number, 1_000_000 + number))
+    store.prune("runs", keep=4)
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["k2", "k3", "k4", "k5"]
+
+
+def test_keys_depend_on_every_part_and_on_where_parts_end() -> None:
+    store = Store("unused")
+    assert store.key("ab", "c") != store.key("a", "bc")
+    assert store.key("a") != Store("unused", version="9").key("a")
+    assert store.key(b"a") == store.key("a")
+    assert len({store.key("x", str(n)) for n in range(100)}) == 100

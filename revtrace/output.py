@@ -24,7 +24,11 @@ class OutputError(Exception):
     """A file revtrace will not or cannot write (exit code 2)."""
 
 
-def write_file(path: str, text: str, *, force: bool = False, protected: Iterable[str] = ()) -> None:
+def write_file(
+    path: str, text: str | Iterable[str], *, force: bool = False, protected: Iterable[str] = ()
+) -> None:
+    """Write `text` (or its pieces, as they come) to `path`, atomically."""
+    pieces: Iterable[str] = [text] if isinstance(text, str) else text
     # Through a symbolic link, the file it points to is what gets replaced.
     target = os.path.realpath(path)
     if target in {os.path.realpath(p) for p in protected}:
@@ -38,7 +42,7 @@ def write_file(path: str, text: str, *, force: bool = False, protected: Iterable
         # A device or a pipe (/dev/stdout, a FIFO), or the file standard output already
         # writes to (`-o /dev/stdout >> log`): write into it as it is opened (appending
         # where the shell appends); never replace it.
-        _write_stream(path, text)
+        _write_stream(path, pieces)
         return
     if os.path.lexists(path) and not force:
         raise OutputError(f"{path} already exists; add --force to overwrite it")
@@ -51,7 +55,8 @@ def write_file(path: str, text: str, *, force: bool = False, protected: Iterable
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with _signals_interrupt(), os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            for piece in pieces:
+                stream.write(piece)
             stream.flush()
             os.fsync(stream.fileno())
         if existing is not None:
@@ -71,15 +76,17 @@ def write_file(path: str, text: str, *, force: bool = False, protected: Iterable
         raise
 
 
-def _write_stream(path: str, text: str) -> None:
+def _write_stream(path: str, pieces: Iterable[str]) -> None:
     try:
         existing = _stat(path)
         if existing is not None and _is_standard_output(existing):
-            sys.stdout.write(text)
+            for piece in pieces:
+                sys.stdout.write(piece)
             sys.stdout.flush()
             return
         with open(path, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            for piece in pieces:
+                stream.write(piece)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -121,9 +121,14 @@ def analyse_read(
     values: str | os.PathLike[str] | None = None,
     *,
     cache: FileCache | None = None,
+    release: bool = False,
 ) -> Analysis:
-    """`analyse`, for catalog files already read (display name, bytes)."""
+    """`analyse`, for catalog files already read (display name, bytes). With `release`,
+    the list is emptied once read: its bytes (150 MB at 1,000,000 metrics) are not
+    needed for the analysis, which needs the memory."""
     loaded = load_sources(sources, cache=cache)
+    if release and isinstance(sources, list):
+        sources.clear()
     if values is None:
         return analyse_loaded(loaded, today, minimum)
     from revtrace.values import read_values

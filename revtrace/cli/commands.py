@@ -219,10 +219,18 @@ def audit(
         value, view = report, "audit"
         options = {"quiet": quiet} if format_name == "text" else {}
     code = policy.exit_code(report.findings)
-    document = session.show(
-        view, format_name, value, output=output, force=force, protected=run.files, **options
+    sink = runs.recorder(run, kept, code)
+    session.show(
+        view,
+        format_name,
+        value,
+        output=output,
+        force=force,
+        protected=run.files,
+        sink=sink,
+        **options,
     )
-    runs.remember(run, kept, document, code)
+    runs.commit(run, sink)
     raise typer.Exit(EXIT_CLEAN if exit_zero else code)
 
 

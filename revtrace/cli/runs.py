@@ -20,9 +20,12 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from revtrace.cli.session import Session, emit, today
+
+if TYPE_CHECKING:
+    from revtrace.load.store import EntryWriter
 
 KIND = "runs"
 #: A values file or baseline larger than this is not keyed (the values file's own limit).
@@ -62,30 +65,32 @@ def key(run: Session, command: str, options: dict[str, Any]) -> str | None:
 
 def replay(run: Session, entry_key: str | None, output: Path | None, force: bool) -> int | None:
     """Print the output kept under `entry_key` (as the run printed it) and return its exit
-    code; None when there is none."""
-    if entry_key is None or run.store is None:
-        return None
-    entry = run.store.read(KIND, entry_key)
-    if entry is None:
-        return None
-    fields, payload = entry
-    code = fields.get("code")
-    if type(code) is not int or code not in (0, 1):
-        return None
-    try:
-        document = payload.decode("utf-8")
-    except UnicodeDecodeError:
+    code; None, printing nothing, when there is none."""
+    store = run.store
+    if entry_key is None or store is None:
         return None
     binary = getattr(sys.stdout, "buffer", None)
     if output is None and binary is not None and _utf8(sys.stdout):
-        # The bytes as they are (decoded above only to check them): encoding 38 MB
-        # again for the terminal costs more than the rest of a cached run.
+        # The bytes as they were kept, checked whole first, then copied in pieces: a
+        # 1,000,000-metric audit's JSON is 360 MB, never needed in memory.
         sys.stdout.flush()
-        binary.write(payload)
+        fields = store.copy_to(KIND, entry_key, binary)
         binary.flush()
-    else:
-        emit(document, output, force, run.files)
-    return code
+        return _code(fields)
+    entry = store.read(KIND, entry_key)
+    if entry is None or _code(entry[0]) is None:
+        return None
+    try:
+        document = entry[1].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    emit(document, output, force, run.files)
+    return _code(entry[0])
+
+
+def _code(fields: dict[str, Any] | None) -> int | None:
+    code = None if fields is None else fields.get("code")
+    return code if type(code) is int and code in (0, 1) else None
 
 
 def _utf8(stream: Any) -> bool:
@@ -93,15 +98,16 @@ def _utf8(stream: Any) -> bool:
     return encoding.lower().replace("-", "").replace("_", "") == "utf8"
 
 
-def remember(run: Session, entry_key: str | None, document: str | None, code: int) -> None:
-    """Keep a run's output for the next run with the same inputs."""
-    if entry_key is None or run.store is None or document is None:
-        return
-    try:
-        payload = document.encode("utf-8")
-    except UnicodeEncodeError:
-        return
-    if run.store.write(KIND, entry_key, payload, {"code": code}):
+def recorder(run: Session, entry_key: str | None, code: int) -> EntryWriter | None:
+    """Where this run's output is copied as it is printed, for the next run with the same
+    inputs (`commit` puts it in place)."""
+    if entry_key is None or run.store is None:
+        return None
+    return run.store.writer(KIND, entry_key, {"code": code})
+
+
+def commit(run: Session, sink: EntryWriter | None) -> None:
+    if sink is not None and run.store is not None and sink.commit():
         run.store.prune(KIND, KEEP)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from revtrace.analysis.select import Selector
     from revtrace.config import Settings
     from revtrace.load import CatalogUnreadable
-    from revtrace.load.store import Store
+    from revtrace.load.store import EntryWriter, Store
     from revtrace.values import ValuesUnreadable, ValueTable
 
 T = TypeVar("T")
@@ -157,7 +157,7 @@ def analyse_files(
     cache = FileCache(store) if store is not None else None
     try:
         with _progress(sources):
-            return analyse_read(sources, today(), minimum, values, cache=cache)
+            return analyse_read(sources, today(), minimum, values, cache=cache, release=True)
     except ValuesUnreadable as exc:
         values_unreadable(exc)
     except CatalogUnreadable as exc:
@@ -261,8 +261,9 @@ class Session:
     @property
     def analysis(self) -> Analysis:
         if self._analysis is None:
+            sources, self.sources = self.sources, []  # emptied once read (see analyse_read)
             self._analysis = analyse_files(
-                self.sources,
+                sources,
                 self.arguments,
                 errors_only=self.errors_only,
                 values=self.values,
@@ -401,39 +402,56 @@ def show(
     output: Path | None = None,
     force: bool = False,
     protected: Sequence[str] = (),
+    sink: EntryWriter | None = None,
     **text_options: Any,
-) -> str | None:
+) -> None:
     """The one dispatch from a format to a renderer: `text` draws on the terminal (or,
-    with `output`, into a file without colour); every other format is a document, which
-    is returned once written (text drawn on the terminal: None)."""
+    with `output`, into a file without colour); every other format is a document,
+    written as it is rendered (and into `sink` too, the cache's copy)."""
     if format_name == "text":
         from revtrace.render import text_renderer
 
         draw = text_renderer(view)
         document = _render_text(lambda screen: draw(screen, value, **text_options), output)
         if document is None:
-            return None
-    else:
-        from revtrace.render import document as render_document
+            return
+        emit(document, output, force, protected)
+        return
+    from revtrace.render import document_parts
 
-        document = render_document(view, format_name, value)
-    emit(document, output, force, protected)
-    return document
+    emit(document_parts(view, format_name, value), output, force, protected, sink)
 
 
-def emit(document: str, output: Path | None, force: bool, protected: Sequence[str]) -> None:
+def emit(
+    document: str | Iterable[str],
+    output: Path | None,
+    force: bool,
+    protected: Sequence[str],
+    sink: EntryWriter | None = None,
+) -> None:
     """Machine output to stdout, or atomically to `output` (never over a catalog file,
-    never over anything without --force)."""
+    never over anything without --force); a document in pieces is written piece by piece."""
+    pieces: Iterable[str] = [document] if isinstance(document, str) else document
+    if sink is not None:
+        pieces = _tee(pieces, sink)
     if output is None:
-        sys.stdout.write(document)
+        write = sys.stdout.write
+        for piece in pieces:
+            write(piece)
         sys.stdout.flush()
         return
     from revtrace.output import OutputError, write_file
 
     try:
-        write_file(str(output), document, force=force, protected=list(protected))
+        write_file(str(output), pieces, force=force, protected=list(protected))
     except OutputError as exc:
         fail(str(exc))
+
+
+def _tee(pieces: Iterable[str], sink: EntryWriter) -> Iterator[str]:
+    for piece in pieces:
+        sink.write_text(piece)
+        yield piece
 
 
 def _render_text(draw: Callable[[Console], None], output: Path | None) -> str | None:

@@ -64,6 +64,8 @@ LINK_FIELDS = ("to", "note", "elasticity", "confidence", "sign")
 OVERLAY_FIELDS = ("from", "to", "note", "elasticity", "confidence", "sign")
 KEEP_FIELDS = ("reason", "until", "by")
 _TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
+#: Text fields whose values repeat across metrics (kept once each, see `read_metric`).
+_SHARED_FIELDS = frozenset({"owner", "team", "unit", "source"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 
@@ -90,6 +92,8 @@ class _FileReader:
         self.loc = events.loc
         #: The links of the file's top-level `links:` list.
         self.overlay: list[Link] = []
+        shared: dict[str, str] = {}
+        self.shared = shared.setdefault
 
     # -- the document -----------------------------------------------------------------------
 
@@ -228,7 +232,14 @@ class _FileReader:
                 # Most fields are plain text: read inline, this runs for every field.
                 if field_value.__class__ is ScalarEvent:
                     text = field_value.value
-                    fields[key] = None if field_value.implicit[0] and text in NULLS else text
+                    if field_value.implicit[0] and text in NULLS:
+                        fields[key] = None
+                    elif key in _SHARED_FIELDS:
+                        # One copy of each owner and team (a few hundred of them) instead
+                        # of one per metric: 120 MB at 1,000,000 metrics.
+                        fields[key] = self.shared(text, text)
+                    else:
+                        fields[key] = text
                 else:
                     self.wrong_type(
                         f"'{key}' of metric '{metric_id}'", "text", field_value, metric_id

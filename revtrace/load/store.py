@@ -32,7 +32,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import revtrace
 
@@ -42,6 +42,10 @@ DEFAULT_DIR = ".revtrace_cache"
 FORMAT = 1
 #: The most entries kept per kind by default.
 KEEP = 2048
+#: The header line's size: written first as blanks, then over them once the payload's
+#: length and checksum are known (JSON allows the blanks that remain).
+HEADER_BYTES = 1024
+CHUNK_BYTES = 1 << 20
 
 _PYTHON = "{}.{}.{}".format(*sys.version_info[:3])
 _GITIGNORE = "# Created by revtrace: the cache is local to this machine.\n*\n"
@@ -78,14 +82,26 @@ class Store:
                 data = handle.read()
         except (OSError, ValueError):
             return None
-        end = data.find(b"\n")
-        if end < 0:
+        end = data.find(b"\n", 0, HEADER_BYTES + 1)
+        header = self._header(kind, key, data[: end + 1]) if end >= 0 else None
+        payload = data[end + 1 :]
+        if (
+            header is None
+            or header["length"] != len(payload)
+            or header["crc32"] != zlib.crc32(payload)
+        ):
+            return None
+        fields = header.get("fields")
+        return (fields if isinstance(fields, dict) else {}), payload
+
+    def _header(self, kind: str, key: str, line: bytes) -> dict[str, Any] | None:
+        """An entry's first line, if it is the header this revtrace writes for this key."""
+        if not line.endswith(b"\n"):
             return None
         try:
-            header = json.loads(data[:end])
+            header = json.loads(line)
         except (ValueError, RecursionError):
             return None
-        payload = data[end + 1 :]
         if (
             not isinstance(header, dict)
             or header.get("format") != FORMAT
@@ -93,45 +109,47 @@ class Store:
             or header.get("python") != _PYTHON
             or header.get("kind") != kind
             or header.get("key") != key
-            or header.get("length") != len(payload)
-            or header.get("crc32") != zlib.crc32(payload)
+            or type(header.get("length")) is not int
+            or type(header.get("crc32")) is not int
         ):
             return None
-        fields = header.get("fields")
-        return (fields if isinstance(fields, dict) else {}), payload
+        return header
 
     def write(
         self, kind: str, key: str, payload: bytes, fields: Mapping[str, Any] | None = None
     ) -> bool:
         """Write an entry (atomically); False when the cache cannot be written."""
-        header = {
-            "format": FORMAT,
-            "revtrace": self.version,
-            "python": _PYTHON,
-            "kind": kind,
-            "key": key,
-            "length": len(payload),
-            "crc32": zlib.crc32(payload),
-            "fields": dict(fields or {}),
-        }
-        line = json.dumps(header, ensure_ascii=True).encode("ascii") + b"\n"
-        folder = os.path.join(self.root, kind)
-        temporary = None
+        writer = self.writer(kind, key, fields)
+        writer.write(payload)
+        return writer.commit()
+
+    def writer(self, kind: str, key: str, fields: Mapping[str, Any] | None = None) -> EntryWriter:
+        """An entry written piece by piece (a document as it is printed), then committed."""
+        return EntryWriter(self, kind, key, dict(fields or {}))
+
+    def copy_to(self, kind: str, key: str, out: BinaryIO) -> dict[str, Any] | None:
+        """Copy an entry's payload to `out` once it is checked whole (read twice, never
+        all in memory), and return its header's fields; None, writing nothing, when the
+        entry is missing or not exactly what this revtrace wrote under this key."""
         try:
-            self._make(folder)
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-            with os.fdopen(handle, "wb") as out:
-                out.write(line)
-                out.write(payload)
-            os.replace(temporary, self._path(kind, key))
-            temporary = None
+            with open(self._path(kind, key), "rb") as handle:
+                header = self._header(kind, key, handle.readline(HEADER_BYTES + 1))
+                if header is None:
+                    return None
+                start = handle.tell()
+                crc, length = 0, 0
+                while chunk := handle.read(CHUNK_BYTES):
+                    crc = zlib.crc32(chunk, crc)
+                    length += len(chunk)
+                if length != header["length"] or crc != header["crc32"]:
+                    return None
+                handle.seek(start)
+                while chunk := handle.read(CHUNK_BYTES):
+                    out.write(chunk)
         except (OSError, ValueError):
-            return False
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.remove(temporary)
-        return True
+            return None
+        fields = header.get("fields")
+        return fields if isinstance(fields, dict) else {}
 
     def prune(self, kind: str, keep: int = KEEP) -> None:
         """Remove the oldest entries of a kind (temporary files a killed run left among
@@ -169,3 +187,84 @@ class Store:
                     out.write(text)
         os.makedirs(folder, exist_ok=True)
         self._made.add(folder)
+
+
+class EntryWriter:
+    """One entry being written: to a temporary file, renamed into place on `commit`. Any
+    failure (no folder, a full disk, text that is not UTF-8) abandons it quietly."""
+
+    def __init__(self, store: Store, kind: str, key: str, fields: dict[str, Any]) -> None:
+        self.store, self.kind, self.key, self.fields = store, kind, key, fields
+        self.crc = 0
+        self.length = 0
+        self.handle: BinaryIO | None = None
+        self.temporary: str | None = None
+        folder = os.path.join(store.root, kind)
+        try:
+            store._make(folder)
+            descriptor, self.temporary = tempfile.mkstemp(
+                dir=folder, prefix=".tmp-", suffix=".part"
+            )
+            self.handle = os.fdopen(descriptor, "wb")
+            self.handle.write(b" " * HEADER_BYTES + b"\n")
+        except (OSError, ValueError):
+            self.abandon()
+
+    def write(self, data: bytes) -> None:
+        if self.handle is None:
+            return
+        try:
+            self.handle.write(data)
+        except (OSError, ValueError):
+            self.abandon()
+            return
+        self.crc = zlib.crc32(data, self.crc)
+        self.length += len(data)
+
+    def write_text(self, text: str) -> None:
+        if self.handle is None:
+            return
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: not kept, printed as always
+            self.abandon()
+            return
+        self.write(data)
+
+    def commit(self) -> bool:
+        """Put the entry in place; False when it was abandoned or cannot be."""
+        if self.handle is None or self.temporary is None:
+            return False
+        header = {
+            "format": FORMAT,
+            "revtrace": self.store.version,
+            "python": _PYTHON,
+            "kind": self.kind,
+            "key": self.key,
+            "length": self.length,
+            "crc32": self.crc,
+            "fields": self.fields,
+        }
+        line = json.dumps(header, ensure_ascii=True).encode("ascii")
+        if len(line) > HEADER_BYTES:
+            self.abandon()
+            return False
+        try:
+            self.handle.seek(0)
+            self.handle.write(line)
+            self.handle.close()
+            os.replace(self.temporary, self.store._path(self.kind, self.key))  # noqa: SLF001
+        except (OSError, ValueError):
+            self.abandon()
+            return False
+        self.handle = self.temporary = None
+        return True
+
+    def abandon(self) -> None:
+        if self.handle is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.handle.close()
+        if self.temporary is not None:
+            with contextlib.suppress(OSError):
+                os.remove(self.temporary)
+        self.handle = self.temporary = None

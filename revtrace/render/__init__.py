@@ -15,6 +15,7 @@ the `format` setting and the dispatch in `document()` all come from it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import import_module
 from typing import Any
 
@@ -61,3 +62,16 @@ def document(view: str, format_name: str, value: Any) -> str:
     renderer = getattr(import_module(f"revtrace.render.{format_name}"), view)
     text: str = renderer(value)
     return text
+
+
+def document_parts(view: str, format_name: str, value: Any) -> Iterator[str]:
+    """`document`, in pieces to be written as they come: from the format's
+    `<view>_parts` where it has one (documents that grow with the catalog), else whole."""
+    if format_name not in FORMATS[view] or format_name == "text":
+        raise ValueError(f"no {format_name} document for {view}")
+    module = import_module(f"revtrace.render.{format_name}")
+    streamed = getattr(module, f"{view}_parts", None)
+    if streamed is None:
+        yield document(view, format_name, value)
+        return
+    yield from streamed(value)

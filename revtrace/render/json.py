@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import pairwise
 from json.encoder import encode_basestring as _string  # what ensure_ascii=False uses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from revtrace import __version__
 from revtrace.analysis import (
@@ -42,43 +42,91 @@ def _compact(value: Any) -> str:
     return _COMPACT.encode(value)
 
 
+T = TypeVar("T")
+
+
 class EncodedRows(list[str]):
     """Rows already encoded as JSON objects, one per item, for `dumps_with_rows`."""
+
+
+class LazyRows:
+    """Rows encoded as JSON objects one at a time, as the document is written: a
+    1,000,000-metric audit's rows are 400 MB as a list, and never need to be one."""
+
+    def __init__(self, count: int, rows: Callable[[], Iterator[str]]) -> None:
+        self.count = count
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[str]:
+        return self.rows()
+
+
+#: A streamed document is written in pieces of about this many characters.
+PIECE_CHARS = 1 << 20
+#: Rows encoded at once by `rows_in_batches`.
+ROWS_PER_BATCH = 2048
 
 
 def dumps_with_rows(document: dict[str, Any], rows: tuple[str, ...]) -> str:
     """Like `dumps`, but each item of the `rows` lists on one line of its own.
 
     Still one JSON document, and still readable, but encoded by the json module's C
-    encoder (or given already encoded, as `EncodedRows`): indenting 100,000 metrics the
-    usual way takes seconds.
+    encoder (or given already encoded, as `EncodedRows` or `LazyRows`): indenting 100,000
+    metrics the usual way takes seconds.
     """
-    parts = ["{"]
+    return "".join(dumps_in_pieces(document, rows))
+
+
+def _rows(value: list[dict[str, Any]]) -> str:
+    """Dicts encoded one per line (without the brackets): one C-encoder call for the whole
+    list, then a line break before each item. Safe: every item is a dict whose first key
+    is the same, and `}, {"key": ` cannot occur inside an encoded string, where every quote
+    is escaped."""
+    first = _compact(next(iter(value[0])))
+    return _compact(value)[1:-1].replace("}, {" + first + ": ", "},\n    {" + first + ": ")
+
+
+def rows_in_batches(items: Sequence[T], as_dict: Callable[[T], dict[str, Any]]) -> LazyRows:
+    """`items` as rows of dicts with the same first key, encoded a few thousand at a time
+    as the document is written (each batch is rows joined as `dumps_in_pieces` joins them)."""
+
+    def batches() -> Iterator[str]:
+        for start in range(0, len(items), ROWS_PER_BATCH):
+            yield _rows([as_dict(item) for item in items[start : start + ROWS_PER_BATCH]])
+
+    return LazyRows(len(items), batches)
+
+
+def dumps_in_pieces(document: dict[str, Any], rows: tuple[str, ...]) -> Iterator[str]:
+    """`dumps_with_rows`, in pieces of a few thousand rows, to be written as they come."""
+    yield "{"
     keys = list(document)
     for position, key in enumerate(keys):
         value = document[key]
         comma = "," if position < len(keys) - 1 else ""
-        if key in rows and isinstance(value, list) and value:
-            if isinstance(value, EncodedRows):
-                encoded = ",\n    ".join(value)
-            else:
-                # One C-encoder call for the whole list, then a line break before each
-                # item. Safe: every item is a dict whose first key is the same, and
-                # `}, {"key": ` cannot occur inside an encoded string, where every quote
-                # is escaped.
-                first = _compact(next(iter(value[0])))
-                encoded = _compact(value)[1:-1].replace(
-                    "}, {" + first + ": ", "},\n    {" + first + ": "
-                )
-            parts.append(f"  {_compact(key)}: [")
-            parts.append("    " + encoded)
-            parts.append(f"  ]{comma}")
+        if isinstance(value, LazyRows) and value.count:
+            yield f"\n  {_compact(key)}: [\n    "
+            piece: list[str] = []
+            size = 0
+            for row in value:
+                piece.append(row)
+                size += len(row)
+                if size >= PIECE_CHARS:
+                    yield ",\n    ".join(piece) + ",\n    "
+                    piece = []
+                    size = 0
+            yield ",\n    ".join(piece)  # never empty: `count` rows, and the last piece
+            yield f"\n  ]{comma}"
+        elif key in rows and isinstance(value, list) and value:
+            encoded = ",\n    ".join(value) if isinstance(value, EncodedRows) else _rows(value)
+            yield f"\n  {_compact(key)}: [\n    {encoded}\n  ]{comma}"
         else:
+            if isinstance(value, LazyRows):
+                value = []
             encoded = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
             encoded = encoded.replace("\n", "\n  ")
-            parts.append(f"  {_compact(key)}: {encoded}{comma}")
-    parts.append("}\n")
-    return "\n".join(parts)
+            yield f"\n  {_compact(key)}: {encoded}{comma}"
+    yield "\n}\n"
 
 
 def metric_fields(metric: Metric) -> dict[str, Any]:
@@ -93,7 +141,7 @@ def metric_fields(metric: Metric) -> dict[str, Any]:
     }
 
 
-def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None) -> EncodedRows:
+def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None) -> LazyRows:
     """One row per metric: its fields, whether and how it reaches revenue, and where it
     is defined.
 
@@ -104,12 +152,18 @@ def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None)
     Written out as text rather than built as dicts for the encoder: this runs for every
     metric, and takes a third of the time that way. The text is exactly what the json
     module gives for the same fields (a test in test_formats checks it on any text).
+    Encoded as the document is written (`LazyRows`).
     """
+    catalog = analysis.catalog.metrics
+    count = len(catalog) if chosen is None else len(chosen)
+    return LazyRows(count, lambda: _metric_rows(analysis, chosen))
+
+
+def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator[str]:
     distance = analysis.graph.distance
     next_hop = analysis.graph.next_hop
     views = analysis.graph.views
     files: dict[str, str] = {}
-    rows = EncodedRows()
     catalog = analysis.catalog.metrics
     for metric in catalog.values() if chosen is None else (catalog[m] for m in chosen):
         metric_id = metric.id
@@ -119,7 +173,7 @@ def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None)
         file = files.get(where.file)
         if file is None:
             file = files[where.file] = _string(where.file)
-        rows.append(
+        yield (
             f'{{"id": {_string(metric_id)}, "name": {_string(metric.name)}, '
             f'"owner": {"null" if metric.owner is None else _string(metric.owner)}, '
             f'"team": {"null" if metric.team is None else _string(metric.team)}, '
@@ -132,7 +186,6 @@ def audit_metric_rows(analysis: Analysis, chosen: Collection[str] | None = None)
             f'"view_of": {"null" if (view := views.get(metric_id)) is None else _string(view)}, '
             f'"file": {file}, "line": {where.line}}}'
         )
-    return rows
 
 
 def keep_dict(keep: Keep) -> dict[str, Any]:
@@ -159,11 +212,16 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def audit(report: AuditReport) -> str:
+    return "".join(audit_parts(report))
+
+
+def audit_parts(report: AuditReport) -> Iterator[str]:
+    """The audit document in pieces, to be written as they come (see `LazyRows`)."""
     analysis = report.analysis
     summary = report.summary()
     selection = report.selection
     metrics = audit_metric_rows(analysis, None if selection is None else selection.metrics)
-    return dumps_with_rows(
+    yield from dumps_in_pieces(
         {
             "tool": "revtrace",
             "version": __version__,
@@ -193,7 +251,7 @@ def audit(report: AuditReport) -> str:
                 "baselined": report.baselined,
             },
             "metrics": metrics,
-            "findings": [finding_dict(f) for f in report.findings],
+            "findings": rows_in_batches(report.findings, finding_dict),
             **(
                 {"since": report.since, "change": change_dict(report.change)}
                 if report.change

@@ -308,4 +308,4 @@ def test_audit_metric_rows_are_what_the_json_module_writes(
         )
         for metric in metrics.values()
     ]
-    assert audit_metric_rows(analysis) == expected
+    assert list(audit_metric_rows(analysis)) == expected

@@ -40,6 +40,8 @@ from revtrace.analysis import (
 from revtrace.analysis.report import Report
 from revtrace.load import LoadResult, load_catalog_text, load_sources
 from revtrace.load import split as parallel
+from revtrace.load.cache import FileCache
+from revtrace.load.store import Store
 from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
 from revtrace.render import json as json_render
 
@@ -227,6 +229,16 @@ def check_two_processes(data: bytes, loaded: LoadResult) -> None:
     )
 
 
+def check_cache(data: bytes, folder: Path) -> None:
+    """Through the cache, written and then read: exactly what reading the file gives."""
+    sources = [("a.yaml", SEEDS[0].read_bytes()), ("fuzz.yaml", data)]
+    reference = load_sources(sources)
+    for warm in (False, True):
+        cache = FileCache(Store(str(folder / "cache")))
+        assert load_sources(sources, cache=cache) == reference, "the cache changed a reading"
+        assert cache.written == (0 if warm else 2), "a reading the cache could not give back"
+
+
 BASELINE_SEED = json.dumps(
     {
         "tool": "revtrace",
@@ -302,6 +314,7 @@ def campaign(cases: int, seed: int, save_to: Path | None) -> tuple[int, list[str
             if index % 5 == 0:
                 with tempfile.TemporaryDirectory() as folder:
                     check_side_inputs(rng, Path(folder))
+                    check_cache(data, Path(folder))
             if index % 25 == 0:
                 with tempfile.TemporaryDirectory() as folder:
                     check_files(data, rng, Path(folder))

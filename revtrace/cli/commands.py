@@ -4,6 +4,7 @@ from `revtrace.analysis` → `show` (the renderer of the chosen format) → an e
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -168,13 +169,9 @@ def audit(
         values=str(values) if values else None,
     )
     metric, format_name = run.selectors, _audit_format(run.settings.format, statistics)
-    kept = None  # Nothing changed since a run with the same inputs: its output is the answer.
-    if format_name != "text" and since is None and write_baseline is None:
-        options = {"format": format_name, "statistics": statistics}
-        kept = runs.key(run, "audit", {**options, "selectors": session.selector_texts(metric)})
-        code = runs.replay(run, kept, output, force)
-        if code is not None:
-            raise typer.Exit(EXIT_CLEAN if exit_zero else code)
+    kept = None  # a comparison with git, a baseline written: never from the cache
+    if since is None and write_baseline is None:
+        kept = _replay_or_key(run, format_name, statistics, quiet, output, force, exit_zero)
     # Imported here: a run answered from the cache loads neither the graph nor the rules.
     from revtrace.analysis import audit as run_audit
     from revtrace.analysis import baseline as baselines
@@ -194,12 +191,6 @@ def audit(
         raise typer.Exit(EXIT_CLEAN)
 
     before = _catalog_at(since, run) if since is not None else None
-    accepted = None
-    if run.settings.baseline is not None:
-        try:
-            accepted = baselines.read(run.settings.baseline)
-        except baselines.BaselineError as exc:
-            session.fail(str(exc))
     report = run_audit(
         run.analysis,
         policy,
@@ -207,7 +198,7 @@ def audit(
         selectors=session.selector_texts(metric),
         before=before,
         since=since,
-        baseline=accepted,
+        baseline=_accepted(run.settings.baseline),
     )
 
     if statistics:
@@ -232,6 +223,40 @@ def audit(
     )
     runs.commit(run, sink)
     raise typer.Exit(EXIT_CLEAN if exit_zero else code)
+
+
+def _accepted(path: str | None) -> Counter[tuple[str, str, str]] | None:
+    """The findings the baseline accepts (exit 2 when it cannot be read)."""
+    from revtrace.analysis import baseline as baselines
+
+    if path is None:
+        return None
+    try:
+        return baselines.read(path)
+    except baselines.BaselineError as exc:
+        session.fail(str(exc))
+
+
+def _replay_or_key(
+    run: session.Session,
+    format_name: str,
+    statistics: bool,
+    quiet: bool,
+    output: Path | None,
+    force: bool,
+    exit_zero: bool,
+) -> str | None:
+    """When a run with exactly these inputs left its output in the cache, print it again
+    and exit as it did; else the key to keep this run's output under."""
+    options: dict[str, object] = {"format": format_name, "statistics": statistics}
+    if format_name == "text":
+        options.update(quiet=quiet, terminal=None if output else session.terminal())
+    options["selectors"] = session.selector_texts(run.selectors)
+    kept = runs.key(run, "audit", options)
+    code = runs.replay(run, kept, output, force)
+    if code is not None:
+        raise typer.Exit(EXIT_CLEAN if exit_zero else code)
+    return kept
 
 
 def _audit_format(setting: str, statistics: bool) -> str:

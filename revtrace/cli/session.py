@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
+from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -42,10 +43,44 @@ PROGRESS_BYTES = 2_000_000
 # -- the terminal --------------------------------------------------------------------------
 
 
-def console(stderr: bool = False) -> Console:
+def console(stderr: bool = False, copy_to: EntryWriter | None = None) -> Console:
+    """The terminal (stdout, or stderr); with `copy_to`, what is printed on stdout is also
+    written there (the cache's copy), as printed."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+    file: Any = None if copy_to is None else _Copied(sys.stdout, copy_to)
+    return Console(stderr=stderr, file=file, highlight=False, markup=False, emoji=False)
+
+
+def terminal() -> dict[str, object]:
+    """What text on stdout looks like here, as rich decides it (size, colours, encoding):
+    part of the key of a text output kept in the cache."""
+    screen = console()
+    return {
+        "size": list(screen.size),
+        "terminal": screen.is_terminal,
+        "colours": screen.color_system,
+        "no_colour": screen.no_color,
+        "dumb": screen.is_dumb_terminal,
+        "encoding": screen.encoding,
+        "legacy_windows": screen.legacy_windows,
+    }
+
+
+class _Copied:
+    """A text stream that also writes what it is given into a cache entry; everything else
+    (isatty, encoding, fileno) is the stream's own, so rich sees the same terminal."""
+
+    def __init__(self, stream: Any, copy_to: EntryWriter) -> None:
+        self._stream = stream
+        self._copy_to = copy_to
+
+    def write(self, text: str) -> int:
+        self._copy_to.write_text(text)
+        return int(self._stream.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def fail(message: str) -> NoReturn:
@@ -407,15 +442,21 @@ def show(
 ) -> None:
     """The one dispatch from a format to a renderer: `text` draws on the terminal (or,
     with `output`, into a file without colour); every other format is a document,
-    written as it is rendered (and into `sink` too, the cache's copy)."""
+    written as it is rendered. What is written is also copied into `sink` (the cache's
+    copy of the output)."""
     if format_name == "text":
+        from rich.console import Console
+
         from revtrace.render import text_renderer
 
         draw = text_renderer(view)
-        document = _render_text(lambda screen: draw(screen, value, **text_options), output)
-        if document is None:
+        if output is None:
+            draw(console(copy_to=sink), value, **text_options)
             return
-        emit(document, output, force, protected)
+        buffer = StringIO()
+        screen = Console(file=buffer, width=100, color_system=None, highlight=False, markup=False)
+        draw(screen, value, **text_options)
+        emit(buffer.getvalue(), output, force, protected, sink)
         return
     from revtrace.render import document_parts
 
@@ -452,17 +493,3 @@ def _tee(pieces: Iterable[str], sink: EntryWriter) -> Iterator[str]:
     for piece in pieces:
         sink.write_text(piece)
         yield piece
-
-
-def _render_text(draw: Callable[[Console], None], output: Path | None) -> str | None:
-    """Run a rich renderer to the terminal, or capture it (uncoloured) for `-o`."""
-    from io import StringIO
-
-    from rich.console import Console
-
-    if output is None:
-        draw(console())
-        return None
-    buffer = StringIO()
-    draw(Console(file=buffer, width=100, color_system=None, highlight=False, markup=False))
-    return buffer.getvalue()

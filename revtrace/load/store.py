@@ -56,12 +56,37 @@ _CACHEDIR_TAG = (
 )
 
 
-class Store:
-    """One cache folder. `version` is revtrace's (a test may pretend to be another)."""
+def code_version(package: str | None = None) -> str:
+    """revtrace's version, and a fingerprint of its code (each module's name and text): a
+    working copy whose reader changed must not read what the old reader wrote, though the
+    version number is the same; the same code installed again (a CI run) reads it."""
+    digest = hashlib.blake2b(digest_size=8)
+    if package is None:
+        package = os.path.dirname(os.path.abspath(revtrace.__file__))
+    folders = [package]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                folders.append(entry.path)
+            elif entry.name.endswith(".py"):
+                with contextlib.suppress(OSError), open(entry.path, "rb") as module:
+                    digest.update(os.path.relpath(entry.path, package).encode() + b"\0")
+                    digest.update(module.read())
+    return f"{revtrace.__version__}+{digest.hexdigest()}"
 
-    def __init__(self, root: str, *, version: str = revtrace.__version__) -> None:
+
+class Store:
+    """One cache folder. `version` is revtrace's, with its code's fingerprint (a test may
+    pretend to be another)."""
+
+    def __init__(self, root: str, *, version: str | None = None) -> None:
         self.root = root
-        self.version = version
+        self.version = code_version() if version is None else version
         self._made: set[str] = set()
 
     def key(self, *parts: str | bytes) -> str:

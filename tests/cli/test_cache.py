@@ -14,7 +14,7 @@ import pytest
 from benchmarks.generate import Spec, write_catalog
 from tests.conftest import REPO, Run, run_cli
 
-FORMATS = ["json", "sarif", "github", "junit", "markdown", "concise"]
+FORMATS = ["text", "json", "sarif", "github", "junit", "markdown", "concise"]
 
 
 def both(*args: str, env: dict[str, str] | None = None) -> tuple[Run, Run]:
@@ -167,3 +167,37 @@ def test_two_runs_writing_at_once_leave_a_whole_cache(tmp_path: Path) -> None:
     assert (warm.stdout, warm.returncode) == (reference.stdout, reference.returncode)
     leftovers = [p for p in (tmp_path / "cache").rglob(".tmp-*")]
     assert leftovers == []
+
+
+def test_text_is_kept_per_terminal_width_and_colour(project: Path) -> None:
+    """Text depends on the terminal: each width and colour setting is its own entry."""
+    outputs = set()
+    for env in ({"COLUMNS": "30"}, {"COLUMNS": "130"}, {"COLUMNS": "30", "FORCE_COLOR": "1"}):
+        for _ in range(2):
+            plain, cached = both("audit", env=env)
+            same(plain, cached)
+            quiet = both("audit", "--quiet", env=env)
+            same(*quiet)
+        outputs.add(cached.stdout)
+    assert len(outputs) == 3
+    assert "\x1b[" in run_cli("audit", env={"FORCE_COLOR": "1"}).stdout
+
+
+def test_text_written_to_a_file_is_replayed_into_the_file(project: Path) -> None:
+    for number in range(2):
+        written = project / f"audit-{number}.txt"
+        result = run_cli("audit", "-o", str(written))
+        assert result.exit_code == 1 and result.stdout == ""
+        assert "Candidates to drop" in written.read_text(encoding="utf-8")
+    first, second = (project / f"audit-{n}.txt" for n in range(2))
+    assert first.read_bytes() == second.read_bytes()
+    refused = run_cli("audit", "-o", str(first))  # no --force: the replay refuses too
+    assert refused.exit_code == 2 and "already exists" in refused.stderr
+
+
+def test_writing_a_baseline_is_never_answered_from_the_cache(project: Path) -> None:
+    for format_name in ("json", "text"):
+        run_cli("audit", "--format", format_name)
+        written = project / f"baseline-{format_name}.json"
+        result = run_cli("audit", "--format", format_name, "--write-baseline", str(written))
+        assert result.exit_code == 0 and written.is_file()

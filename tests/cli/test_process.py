@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,10 @@ from pathlib import Path
 from tests.conftest import REPO
 
 
-def python(code: str, *, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def python(
+    code: str, *, stdin: str | None = None, cache: bool = True
+) -> subprocess.CompletedProcess[str]:
+    env = None if cache else {**os.environ, "REVTRACE_NO_CACHE": "1"}
     return subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -17,6 +21,7 @@ def python(code: str, *, stdin: str | None = None) -> subprocess.CompletedProces
         cwd=REPO,
         input=stdin,
         timeout=60,
+        env=env,
     )
 
 
@@ -71,7 +76,8 @@ from revtrace.cli import main
 sys.argv = ["revtrace", "audit"]
 main()
 """
-    result = python(code)
+    # Without the cache: a run answered from it would not analyse (and not fail).
+    result = python(code, cache=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "internal error: RuntimeError: simulated bug" in result.stderr
@@ -106,7 +112,7 @@ from revtrace.cli import main
 sys.argv = ["revtrace", "audit"]
 main()
 """
-    result = python(code)
+    result = python(code, cache=False)
     assert result.returncode == 2
     assert (
         result.stderr

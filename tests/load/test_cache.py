@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.generate import Spec, generate
+from revtrace import __version__
 from revtrace.analysis import analyse_loaded, audit
 from revtrace.load import LoadResult, load_sources
 from revtrace.load.cache import KIND, FileCache
-from revtrace.load.store import Store
+from revtrace.load.store import Store, code_version
 from revtrace.render import document
 from tests.conftest import build_policy
 
@@ -232,3 +233,18 @@ def test_keys_depend_on_every_part_and_on_where_parts_end() -> None:
     assert store.key("a") != Store("unused", version="9").key("a")
     assert store.key(b"a") == store.key("a")
     assert len({store.key("x", str(n)) for n in range(100)}) == 100
+
+
+def test_the_code_is_part_of_the_version(tmp_path: Path) -> None:
+    """A working copy whose reader changed does not read what the old one wrote; the same
+    code installed again (new files, new times) does."""
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "sub" / "b.py").write_text("y = 2\n", encoding="utf-8")
+    first = code_version(str(package))
+    os.utime(package / "a.py", (1, 1))
+    assert code_version(str(package)) == first
+    (package / "sub" / "b.py").write_text("y = 3\n", encoding="utf-8")  # same size
+    assert code_version(str(package)) != first
+    assert code_version().startswith(__version__ + "+")

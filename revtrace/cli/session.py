@@ -189,7 +189,7 @@ def analyse_files(
     from revtrace.values import ValuesUnreadable
 
     minimum = Severity.ERROR if errors_only else Severity.INFO
-    cache = FileCache(store) if store is not None else None
+    cache = FileCache(store, background=True) if store is not None else None
     try:
         with _progress(sources):
             return analyse_read(sources, today(), minimum, values, cache=cache, release=True)

@@ -436,25 +436,35 @@ def build_adjacency(
     successors: Adjacency = dict.fromkeys(metrics, ())
     drivers: dict[str, list[str]] = {}
     odd: list[Link] = [] if irregular is None else irregular
+    defined = successors.__contains__
+    driven_by = drivers.get
     for metric_id, metric in metrics.items():
         drives = metric.drives
         if not drives:
             continue
-        targets = []
+        if len(drives) == 1:  # the common case, without the general one's dict
+            target = drives[0].target
+            if target != metric_id and defined(target):
+                successors[metric_id] = (target,)
+                found = driven_by(target)
+                if found is None:
+                    drivers[target] = [metric_id]
+                else:
+                    found.append(metric_id)
+                continue
+        targets: dict[str, None] = {}  # in order, each once
         for link in drives:
             target = link.target
-            if target == metric_id or target not in successors:
+            if target == metric_id or not defined(target):
                 odd.append(link)
-                if target not in successors:
+                if not defined(target):
                     continue
-            targets.append(target)
+            targets[target] = None
         if not targets:
             continue
-        if len(targets) > 1:
-            targets = list(dict.fromkeys(targets))
         successors[metric_id] = tuple(targets)
         for target in targets:
-            found = drivers.get(target)
+            found = driven_by(target)
             if found is None:
                 drivers[target] = [metric_id]
             else:

@@ -100,7 +100,7 @@ def load_sources(
     for index, (name, _) in enumerate(sources):
         fatal |= not builder.add(name, readings[index])
     if cache is not None:
-        cache.tidy(len(sources))
+        cache.flush(len(sources))
     return builder.result(fatal)
 
 

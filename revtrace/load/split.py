@@ -189,6 +189,22 @@ class _Later:
                 self._metrics[index] = decode(self._names[index], plain)
 
 
+def in_background(work: Callable[[], object]) -> bool:
+    """Run `work` in a forked process that this one does not wait for (it ends on its
+    own; a reader meanwhile finds what is there). False when no process could be made."""
+
+    def nothing_back() -> bytes:
+        work()
+        return b""
+
+    try:
+        child = _Child.start(nothing_back)
+    except OSError:
+        return False
+    os.close(child.pipe)  # nothing comes back
+    return True
+
+
 class _Child:
     """A forked process computing bytes, and the pipe they come back through."""
 

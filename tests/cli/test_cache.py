@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,29 @@ def test_writing_a_baseline_is_never_answered_from_the_cache(project: Path) -> N
         written = project / f"baseline-{format_name}.json"
         result = run_cli("audit", "--format", format_name, "--write-baseline", str(written))
         assert result.exit_code == 0 and written.is_file()
+
+
+def test_a_large_catalog_is_written_to_the_cache_while_the_run_goes_on(tmp_path: Path) -> None:
+    """From 20,000 metrics the readings are written by a forked process (the first run
+    then costs what a run without the cache does); what it writes is read back whole."""
+    from revtrace.load import load_sources
+    from revtrace.load.cache import BACKGROUND_METRICS, FileCache
+    from revtrace.load.store import Store
+
+    folder = tmp_path / "catalog"
+    files = write_catalog(Spec(metrics=BACKGROUND_METRICS + 4_000, files=3), folder)
+    env = {**os.environ, "REVTRACE_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("REVTRACE_NO_CACHE", None)
+    command = [sys.executable, "-m", "revtrace", "audit", "--format", "json", "catalog"]
+    cold = subprocess.run(command, cwd=tmp_path, capture_output=True, env=env, check=False)
+    entries = tmp_path / "cache" / "files"
+    deadline = time.monotonic() + 60
+    while len([p for p in entries.glob("*") if not p.name.startswith(".")]) < 3:
+        assert time.monotonic() < deadline, "the background writer wrote nothing"
+        time.sleep(0.05)
+    sources = [(f"catalog/{p.name}", p.read_bytes()) for p in files]
+    cache = FileCache(Store(str(tmp_path / "cache")))
+    assert load_sources(sources, cache=cache) == load_sources(sources)
+    assert cache.written == 0  # all three came from the cache
+    warm = subprocess.run(command, cwd=tmp_path, capture_output=True, env=env, check=False)
+    assert (warm.stdout, warm.returncode) == (cold.stdout, cold.returncode)

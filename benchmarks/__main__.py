@@ -311,7 +311,7 @@ def main() -> None:
             (
                 f"audit --format json, 1,000,000 metrics in 25 files ({size:,.0f} MB)",
                 ms(huge[0]),
-                f"peak {huge[1]:,.0f} MiB ({huge[1] * 1024 / 1000:,.2f} KiB per metric),"
+                f"peak {huge[1]:,.0f} MiB ({huge[1] * 1024 / 1_000_000:,.2f} KiB per metric),"
                 f" output {huge[2] / 1e6:,.0f} MB",
                 "target ≤ 30 s, ≤ 1.5 GiB (issue #17)",
             )

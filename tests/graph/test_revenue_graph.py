@@ -270,3 +270,20 @@ def test_the_graph_equals_the_one_networkx_builds_itself(catalog: Catalog) -> No
     assert {n: list(built.pred[n]) for n in built} == {n: list(expected.pred[n]) for n in expected}
     built.add_edge("m0", "extra")  # still a working, mutable networkx graph
     assert built.has_edge("m0", "extra") and "m0" in built.pred["extra"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(catalogs())
+def test_the_loop_through_a_group_is_the_one_networkx_finds(catalog: Catalog) -> None:
+    """`loop_through` walks the group as networkx's `find_cycle` does, without networkx."""
+    import networkx as nx
+
+    graph = RevenueGraph(catalog)
+    whole = graph.to_networkx()
+    for members in graph.strongly_connected_groups():
+        if len(members) < 2:
+            continue
+        ordered = graph.in_catalog_order(members)
+        edges = nx.find_cycle(whole.subgraph(ordered), source=ordered[0])
+        expected = [edges[0][0]] + [edge[1] for edge in edges]
+        assert graph.loop_through(members) == expected

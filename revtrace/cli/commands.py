@@ -210,18 +210,17 @@ def audit(
         value, view = report, "audit"
         options = {"quiet": quiet} if format_name == "text" else {}
     code = policy.exit_code(report.findings)
-    sink = runs.recorder(run, kept, code)
-    session.show(
-        view,
-        format_name,
-        value,
-        output=output,
-        force=force,
-        protected=run.files,
-        sink=sink,
-        **options,
-    )
-    runs.commit(run, sink)
+    with runs.recording(run, kept, code) as sink:
+        session.show(
+            view,
+            format_name,
+            value,
+            output=output,
+            force=force,
+            protected=run.files,
+            sink=sink,
+            **options,
+        )
     raise typer.Exit(EXIT_CLEAN if exit_zero else code)
 
 
@@ -250,7 +249,10 @@ def _replay_or_key(
     and exit as it did; else the key to keep this run's output under."""
     options: dict[str, object] = {"format": format_name, "statistics": statistics}
     if format_name == "text":
-        options.update(quiet=quiet, terminal=None if output else session.terminal())
+        screen = None if output else session.terminal()
+        if screen is not None and screen["legacy_windows"]:
+            return None  # styles go to the console by calls, not in the text: not kept
+        options.update(quiet=quiet, terminal=screen)
     options["selectors"] = session.selector_texts(run.selectors)
     kept = runs.key(run, "audit", options)
     code = runs.replay(run, kept, output, force)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,16 +100,21 @@ def _utf8(stream: Any) -> bool:
     return encoding.lower().replace("-", "").replace("_", "") == "utf8"
 
 
-def recorder(run: Session, entry_key: str | None, code: int) -> EntryWriter | None:
+@contextmanager
+def recording(run: Session, entry_key: str | None, code: int) -> Iterator[EntryWriter | None]:
     """Where this run's output is copied as it is printed, for the next run with the same
-    inputs (`commit` puts it in place)."""
+    inputs: put in place when the output is complete, dropped if it is not (a closed
+    pipe, an interruption)."""
     if entry_key is None or run.store is None:
-        return None
-    return run.store.writer(KIND, entry_key, {"code": code})
-
-
-def commit(run: Session, sink: EntryWriter | None) -> None:
-    if sink is not None and run.store is not None and sink.commit():
+        yield None
+        return
+    sink = run.store.writer(KIND, entry_key, {"code": code})
+    try:
+        yield sink
+    except BaseException:
+        sink.abandon()
+        raise
+    if sink.commit():
         run.store.prune(KIND, KEEP)
 
 

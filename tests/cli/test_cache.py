@@ -3,6 +3,7 @@ and exits the same; an edit is always seen; the folder is where the settings say
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -228,3 +229,31 @@ def test_a_large_catalog_is_written_to_the_cache_while_the_run_goes_on(tmp_path:
     assert cache.written == 0  # all three came from the cache
     warm = subprocess.run(command, cwd=tmp_path, capture_output=True, env=env, check=False)
     assert (warm.stdout, warm.returncode) == (cold.stdout, cold.returncode)
+
+
+def test_an_output_cut_short_is_not_kept(tmp_path: Path) -> None:
+    """`revtrace audit --format json | head`: the reader leaves, the output is incomplete,
+    and nothing of it is kept (no entry, no temporary file left behind)."""
+    write_catalog(Spec(metrics=6_000), tmp_path / "catalog")
+    env = {**os.environ, "REVTRACE_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("REVTRACE_NO_CACHE", None)
+    cut = subprocess.run(
+        f"{sys.executable} -m revtrace audit --format json catalog | head -c 100",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert len(cut.stdout) == 100 and b"Traceback" not in cut.stderr
+    runs = tmp_path / "cache" / "runs"
+    assert not runs.exists() or list(runs.iterdir()) == []
+    whole = subprocess.run(
+        [sys.executable, "-m", "revtrace", "audit", "--format", "json", "catalog"],
+        cwd=tmp_path,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert json.loads(whole.stdout)["summary"]["metrics"] == 6_000
+    assert [p.name for p in runs.iterdir() if not p.name.startswith(".")] != []

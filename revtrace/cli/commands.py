@@ -247,15 +247,9 @@ def _replay_or_key(
 ) -> str | None:
     """When a run with exactly these inputs left its output in the cache, print it again
     and exit as it did; else the key to keep this run's output under."""
-    options: dict[str, object] = {"format": format_name, "statistics": statistics}
-    if format_name == "text":
-        screen = None if output else session.terminal()
-        if screen is not None and screen["legacy_windows"]:
-            return None  # styles go to the console by calls, not in the text: not kept
-        options.update(quiet=quiet, terminal=screen)
+    options = {"format": format_name, "statistics": statistics, "quiet": quiet}
     options["selectors"] = session.selector_texts(run.selectors)
-    kept = runs.key(run, "audit", options)
-    code = runs.replay(run, kept, output, force)
+    kept, code = runs.answer(run, "audit", options, output, force)
     if code is not None:
         raise typer.Exit(EXIT_CLEAN if exit_zero else code)
     return kept
@@ -476,8 +470,6 @@ def report(
     """
     import sys
 
-    from revtrace.analysis.report import report as build_report
-
     if output is None and sys.stdout.isatty():
         session.fail(
             "the report is an HTML file: write it with -o report.html (or redirect stdout)"
@@ -492,14 +484,23 @@ def report(
         fail_on=gate,
         values=str(values) if values else None,
     )
-    policy = session.policy_of(run.settings)
     metric = run.selectors
-    metrics = session.selected(metric, run) if metric else list(run.analysis.catalog.metrics)
-    result = build_report(run.analysis, policy, metrics, session.selector_texts(metric))
-    session.show("report", "html", result, output=output, force=force, protected=run.files)
+    options = {"format": "html", "selectors": session.selector_texts(metric)}
+    kept, code = runs.answer(run, "report", options, output, force)
+    if code is None:  # not in the cache: imported only now
+        from revtrace.analysis.report import report as build_report
+
+        policy = session.policy_of(run.settings)
+        metrics = session.selected(metric, run) if metric else list(run.analysis.catalog.metrics)
+        result = build_report(run.analysis, policy, metrics, session.selector_texts(metric))
+        code = EXIT_CLEAN if gate is None else policy.exit_code(result.audit.findings)
+        with runs.recording(run, kept, code) as sink:
+            session.show(
+                "report", "html", result, output=output, force=force, protected=run.files, sink=sink
+            )
     if output is not None:
         session.note(f"revtrace: wrote the report to {output}")
-    raise typer.Exit(EXIT_CLEAN if gate is None else policy.exit_code(result.audit.findings))
+    raise typer.Exit(code)
 
 
 @app.command(

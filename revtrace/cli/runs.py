@@ -24,7 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from revtrace.cli.session import Session, emit, today
+from revtrace.cli.session import Session, emit, terminal, today
 
 if TYPE_CHECKING:
     from revtrace.load.store import EntryWriter
@@ -34,6 +34,21 @@ KIND = "runs"
 MAX_KEYED_BYTES = 256 * 1024 * 1024
 #: Whole outputs kept: the last few runs (a 100,000-metric audit's JSON is 38 MB).
 KEEP = 16
+
+
+def answer(
+    run: Session, command: str, options: dict[str, Any], output: Path | None, force: bool
+) -> tuple[str | None, int | None]:
+    """(the key to keep this run's output under, the exit code of a run with exactly the
+    same inputs whose output was just printed again from the cache, or None). Text on
+    the terminal is kept per terminal, as rich sees it."""
+    if options.get("format") == "text" and output is None:
+        screen = terminal()
+        if screen["legacy_windows"]:
+            return None, None  # styles go to the console by calls, not in the text
+        options = {**options, "terminal": screen}
+    entry_key = key(run, command, options)
+    return entry_key, replay(run, entry_key, output, force)
 
 
 def key(run: Session, command: str, options: dict[str, Any]) -> str | None:

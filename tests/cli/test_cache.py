@@ -257,3 +257,35 @@ def test_an_output_cut_short_is_not_kept(tmp_path: Path) -> None:
     )
     assert json.loads(whole.stdout)["summary"]["metrics"] == 6_000
     assert [p.name for p in runs.iterdir() if not p.name.startswith(".")] != []
+
+
+def test_the_report_is_kept_too(project: Path) -> None:
+    """The HTML report, a CI artefact: written again from the cache when nothing changed,
+    with the same note and exit code; --fail-on and the values file are inputs."""
+    for gate in ([], ["--fail-on", "warning"]):
+        outputs = []
+        for number in range(3):
+            written = project / f"report-{len(gate)}-{number}.html"
+            flags = ["--no-cache"] if number == 0 else []
+            result = run_cli("report", "-o", str(written), *gate, *flags)
+            assert result.stderr == f"revtrace: wrote the report to {written}\n"
+            outputs.append((written.read_bytes(), result.exit_code))
+        assert outputs[0] == outputs[1] == outputs[2]
+        assert outputs[0][1] == (1 if gate else 0)
+    entries = list((project / ".revtrace_cache" / "runs").iterdir())
+    assert len(entries) == 2  # one per --fail-on
+    evidence = REPO / "examples" / "evidence"
+    (project / "metrics.yaml").write_bytes((evidence / "metrics.yaml").read_bytes())
+    values = project / "values.csv"
+    values.write_bytes((evidence / "values.csv").read_bytes())
+    with_values = []
+    for edit in (False, True):
+        if edit:  # one value changed, the catalog not
+            text = values.read_text(encoding="utf-8")
+            values.write_text(text.replace(",193670.12,", ",193000.12,"), encoding="utf-8")
+        plain = run_cli("report", "--values", str(values), "--no-cache")
+        cached = [run_cli("report", "--values", str(values)) for _ in range(2)]
+        assert "<html" in plain.stdout
+        assert cached[0].stdout == cached[1].stdout == plain.stdout
+        with_values.append(plain.stdout)
+    assert with_values[0] != with_values[1]

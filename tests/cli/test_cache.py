@@ -289,3 +289,36 @@ def test_the_report_is_kept_too(project: Path) -> None:
         assert cached[0].stdout == cached[1].stdout == plain.stdout
         with_values.append(plain.stdout)
     assert with_values[0] != with_values[1]
+
+
+@pytest.mark.slow
+def test_at_100000_metrics_cold_warm_and_partial_runs_print_the_same(tmp_path: Path) -> None:
+    """The benchmark's catalog, in 20 files: every path through the cache (empty, full,
+    one file edited in place with its size and time kept) prints what a run without the
+    cache prints, byte for byte (findings, locations, every row)."""
+    files = write_catalog(Spec(metrics=100_000, files=20), tmp_path / "catalog")
+    env = {**os.environ, "REVTRACE_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("REVTRACE_NO_CACHE", None)
+    command = [sys.executable, "-m", "revtrace", "audit", "--format", "json", "catalog"]
+
+    def audit(*extra: str) -> tuple[bytes, int]:
+        done = subprocess.run(
+            [*command, *extra], cwd=tmp_path, capture_output=True, env=env, check=False
+        )
+        return done.stdout, done.returncode
+
+    reference = audit("--no-cache")
+    assert audit() == reference  # cold: the cache empty
+    assert audit() == reference  # warm
+    edited = files[7]
+    status = edited.stat()
+    text = edited.read_text(encoding="utf-8")
+    first_id = text.split("\n", 3)[2].strip().rstrip(":")
+    renamed = first_id[:-1] + ("x" if first_id[-1] != "x" else "y")
+    edited.write_text(text.replace(f"  {first_id}:", f"  {renamed}:", 1), encoding="utf-8")
+    os.utime(edited, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert edited.stat().st_size == status.st_size
+    after = audit("--no-cache")
+    assert after != reference and renamed.encode() in after[0]
+    assert audit() == after  # partial: one file read again
+    assert audit() == after  # warm again

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -76,6 +77,26 @@ def rules(
     from revtrace.rules import ALL_RULES
 
     session.show("rules", output_format.value, list(ALL_RULES.values()))
+
+
+@app.command()
+def clean(config: ConfigOption = None) -> None:
+    """Delete the cache (.revtrace_cache, or the cache-dir setting's folder).
+
+    Only a folder revtrace made (with its CACHEDIR.TAG) is deleted; anything else is left
+    as it is, exit 2.
+    """
+    from revtrace.load.store import NotACache, Store
+
+    store = Store(session.cache_folder(session.settings_from(config)))
+    existed = os.path.lexists(store.root)
+    try:
+        store.clear()
+    except NotACache:
+        session.fail(f"{store.root} is not a revtrace cache (no CACHEDIR.TAG of ours): kept")
+    except OSError as exc:
+        session.fail(f"cannot delete {store.root}: {exc.strerror or exc}")
+    session.note(f"revtrace: {'deleted' if existed else 'no cache at'} {store.root}")
 
 
 @app.command()

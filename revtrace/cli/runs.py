@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 KIND = "runs"
 #: A values file or baseline larger than this is not keyed (the values file's own limit).
 MAX_KEYED_BYTES = 256 * 1024 * 1024
-#: Whole outputs kept: the last few runs (a 100,000-metric audit's JSON is 38 MB).
+#: Whole outputs kept: the last few runs, and at most so many bytes of them (a
+#: 1,000,000-metric audit's JSON is 400 MB: the newest is always kept).
 KEEP = 16
+MAX_BYTES = 1 << 30
 
 
 def answer(
@@ -130,7 +132,7 @@ def recording(run: Session, entry_key: str | None, code: int) -> Iterator[EntryW
         sink.abandon()
         raise
     if sink.commit():
-        run.store.prune(KIND, KEEP)
+        run.store.prune(KIND, KEEP, MAX_BYTES)
 
 
 def _read(path: str) -> bytes | None:

@@ -200,18 +200,23 @@ def analyse_files(
 
 
 def cache_store(settings: Settings, no_cache: bool) -> Store | None:
-    """The cache folder to use: none with --no-cache or REVTRACE_NO_CACHE; else the
-    cache-dir setting (or REVTRACE_CACHE_DIR), else .revtrace_cache beside the
-    configuration file, else in the current folder."""
-    from revtrace.load.store import DEFAULT_DIR, Store
+    """The cache to use: none with --no-cache or REVTRACE_NO_CACHE, else `cache_folder`."""
+    from revtrace.load.store import Store
 
     if no_cache or os.environ.get("REVTRACE_NO_CACHE", "").lower() in ("1", "true", "yes"):
         return None
-    root = settings.cache_dir
-    if root is None:
-        found = settings.config_file
-        root = os.path.join(os.path.dirname(found), DEFAULT_DIR) if found else DEFAULT_DIR
-    return Store(root)
+    return Store(cache_folder(settings))
+
+
+def cache_folder(settings: Settings) -> str:
+    """The cache-dir setting (or REVTRACE_CACHE_DIR), else .revtrace_cache beside the
+    configuration file, else in the current folder."""
+    from revtrace.load.store import DEFAULT_DIR
+
+    if settings.cache_dir is not None:
+        return settings.cache_dir
+    found = settings.config_file
+    return os.path.join(os.path.dirname(found), DEFAULT_DIR) if found else DEFAULT_DIR
 
 
 def values_unreadable(exc: ValuesUnreadable) -> NoReturn:

@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import zlib
@@ -78,6 +79,10 @@ def code_version(package: str | None = None) -> str:
                     digest.update(os.path.relpath(entry.path, package).encode() + b"\0")
                     digest.update(module.read())
     return f"{revtrace.__version__}+{digest.hexdigest()}"
+
+
+class NotACache(Exception):
+    """A folder `clean` will not delete: it is not one revtrace made."""
 
 
 class Store:
@@ -176,24 +181,46 @@ class Store:
         fields = header.get("fields")
         return fields if isinstance(fields, dict) else {}
 
-    def prune(self, kind: str, keep: int = KEEP) -> None:
+    def prune(self, kind: str, keep: int = KEEP, max_bytes: int | None = None) -> None:
         """Remove the oldest entries of a kind (temporary files a killed run left among
-        them) beyond the newest `keep`."""
+        them) beyond the newest `keep`, and beyond `max_bytes` in all (the newest entry
+        is always kept)."""
         folder = os.path.join(self.root, kind)
         try:
             entries = list(os.scandir(folder))
         except OSError:
             return
-        if len(entries) <= keep:
+        if len(entries) <= keep and max_bytes is None:
             return
         dated = []
         for entry in entries:
             with contextlib.suppress(OSError):
-                dated.append((entry.stat().st_mtime, entry.path))
+                status = entry.stat()
+                dated.append((status.st_mtime, status.st_size, entry.path))
         dated.sort(reverse=True)
-        for _, path in dated[keep:]:
-            with contextlib.suppress(OSError):
-                os.remove(path)
+        total = 0
+        for position, (_, size, path) in enumerate(dated):
+            total += size
+            if position >= keep or (max_bytes is not None and position and total > max_bytes):
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+
+    def is_cache(self) -> bool:
+        """Whether the folder is a revtrace cache (its CACHEDIR.TAG says so)."""
+        try:
+            with open(os.path.join(self.root, "CACHEDIR.TAG"), encoding="ascii") as tag:
+                return tag.read(len(_CACHEDIR_TAG) + 1) == _CACHEDIR_TAG
+        except (OSError, ValueError):
+            return False
+
+    def clear(self) -> None:
+        """Delete the folder, which must be a revtrace cache (raises `NotACache`): a
+        `cache-dir` set to the project's own folder must never empty it."""
+        if not os.path.lexists(self.root):
+            return
+        if os.path.islink(self.root) or not os.path.isdir(self.root) or not self.is_cache():
+            raise NotACache(self.root)
+        shutil.rmtree(self.root)
 
     def _path(self, kind: str, key: str) -> str:
         return os.path.join(self.root, kind, key)

@@ -322,3 +322,27 @@ def test_at_100000_metrics_cold_warm_and_partial_runs_print_the_same(tmp_path: P
     assert after != reference and renamed.encode() in after[0]
     assert audit() == after  # partial: one file read again
     assert audit() == after  # warm again
+
+
+def test_clean_deletes_the_cache_and_nothing_else(project: Path) -> None:
+    run_cli("audit", "--format", "json")
+    assert (project / ".revtrace_cache").is_dir()
+    result = run_cli("clean")
+    assert (result.exit_code, result.stderr) == (0, "revtrace: deleted .revtrace_cache\n")
+    assert sorted(p.name for p in project.iterdir()) == ["metrics.yaml"]
+    again = run_cli("clean")
+    assert (again.exit_code, again.stderr) == (0, "revtrace: no cache at .revtrace_cache\n")
+    # A cache-dir that names something revtrace did not make is never deleted: the
+    # project's own folder, a folder of the user's, a file, a link to a real cache.
+    (project / "mine").mkdir()
+    (project / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    run_cli("audit", env={"REVTRACE_CACHE_DIR": "real"})
+    (project / "link").symlink_to(project / "real")
+    for folder in (".", "mine", "metrics.yaml", "link"):
+        refused = run_cli("clean", env={"REVTRACE_CACHE_DIR": folder})
+        assert refused.exit_code == 2, folder
+        assert "is not a revtrace cache" in refused.stderr
+    assert (project / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert (project / "metrics.yaml").is_file() and (project / "real" / "CACHEDIR.TAG").is_file()
+    assert run_cli("clean", env={"REVTRACE_CACHE_DIR": "real"}).exit_code == 0
+    assert not (project / "real").exists()

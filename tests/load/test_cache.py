@@ -225,6 +225,12 @@ def test_the_oldest_entries_go_first(tmp_path: Path) -> None:
         os.utime(tmp_path / "runs" / f"k{number}", (1_000_000 + number, 1_000_000 + number))
     store.prune("runs", keep=4)
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["k2", "k3", "k4", "k5"]
+    # And by size: each entry is its header line and one byte.
+    size = (tmp_path / "runs" / "k5").stat().st_size
+    store.prune("runs", keep=4, max_bytes=2 * size)
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["k4", "k5"]
+    store.prune("runs", keep=4, max_bytes=1)  # the newest stays, however large
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["k5"]
 
 
 def test_keys_depend_on_every_part_and_on_where_parts_end() -> None:

@@ -95,6 +95,8 @@ def replay(run: Session, entry_key: str | None, output: Path | None, force: bool
         sys.stdout.flush()
         fields = store.copy_to(KIND, entry_key, binary)
         binary.flush()
+        if fields is not None:
+            store.touch(KIND, entry_key)
         return _code(fields)
     entry = store.read(KIND, entry_key)
     if entry is None or _code(entry[0]) is None:
@@ -104,6 +106,7 @@ def replay(run: Session, entry_key: str | None, output: Path | None, force: bool
     except UnicodeDecodeError:
         return None
     emit(document, output, force, run.files)
+    store.touch(KIND, entry_key)
     return _code(entry[0])
 
 

@@ -100,7 +100,7 @@ def load_sources(
     for index, (name, _) in enumerate(sources):
         fatal |= not builder.add(name, readings[index])
     if cache is not None:
-        cache.flush(len(sources))
+        cache.flush(len(sources), sum(len(data) for _, data in sources))
     return builder.result(fatal)
 
 

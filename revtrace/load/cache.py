@@ -67,6 +67,7 @@ class FileCache:
         entry = self.store.read(KIND, key)
         if entry is None:
             return None
+        self.store.touch(KIND, key)  # used: the last to be pruned
         try:
             return decode(file, json.loads(entry[1]))
         except (_Bad, ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):
@@ -75,13 +76,14 @@ class FileCache:
     def put(self, key: str, reading: FileReading) -> None:
         self._pending.append((key, reading))
 
-    def flush(self, files: int) -> None:
-        """Write the readings put since the last flush, then keep the newest entries (at
-        least the default number, and four per file of this catalog)."""
+    def flush(self, files: int, size: int = 0) -> None:
+        """Write the readings put since the last flush, then keep the entries used last:
+        at least the default number and four per file of this catalog (`files`), and at
+        most 1 GiB or six times this catalog's `size` in bytes, whichever is more."""
         pending, self._pending = self._pending, []
         if not pending:
             return
-        keep = 4 * files + 2048
+        keep = (4 * files + 2048, max(1 << 30, 6 * size))
         metrics = sum(len(reading.metrics) for _, reading in pending)
         large = self.background and metrics >= BACKGROUND_METRICS and split.available()
         if large and split.in_background(lambda: self._write(pending, keep)):
@@ -89,13 +91,13 @@ class FileCache:
             return
         self.written += self._write(pending, keep)
 
-    def _write(self, pending: list[tuple[str, FileReading]], keep: int) -> int:
+    def _write(self, pending: list[tuple[str, FileReading]], keep: tuple[int, int]) -> int:
         """Write readings; how many were written."""
         for written, (key, reading) in enumerate(pending):
             payload = json.dumps(encode(reading), separators=(",", ":")).encode("ascii")
             if not self.store.write(KIND, key, payload):
                 return written  # the folder cannot be written: nor can the rest
-        self.store.prune(KIND, keep)
+        self.store.prune(KIND, *keep)
         return len(pending)
 
 

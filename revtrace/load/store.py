@@ -205,6 +205,11 @@ class Store:
                 with contextlib.suppress(OSError):
                     os.remove(path)
 
+    def touch(self, kind: str, key: str) -> None:
+        """Mark an entry used now (pruning removes the least recently used first)."""
+        with contextlib.suppress(OSError, ValueError):
+            os.utime(self._path(kind, key))
+
     def is_cache(self) -> bool:
         """Whether the folder is a revtrace cache (its CACHEDIR.TAG says so)."""
         try:

@@ -233,6 +233,24 @@ def test_the_oldest_entries_go_first(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["k5"]
 
 
+def test_an_entry_read_is_the_last_to_go(tmp_path: Path) -> None:
+    """Pruning removes the entries used least recently: a file unchanged for months is
+    read from the cache on every run and must not be pruned for being old."""
+    sources = generated(files=3, metrics=300)
+    load_sources(sources, cache=cache_in(tmp_path))
+    used = cache_in(tmp_path).key(sources[0][0], sources[0][1], "libyaml")
+    for entry in entries(tmp_path):  # the first file's entry the oldest of all
+        when = 1_000_000 if entry.name == used else 2_000_000
+        os.utime(entry, (when, when))
+    store = Store(str(tmp_path / "cache"), version="0.1.0")
+    for number in range(3):
+        store.write(KIND, f"newer{number}", b"x")
+    load_sources(sources[:1], cache=cache_in(tmp_path))  # reads the first file's entry
+    store.prune(KIND, keep=4)
+    kept = {p.name for p in entries(tmp_path)}
+    assert used in kept and len(kept) == 4
+
+
 def test_keys_depend_on_every_part_and_on_where_parts_end() -> None:
     store = Store("unused")
     assert store.key("ab", "c") != store.key("a", "bc")

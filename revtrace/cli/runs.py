@@ -8,9 +8,10 @@ anything.
 
 The key is everything the document depends on: each catalog file's name and bytes, the
 values file's and the baseline's bytes, the effective settings, the options, today's
-date (a `keep` exception can expire), the current folder, and the versions (in the
-store's key). Only machine formats are kept: text depends on the terminal. A run whose
-inputs cannot all be read is not kept (the ordinary path reports why).
+date (a `keep` exception can expire), the current folder, the versions (in the store's
+key) and, for text on a terminal, the terminal as rich sees it (size, colours,
+encoding). A run whose inputs cannot all be read is not kept (the ordinary path reports
+why). Used by `audit` and `report`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def answer(
     """(the key to keep this run's output under, the exit code of a run with exactly the
     same inputs whose output was just printed again from the cache, or None). Text on
     the terminal is kept per terminal, as rich sees it."""
+    if run.store is None:
+        return None, None
     if options.get("format") == "text" and output is None:
         screen = terminal()
         if screen["legacy_windows"]:

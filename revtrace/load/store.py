@@ -47,6 +47,9 @@ KEEP = 2048
 #: length and checksum are known (JSON allows the blanks that remain).
 HEADER_BYTES = 1024
 CHUNK_BYTES = 1 << 20
+#: The largest entry read whole (a file reading: the largest catalog file, 32 MiB, reads
+#: as about 50 MB of JSON); larger ones are only ever copied in pieces (`copy_to`).
+MAX_READ_BYTES = 256 * 1024 * 1024
 
 _PYTHON = "{}.{}.{}".format(*sys.version_info[:3])
 _GITIGNORE = "# Created by revtrace: the cache is local to this machine.\n*\n"
@@ -105,12 +108,15 @@ class Store:
         return digest.hexdigest()
 
     def read(self, kind: str, key: str) -> tuple[dict[str, Any], bytes] | None:
-        """(the header's own fields, the payload) of an entry; None when it is missing or
-        is not exactly what this revtrace wrote under this key."""
+        """(the header's own fields, the payload) of an entry; None when it is missing,
+        larger than any entry revtrace writes to be read whole, or not exactly what this
+        revtrace wrote under this key."""
         try:
             with open(self._path(kind, key), "rb") as handle:
-                data = handle.read()
+                data = handle.read(MAX_READ_BYTES + 1)
         except (OSError, ValueError):
+            return None
+        if len(data) > MAX_READ_BYTES:
             return None
         end = data.find(b"\n", 0, HEADER_BYTES + 1)
         header = self._header(kind, key, data[: end + 1]) if end >= 0 else None
@@ -231,13 +237,20 @@ class Store:
         return os.path.join(self.root, kind, key)
 
     def _make(self, folder: str) -> None:
+        """Make the cache folder and `folder` in it. A folder that exists is used only if
+        it is a revtrace cache already or empty: a cache-dir pointed at the project (or
+        any folder of the user's) must never get a `.gitignore` of `*` (which would hide
+        every new file from git) or entries among the user's files (raises OSError: the
+        run goes on without the cache)."""
         if folder in self._made:
             return
         if not os.path.isdir(self.root):
             os.makedirs(self.root, exist_ok=True)
-        # Written every time the folder is first used in a run (cheap), so that a
-        # .gitignore someone deleted comes back.
-        for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+        elif not self.is_cache() and any(os.scandir(self.root)):
+            raise OSError(f"{self.root} is not a revtrace cache")
+        # The tag first (it makes the folder ours), then the .gitignore; both written
+        # again when missing, so that a .gitignore someone deleted comes back.
+        for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", _GITIGNORE)):
             path = os.path.join(self.root, name)
             if not os.path.exists(path):
                 with open(path, "w", encoding="ascii") as out:

@@ -346,3 +346,20 @@ def test_clean_deletes_the_cache_and_nothing_else(project: Path) -> None:
     assert (project / "metrics.yaml").is_file() and (project / "real" / "CACHEDIR.TAG").is_file()
     assert run_cli("clean", env={"REVTRACE_CACHE_DIR": "real"}).exit_code == 0
     assert not (project / "real").exists()
+
+
+def test_a_cache_dir_pointed_at_the_project_leaves_it_as_it_was(project: Path) -> None:
+    """`cache-dir = "."` (or any folder of the user's): no .gitignore of `*` that would
+    hide every new file from git, no entries among the user's files; the run goes on."""
+    (project / "notes").mkdir()
+    (project / "notes" / "todo.txt").write_text("mine", encoding="utf-8")
+    before = sorted(p.name for p in project.rglob("*"))
+    plain = run_cli("audit", "--format", "json", "--no-cache")
+    for folder in (".", "notes"):
+        same(plain, run_cli("audit", "--format", "json", env={"REVTRACE_CACHE_DIR": folder}))
+        same(plain, run_cli("audit", "--format", "json", env={"REVTRACE_CACHE_DIR": folder}))
+    assert sorted(p.name for p in project.rglob("*")) == before
+    # An empty folder is taken as the cache.
+    (project / "empty").mkdir()
+    run_cli("audit", "--format", "json", env={"REVTRACE_CACHE_DIR": "empty"})
+    assert (project / "empty" / "CACHEDIR.TAG").is_file()

@@ -60,11 +60,26 @@ _CACHEDIR_TAG = (
 )
 
 
+#: The libraries whose versions can change what revtrace reads or prints (the YAML parser,
+#: the terminal's text, the numbers of `audit --values`, trace's loops).
+LIBRARIES = ("PyYAML", "rich", "numpy", "networkx")
+
+
 def code_version(package: str | None = None) -> str:
-    """revtrace's version, and a fingerprint of its code (each module's name and text): a
-    working copy whose reader changed must not read what the old reader wrote, though the
-    version number is the same; the same code installed again (a CI run) reads it."""
+    """revtrace's version, a fingerprint of its code (each module's name and text), and the
+    versions of the libraries it reads and prints with: a working copy whose reader
+    changed must not read what the old reader wrote, though the version number is the
+    same, nor a run after `pip install -U rich` replay text the old rich drew; the same
+    code and libraries installed again (a CI run) read it."""
+    from importlib import metadata
+
     digest = hashlib.blake2b(digest_size=8)
+    for library in LIBRARIES:
+        try:
+            installed = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            installed = "none"
+        digest.update(f"{library}={installed};".encode())
     if package is None:
         package = os.path.dirname(os.path.abspath(revtrace.__file__))
     folders = [package]

@@ -40,6 +40,7 @@ from revtrace.model.codes import EXIT_CLEAN
 
 if TYPE_CHECKING:
     from revtrace.analysis import Analysis
+    from revtrace.load.store import EntryWriter
 
 
 @app.command(
@@ -344,13 +345,17 @@ def tree(
     selected metric's lineage up to revenue (`+ID`: what drives it). Metrics with no path
     to revenue are listed after the tree.
     """
-    from revtrace.analysis import lineage
-
+    parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
-    chosen = session.selectors(run.selectors, run)
-    result = session.or_fail(lambda: lineage(run.analysis, chosen, depth, reverse))
-    session.show("tree", output_format.value, result)
-    raise typer.Exit(run.code)
+
+    def show(sink: EntryWriter | None) -> None:
+        from revtrace.analysis import lineage
+
+        chosen = session.selectors(run.selectors, run)
+        result = session.or_fail(lambda: lineage(run.analysis, chosen, depth, reverse))
+        session.show("tree", output_format.value, result, sink=sink)
+
+    runs.serve(run, "tree", parameters, show, output_format.value)
 
 
 @app.command(
@@ -375,13 +380,18 @@ def trace(
 
     Paths are listed shortest first; a path ends at the first revenue metric it reaches.
     """
-    from revtrace.analysis import trace as trace_metric
-
+    parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
-    if metric not in run.analysis.catalog:
-        session.unknown_metric(run, metric)
-    session.show("trace", output_format.value, trace_metric(run.analysis, metric, max_paths))
-    raise typer.Exit(run.code)
+
+    def show(sink: EntryWriter | None) -> None:
+        from revtrace.analysis import trace as trace_metric
+
+        if metric not in run.analysis.catalog:
+            session.unknown_metric(run, metric)
+        result = trace_metric(run.analysis, metric, max_paths)
+        session.show("trace", output_format.value, result, sink=sink)
+
+    runs.serve(run, "trace", parameters, show, output_format.value)
 
 
 @app.command(
@@ -406,14 +416,24 @@ def graph(
     Mermaid renders in GitHub Markdown. Revenue metrics, metrics without a path,
     deprecated metrics and links in loops are styled apart, with a legend.
     """
-    from revtrace.analysis import GraphView
-
+    parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
-    view = GraphView(run.analysis, session.selected(run.selectors, run))
-    session.show(
-        "graph", output_format.value, view, output=output, force=force, protected=run.files
-    )
-    raise typer.Exit(run.code)
+
+    def show(sink: EntryWriter | None) -> None:
+        from revtrace.analysis import GraphView
+
+        view = GraphView(run.analysis, session.selected(run.selectors, run))
+        session.show(
+            "graph",
+            output_format.value,
+            view,
+            output=output,
+            force=force,
+            protected=run.files,
+            sink=sink,
+        )
+
+    runs.serve(run, "graph", parameters, show, output_format.value, output, force)
 
 
 @app.command(
@@ -434,12 +454,16 @@ def scorecard(
     For each: metrics tracked, how many reach revenue, the share, the median distance to
     revenue and the candidates to drop. Worst first.
     """
-    from revtrace.analysis import scorecard as score
-
+    parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
-    card = score(run.analysis, session.selected(run.selectors, run), by.value)
-    session.show("scorecard", output_format.value, card)
-    raise typer.Exit(run.code)
+
+    def show(sink: EntryWriter | None) -> None:
+        from revtrace.analysis import scorecard as score
+
+        card = score(run.analysis, session.selected(run.selectors, run), by.value)
+        session.show("scorecard", output_format.value, card, sink=sink)
+
+    runs.serve(run, "scorecard", parameters, show, output_format.value)
 
 
 @app.command(epilog="Example:  revtrace report examples/b2b-saas.yaml -o report.html")
@@ -534,9 +558,13 @@ def impact(
     Leverage is the % change in revenue for a 1% change in the metric, summed over every
     path, loops included.
     """
-    from revtrace.analysis import impact as leverage
-
+    parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
-    view = session.or_fail(lambda: leverage(run.analysis, top, what_if or []))
-    session.show("impact", output_format.value, view)
-    raise typer.Exit(run.code)
+
+    def show(sink: EntryWriter | None) -> None:
+        from revtrace.analysis import impact as leverage
+
+        view = session.or_fail(lambda: leverage(run.analysis, top, what_if or []))
+        session.show("impact", output_format.value, view, sink=sink)
+
+    runs.serve(run, "impact", parameters, show, output_format.value)

@@ -11,7 +11,9 @@ values file's and the baseline's bytes, the effective settings, the options, tod
 date (a `keep` exception can expire), the current folder, the versions (in the store's
 key) and, for text on a terminal, the terminal as rich sees it (size, colours,
 encoding). A run whose inputs cannot all be read is not kept (the ordinary path reports
-why). Used by `audit` and `report`.
+why), nor one that fails. Used by `audit`, `report` and the view commands (`serve`);
+not by `explain` and `fit` (they print the values file's problems on stderr as they
+read it), `diff` or `import`.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
 
 from revtrace.cli.session import Session, emit, terminal, today
+from revtrace.model.codes import EXIT_CLEAN
 
 if TYPE_CHECKING:
     from revtrace.load.store import EntryWriter
@@ -39,19 +44,61 @@ KEEP = 16
 MAX_BYTES = 1 << 30
 
 
+#: Parameters of a command that are not options of its output: the catalog and the
+#: configuration are in the key as what they say; where the output goes is not.
+NOT_OPTIONS = frozenset({"catalogs", "config", "no_cache", "output", "force"})
+
+
+def serve(
+    run: Session,
+    command: str,
+    parameters: dict[str, Any],
+    show: Callable[[EntryWriter | None], object],
+    format_name: str,
+    output: Path | None = None,
+    force: bool = False,
+) -> NoReturn:
+    """A view command (tree, trace, graph, scorecard, impact): its output (and the
+    catalog errors it printed on stderr) from the cache when a run with the same inputs
+    and parameters left them, else `show(sink)`, kept for the next run; then exit with the
+    run's code. `parameters` are all the command's parameters (`locals()` on entry): a
+    new option is in the key without anyone remembering to put it there."""
+    options = {name: value for name, value in parameters.items() if name not in NOT_OPTIONS}
+    options.update(format=format_name, selectors=run.selectors)
+    entry_key, code = answer(run, command, options, output, force, stderr=True)
+    if code is None:
+        with recording(run, entry_key, EXIT_CLEAN) as sink:
+            show(sink)
+            if sink is not None:
+                sink.fields.update(code=run.code, stderr=run.errors)
+        code = run.code
+    raise typer.Exit(code)
+
+
 def answer(
-    run: Session, command: str, options: dict[str, Any], output: Path | None, force: bool
+    run: Session,
+    command: str,
+    options: dict[str, Any],
+    output: Path | None,
+    force: bool,
+    *,
+    stderr: bool = False,
 ) -> tuple[str | None, int | None]:
     """(the key to keep this run's output under, the exit code of a run with exactly the
     same inputs whose output was just printed again from the cache, or None). Text on
-    the terminal is kept per terminal, as rich sees it."""
+    the terminal is kept per terminal, as rich sees it; with `stderr` (what the command
+    prints there is kept too), per stderr's terminal as well."""
     if run.store is None:
         return None, None
+    screens = []
     if options.get("format") == "text" and output is None:
-        screen = terminal()
+        screens.append(("terminal", terminal()))
+    if stderr:
+        screens.append(("errors_terminal", terminal(stderr=True)))
+    for name, screen in screens:
         if screen["legacy_windows"]:
             return None, None  # styles go to the console by calls, not in the text
-        options = {**options, "terminal": screen}
+        options = {**options, name: screen}
     entry_key = key(run, command, options)
     return entry_key, replay(run, entry_key, output, force)
 
@@ -86,31 +133,42 @@ def key(run: Session, command: str, options: dict[str, Any]) -> str | None:
 
 
 def replay(run: Session, entry_key: str | None, output: Path | None, force: bool) -> int | None:
-    """Print the output kept under `entry_key` (as the run printed it) and return its exit
-    code; None, printing nothing, when there is none."""
+    """Print the output kept under `entry_key` as the run printed it (what it printed on
+    stderr first) and return its exit code; None, printing nothing, when there is none."""
     store = run.store
     if entry_key is None or store is None:
         return None
+
+    def begin(fields: dict[str, Any]) -> bool:
+        errors = fields.get("stderr", "")
+        if _code(fields) is None or not isinstance(errors, str):
+            return False
+        if errors:
+            sys.stderr.write(errors)
+            sys.stderr.flush()
+        return True
+
     binary = getattr(sys.stdout, "buffer", None)
     if output is None and binary is not None and _utf8(sys.stdout):
         # The bytes as they were kept, checked whole first, then copied in pieces: a
-        # 1,000,000-metric audit's JSON is 360 MB, never needed in memory.
+        # 1,000,000-metric audit's JSON is 400 MB, never needed in memory.
         sys.stdout.flush()
-        fields = store.copy_to(KIND, entry_key, binary)
+        fields = store.copy_to(KIND, entry_key, binary, begin)
         binary.flush()
-        if fields is not None:
-            store.touch(KIND, entry_key)
-        return _code(fields)
-    entry = store.read(KIND, entry_key)
-    if entry is None or _code(entry[0]) is None:
+    else:
+        entry = store.read(KIND, entry_key)
+        try:
+            document = None if entry is None else entry[1].decode("utf-8")
+        except UnicodeDecodeError:
+            document = None
+        if entry is None or document is None or not begin(entry[0]):
+            return None
+        emit(document, output, force, run.files)
+        fields = entry[0]
+    if fields is None:
         return None
-    try:
-        document = entry[1].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    emit(document, output, force, run.files)
     store.touch(KIND, entry_key)
-    return _code(entry[0])
+    return _code(fields)
 
 
 def _code(fields: dict[str, Any] | None) -> int | None:

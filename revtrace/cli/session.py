@@ -43,19 +43,20 @@ PROGRESS_BYTES = 2_000_000
 # -- the terminal --------------------------------------------------------------------------
 
 
-def console(stderr: bool = False, copy_to: EntryWriter | None = None) -> Console:
-    """The terminal (stdout, or stderr); with `copy_to`, what is printed on stdout is also
-    written there (the cache's copy), as printed."""
+def console(stderr: bool = False, copy_to: Callable[[str], object] | None = None) -> Console:
+    """The terminal (stdout, or stderr); with `copy_to`, what is printed is also given to
+    it, as printed (the cache's copy)."""
     from rich.console import Console
 
-    file: Any = None if copy_to is None else _Copied(sys.stdout, copy_to)
+    stream = sys.stderr if stderr else sys.stdout
+    file: Any = None if copy_to is None else _Copied(stream, copy_to)
     return Console(stderr=stderr, file=file, highlight=False, markup=False, emoji=False)
 
 
-def terminal() -> dict[str, object]:
-    """What text on stdout looks like here, as rich decides it (size, colours, encoding):
-    part of the key of a text output kept in the cache."""
-    screen = console()
+def terminal(stderr: bool = False) -> dict[str, object]:
+    """What text on stdout (or stderr) looks like here, as rich decides it (size, colours,
+    encoding): part of the key of a text output kept in the cache."""
+    screen = console(stderr)
     return {
         "size": list(screen.size),
         "terminal": screen.is_terminal,
@@ -68,15 +69,15 @@ def terminal() -> dict[str, object]:
 
 
 class _Copied:
-    """A text stream that also writes what it is given into a cache entry; everything else
+    """A text stream that also gives what it is given to `copy_to`; everything else
     (isatty, encoding, fileno) is the stream's own, so rich sees the same terminal."""
 
-    def __init__(self, stream: Any, copy_to: EntryWriter) -> None:
+    def __init__(self, stream: Any, copy_to: Callable[[str], object]) -> None:
         self._stream = stream
         self._copy_to = copy_to
 
     def write(self, text: str) -> int:
-        self._copy_to.write_text(text)
+        self._copy_to(text)
         return int(self._stream.write(text))
 
     def __getattr__(self, name: str) -> Any:
@@ -295,7 +296,11 @@ class Session:
     #: The -m selectors as given (with any that were typed unquoted after the first).
     selectors: list[str] | None = None
     values: str | None = None
+    #: A view command: only the error rules run, and the catalog's errors are printed on
+    #: stderr when it is analysed (exit code 1).
     errors_only: bool = False
+    #: Those errors, as printed (kept with the output in the cache).
+    errors: str = ""
     _analysis: Analysis | None = None
 
     @property
@@ -309,6 +314,8 @@ class Session:
                 values=self.values,
                 store=self.store,
             )
+            if self.errors_only:
+                self.code, self.errors = _report_errors(self._analysis)
         return self._analysis
 
 
@@ -325,10 +332,10 @@ def open_catalog(
     no_cache: bool = False,
     **flags: Any,
 ) -> Session:
-    """Settings → files → analysis. A `view` command (tree, trace, graph, …) needs only
-    the error rules, prints the catalog's errors on stderr and exits 1 after its output;
-    audit and report run every rule and report the findings themselves (and analyse
-    when they first ask for `analysis`).
+    """Settings → files → the analysis, when a command first asks for it (a run answered
+    from the cache never does). A `view` command (tree, trace, graph, …) needs only the
+    error rules, prints the catalog's errors on stderr as it is analysed and exits 1
+    after its output; audit and report run every rule and report the findings themselves.
 
     With -m, `-m team:sales team:marketing` typed without quotes puts `team:marketing`
     among the catalog arguments: a method selector that names no file is taken as the
@@ -350,28 +357,27 @@ def open_catalog(
         values=None if view else settings.values,
         errors_only=view,
     )
-    if view:
-        run.code = _report_errors(run.analysis)
     return run
 
 
-def _report_errors(analysis: Analysis) -> int:
-    """Catalog errors go to stderr and make the exit code 1."""
+def _report_errors(analysis: Analysis) -> tuple[int, str]:
+    """Catalog errors go to stderr and make the exit code 1: (the code, what was printed)."""
     from revtrace.render import text
 
     errors = analysis.errors
     if not errors:
-        return EXIT_CLEAN
+        return EXIT_CLEAN, ""
     from revtrace.model.wording import plural
 
-    err = console(stderr=True)
+    printed: list[str] = []
+    err = console(stderr=True, copy_to=printed.append)
     text.print_findings(err, errors)
     err.print(
         f"revtrace: the catalog has {plural(len(errors), 'error')}; what is shown may be"
         " incomplete. Run 'revtrace audit' for the full report.",
         soft_wrap=True,
     )
-    return EXIT_FINDINGS
+    return EXIT_FINDINGS, "".join(printed)
 
 
 # -- selection -----------------------------------------------------------------------------
@@ -456,7 +462,7 @@ def show(
 
         draw = text_renderer(view)
         if output is None:
-            draw(console(copy_to=sink), value, **text_options)
+            draw(console(copy_to=None if sink is None else sink.write_text), value, **text_options)
             return
         buffer = StringIO()
         screen = Console(file=buffer, width=100, color_system=None, highlight=False, markup=False)

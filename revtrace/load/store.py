@@ -32,7 +32,7 @@ import shutil
 import sys
 import tempfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 import revtrace
@@ -178,12 +178,25 @@ class Store:
         """An entry written piece by piece (a document as it is printed), then committed."""
         return EntryWriter(self, kind, key, dict(fields or {}))
 
-    def copy_to(self, kind: str, key: str, out: BinaryIO) -> dict[str, Any] | None:
+    def copy_to(
+        self,
+        kind: str,
+        key: str,
+        out: BinaryIO,
+        begin: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> dict[str, Any] | None:
         """Copy an entry's payload to `out` once it is checked whole (read twice, never
         all in memory), and return its header's fields; None, writing nothing, when the
-        entry is missing or not exactly what this revtrace wrote under this key."""
+        entry is missing or not exactly what this revtrace wrote under this key, or when
+        `begin`, given the fields once the entry is checked, says not to. Once copying
+        has begun, a failure to read or write is raised, never a miss: the run must not
+        print the output a second time after part of it."""
         try:
-            with open(self._path(kind, key), "rb") as handle:
+            handle = open(self._path(kind, key), "rb")  # noqa: SIM115 - closed below
+        except (OSError, ValueError):
+            return None
+        with handle:
+            try:
                 header = self._header(kind, key, handle.readline(HEADER_BYTES + 1))
                 if header is None:
                     return None
@@ -192,15 +205,18 @@ class Store:
                 while chunk := handle.read(CHUNK_BYTES):
                     crc = zlib.crc32(chunk, crc)
                     length += len(chunk)
-                if length != header["length"] or crc != header["crc32"]:
-                    return None
-                handle.seek(start)
-                while chunk := handle.read(CHUNK_BYTES):
-                    out.write(chunk)
-        except (OSError, ValueError):
-            return None
-        fields = header.get("fields")
-        return fields if isinstance(fields, dict) else {}
+            except (OSError, ValueError):
+                return None
+            if length != header["length"] or crc != header["crc32"]:
+                return None
+            fields = header.get("fields")
+            fields = fields if isinstance(fields, dict) else {}
+            if begin is not None and not begin(fields):
+                return None
+            handle.seek(start)
+            while chunk := handle.read(CHUNK_BYTES):
+                out.write(chunk)
+        return fields
 
     def prune(self, kind: str, keep: int = KEEP, max_bytes: int | None = None) -> None:
         """Remove the oldest entries of a kind (temporary files a killed run left among

@@ -140,11 +140,57 @@ def test_a_cache_folder_that_cannot_be_made_is_no_error(project: Path) -> None:
         same(plain, run_cli("audit", "--format", "json", env={"REVTRACE_CACHE_DIR": "blocked"}))
 
 
-def test_view_commands_use_the_file_cache(project: Path) -> None:
-    for args in (["tree"], ["graph", "--format", "json"], ["trace", "orders"]):
-        same(*both(*args))
-        same(*both(*args))
-    assert list((project / ".revtrace_cache" / "files").iterdir())
+VIEWS = [
+    ["tree"],
+    ["tree", "--reverse", "--depth", "2"],
+    ["tree", "--format", "json", "-m", "+orders"],
+    ["trace", "orders"],
+    ["trace", "orders", "--max-paths", "1", "--format", "json"],
+    ["graph"],
+    ["graph", "--format", "dot"],
+    ["graph", "--format", "json", "-m", "orders+"],
+    ["scorecard"],
+    ["scorecard", "--by", "owner", "--format", "markdown"],
+    ["impact"],
+    ["impact", "--top", "3", "--format", "json"],
+]
+
+
+def test_view_commands_print_the_same_from_the_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tree, trace, graph, scorecard and impact: each set of options its own entry, the
+    catalog's errors on stderr kept with the output, and a warm run analyses nothing."""
+    catalog = project / "metrics.yaml"
+    # An error in the catalog: printed on stderr, exit 1, by every view command.
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace(
+            "drives: [net_revenue]", "drives: [net_revenuX]", 1
+        ),
+        encoding="utf-8",
+    )
+    plain = {tuple(args): run_cli(*args, "--no-cache") for args in VIEWS}
+    assert all(result.exit_code == 1 and result.stderr for result in plain.values())
+    assert len({result.stdout for result in plain.values()}) == len(VIEWS)
+    for args in VIEWS:
+        same(plain[tuple(args)], run_cli(*args))  # cold
+    import revtrace.analysis
+
+    def never(*args: object, **kwargs: object) -> object:
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr(revtrace.analysis, "analyse_read", never)
+    for args in VIEWS:
+        same(plain[tuple(args)], run_cli(*args))  # warm
+    assert len(list((project / ".revtrace_cache" / "runs").iterdir())) == len(VIEWS)
+
+
+def test_a_view_that_fails_is_not_kept(project: Path) -> None:
+    for _ in range(2):
+        result = run_cli("trace", "no_such_metric")
+        assert result.exit_code == 2 and "unknown metric" in result.stderr
+    runs = project / ".revtrace_cache" / "runs"
+    assert not runs.exists() or list(runs.iterdir()) == []
 
 
 def test_two_runs_writing_at_once_leave_a_whole_cache(tmp_path: Path) -> None:

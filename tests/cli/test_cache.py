@@ -193,6 +193,7 @@ def test_a_view_that_fails_is_not_kept(project: Path) -> None:
     assert not runs.exists() or list(runs.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_runs_writing_at_once_leave_a_whole_cache(tmp_path: Path) -> None:
     write_catalog(Spec(metrics=6_000, files=4), tmp_path / "catalog")
     command = [sys.executable, "-m", "revtrace", "audit", "--format", "json", "catalog"]
@@ -251,6 +252,7 @@ def test_writing_a_baseline_is_never_answered_from_the_cache(project: Path) -> N
         assert result.exit_code == 0 and written.is_file()
 
 
+@pytest.mark.slow
 def test_a_large_catalog_is_written_to_the_cache_while_the_run_goes_on(tmp_path: Path) -> None:
     """From 20,000 metrics the readings are written by a forked process (the first run
     then costs what a run without the cache does); what it writes is read back whole."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from revtrace.cli import session
+from revtrace.cli import runs, session
 from revtrace.cli.app import app
 from revtrace.cli.options import (
     TEXT_EVIDENCE,
@@ -23,6 +23,7 @@ from revtrace.cli.options import (
 
 if TYPE_CHECKING:
     from revtrace.analysis.evidence import FitView
+    from revtrace.load.store import EntryWriter
 
 MetricsOption = Annotated[
     Optional[list[str]],  # noqa: UP045
@@ -72,15 +73,26 @@ def explain(
     Exact, through the graph: each link's elasticity (or a formula's exact weights) splits
     the change in log points; contributions and the unexplained rest add up to the change.
     """
-    from revtrace.analysis.explain import explain as run_explain
-
+    parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
-    table = session.read_values(run, str(values) if values is not None else None)
-    report = session.or_fail(lambda: run_explain(run.analysis, table, start, end, metric or ()))
-    session.show(
-        "explain", output_format.value, report, output=output, force=force, protected=run.files
-    )
-    raise typer.Exit(run.code)
+    chosen = str(values) if values is not None else run.settings.values
+
+    def show(sink: EntryWriter | None) -> None:
+        from revtrace.analysis.explain import explain as run_explain
+
+        table = session.read_values(run, chosen)
+        report = session.or_fail(lambda: run_explain(run.analysis, table, start, end, metric or ()))
+        session.show(
+            "explain",
+            output_format.value,
+            report,
+            output=output,
+            force=force,
+            protected=run.files,
+            sink=sink,
+        )
+
+    runs.serve(run, "explain", parameters, show, output_format.value, output, force, [chosen])
 
 
 @app.command(
@@ -115,27 +127,42 @@ def fit(
     link's elasticity, a 95% interval and a verdict; formulas are checked as identities.
     Correlational evidence, not proof of causation. `audit --values` is the gate.
     """
-    from revtrace.analysis.evidence import fit_links
-
+    parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
-    table = session.read_values(run, str(values) if values is not None else None)
-    for chosen in metric or ():
-        if chosen not in run.analysis.catalog:
-            session.unknown_metric(run, chosen)
-    view: FitView = fit_links(run.analysis, table, metric or ())
-    if diff:
-        _print_patch(view, output, force, run.files)
-        raise typer.Exit(run.code)
-    session.show("fit", output_format.value, view, output=output, force=force, protected=run.files)
-    raise typer.Exit(run.code)
+    chosen = str(values) if values is not None else run.settings.values
+
+    def show(sink: EntryWriter | None) -> None:
+        from revtrace.analysis.evidence import fit_links
+
+        table = session.read_values(run, chosen)
+        for wanted in metric or ():
+            if wanted not in run.analysis.catalog:
+                session.unknown_metric(run, wanted)
+        view: FitView = fit_links(run.analysis, table, metric or ())
+        if diff:
+            _print_patch(view, output, force, run.files, sink)
+            return
+        session.show(
+            "fit",
+            output_format.value,
+            view,
+            output=output,
+            force=force,
+            protected=run.files,
+            sink=sink,
+        )
+
+    runs.serve(run, "fit", parameters, show, output_format.value, output, force, [chosen])
 
 
-def _print_patch(view: FitView, output: Path | None, force: bool, files: list[str]) -> None:
+def _print_patch(
+    view: FitView, output: Path | None, force: bool, files: list[str], sink: EntryWriter | None
+) -> None:
     from revtrace.analysis.evidence import patch
     from revtrace.model.wording import plural
 
     result = patch(view)
-    session.emit(result.diff, output, force, files)
+    session.emit(result.diff, output, force, files, sink)
     session.note(
         f"revtrace: the patch sets {plural(result.links, 'link')}' elasticity from the values"
         " (confidence: estimated); review it, then apply it with `git apply`"

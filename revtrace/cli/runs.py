@@ -11,9 +11,8 @@ values file's and the baseline's bytes, the effective settings, the options, tod
 date (a `keep` exception can expire), the current folder, the versions (in the store's
 key) and, for text on a terminal, the terminal as rich sees it (size, colours,
 encoding). A run whose inputs cannot all be read is not kept (the ordinary path reports
-why), nor one that fails. Used by `audit`, `report` and the view commands (`serve`);
-not by `explain` and `fit` (they print the values file's problems on stderr as they
-read it), `diff` or `import`.
+why), nor one that fails. Used by `audit`, `report`, and every command that reads a
+catalog through `serve`; not by `diff` (two catalogs) or `import`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from revtrace.cli.session import Session, emit, terminal, today
+from revtrace.cli.session import Session, copied_stderr, emit, terminal, today
 from revtrace.model.codes import EXIT_CLEAN
 
 if TYPE_CHECKING:
@@ -57,20 +56,25 @@ def serve(
     format_name: str,
     output: Path | None = None,
     force: bool = False,
+    files: Sequence[str | None] = (),
 ) -> NoReturn:
-    """A view command (tree, trace, graph, scorecard, impact): its output (and the
-    catalog errors it printed on stderr) from the cache when a run with the same inputs
-    and parameters left them, else `show(sink)`, kept for the next run; then exit with the
-    run's code. `parameters` are all the command's parameters (`locals()` on entry): a
-    new option is in the key without anyone remembering to put it there."""
+    """A command whose output depends only on the catalog, its options and `files` (tree,
+    trace, graph, scorecard, impact, explain, fit): its output and what it printed on
+    stderr (the catalog's errors, a values file's problems, notes) from the cache when a
+    run with the same inputs and parameters left them, else `show(sink)`, kept for the
+    next run; then exit with the run's code. `parameters` are all the command's
+    parameters (`locals()` on entry): a new option is in the key without anyone
+    remembering to put it there."""
     options = {name: value for name, value in parameters.items() if name not in NOT_OPTIONS}
     options.update(format=format_name, selectors=run.selectors)
-    entry_key, code = answer(run, command, options, output, force, stderr=True)
+    entry_key, code = answer(run, command, options, output, force, stderr=True, files=files)
     if code is None:
         with recording(run, entry_key, EXIT_CLEAN) as sink:
-            show(sink)
+            printed: list[str] = []
+            with copied_stderr(printed.append):
+                show(sink)
             if sink is not None:
-                sink.fields.update(code=run.code, stderr=run.errors)
+                sink.fields.update(code=run.code, stderr="".join(printed))
         code = run.code
     raise typer.Exit(code)
 
@@ -83,11 +87,13 @@ def answer(
     force: bool,
     *,
     stderr: bool = False,
+    files: Sequence[str | None] = (),
 ) -> tuple[str | None, int | None]:
     """(the key to keep this run's output under, the exit code of a run with exactly the
     same inputs whose output was just printed again from the cache, or None). Text on
     the terminal is kept per terminal, as rich sees it; with `stderr` (what the command
-    prints there is kept too), per stderr's terminal as well."""
+    prints there is kept too), per stderr's terminal as well; `files` (a values file named
+    by an option) are inputs too."""
     if run.store is None:
         return None, None
     screens = []
@@ -99,11 +105,13 @@ def answer(
         if screen["legacy_windows"]:
             return None, None  # styles go to the console by calls, not in the text
         options = {**options, name: screen}
-    entry_key = key(run, command, options)
+    entry_key = key(run, command, options, files)
     return entry_key, replay(run, entry_key, output, force)
 
 
-def key(run: Session, command: str, options: dict[str, Any]) -> str | None:
+def key(
+    run: Session, command: str, options: dict[str, Any], files: Sequence[str | None] = ()
+) -> str | None:
     """The cache key of this run's output; None when it is not to be cached."""
     store = run.store
     if store is None:
@@ -123,7 +131,7 @@ def key(run: Session, command: str, options: dict[str, Any]) -> str | None:
     parts: list[str | bytes] = [described]
     for name, data in run.sources:
         parts += [name, data]
-    for extra in (run.settings.values, run.settings.baseline):
+    for extra in (run.settings.values, run.settings.baseline, *files):
         if extra is not None:
             content = _read(extra)
             if content is None:

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from io import StringIO
@@ -66,6 +66,18 @@ def terminal(stderr: bool = False) -> dict[str, object]:
         "encoding": screen.encoding,
         "legacy_windows": screen.legacy_windows,
     }
+
+
+@contextmanager
+def copied_stderr(copy_to: Callable[[str], object]) -> Iterator[None]:
+    """Everything printed on stderr meanwhile is also given to `copy_to` (the cache keeps
+    what a command printed there with its output)."""
+    original = sys.stderr
+    sys.stderr = _Copied(original, copy_to)
+    try:
+        yield
+    finally:
+        sys.stderr = original
 
 
 class _Copied:
@@ -299,8 +311,6 @@ class Session:
     #: A view command: only the error rules run, and the catalog's errors are printed on
     #: stderr when it is analysed (exit code 1).
     errors_only: bool = False
-    #: Those errors, as printed (kept with the output in the cache).
-    errors: str = ""
     _analysis: Analysis | None = None
 
     @property
@@ -315,7 +325,7 @@ class Session:
                 store=self.store,
             )
             if self.errors_only:
-                self.code, self.errors = _report_errors(self._analysis)
+                self.code = _report_errors(self._analysis)
         return self._analysis
 
 
@@ -360,24 +370,23 @@ def open_catalog(
     return run
 
 
-def _report_errors(analysis: Analysis) -> tuple[int, str]:
-    """Catalog errors go to stderr and make the exit code 1: (the code, what was printed)."""
+def _report_errors(analysis: Analysis) -> int:
+    """Catalog errors go to stderr and make the exit code 1."""
     from revtrace.render import text
 
     errors = analysis.errors
     if not errors:
-        return EXIT_CLEAN, ""
+        return EXIT_CLEAN
     from revtrace.model.wording import plural
 
-    printed: list[str] = []
-    err = console(stderr=True, copy_to=printed.append)
+    err = console(stderr=True)
     text.print_findings(err, errors)
     err.print(
         f"revtrace: the catalog has {plural(len(errors), 'error')}; what is shown may be"
         " incomplete. Run 'revtrace audit' for the full report.",
         soft_wrap=True,
     )
-    return EXIT_FINDINGS, "".join(printed)
+    return EXIT_FINDINGS
 
 
 # -- selection -----------------------------------------------------------------------------

@@ -411,3 +411,41 @@ def test_a_cache_dir_pointed_at_the_project_leaves_it_as_it_was(project: Path) -
     (project / "empty").mkdir()
     run_cli("audit", "--format", "json", env={"REVTRACE_CACHE_DIR": "empty"})
     assert (project / "empty" / "CACHEDIR.TAG").is_file()
+
+
+def test_explain_and_fit_keep_their_output_and_what_they_said_on_stderr(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a values file: its problems (on stderr), `fit --diff`'s notes, and the output,
+    the same from the cache; the values file's bytes are an input."""
+    evidence = REPO / "examples" / "evidence"
+    (project / "metrics.yaml").write_bytes((evidence / "metrics.yaml").read_bytes())
+    values = project / "values.csv"
+    # One bad cell: an RT020 problem printed on stderr by both commands.
+    text = (evidence / "values.csv").read_text(encoding="utf-8")
+    values.write_text(text.replace(",193670.12,", ",19x,"), encoding="utf-8")
+    commands = [
+        ["explain", "--values", "values.csv"],
+        ["explain", "--values", "values.csv", "--format", "json", "--from", "2026-08"],
+        ["fit", "--values", "values.csv"],
+        ["fit", "--values", "values.csv", "--diff"],
+    ]
+    plain = {tuple(args): run_cli(*args, "--no-cache") for args in commands}
+    assert all("RT020" in result.stderr for result in plain.values())
+    assert "review it, then apply it with `git apply`" in plain[tuple(commands[3])].stderr
+    for args in commands:
+        same(plain[tuple(args)], run_cli(*args))  # cold
+    import revtrace.analysis
+
+    def never(*args: object, **kwargs: object) -> object:
+        raise AssertionError("analysed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(revtrace.analysis, "analyse_read", never)
+        for args in commands:
+            same(plain[tuple(args)], run_cli(*args))  # warm
+    values.write_text(text, encoding="utf-8")  # the values file mended, the catalog not
+    for args in commands:
+        mended = run_cli(*args, "--no-cache")
+        assert "RT020" not in mended.stderr
+        same(mended, run_cli(*args))

@@ -70,11 +70,15 @@ def serve(
     entry_key, code = answer(run, command, options, output, force, stderr=True, files=files)
     if code is None:
         with recording(run, entry_key, EXIT_CLEAN) as sink:
-            printed: list[str] = []
-            with copied_stderr(printed.append):
+            # What went to stderr before the output began, and after: replayed in order.
+            before: list[str] = []
+            after: list[str] = []
+            with copied_stderr(
+                lambda text: (after if sink and sink.length else before).append(text)
+            ):
                 show(sink)
             if sink is not None:
-                sink.fields.update(code=run.code, stderr="".join(printed))
+                sink.fields.update(code=run.code, stderr="".join(before), after="".join(after))
         code = run.code
     raise typer.Exit(code)
 
@@ -148,12 +152,10 @@ def replay(run: Session, entry_key: str | None, output: Path | None, force: bool
         return None
 
     def begin(fields: dict[str, Any]) -> bool:
-        errors = fields.get("stderr", "")
-        if _code(fields) is None or not isinstance(errors, str):
+        errors, after = fields.get("stderr", ""), fields.get("after", "")
+        if _code(fields) is None or not isinstance(errors, str) or not isinstance(after, str):
             return False
-        if errors:
-            sys.stderr.write(errors)
-            sys.stderr.flush()
+        _stderr(errors)
         return True
 
     binary = getattr(sys.stdout, "buffer", None)
@@ -175,8 +177,16 @@ def replay(run: Session, entry_key: str | None, output: Path | None, force: bool
         fields = entry[0]
     if fields is None:
         return None
+    _stderr(fields.get("after", ""))
     store.touch(KIND, entry_key)
     return _code(fields)
+
+
+def _stderr(text: str) -> None:
+    if text:
+        sys.stdout.flush()
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 def _code(fields: dict[str, Any] | None) -> int | None:

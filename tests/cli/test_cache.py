@@ -449,3 +449,30 @@ def test_explain_and_fit_keep_their_output_and_what_they_said_on_stderr(
         mended = run_cli(*args, "--no-cache")
         assert "RT020" not in mended.stderr
         same(mended, run_cli(*args))
+
+
+def test_stderr_is_replayed_in_its_place_around_the_output(tmp_path: Path) -> None:
+    """On a terminal both streams show together: a values file's problems before the
+    patch, `fit --diff`'s notes after it, from the cache as first printed."""
+    evidence = REPO / "examples" / "evidence"
+    (tmp_path / "metrics.yaml").write_bytes((evidence / "metrics.yaml").read_bytes())
+    text = (evidence / "values.csv").read_text(encoding="utf-8")
+    (tmp_path / "values.csv").write_text(text.replace(",193670.12,", ",19x,"), encoding="utf-8")
+    env = {**os.environ, "REVTRACE_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    env.pop("REVTRACE_NO_CACHE", None)
+
+    def together(*extra: str) -> str:
+        return subprocess.run(
+            f"{sys.executable} -m revtrace fit --values values.csv --diff {' '.join(extra)} 2>&1",
+            shell=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        ).stdout
+
+    plain = together("--no-cache")
+    assert plain.index("RT020") < plain.index("--- a/") < plain.index("git apply")
+    assert together() == plain  # cold
+    assert together() == plain  # from the cache

@@ -40,7 +40,6 @@ from revtrace.model.codes import EXIT_CLEAN
 
 if TYPE_CHECKING:
     from revtrace.analysis import Analysis
-    from revtrace.load.store import EntryWriter
 
 
 @app.command(
@@ -348,12 +347,12 @@ def tree(
     parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
 
-    def show(sink: EntryWriter | None) -> None:
+    def show(out: runs.Output) -> None:
         from revtrace.analysis import lineage
 
         chosen = session.selectors(run.selectors, run)
         result = session.or_fail(lambda: lineage(run.analysis, chosen, depth, reverse))
-        session.show("tree", output_format.value, result, sink=sink)
+        out.show("tree", result)
 
     runs.serve(run, "tree", parameters, show, output_format.value)
 
@@ -383,13 +382,13 @@ def trace(
     parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
 
-    def show(sink: EntryWriter | None) -> None:
+    def show(out: runs.Output) -> None:
         from revtrace.analysis import trace as trace_metric
 
         if metric not in run.analysis.catalog:
             session.unknown_metric(run, metric)
         result = trace_metric(run.analysis, metric, max_paths)
-        session.show("trace", output_format.value, result, sink=sink)
+        out.show("trace", result)
 
     runs.serve(run, "trace", parameters, show, output_format.value)
 
@@ -419,19 +418,11 @@ def graph(
     parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
 
-    def show(sink: EntryWriter | None) -> None:
+    def show(out: runs.Output) -> None:
         from revtrace.analysis import GraphView
 
         view = GraphView(run.analysis, session.selected(run.selectors, run))
-        session.show(
-            "graph",
-            output_format.value,
-            view,
-            output=output,
-            force=force,
-            protected=run.files,
-            sink=sink,
-        )
+        out.show("graph", view)
 
     runs.serve(run, "graph", parameters, show, output_format.value, output, force)
 
@@ -457,11 +448,11 @@ def scorecard(
     parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, selectors=metric, no_cache=no_cache)
 
-    def show(sink: EntryWriter | None) -> None:
+    def show(out: runs.Output) -> None:
         from revtrace.analysis import scorecard as score
 
         card = score(run.analysis, session.selected(run.selectors, run), by.value)
-        session.show("scorecard", output_format.value, card, sink=sink)
+        out.show("scorecard", card)
 
     runs.serve(run, "scorecard", parameters, show, output_format.value)
 
@@ -561,10 +552,10 @@ def impact(
     parameters = dict(locals())  # every option is in the cache's key
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
 
-    def show(sink: EntryWriter | None) -> None:
+    def show(out: runs.Output) -> None:
         from revtrace.analysis import impact as leverage
 
         view = session.or_fail(lambda: leverage(run.analysis, top, what_if or []))
-        session.show("impact", output_format.value, view, sink=sink)
+        out.show("impact", view)
 
     runs.serve(run, "impact", parameters, show, output_format.value)

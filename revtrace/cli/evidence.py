@@ -3,7 +3,6 @@ link real?). Thin, like the others: options → catalog → values → use case 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -23,7 +22,6 @@ from revtrace.cli.options import (
 
 if TYPE_CHECKING:
     from revtrace.analysis.evidence import FitView
-    from revtrace.load.store import EntryWriter
 
 MetricsOption = Annotated[
     Optional[list[str]],  # noqa: UP045
@@ -77,20 +75,12 @@ def explain(
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
     chosen = str(values) if values is not None else run.settings.values
 
-    def show(sink: EntryWriter | None) -> None:
+    def show(out: runs.Output) -> None:
         from revtrace.analysis.explain import explain as run_explain
 
         table = session.read_values(run, chosen)
         report = session.or_fail(lambda: run_explain(run.analysis, table, start, end, metric or ()))
-        session.show(
-            "explain",
-            output_format.value,
-            report,
-            output=output,
-            force=force,
-            protected=run.files,
-            sink=sink,
-        )
+        out.show("explain", report)
 
     runs.serve(run, "explain", parameters, show, output_format.value, output, force, [chosen])
 
@@ -131,7 +121,7 @@ def fit(
     run = session.open_catalog(catalogs, config, view=True, no_cache=no_cache)
     chosen = str(values) if values is not None else run.settings.values
 
-    def show(sink: EntryWriter | None) -> None:
+    def show(out: runs.Output) -> None:
         from revtrace.analysis.evidence import fit_links
 
         table = session.read_values(run, chosen)
@@ -140,29 +130,19 @@ def fit(
                 session.unknown_metric(run, wanted)
         view: FitView = fit_links(run.analysis, table, metric or ())
         if diff:
-            _print_patch(view, output, force, run.files, sink)
-            return
-        session.show(
-            "fit",
-            output_format.value,
-            view,
-            output=output,
-            force=force,
-            protected=run.files,
-            sink=sink,
-        )
+            _print_patch(view, out)
+        else:
+            out.show("fit", view)
 
     runs.serve(run, "fit", parameters, show, output_format.value, output, force, [chosen])
 
 
-def _print_patch(
-    view: FitView, output: Path | None, force: bool, files: list[str], sink: EntryWriter | None
-) -> None:
+def _print_patch(view: FitView, out: runs.Output) -> None:
     from revtrace.analysis.evidence import patch
     from revtrace.model.wording import plural
 
     result = patch(view)
-    session.emit(result.diff, output, force, files, sink)
+    out.emit(result.diff)
     session.note(
         f"revtrace: the patch sets {plural(result.links, 'link')}' elasticity from the values"
         " (confidence: estimated); review it, then apply it with `git apply`"

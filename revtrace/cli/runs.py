@@ -22,13 +22,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
 from revtrace.cli.session import Session, copied_stderr, emit, terminal, today
+from revtrace.cli.session import show as session_show
 from revtrace.model.codes import EXIT_CLEAN
 
 if TYPE_CHECKING:
@@ -48,11 +49,39 @@ MAX_BYTES = 1 << 30
 NOT_OPTIONS = frozenset({"catalogs", "config", "no_cache", "output", "force"})
 
 
+@dataclass(frozen=True)
+class Output:
+    """Where a served command's output goes: in its format, to stdout or its -o file
+    (never over a catalog), copied into the cache's entry as it is written."""
+
+    format_name: str
+    path: Path | None
+    force: bool
+    protected: list[str]
+    sink: EntryWriter | None
+
+    def show(self, view: str, value: object) -> None:
+        """Render `value` as `view` (see `session.show`)."""
+        session_show(
+            view,
+            self.format_name,
+            value,
+            output=self.path,
+            force=self.force,
+            protected=self.protected,
+            sink=self.sink,
+        )
+
+    def emit(self, document: str) -> None:
+        """Write a document as it is (see `session.emit`)."""
+        emit(document, self.path, self.force, self.protected, self.sink)
+
+
 def serve(
     run: Session,
     command: str,
     parameters: dict[str, Any],
-    show: Callable[[EntryWriter | None], object],
+    show: Callable[[Output], object],
     format_name: str,
     output: Path | None = None,
     force: bool = False,
@@ -62,7 +91,8 @@ def serve(
     trace, graph, scorecard, impact, explain, fit): its output and what it printed on
     stderr (the catalog's errors, a values file's problems, notes) from the cache when a
     run with the same inputs and parameters left them, else `show(sink)`, kept for the
-    next run; then exit with the run's code. `parameters` are all the command's
+    next run; then exit with the run's code. `show` computes the output and gives it to
+    the `Output` it is handed. `parameters` are all the command's
     parameters (`locals()` on entry): a new option is in the key without anyone
     remembering to put it there."""
     options = {name: value for name, value in parameters.items() if name not in NOT_OPTIONS}
@@ -76,7 +106,7 @@ def serve(
             with copied_stderr(
                 lambda text: (after if sink and sink.length else before).append(text)
             ):
-                show(sink)
+                show(Output(format_name, output, force, run.files, sink))
             if sink is not None:
                 sink.fields.update(code=run.code, stderr="".join(before), after="".join(after))
         code = run.code

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -14,8 +18,9 @@ from benchmarks.generate import Spec, generate
 from revtrace import __version__
 from revtrace.analysis import analyse_loaded, audit
 from revtrace.load import LoadResult, load_sources
-from revtrace.load.cache import KIND, FileCache
+from revtrace.load.cache import KIND, FileCache, FileReading, decode, encode
 from revtrace.load.store import Store, code_version
+from revtrace.model.catalog import Keep, Link, Location, Metric
 from revtrace.render import document
 from tests.conftest import build_policy
 
@@ -195,6 +200,115 @@ def test_a_crafted_entry_never_crashes_a_run(
     assert isinstance(loaded, LoadResult)
     report = audit(analyse_loaded(loaded), build_policy())
     json.loads(document("audit", "json", report))
+
+
+def every_field() -> list[Metric]:
+    """Metrics with every field set, none set, and links of their own in between: the
+    columns of an entry must stay aligned, metric by metric and link by link."""
+    where = Location("c.yaml", 3, 3)
+    full = Metric(
+        id="m",
+        location=where,
+        name="M",
+        description="d",
+        owner="o",
+        team="t",
+        unit="u",
+        source="s",
+        tags=("a", "b"),
+        status="deprecated",
+        revenue=True,
+        drives=(
+            Link("m", "n", Location("c.yaml", 9, 14), "why", -0.5, "measured", sign="negative"),
+            Link("m", "x", Location("c.yaml", 9, 17)),
+        ),
+        keep=Keep(Location("c.yaml", 10, 5), "board asks", date(2027, 1, 31), "cfo"),
+        value=12.5,
+        computed_from=(
+            Link("r", "m", Location("c.yaml", 11, 20), kind="computed_from"),
+            Link("q", "m", Location("c.yaml", 11, 23), kind="computed_from"),
+        ),
+        formula="a * b",
+        formula_at=Location("c.yaml", 12, 14),
+    )
+    # Every field is set, so a field added to the data model must be added here too.
+    assert all(getattr(full, f) != d for f, d in Metric._field_defaults.items())
+    assert all(getattr(full.keep, f) != d for f, d in Keep._field_defaults.items())
+    link_fields = {f: d for f, d in Link._field_defaults.items() if f != "kind"}
+    assert all(getattr(full.drives[0], f) != d for f, d in link_fields.items())
+    bare = Metric("x", Location("c.yaml", 20, 3), "x")
+    between = Metric(
+        "n",
+        Location("c.yaml", 30, 3),
+        "N",
+        drives=(Link("n", "m", Location("c.yaml", 31, 12), elasticity=2.0),),
+        keep=Keep(Location("c.yaml", 32, 5)),
+        formula="m + 1",
+    )
+    # Links hold their metric's id: in `drives` as the source, in `computed_from` as the target.
+    derived = tuple(link._replace(target="z") for link in full.computed_from)
+    no_links = full._replace(id="z", drives=(), computed_from=derived)
+    return [bare, full, bare._replace(id="y"), between, no_links]
+
+
+def test_an_entry_holds_every_field_of_every_metric() -> None:
+    metrics = every_field()
+    reading = FileReading(True, metrics, [], [])
+    plain = json.loads(json.dumps(encode(reading)))
+    assert decode("c.yaml", plain) == reading
+    assert decode("c.yaml", json.loads(json.dumps(encode(FileReading(True, [], [], []))))) == (
+        FileReading(True, [], [], [])
+    )
+
+
+#: What `damage` returns to take a column out of the entry.
+MISSING = object()
+
+
+def damage(plain: Any, column: str, change: Callable[[list[Any]], object]) -> object:
+    """`plain` with one column of its metrics changed (or taken out)."""
+    columns = dict(plain["metrics"])
+    changed = change(list(columns[column]))
+    if changed is MISSING:
+        del columns[column]
+    else:
+        columns[column] = changed
+    return {**plain, "metrics": columns}
+
+
+#: Entries that hold values of the right JSON kinds but not what `encode` writes (on the
+#: entry of AWKWARD's first file): each is a miss, the file read again.
+DAMAGED: dict[str, tuple[str, Callable[[list[Any]], object]]] = {
+    "a column one short": ("name", lambda v: v[:-1]),
+    "a column one long": ("owner", lambda v: [*v, "o"]),
+    "a column missing": ("unit", lambda v: MISSING),
+    "a link more than the links": ("drives", lambda v: [v[0] + 1, *v[1:]]),
+    "a negative count": ("drives", lambda v: [-1, v[1] + 1, *v[2:]]),
+    "a line of 0": ("line", lambda v: [0, *v[1:]]),
+    "a column of true": ("target_column", lambda v: [True, *v[1:]]),
+    "an integer value": ("value", lambda v: [1, *v[1:]]),
+    "a NaN elasticity": ("elasticity", lambda v: [math.nan, *v[1:]]),
+    "a status not a choice": ("status", lambda v: ["retired", *v[1:]]),
+    "a sign not a choice": ("sign", lambda v: ["sideways", *v[1:]]),
+    "a tag not text": ("tags", lambda v: [[1], *v[1:]]),
+    "a keep for no metric": ("keep", lambda v: [[99, 1, 1, None, None, None]]),
+    "two keeps for one metric": ("keep", lambda v: [*v, v[0]]),
+    "a keep after the last day": ("keep", lambda v: [[0, 1, 1, None, 10**7, None]]),
+    "a formula row cut short": ("formula", lambda v: [[0, "a", 1]]),
+    "a derived link not text": ("computed_from", lambda v: [[0, 5, 1, 1]]),
+}
+
+
+@pytest.mark.parametrize("column, change", DAMAGED.values(), ids=DAMAGED.keys())
+def test_an_entry_that_encode_did_not_write_is_a_miss(
+    tmp_path: Path, column: str, change: Callable[[list[Any]], object]
+) -> None:
+    sources, store, key, valid = valid_entry(tmp_path)
+    store.write(KIND, key, json.dumps(damage(valid, column, change)).encode())
+    cache = FileCache(store)
+    assert cache.get(key, sources[0][0]) is None
+    assert load_sources(sources, cache=cache) == load_sources(sources)
+    assert cache.written == 1
 
 
 def test_a_folder_that_cannot_be_written_costs_the_speed_not_the_run(tmp_path: Path) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import marshal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -311,3 +315,49 @@ def test_one_file_most_of_the_catalog_is_cut_instead(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(parallel, "MIN_CHARS", 0)
     assert parallel.read_later_files(sources, read_clean_file) is None
     assert parallel.read_later_files(sources[:1], read_clean_file) is None
+
+
+# -- work left until the output is out ---------------------------------------------------------
+
+AFTER_OUTPUT = """
+import os, sys, time
+from pathlib import Path
+from revtrace.load import split
+
+folder = Path(sys.argv[1])
+
+def write_when_allowed():
+    # Blocks until the test allows it: if this process still held the caller's pipes,
+    # the caller would wait for it, and the test would time out instead of going on.
+    give_up = time.monotonic() + 120  # never left behind for good, whatever the test did
+    while not (folder / "go").exists() and time.monotonic() < give_up:
+        time.sleep(0.01)
+    (folder / "done").write_text("done", encoding="ascii")
+
+split.after_output(write_when_allowed)
+print("the output")
+sys.stdout.flush()
+started = split.start_after_output()
+print("started" if started else "not started", file=sys.stderr)
+os._exit(0)
+"""
+
+
+def test_work_after_the_output_runs_detached_from_its_pipes(tmp_path: Path) -> None:
+    """The cache of a large catalog is written after the run, by a forked process whose
+    standard streams are not the run's: a pipe reading the run (`revtrace … | jq`, a
+    pre-commit hook, CI) ends when the run does, not when the writing does."""
+    done = subprocess.run(
+        [sys.executable, "-c", AFTER_OUTPUT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,  # would hang while the writer holds stdout: the work is blocked
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "the output\n", "started\n")
+    assert not (tmp_path / "done").exists()  # still waiting to be allowed
+    (tmp_path / "go").write_text("", encoding="ascii")
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "done").exists():
+        assert time.monotonic() < deadline, "the work left for after the output never ran"
+        time.sleep(0.02)

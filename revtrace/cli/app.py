@@ -136,11 +136,6 @@ def _exit_now(code: object) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # BrokenPipeError is an OSError
             stream.flush()
-    # The cache's writing, left until the output is out (see `split.after_output`). Only
-    # a run that read a catalog has loaded the module: `--version` must not import it.
-    split = sys.modules.get("revtrace.load.split")
-    if split is not None:
-        split.start_after_output()
     os._exit(status)
 
 

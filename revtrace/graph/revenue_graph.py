@@ -464,7 +464,7 @@ def build_adjacency(
             continue
         if len(drives) == 1:  # the common case, without the general one's dict
             target = drives[0].target
-            found: list[str] | None | object = driven_by(target, _UNDEFINED)
+            found: object = driven_by(target, _UNDEFINED)
             if found is not _UNDEFINED and target != metric_id:
                 successors[metric_id] = (target,)
                 if isinstance(found, list):

@@ -48,16 +48,14 @@ class FileReading(NamedTuple):
 
 
 #: With `background`, readings of at least this many metrics in all are written by a
-#: forked process once the run's output is written (writing 100,000 metrics' JSON takes
-#: 0.3 s), see `split.after_output`.
+#: forked process while this one goes on (writing 100,000 metrics' JSON takes 0.3 s).
 BACKGROUND_METRICS = 20_000
 
 
 class FileCache:
     """The readings of catalog files in a `Store`. New readings are written by `flush`;
-    with `background`, a large batch of them by a forked process as the command line
-    leaves, so that a run's first time costs what a run without the cache does (the CLI
-    only: a library call that asked for it would never have them written)."""
+    with `background`, a large batch of them by a forked process, so that a run's first
+    time costs what a run without the cache does (the CLI; never in a library call)."""
 
     def __init__(self, store: Store, *, background: bool = False) -> None:
         self.store = store
@@ -91,8 +89,8 @@ class FileCache:
             return
         keep = (4 * files + 2048, max(1 << 30, 6 * size))
         metrics = sum(len(reading.metrics) for _, reading in pending)
-        if self.background and metrics >= BACKGROUND_METRICS and split.available():
-            split.after_output(lambda: self._write(pending, keep))
+        large = self.background and metrics >= BACKGROUND_METRICS and split.available()
+        if large and split.in_background(lambda: self._write(pending, keep)):
             self.written += len(pending)
             return
         self.written += self._write(pending, keep)

@@ -253,10 +253,9 @@ def test_writing_a_baseline_is_never_answered_from_the_cache(project: Path) -> N
 
 
 @pytest.mark.slow
-def test_a_large_catalog_is_written_to_the_cache_after_the_run(tmp_path: Path) -> None:
-    """From 20,000 metrics the readings are written by a forked process once the output is
-    out (the first run then costs what a run without the cache does); what it writes is
-    read back whole."""
+def test_a_large_catalog_is_written_to_the_cache_while_the_run_goes_on(tmp_path: Path) -> None:
+    """From 20,000 metrics the readings are written by a forked process (the first run
+    then costs what a run without the cache does); what it writes is read back whole."""
     from revtrace.load import load_sources
     from revtrace.load.cache import BACKGROUND_METRICS, FileCache
     from revtrace.load.store import Store

@@ -317,9 +317,9 @@ def test_one_file_most_of_the_catalog_is_cut_instead(monkeypatch: pytest.MonkeyP
     assert parallel.read_later_files(sources[:1], read_clean_file) is None
 
 
-# -- work left until the output is out ---------------------------------------------------------
+# -- work in the background ---------------------------------------------------------------------
 
-AFTER_OUTPUT = """
+IN_BACKGROUND = """
 import os, sys, time
 from pathlib import Path
 from revtrace.load import split
@@ -334,21 +334,20 @@ def write_when_allowed():
         time.sleep(0.01)
     (folder / "done").write_text("done", encoding="ascii")
 
-split.after_output(write_when_allowed)
 print("the output")
 sys.stdout.flush()
-started = split.start_after_output()
+started = split.in_background(write_when_allowed)
 print("started" if started else "not started", file=sys.stderr)
 os._exit(0)
 """
 
 
-def test_work_after_the_output_runs_detached_from_its_pipes(tmp_path: Path) -> None:
-    """The cache of a large catalog is written after the run, by a forked process whose
-    standard streams are not the run's: a pipe reading the run (`revtrace … | jq`, a
-    pre-commit hook, CI) ends when the run does, not when the writing does."""
+def test_work_in_the_background_is_detached_from_the_pipes(tmp_path: Path) -> None:
+    """A large catalog's cache is written by a forked process whose standard streams are
+    not the run's: a pipe reading the run (`revtrace … | jq`, a pre-commit hook, CI) ends
+    when the run does, even if the writing goes on."""
     done = subprocess.run(
-        [sys.executable, "-c", AFTER_OUTPUT, str(tmp_path)],
+        [sys.executable, "-c", IN_BACKGROUND, str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=60,  # would hang while the writer holds stdout: the work is blocked
@@ -359,5 +358,5 @@ def test_work_after_the_output_runs_detached_from_its_pipes(tmp_path: Path) -> N
     (tmp_path / "go").write_text("", encoding="ascii")
     deadline = time.monotonic() + 60
     while not (tmp_path / "done").exists():
-        assert time.monotonic() < deadline, "the work left for after the output never ran"
+        assert time.monotonic() < deadline, "the work in the background never ran"
         time.sleep(0.02)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from revtrace.analysis.policy import Policy
 from revtrace.cli import app
+from revtrace.model.catalog import Keep, Link, Location, Metric
 from revtrace.rules import ALL_RULES
 
 # In CI the property tests replay the same examples every run (a red CI must be
@@ -54,6 +56,43 @@ def write_catalog(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def metric_with_every_field() -> Metric:
+    """A metric (of c.yaml) with every field set, two links of each kind: what a codec of
+    metrics (the two-process read, the cache) must carry whole. Every field differs from
+    its default, so a field added to the data model fails here until it is set."""
+    metric = Metric(
+        id="m",
+        location=Location("c.yaml", 3, 3),
+        name="M",
+        description="d",
+        owner="o",
+        team="t",
+        unit="u",
+        source="s",
+        tags=("a", "b"),
+        status="deprecated",
+        revenue=True,
+        drives=(
+            Link("m", "n", Location("c.yaml", 9, 14), "why", -0.5, "measured", sign="negative"),
+            Link("m", "x", Location("c.yaml", 9, 17)),
+        ),
+        keep=Keep(Location("c.yaml", 10, 5), "board asks", date(2027, 1, 31), "cfo"),
+        value=12.5,
+        computed_from=(
+            Link("r", "m", Location("c.yaml", 11, 20), kind="computed_from"),
+            Link("q", "m", Location("c.yaml", 11, 23), kind="computed_from"),
+        ),
+        formula="a * b",
+        formula_at=Location("c.yaml", 12, 14),
+    )
+    # (A link in `drives` is of kind "drives" as read: other kinds are merged in later.)
+    assert all(getattr(metric, f) != d for f, d in Metric._field_defaults.items())
+    assert all(getattr(metric.keep, f) != d for f, d in Keep._field_defaults.items())
+    link_fields = {f: d for f, d in Link._field_defaults.items() if f != "kind"}
+    assert all(getattr(metric.drives[0], f) != d for f, d in link_fields.items())
+    return metric
 
 
 def build_policy(**overrides: object) -> Policy:

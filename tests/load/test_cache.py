@@ -6,7 +6,6 @@ import json
 import math
 import os
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from revtrace.load.cache import KIND, FileCache, FileReading, decode, encode
 from revtrace.load.store import Store, code_version
 from revtrace.model.catalog import Keep, Link, Location, Metric
 from revtrace.render import document
-from tests.conftest import build_policy
+from tests.conftest import build_policy, metric_with_every_field
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -205,37 +204,7 @@ def test_a_crafted_entry_never_crashes_a_run(
 def every_field() -> list[Metric]:
     """Metrics with every field set, none set, and links of their own in between: the
     columns of an entry must stay aligned, metric by metric and link by link."""
-    where = Location("c.yaml", 3, 3)
-    full = Metric(
-        id="m",
-        location=where,
-        name="M",
-        description="d",
-        owner="o",
-        team="t",
-        unit="u",
-        source="s",
-        tags=("a", "b"),
-        status="deprecated",
-        revenue=True,
-        drives=(
-            Link("m", "n", Location("c.yaml", 9, 14), "why", -0.5, "measured", sign="negative"),
-            Link("m", "x", Location("c.yaml", 9, 17)),
-        ),
-        keep=Keep(Location("c.yaml", 10, 5), "board asks", date(2027, 1, 31), "cfo"),
-        value=12.5,
-        computed_from=(
-            Link("r", "m", Location("c.yaml", 11, 20), kind="computed_from"),
-            Link("q", "m", Location("c.yaml", 11, 23), kind="computed_from"),
-        ),
-        formula="a * b",
-        formula_at=Location("c.yaml", 12, 14),
-    )
-    # Every field is set, so a field added to the data model must be added here too.
-    assert all(getattr(full, f) != d for f, d in Metric._field_defaults.items())
-    assert all(getattr(full.keep, f) != d for f, d in Keep._field_defaults.items())
-    link_fields = {f: d for f, d in Link._field_defaults.items() if f != "kind"}
-    assert all(getattr(full.drives[0], f) != d for f, d in link_fields.items())
+    full = metric_with_every_field()
     bare = Metric("x", Location("c.yaml", 20, 3), "x")
     between = Metric(
         "n",

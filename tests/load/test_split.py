@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,8 @@ from hypothesis import strategies as st
 from revtrace.load import LoadResult, load_catalog_text, load_sources, read_clean
 from revtrace.load import split as parallel
 from revtrace.load.builder import read_clean_file
-from revtrace.model.catalog import Keep, Link, Location, Metric
+from revtrace.model.catalog import Location, Metric
+from tests.conftest import metric_with_every_field
 
 
 def load(text: str, monkeypatch: pytest.MonkeyPatch, *, in_two: bool) -> LoadResult:
@@ -43,36 +43,10 @@ PLAIN = catalog(
 
 
 def test_every_field_survives_the_trip_between_processes() -> None:
-    where = Location("c.yaml", 7, 3)
-    metric = Metric(
-        id="m",
-        location=where,
-        name="Name",
-        description="d",
-        owner="o",
-        team="t",
-        unit="u",
-        source="s",
-        tags=("a", "b"),
-        status="deprecated",
-        revenue=True,
-        drives=(
-            Link("m", "n", Location("c.yaml", 9, 14), "why", -0.5, "measured", sign="negative"),
-        ),
-        keep=Keep(Location("c.yaml", 10, 5), "board asks", date(2027, 1, 31), "cfo"),
-        value=12.5,
-        computed_from=(Link("r", "m", Location("c.yaml", 11, 20), kind="computed_from"),),
-        formula="a * b",
-        formula_at=Location("c.yaml", 12, 14),
-    )
-    # Every field is set, so a field added to the data model must be added here too. (A
-    # link in `drives` is of kind "drives" as read: other kinds are merged in later.)
-    assert all(getattr(metric, f) != d for f, d in Metric._field_defaults.items())
-    assert all(getattr(metric.keep, f) != d for f, d in Keep._field_defaults.items())
-    link_fields = {f: d for f, d in Link._field_defaults.items() if f != "kind"}
-    assert all(getattr(metric.drives[0], f) != d for f, d in link_fields.items())
-    plain = marshal.loads(marshal.dumps(parallel.encode([metric, Metric("x", where, "x")])))
-    assert parallel.decode("c.yaml", plain) == [metric, Metric("x", where, "x")]
+    metric = metric_with_every_field()
+    bare = Metric("x", Location("c.yaml", 20, 3), "x")
+    plain = marshal.loads(marshal.dumps(parallel.encode([metric, bare])))
+    assert parallel.decode("c.yaml", plain) == [metric, bare]
 
 
 # -- where a file is cut ---------------------------------------------------------------------

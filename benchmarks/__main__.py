@@ -120,8 +120,8 @@ def toggle_owner(path: Path) -> None:
 
 def adopt_orphans() -> bool:
     """Have the processes a run leaves behind (the cache's writer, which a large catalog's
-    run forks as it leaves) handed to this one, so that `wait_for_orphans` can wait for
-    them (Linux's child subreaper). False where that cannot be done."""
+    run forks and does not wait for) handed to this one, so that `wait_for_orphans` can
+    wait for them (Linux's child subreaper). False where that cannot be done."""
     try:
         import ctypes
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from revtrace.load import split
+from revtrace.load import canonical, split
 from revtrace.load.cache import FileCache, FileReading
 from revtrace.load.decode import decode, syntax_finding
 from revtrace.load.events import Refused
@@ -60,7 +60,8 @@ def load_sources(
     cache: FileCache | None = None,
 ) -> LoadResult:
     """Load catalog files already read into memory, as (display name, bytes) pairs.
-    `pure_python`: PyYAML's Python parser instead of libyaml's (the reference);
+    `pure_python`: the reference reading, every file through the event reader on PyYAML's
+    Python parser (no libyaml, no second process, no `canonical` fast reader);
     `split_from`: the size from which a catalog is read in two processes (default:
     `split.MIN_CHARS`; 0 reads every catalog that can be cut that way, for tests);
     `cache`: where each file's reading is kept between runs, under its content."""
@@ -88,7 +89,12 @@ def load_sources(
         for position, (index, (name, data)) in enumerate(to_read):
             read = later.take(position) if later is not None else None
             reading = builder.read(
-                name, data, fast=fast, split_file=fast and later is None, read=read
+                name,
+                data,
+                fast=fast,
+                split_file=fast and later is None,
+                read=read,
+                layout=not pure_python,
             )
             readings[index] = reading
             if cache is not None:
@@ -212,11 +218,19 @@ class _CatalogBuilder:
         return metrics, tuple(unattached), derivations
 
     def read(
-        self, file: str, data: bytes, *, fast: bool, split_file: bool, read: list[Metric] | None
+        self,
+        file: str,
+        data: bytes,
+        *,
+        fast: bool,
+        split_file: bool,
+        read: list[Metric] | None,
+        layout: bool = True,
     ) -> FileReading:
         """What one file says, on its own. `fast`: with libyaml; `split_file`: a large
         file may be read in two processes; `read`: the file's metrics as another process
-        read them, without a finding."""
+        read them, without a finding; `layout`: a file in revtrace's own layout may be
+        read by `canonical`."""
         if read is not None:
             return FileReading(True, read, [], [])
         findings: list[Finding] = []
@@ -227,6 +241,13 @@ class _CatalogBuilder:
             metrics = split.read_in_two(file, text, read_clean)
             if metrics is not None:
                 return FileReading(True, metrics, [], findings)
+        # The layout revtrace writes is read by its own fast reader, which stands aside for
+        # anything it cannot read exactly as the event reader does (see `canonical`); not
+        # in the reference reading (PyYAML's Python parser), which every fast path is
+        # tested against.
+        plain = canonical.read(file, text) if layout else None
+        if plain is not None:
+            return FileReading(True, plain, [], findings)
         read_here = read_text(file, text, findings, fast=fast)
         if read_here is None:
             return FileReading(False, [], [], findings)
@@ -292,6 +313,9 @@ def read_clean_file(file: str, data: bytes) -> list[Metric] | None:
 def read_clean(file: str, text: str) -> list[Metric] | None:
     """The metrics of one file (or half of one), or None if there is anything at all to
     report about it: what the second process of a split read uses (see `split`)."""
+    plain = canonical.read(file, text)
+    if plain is not None:
+        return plain
     findings: list[Finding] = []
     read = read_text(file, text, findings, fast=True)
     # A file with top-level links is read in this process (the split carries metrics).

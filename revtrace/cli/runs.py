@@ -164,7 +164,7 @@ def key(
     )
     parts: list[str | bytes] = [described]
     for name, data in run.sources:
-        parts += [name, data]
+        parts += [name, store.content(data)]
     for extra in (run.settings.values, run.settings.baseline, *files):
         if extra is not None:
             content = _read(extra)

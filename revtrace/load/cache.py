@@ -65,7 +65,7 @@ class FileCache:
         self._pending: list[tuple[str, FileReading]] = []
 
     def key(self, file: str, data: bytes, parser: str) -> str:
-        return self.store.key("file", file, parser, data)
+        return self.store.key("file", file, parser, self.store.content(data, last=True))
 
     def get(self, key: str, file: str) -> FileReading | None:
         entry = self.store.read(KIND, key)

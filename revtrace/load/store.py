@@ -111,6 +111,23 @@ class Store:
         self.root = root
         self.version = code_version() if version is None else version
         self._made: set[str] = set()
+        #: The digest of each content hashed so far, by the object's identity (the object
+        #: is kept with it, so the identity cannot pass to another).
+        self._digests: dict[int, tuple[bytes, str]] = {}
+
+    def content(self, data: bytes, *, last: bool = False) -> str:
+        """A digest of `data`, to put in a key in its place: a run's key and each file's
+        both name a catalog file's bytes, which are hashed once (SHA-256, which processors
+        compute in hardware: 11 ms for 15 MB, against 20 ms for BLAKE2b, twice). `last`:
+        the bytes are not asked about again, and are not kept for it (at 1,000,000
+        metrics they are 150 MB the analysis needs)."""
+        known = self._digests.pop(id(data), None) if last else self._digests.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        digest = hashlib.sha256(data).hexdigest()
+        if not last:
+            self._digests[id(data)] = (data, digest)
+        return digest
 
     def key(self, *parts: str | bytes) -> str:
         """The key of an entry depending on `parts` (and on the versions)."""

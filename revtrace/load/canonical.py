@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 
 from revtrace.model.catalog import STATUSES, Link, Location, Metric, is_valid_id
+from revtrace.model.formula import FormulaError, parse
 
 #: Comment lines (printable ASCII: libyaml refuses control characters even there), then
 #: the head.
@@ -119,6 +120,16 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
                 if name == "status" and quoted not in STATUSES:
                     return None
                 fields[name] = keep_one(quoted, quoted) if name in _SHARED_FIELDS else quoted
+            elif name == "formula":
+                # Checked as the event reader checks it; a mistake is its to report.
+                text_value = plain if quoted is None else quoted
+                if text_value is None or text_value in _NULLS or not _parses(text_value):
+                    return None
+                # Where the formula's text starts (after the quote): its mistakes and its
+                # links are placed from there.
+                at = len(name) + 7 + (quoted is not None)
+                fields["formula"] = text_value
+                fields["formula_at"] = new(Location, (file, line, at))
             elif name == "revenue":
                 if plain not in _BOOLEANS:
                     return None
@@ -143,7 +154,7 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
                     return None
                 fields[name] = _list(file, metric_id, name, listed, line)
             else:
-                return None  # a field only the event reader reads (keep, formula, …)
+                return None  # a field only the event reader reads (keep, value, …)
             position = found.end()
             line += 1
         metrics.append(
@@ -158,6 +169,14 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
             )
         )
     return metrics if metrics else None
+
+
+def _parses(formula: str) -> bool:
+    try:
+        parse(formula)
+    except FormulaError:
+        return False
+    return True
 
 
 def _items(value: str, column: int) -> list[tuple[str, int]]:

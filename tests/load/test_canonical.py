@@ -65,6 +65,8 @@ metrics:
     source: "models/marts/metrics.yml"
     tags: ["dbt", "dbt:cumulative"]
     computed_from: ["revenue"]
+  average_order_value:
+    formula: "revenue / order_count"
   customers:
     name: "Customers with orders"
     description: "Distinct customers: a #hash, a colon: and [brackets] are text here"
@@ -94,6 +96,14 @@ def test_it_reads_what_the_importer_writes_with_every_field_it_knows() -> None:
     assert metrics["order_count"].name == "order_count"  # an empty name: the id
     assert metrics["no"].owner == "1e3" and metrics["no"].unit == "yes no"
     assert metrics["2024"].name == "2024"
+    formula = metrics["average_order_value"]
+    assert formula.formula == "revenue / order_count"
+    assert formula.formula_at is not None and formula.formula_at.column == 15  # after the quote
+
+
+def test_it_reads_the_example_import_whole() -> None:
+    text = (REPO / "examples/dbt-shop/revtrace/metrics.yaml").read_text(encoding="utf-8")
+    assert agrees(text)
 
 
 def test_the_whole_load_is_the_same_as_the_reference_reading() -> None:
@@ -138,6 +148,7 @@ OUTSIDE = {
     "no final line break": "version: 1\nmetrics:\n  a:\n    owner: x",
     "a flow mapping": "version: 1\nmetrics:\n  a: {owner: x}\n",
     "three spaces": "version: 1\nmetrics:\n   a:\n",
+    "a formula with a mistake": 'version: 1\nmetrics:\n  a:\n    formula: "b +"\n',
     "an anchor": "version: 1\nmetrics:\n  a:\n    owner: &x y\n",
 }
 
@@ -178,7 +189,10 @@ VALUES = {
     "computed_from": (LISTS, ODD_LISTS),
     "tags": ([*LISTS, '["dbt", "dbt:simple"]', "[a b, c]"], ODD_LISTS),
     "keep": ([], ["{reason: x}"]),
-    "formula": ([], ['"a + b"']),
+    "formula": (
+        ['"a + b"', '"revenue / order_count"', "a", '"(a - 2) * b"'],
+        ['"a +"', '"(a"', "a + b"],
+    ),
     "onwer": ([], ["x"]),
 }
 

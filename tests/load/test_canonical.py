@@ -48,8 +48,9 @@ def agrees(text: str) -> bool:
 # -- what it reads -----------------------------------------------------------------------
 
 
-def test_it_reads_the_generators_catalogs_as_the_event_reader_does() -> None:
-    for _, text in generate(Spec(metrics=2_000, seed=7, files=3)):
+@pytest.mark.parametrize("quantified", [False, True])
+def test_it_reads_the_generators_catalogs_as_the_event_reader_does(quantified: bool) -> None:
+    for _, text in generate(Spec(metrics=2_000, seed=7, files=3, quantified=quantified)):
         assert agrees(text)
 
 
@@ -111,7 +112,10 @@ def test_it_reads_the_example_import_whole() -> None:
 def test_the_whole_load_is_the_same_as_the_reference_reading() -> None:
     files = [
         (f"m{i}.yaml", text.encode())
-        for i, (_, text) in enumerate(generate(Spec(metrics=1_500, seed=3, files=2)))
+        for i, (_, text) in enumerate(
+            generate(Spec(metrics=1_500, seed=3, files=2))
+            + generate(Spec(metrics=800, seed=4, quantified=True))
+        )
     ]
     files.append(("imported.yaml", IMPORTED.encode()))
     fast = load_sources(files)
@@ -198,7 +202,19 @@ ODD_TEXTS = [
     "[x]",
 ]
 LISTS = ["[a]", "[a, b]", '["a", b]', "[c.d, _z, 2024]", "[]", "[no]", '["é", b]']
-ODD_LISTS = ["[a,b]", "[ a ]", "[null]", '[""]', "[a b]", "[é]", "[-a]", "[a, ]", "a"]
+# Links written as mappings (drives only; elsewhere the event reader reports them).
+DRIVES = [*LISTS]
+DRIVES += ["[{to: a}]", "[{to: a, elasticity: 0.5, confidence: estimated}]"]
+DRIVES += ['[b, {to: "c.d", note: "x, y}", sign: positive}]', "[{sign: negative, to: a}]"]
+DRIVES += ["[{to: a, elasticity: -1.5e2, sign: negative}, b]", "[{to: b, elasticity: 0}]"]
+DRIVES += ["[{to: a, elasticity: -0}]", "[{to: a, elasticity: 1E3, confidence: measured}]"]
+ODD_LINKS = ["[{to: a, elasticity: 1e400}]", '[{to: a, elasticity: "0.5"}]', "[{to: a, to: b}]"]
+ODD_LINKS += ["[{to: a, elasticity: .5}]", "[{to: a, elasticity: 1_0}]", "[{elasticity: 1}]"]
+ODD_LINKS += ["[{to: a, sign: positive, elasticity: -1}]", "[{to: a, weight: 1}]", "[{ to: a }]"]
+ODD_LINKS += ["[{to: a,elasticity: 1}]", "[{to: null}]", "[{to: a, note: null}]", "[{to: a}]x"]
+ODD_LINKS += ["[{to: a, confidence: sure}]", "[{to: a, elasticity: 2000}]", "[{to: a b}]"]
+ODD_LINKS += ["[{to: a, elasticity: nan}]", "[{to: a}, ]", "[{to: a}{to: b}]", "[{}]"]
+ODD_LISTS = ["[a,b]", "[ a ]", "[null]", '[""]', "[a b]", "[é]", "[-a]", "[a, ]", "a", *ODD_LINKS]
 VALUES = {
     "name": (TEXTS, ODD_TEXTS),
     "description": (TEXTS, ODD_TEXTS),
@@ -208,9 +224,9 @@ VALUES = {
     "source": (TEXTS, ODD_TEXTS),
     "status": (["active", "deprecated", '"active"'], ["retired", "Active", "null"]),
     "revenue": (["true", "false"], ["True", "yes", '"true"', "null", "1"]),
-    "drives": (LISTS, ODD_LISTS),
-    "computed_from": (LISTS, ODD_LISTS),
-    "tags": ([*LISTS, '["dbt", "dbt:simple"]', "[a b, c]"], ODD_LISTS),
+    "drives": (DRIVES, ODD_LISTS),
+    "computed_from": (LISTS, [*ODD_LISTS, "[{to: a}]"]),
+    "tags": ([*LISTS, '["dbt", "dbt:simple"]', "[a b, c]"], [*ODD_LISTS, "[{to: a}]"]),
     "keep": ([], ["{reason: x}"]),
     "formula": (
         ['"a + b"', '"revenue / order_count"', "a", '"(a - 2) * b"'],
@@ -319,3 +335,17 @@ def test_the_campaign_reaches_files_it_reads() -> None:
 
     count()
     assert read >= 25
+
+
+def one_link(written: str) -> str:
+    return f"version: 1\nmetrics:\n  x:\n    drives: {written}\n"
+
+
+@pytest.mark.parametrize("written", [d for d in DRIVES if "{" in d])
+def test_it_reads_links_written_as_mappings(written: str) -> None:
+    assert agrees(one_link(written))
+
+
+@pytest.mark.parametrize("written", ODD_LINKS)
+def test_it_stands_aside_for_a_link_mapping_the_event_reader_reports(written: str) -> None:
+    assert canonical.read("c.yaml", one_link(written)) is None

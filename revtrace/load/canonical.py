@@ -149,15 +149,7 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
                     return None
                 fields[name] = keep_one(quoted, quoted) if name in _SHARED_FIELDS else quoted
             elif name == "formula":
-                # Checked as the event reader checks it; a mistake is its to report.
-                text_value = plain if quoted is None else quoted
-                if text_value is None or text_value in _NULLS or not _parses(text_value):
-                    return None
-                # Where the formula's text starts (after the quote): its mistakes and its
-                # links are placed from there.
-                at = len(name) + 7 + (quoted is not None)
-                fields["formula"] = text_value
-                fields["formula_at"] = new(Location, (file, line, at))
+                fields["formula"], fields["formula_at"] = _formula(quoted, plain, file, line)
             elif name == "revenue":
                 if plain not in _BOOLEANS:
                     return None
@@ -165,8 +157,8 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
             elif name in _LIST_FIELDS:
                 # The list's `[` is at column len(name) + 7 (four spaces, the name, ": ").
                 column = len(name) + 8
-                if ids is not None:  # plain ids, valid by their pattern
-                    listed = []
+                if ids is not None:  # plain ids, valid by their pattern: inline, as common
+                    listed: list[tuple[Item, int]] = []
                     if ids:
                         words = ids.split(", ")
                         if not _NULLS.isdisjoint(words):
@@ -174,14 +166,8 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
                         for item in words:
                             listed.append((item, column))
                             column += len(item) + 2
-                elif items is not None:
-                    listed = _items(items, column - 1)
-                    if name != "tags" and not all(
-                        is_valid_id(item) for item, _ in listed if isinstance(item, str)
-                    ):
-                        return None
                 else:
-                    return None
+                    listed = _listed(name, items, column - 1)
                 fields[name] = _list(file, metric_id, name, listed, line)
             else:
                 return None  # a field only the event reader reads (keep, value, …)
@@ -211,13 +197,15 @@ def _parses(formula: str) -> bool:
 
 #: A scalar as written: its text, whether it was quoted, and its column.
 _Written = tuple[str, bool, int]
+#: An item of a flow list: text, or the fields of a link written as a mapping.
+Item = str | dict[str, _Written]
 
 
-def _items(value: str, column: int) -> list[tuple[str | dict[str, _Written], int]]:
+def _items(value: str, column: int) -> list[tuple[Item, int]]:
     """The items of a flow list (`[a, "b", {to: c, elasticity: 0.5}]`, items separated by
     exactly `, `) whose `[` is at `column`, each with its own column (a quoted item's is
     its quote's): text, or the fields of a link written as a mapping."""
-    items: list[tuple[str | dict[str, _Written], int]] = []
+    items: list[tuple[Item, int]] = []
     position, end = 1, len(value)
     while True:
         found = _ITEM.match(value, position)
@@ -305,12 +293,18 @@ def _choice(written: _Written | None, choices: tuple[str, ...]) -> str | None:
     return written[0]
 
 
+def _listed(name: str, items: str | None, column: int) -> list[tuple[Item, int]]:
+    """The items of a flow list other than plain ids, whose `[` is at `column`."""
+    if items is None:
+        raise _Outside
+    listed = _items(items, column)
+    if name != "tags" and not all(is_valid_id(item) for item, _ in listed if isinstance(item, str)):
+        raise _Outside
+    return listed
+
+
 def _list(
-    file: str,
-    metric_id: str,
-    name: str,
-    items: list[tuple[str | dict[str, _Written], int]],
-    line: int,
+    file: str, metric_id: str, name: str, items: list[tuple[Item, int]], line: int
 ) -> tuple[Link, ...] | tuple[str, ...]:
     """Tags as text; links, each at its item's place, as the event reader makes them (a
     link written as a mapping only in `drives`)."""
@@ -318,8 +312,8 @@ def _list(
         return tuple(
             [
                 new(Link, (metric_id, item, new(Location, (file, line, at)), *_LINK))
-                if isinstance(item, str)
-                else _link(metric_id, item, file, line)
+                if item.__class__ is str
+                else _link(metric_id, item, file, line)  # type: ignore[arg-type]
                 for item, at in items
             ]
         )
@@ -331,3 +325,12 @@ def _list(
     return tuple(
         Link(item, metric_id, Location(file, line, at), kind="computed_from") for item, at in texts
     )
+
+
+def _formula(quoted: str | None, plain: str | None, file: str, line: int) -> tuple[str, Location]:
+    """A formula, checked as the event reader checks it (a mistake is its to report), and
+    where its text starts (after the quote): its mistakes and links are placed from there."""
+    text = plain if quoted is None else quoted
+    if text is None or text in _NULLS or not _parses(text):
+        raise _Outside
+    return text, new(Location, (file, line, len("formula") + 7 + (quoted is not None)))

@@ -98,7 +98,7 @@ _LINK_FIELDS = frozenset({"to", "note", "elasticity", "confidence", "sign"})
 _OTHER_FIELDS = Metric._fields[3:]
 _LINK = tuple(Link._field_defaults[field] for field in Link._fields[3:])
 _DEFAULTS = tuple(Metric._field_defaults[field] for field in _OTHER_FIELDS)
-new = tuple.__new__
+_new = tuple.__new__
 
 
 class _Outside(Exception):
@@ -132,7 +132,7 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
         if metric_id in seen:
             return None  # the event reader and the builder report it
         seen.add(metric_id)
-        location = new(Location, (file, line, 3))
+        location = _new(Location, (file, line, 3))
         position = key.end()
         line += 1
         fields: dict[str, object] = {}
@@ -174,7 +174,7 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
             position = found.end()
             line += 1
         metrics.append(
-            new(
+            _new(
                 Metric,
                 (
                     metric_id,
@@ -281,8 +281,8 @@ def _link(metric_id: str, fields: dict[str, _Written], file: str, line: int) -> 
         raise _Outside  # the event reader reports the contradiction
     # Built as a tuple in the order of `Link`'s fields (the property test compares it
     # with the event reader's `Link(…)._replace(…)`, three times slower).
-    where = new(Location, (file, line, at))
-    return new(Link, (metric_id, target, where, note, elasticity, confidence, "drives", sign))
+    where = _new(Location, (file, line, at))
+    return _new(Link, (metric_id, target, where, note, elasticity, confidence, "drives", sign))
 
 
 def _choice(written: _Written | None, choices: tuple[str, ...]) -> str | None:
@@ -311,7 +311,7 @@ def _list(
     if name == "drives":
         return tuple(
             [
-                new(Link, (metric_id, item, new(Location, (file, line, at)), *_LINK))
+                _new(Link, (metric_id, item, _new(Location, (file, line, at)), *_LINK))
                 if item.__class__ is str
                 else _link(metric_id, item, file, line)  # type: ignore[arg-type]
                 for item, at in items
@@ -333,4 +333,4 @@ def _formula(quoted: str | None, plain: str | None, file: str, line: int) -> tup
     text = plain if quoted is None else quoted
     if text is None or text in _NULLS or not _parses(text):
         raise _Outside
-    return text, new(Location, (file, line, len("formula") + 7 + (quoted is not None)))
+    return text, _new(Location, (file, line, len("formula") + 7 + (quoted is not None)))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from benchmarks.generate import Spec, generate
 from revtrace.analysis import (
     Analysis,
     AuditReport,
@@ -38,15 +39,25 @@ from revtrace.analysis import (
     trace,
 )
 from revtrace.analysis.report import Report
-from revtrace.load import LoadResult, load_catalog_text, load_sources
+from revtrace.load import LoadResult, canonical, load_catalog_text, load_sources
 from revtrace.load import split as parallel
+from revtrace.load.builder import read_text
 from revtrace.load.cache import FileCache
+from revtrace.load.decode import decode
 from revtrace.load.store import Store
+from revtrace.model.findings import Finding
 from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
 from revtrace.render import json as json_render
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = [REPO / "metrics.yaml", *sorted((REPO / "examples").rglob("*.yaml"))]
+#: Catalogs in the layout revtrace writes (with and without elasticities), for the fast
+#: reader: the examples have one only (examples/dbt-shop's generated catalog).
+GENERATED = [
+    body.encode()
+    for quantified in (False, True)
+    for _, body in generate(Spec(metrics=40, seed=5, quantified=quantified))
+]
 #: Characters no output may carry raw (outside JSON strings, which escape or keep them as
 #: data): terminal escapes, carriage returns, bidi overrides, zero-width characters.
 UNSAFE = frozenset("\x1b\r\x07\u202e\u2066\u200b\x85")
@@ -179,6 +190,7 @@ def check(data: bytes) -> None:
     """Everything the CLI would do with `data`; raises AssertionError or a crash."""
     loaded = load_catalog_text(data, "fuzz.yaml")
     check_two_processes(data, loaded)
+    check_fast_reader(data)
     analysis: Analysis = analyse_loaded(loaded, None)
     for finding in analysis.findings:
         assert finding.location is not None or finding.code == "RT004", finding
@@ -227,6 +239,19 @@ def check_two_processes(data: bytes, loaded: LoadResult) -> None:
     assert load_sources(several, split_from=0) == in_one, (
         "two processes read several files differently"
     )
+
+
+def check_fast_reader(data: bytes) -> None:
+    """Where the fast reader of revtrace's own layout reads a file, the event reader reads
+    it without a finding, to the same metrics (see tests/load/test_canonical.py)."""
+    decoded = decode("fuzz.yaml", data, [])
+    fast = None if decoded is None else canonical.read("fuzz.yaml", decoded)
+    if decoded is None or fast is None:
+        return
+    findings: list[Finding] = []
+    read = read_text("fuzz.yaml", decoded, findings, fast=True)
+    assert read is not None and not findings and not read[1], "the fast reader read a bad file"
+    assert read[0] == fast, "the fast reader read differently"
 
 
 def check_cache(data: bytes, folder: Path) -> None:
@@ -305,7 +330,7 @@ def check_files(data: bytes, rng: random.Random, folder: Path) -> None:
 
 def campaign(cases: int, seed: int, save_to: Path | None) -> tuple[int, list[str]]:
     rng = random.Random(seed)
-    seeds = [path.read_bytes() for path in SEEDS]
+    seeds = [path.read_bytes() for path in SEEDS] + GENERATED
     failures: list[str] = []
     for index in range(cases):
         data = mutate(rng.choice(seeds), rng)

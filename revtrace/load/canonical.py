@@ -158,7 +158,7 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
                 # The list's `[` is at column len(name) + 7 (four spaces, the name, ": ").
                 column = len(name) + 8
                 if ids is not None:  # plain ids, valid by their pattern: inline, as common
-                    listed: list[tuple[Item, int]] = []
+                    listed: list[tuple[_Item, int]] = []
                     if ids:
                         words = ids.split(", ")
                         if not _NULLS.isdisjoint(words):
@@ -198,14 +198,14 @@ def _parses(formula: str) -> bool:
 #: A scalar as written: its text, whether it was quoted, and its column.
 _Written = tuple[str, bool, int]
 #: An item of a flow list: text, or the fields of a link written as a mapping.
-Item = str | dict[str, _Written]
+_Item = str | dict[str, _Written]
 
 
-def _items(value: str, column: int) -> list[tuple[Item, int]]:
+def _items(value: str, column: int) -> list[tuple[_Item, int]]:
     """The items of a flow list (`[a, "b", {to: c, elasticity: 0.5}]`, items separated by
     exactly `, `) whose `[` is at `column`, each with its own column (a quoted item's is
     its quote's): text, or the fields of a link written as a mapping."""
-    items: list[tuple[Item, int]] = []
+    items: list[tuple[_Item, int]] = []
     position, end = 1, len(value)
     while True:
         found = _ITEM.match(value, position)
@@ -293,7 +293,7 @@ def _choice(written: _Written | None, choices: tuple[str, ...]) -> str | None:
     return written[0]
 
 
-def _listed(name: str, items: str | None, column: int) -> list[tuple[Item, int]]:
+def _listed(name: str, items: str | None, column: int) -> list[tuple[_Item, int]]:
     """The items of a flow list other than plain ids, whose `[` is at `column`."""
     if items is None:
         raise _Outside
@@ -304,7 +304,7 @@ def _listed(name: str, items: str | None, column: int) -> list[tuple[Item, int]]
 
 
 def _list(
-    file: str, metric_id: str, name: str, items: list[tuple[Item, int]], line: int
+    file: str, metric_id: str, name: str, items: list[tuple[_Item, int]], line: int
 ) -> tuple[Link, ...] | tuple[str, ...]:
     """Tags as text; links, each at its item's place, as the event reader makes them (a
     link written as a mapping only in `drives`)."""
@@ -312,8 +312,8 @@ def _list(
         return tuple(
             [
                 _new(Link, (metric_id, item, _new(Location, (file, line, at)), *_LINK))
-                if item.__class__ is str
-                else _link(metric_id, item, file, line)  # type: ignore[arg-type]
+                if isinstance(item, str)
+                else _link(metric_id, item, file, line)
                 for item, at in items
             ]
         )

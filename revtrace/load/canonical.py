@@ -58,17 +58,21 @@ _HEAD = re.compile(r"(?:#[ -~]*\n|\n)*version: 1\nmetrics:\n")
 #: text (revtrace resolves no scalar type, so `2024` and `no` are ids too), and it is a
 #: valid id (at most 200 characters).
 _ID = r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}"
-#: Double-quoted text without an escape (no `\`, no `"`), or plain words (letters,
-#: digits, `_`, `.`, `-`, single spaces between them): no character that YAML treats
-#: specially in either context, block or flow. Quoted text may hold any character YAML
-#: prints (`é`, `€`, `’`, emoji) but the ones it counts as line breaks (NEL, LS, PS) and
-#: the byte-order mark, which libyaml refuses inside a document.
+#: Double-quoted text, or plain words (letters, digits, `_`, `.`, `-`, single spaces
+#: between them): no character that YAML treats specially in either context, block or
+#: flow. Quoted text may hold any character YAML prints (`é`, `€`, `’`, emoji) but the
+#: ones it counts as line breaks (NEL, LS, PS) and the byte-order mark, which libyaml
+#: refuses inside a document; and the escapes JSON writes (`json.dumps`, as `revtrace
+#: import` does), which YAML reads the same, but for a surrogate's `\u`, which libyaml
+#: refuses and PyYAML's parser takes.
+_CHARACTERS = r"[ !#-\[\]-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 _QUOTED = (
-    r'"([ !#-\[\]-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*)"'
+    rf'"({_CHARACTERS}*(?:\\(?:["\\/bfnrt]|u(?![dD][89a-fA-F])[0-9a-fA-F]{{4}}){_CHARACTERS}*)*)"'
 )
 _PLAIN = r"([A-Za-z0-9_][A-Za-z0-9_.\-]*(?: [A-Za-z0-9_.\-]+)*)"
-#: A metric's key line.
-_KEY = re.compile(rf"  ({_ID}):\n")
+#: A metric's key line: a plain id, or a quoted one (as `revtrace import` writes `"no"` or
+#: `"2024-q1"`, which some YAML readers would not take as text).
+_KEY = re.compile(rf'  (?:({_ID})|"({_ID})"):\n')
 #: A field's line: its name, then its value as quoted text, plain words, a flow list of
 #: plain ids (the common case, taken whole), or another flow list.
 _FIELD = re.compile(
@@ -84,6 +88,9 @@ _ITEM = re.compile(rf"(?:{_QUOTED}|{_PLAIN}|(\{{))(, |\]|)")
 #: A field of a link written as a mapping (`{to: b, elasticity: 0.5}`), and what follows.
 _PAIR = re.compile(rf"([a-z]+): (?:{_QUOTED}|{_PLAIN}|{_NUMBER})(, |\}})")
 
+#: An escape in quoted text, and what it stands for.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))")
+_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 #: Plain words YAML reads as null: the event reader reports or skips them.
 _NULLS = frozenset({"null", "Null", "NULL"})
 _TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
@@ -128,7 +135,7 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
         key = key_at(text, position)
         if key is None:
             return None
-        metric_id = key.group(1)
+        metric_id = key[1] or key[2]
         if metric_id in seen:
             return None  # the event reader and the builder report it
         seen.add(metric_id)
@@ -145,6 +152,8 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
                     if plain is None or plain in _NULLS:
                         return None
                     quoted = plain
+                elif "\\" in quoted:
+                    quoted = _unescaped(quoted)
                 if name == "status" and quoted not in STATUSES:
                     return None
                 fields[name] = keep_one(quoted, quoted) if name in _SHARED_FIELDS else quoted
@@ -187,6 +196,15 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
     return metrics if metrics else None
 
 
+def _unescaped(quoted: str) -> str:
+    """Quoted text as YAML reads it: its escapes replaced (see `_QUOTED`)."""
+    if "\\" not in quoted:
+        return quoted
+    return _ESCAPE.sub(
+        lambda found: chr(int(found[1], 16)) if found[1] else _ESCAPED[found[2]], quoted
+    )
+
+
 def _parses(formula: str) -> bool:
     try:
         parse(formula)
@@ -224,7 +242,7 @@ def _items(value: str, column: int) -> list[tuple[_Item, int]]:
             return items
         if quoted is None and plain in _NULLS:
             raise _Outside
-        items.append((plain if quoted is None else quoted, column + position))
+        items.append((plain if quoted is None else _unescaped(quoted), column + position))
         position = found.end()
         if after == "]":
             if position != end:
@@ -246,7 +264,7 @@ def _mapping(value: str, position: int, column: int) -> tuple[dict[str, _Written
         if key in fields:
             raise _Outside
         if quoted is not None:
-            fields[key] = (quoted, True, column + pair.start(2) - 1)
+            fields[key] = (_unescaped(quoted), True, column + pair.start(2) - 1)
         else:
             text = plain if number is None else number
             if text in _NULLS:
@@ -330,7 +348,7 @@ def _list(
 def _formula(quoted: str | None, plain: str | None, file: str, line: int) -> tuple[str, Location]:
     """A formula, checked as the event reader checks it (a mistake is its to report), and
     where its text starts (after the quote): its mistakes and links are placed from there."""
-    text = plain if quoted is None else quoted
+    text = plain if quoted is None else _unescaped(quoted)
     if text is None or text in _NULLS or not _parses(text):
         raise _Outside
     return text, _new(Location, (file, line, len("formula") + 7 + (quoted is not None)))

@@ -172,6 +172,9 @@ def _check(kind: str, document: dict[str, Any], as_json: bool, tmp_path: Path) -
     loaded = load_catalog_text(text, "metrics.yaml")
     syntax = [f for f in loaded.findings if f.code == "RT011"]
     assert not syntax, (syntax, text)
+    # What the import writes is read by the fast reader of revtrace's own layout (or, where
+    # it stands aside, the event reader) exactly as the reference reading reads it.
+    assert load_catalog_text(text, "metrics.yaml", pure_python=True) == loaded, text
     # Every metric the import wrote is read back under the id it was written with.
     written = yaml.safe_load(text) or {}
     for metric_id in written.get("metrics") or {}:

@@ -70,7 +70,7 @@ metrics:
     formula: "revenue / order_count"
   customers:
     name: "Customers with orders"
-    description: "Distinct customers: a #hash, a colon: and [brackets] are text here"
+    description: "two lines\\nand \\"quotes\\" in C:\\\\data"
     owner: "growth-team"
     status: deprecated
     drives: [order_count, "revenue"]
@@ -81,6 +81,7 @@ metrics:
     name: "Umsatz Süd (€) — it’s 😀"
     revenue: true
   2024:
+  "y":
   no:
     owner: 1e3
     unit: yes no
@@ -98,7 +99,9 @@ def test_it_reads_what_the_importer_writes_with_every_field_it_knows() -> None:
     assert metrics["order_count"].name == "order_count"  # an empty name: the id
     assert metrics["no"].owner == "1e3" and metrics["no"].unit == "yes no"
     assert metrics["2024"].name == "2024"
+    assert metrics["y"].location.column == 3  # a quoted id is placed at its quote
     assert metrics["revenue"].name == "Umsatz Süd (€) — it’s 😀"
+    assert metrics["customers"].description == 'two lines\nand "quotes" in C:\\data'
     formula = metrics["average_order_value"]
     assert formula.formula == "revenue / order_count"
     assert formula.formula_at is not None and formula.formula_at.column == 15  # after the quote
@@ -130,7 +133,8 @@ OUTSIDE = {
     "a comment after the head": "version: 1\nmetrics:\n  a:\n# note\n  b:\n",
     "a blank line between metrics": "version: 1\nmetrics:\n  a:\n\n  b:\n",
     "a comment at the end of a line": "version: 1\nmetrics:\n  a:\n    owner: x # y\n",
-    "an escape": 'version: 1\nmetrics:\n  a:\n    name: "a\\tb"\n',
+    "an escape JSON does not write": 'version: 1\nmetrics:\n  a:\n    name: "a\\x41"\n',
+    "a surrogate's escape": 'version: 1\nmetrics:\n  a:\n    name: "\\ud83d\\ude00"\n',
     "a null word": "version: 1\nmetrics:\n  a:\n    owner: null\n",
     "an empty value": "version: 1\nmetrics:\n  a:\n    owner:\n",
     "a repeated metric": "version: 1\nmetrics:\n  a:\n  a:\n",
@@ -177,10 +181,13 @@ def test_what_it_stands_aside_for_is_still_reported() -> None:
 # in the layout (the last test checks that a fair share is read, or the property would
 # prove nothing), and every awkward atom is met.
 IDS = ["a", "b", "c.d", "x-y", "_z", "2024", "no", "1e3"]
+IDS += ['"no"', '"2024-q1"', '"c.d"']
 ODD_IDS = ["null", "~", "a b", "-a", ".a", "é", "a:", '"a"']
 TEXTS = ['"Sessions, paid"', "owner-7", "x", '"a: b"', '""', '"null"', '"a #b"', '"[x]"']
 TEXTS += ["a b", "true", "yes", "1.5", "2024-01-01", "1e3", "a -", "x.y_z"]
 TEXTS += ['"Umsatz Süd"', '"Revenue (€)"', '"it’s"', '"😀 x"', '"\u202eevil"']
+# The escapes `json.dumps` writes (what `revtrace import` writes), and YAML's others.
+TEXTS += ['"two\\nlines"', '"say \\"hi\\""', '"c:\\\\d"', '"\\u00e9\\u2028\\u0000"', '"a\\/b\\tc"']
 ODD_TEXTS = [
     '"a\u2028b"',
     '"a\x85b"',
@@ -201,6 +208,7 @@ ODD_TEXTS = [
     "a #b",
     "[x]",
 ]
+ODD_TEXTS += ['"\\x41"', '"\\N"', '"\\ud800"', '"\\u00"', '"\\q"', '"\\U0001F600"', '"a\\']
 LISTS = ["[a]", "[a, b]", '["a", b]', "[c.d, _z, 2024]", "[]", "[no]", '["é", b]']
 # Links written as mappings (drives only; elsewhere the event reader reports them).
 DRIVES = [*LISTS]

@@ -146,10 +146,10 @@ def cache_cases(
 ) -> dict[str, tuple[float, float]]:
     """Cold, warm and partial runs of `command` (a catalog of several files, `edited`
     one of them), each (median seconds, peak MiB), and the median ratio partial/cold of
-    runs taken in turn. After each run, the cache's writer that it left behind is waited
-    for (as a user's next run, seconds later, would find its work done): otherwise it
-    could write a cold run's entries into the folder the next round had just emptied.
-    The writer's time after the cold run's output is `writer` (median seconds)."""
+    runs taken in turn. revtrace waits for the cache's writer before it exits (for at
+    most a minute); after each run any writer still going is waited for too, as it could
+    otherwise write a cold run's entries into the folder the next round had just emptied.
+    That time after the cold run is `writer` (median seconds; 0 when revtrace waited)."""
     folder = work / "cache"
     env = with_cache(folder)
     subprocess.run(command, capture_output=True, cwd=REPO, env=env, check=False)

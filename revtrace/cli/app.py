@@ -136,7 +136,28 @@ def _exit_now(code: object) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # BrokenPipeError is an OSError
             stream.flush()
+    _wait_for_the_cache()
     os._exit(status)
+
+
+#: How long revtrace waits, once its output is done, for the cache's writer (writing a
+#: 1,000,000-metric catalog's readings takes a few seconds).
+WRITER_SECONDS = 60.0
+
+
+def _wait_for_the_cache() -> None:
+    """Let the cache's background writer (a large catalog's readings) finish before
+    leaving, with stdout and stderr already handed back: a pipe reading revtrace ends now,
+    and the process ends once the cache is whole. Looked up, not imported: a run that
+    read no catalog (`--version`) has no writer and must not import the loader."""
+    split = sys.modules.get("revtrace.load.split")
+    if split is None or not split.in_background_now():
+        return
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    for stream in (1, 2):
+        with suppress(OSError):
+            os.dup2(quiet, stream)
+    split.wait_for_background(WRITER_SECONDS)
 
 
 def main() -> None:

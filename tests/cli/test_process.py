@@ -118,3 +118,42 @@ main()
         result.stderr
         == "revtrace: error: out of memory (is the catalog far larger than expected?)\n"
     )
+
+
+LEAVES_WORK = """
+import sys, time
+from pathlib import Path
+from revtrace.cli.app import _exit_now
+from revtrace.load import split
+
+folder = Path(sys.argv[1])
+
+def write_slowly():
+    time.sleep(0.5)  # a cache's writer still going when the command is done
+    (folder / "done").write_text("done", encoding="ascii")
+
+print("the output")
+split.in_background(write_slowly)
+_exit_now(1)
+"""
+
+
+def test_the_command_ends_once_the_cache_is_written_but_releases_its_output_first(
+    tmp_path: Path,
+) -> None:
+    """A large catalog's readings are written by a forked process. When the command is
+    done, it hands back stdout and stderr at once (a pipe reading it ends), then waits
+    for that writer before it exits: a CI step that saves the cache right after finds it
+    whole, and no process is left behind."""
+    import time
+
+    command = [sys.executable, "-c", LEAVES_WORK, str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    output = process.stdout.read()  # until the command lets go of its stdout
+    assert output == b"the output\n"
+    assert not (tmp_path / "done").exists(), "stdout was held until the writer finished"
+    started = time.monotonic()
+    assert process.wait(timeout=60) == 1  # the command's own exit code
+    assert (tmp_path / "done").exists(), "the command ended before its writer"
+    assert time.monotonic() - started > 0.2

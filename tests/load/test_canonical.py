@@ -332,17 +332,17 @@ def test_a_long_campaign_against_the_event_reader(text: str) -> None:
 
 def test_the_campaign_reaches_files_it_reads() -> None:
     # Not vacuous: a fair share of the generated files are in the layout and read (about
-    # 40 of 300; 25 leaves room for chance).
+    # 27 of 200; 15 leaves room for chance).
     read = 0
 
-    @settings(max_examples=300, database=None)
+    @settings(max_examples=200, database=None)
     @given(text=layouts())
     def count(text: str) -> None:
         nonlocal read
         read += agrees(text)
 
     count()
-    assert read >= 25
+    assert read >= 15
 
 
 def one_link(written: str) -> str:

@@ -334,3 +334,23 @@ def test_work_in_the_background_is_detached_from_the_pipes(tmp_path: Path) -> No
     while not (tmp_path / "done").exists():
         assert time.monotonic() < deadline, "the work in the background never ran"
         time.sleep(0.02)
+
+
+WAITS = """
+import time
+from revtrace.load import split
+
+split.in_background(lambda: time.sleep(0.8))
+started = time.monotonic()
+print(split.wait_for_background(0.1), time.monotonic() - started < 0.6)
+print(split.in_background_now(), split.wait_for_background(30), split.in_background_now())
+"""
+
+
+def test_waiting_for_work_in_the_background_is_bounded() -> None:
+    """The command waits for its cache's writer, but a stalled writer cannot hold it for
+    good: past the bound, it leaves the work to finish alone."""
+    done = subprocess.run(
+        [sys.executable, "-c", WAITS], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.split() == ["False", "True", "True", "True", "False"], done.stderr

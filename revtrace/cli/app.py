@@ -153,7 +153,10 @@ def _wait_for_the_cache() -> None:
     split = sys.modules.get("revtrace.load.split")
     if split is None or not split.in_background_now():
         return
-    quiet = os.open(os.devnull, os.O_WRONLY)
+    try:
+        quiet = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return  # the output cannot be handed back first: the writer finishes alone
     for stream in (1, 2):
         with suppress(OSError):
             os.dup2(quiet, stream)

@@ -160,7 +160,10 @@ def _wait_for_the_cache() -> None:
     for stream in (1, 2):
         with suppress(OSError):
             os.dup2(quiet, stream)
-    split.wait_for_background(WRITER_SECONDS)
+    # Interrupted while waiting (Ctrl-C, a SIGTERM): the command's answer is out and its
+    # code decided; leave the writer to finish alone, with nothing more to say.
+    with suppress(BaseException):
+        split.wait_for_background(WRITER_SECONDS)
 
 
 def main() -> None:

@@ -157,3 +157,22 @@ def test_the_command_ends_once_the_cache_is_written_but_releases_its_output_firs
     assert process.wait(timeout=60) == 1  # the command's own exit code
     assert (tmp_path / "done").exists(), "the command ended before its writer"
     assert time.monotonic() - started > 0.2
+
+
+def test_an_interrupt_while_waiting_for_the_cache_keeps_the_commands_exit_code(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C while revtrace waits for its cache's writer: the answer is out and its exit
+    code decided; the command ends with that code at once."""
+    import signal
+    import time
+
+    slow = LEAVES_WORK.replace("time.sleep(0.5)", "time.sleep(8)")
+    command = [sys.executable, "-c", slow, str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    assert process.stdout.read() == b"the output\n"  # now it waits for the writer
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 1
+    assert time.monotonic() - started < 3  # not the writer's 8 s

@@ -340,9 +340,9 @@ WAITS = """
 import time
 from revtrace.load import split
 
-split.in_background(lambda: time.sleep(0.8))
+split.in_background(lambda: time.sleep(0.5))
 started = time.monotonic()
-print(split.wait_for_background(0.1), time.monotonic() - started < 0.6)
+print(split.wait_for_background(0.1), time.monotonic() - started < 0.4)
 print(split.in_background_now(), split.wait_for_background(30), split.in_background_now())
 """
 

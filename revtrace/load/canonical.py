@@ -40,6 +40,10 @@ import functools
 import math
 import re
 
+# The event reader's own definitions: the two readers agree on what is null, which fields
+# are text, and which text is kept once for all metrics.
+from revtrace.load.events import NULLS
+from revtrace.load.reader import LINK_FIELDS, SHARED_FIELDS, TEXT_FIELDS
 from revtrace.model.catalog import (
     CONFIDENCES,
     MAX_ELASTICITY,
@@ -112,15 +116,9 @@ def _patterns() -> _Patterns:
     return _Patterns()
 
 
-#: Plain words YAML reads as null: the event reader reports or skips them.
-_NULLS = frozenset({"null", "Null", "NULL"})
-_TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
-#: Text fields whose values repeat across metrics: one copy each, as the event reader
-#: keeps them (120 MB at 1,000,000 metrics).
-_SHARED_FIELDS = frozenset({"owner", "team", "unit", "source"})
 _BOOLEANS = {"true": True, "false": False}
 _LIST_FIELDS = frozenset({"drives", "computed_from", "tags"})
-_LINK_FIELDS = frozenset({"to", "note", "elasticity", "confidence", "sign"})
+_LINK_FIELDS = frozenset(LINK_FIELDS)
 #: A metric's fields after its id, location and name, and their defaults: a metric is
 #: built as a tuple of them (the named tuple's own constructor takes a third of the time).
 _OTHER_FIELDS = Metric._fields[3:]
@@ -169,16 +167,16 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
             name, quoted, plain, ids, items = found.groups()
             if name in fields:
                 return None
-            if name in _TEXT_FIELDS or name == "status":
+            if name in TEXT_FIELDS or name == "status":
                 if quoted is None:
-                    if plain is None or plain in _NULLS:
+                    if plain is None or plain in NULLS:
                         return None
                     quoted = plain
                 elif "\\" in quoted:
                     quoted = _unescaped(quoted)
                 if name == "status" and quoted not in STATUSES:
                     return None
-                fields[name] = keep_one(quoted, quoted) if name in _SHARED_FIELDS else quoted
+                fields[name] = keep_one(quoted, quoted) if name in SHARED_FIELDS else quoted
             elif name == "formula":
                 fields["formula"], fields["formula_at"] = _formula(quoted, plain, file, line)
             elif name == "revenue":
@@ -192,7 +190,7 @@ def _metrics(file: str, text: str, position: int, line: int) -> list[Metric] | N
                     listed: list[tuple[_Item, int]] = []
                     if ids:
                         words = ids.split(", ")
-                        if not _NULLS.isdisjoint(words):
+                        if not NULLS.isdisjoint(words):
                             return None  # an empty link, which the event reader reports
                         for item in words:
                             listed.append((item, column))
@@ -262,7 +260,7 @@ def _items(value: str, column: int) -> list[tuple[_Item, int]]:
             if after != "]" or position + 1 != end:
                 raise _Outside
             return items
-        if quoted is None and plain in _NULLS:
+        if quoted is None and plain in NULLS:
             raise _Outside
         items.append((plain if quoted is None else _unescaped(quoted), column + position))
         position = found.end()
@@ -289,7 +287,7 @@ def _mapping(value: str, position: int, column: int) -> tuple[dict[str, _Written
             fields[key] = (_unescaped(quoted), True, column + pair.start(2) - 1)
         else:
             text = plain if number is None else number
-            if text in _NULLS:
+            if text in NULLS:
                 raise _Outside
             fields[key] = (text, False, column + pair.start(3 if number is None else 4))
         position = pair.end()
@@ -371,6 +369,6 @@ def _formula(quoted: str | None, plain: str | None, file: str, line: int) -> tup
     """A formula, checked as the event reader checks it (a mistake is its to report), and
     where its text starts (after the quote): its mistakes and links are placed from there."""
     text = plain if quoted is None else _unescaped(quoted)
-    if text is None or text in _NULLS or not _parses(text):
+    if text is None or text in NULLS or not _parses(text):
         raise _Outside
     return text, _new(Location, (file, line, len("formula") + 7 + (quoted is not None)))

@@ -63,9 +63,9 @@ METRIC_FIELDS = (
 LINK_FIELDS = ("to", "note", "elasticity", "confidence", "sign")
 OVERLAY_FIELDS = ("from", "to", "note", "elasticity", "confidence", "sign")
 KEEP_FIELDS = ("reason", "until", "by")
-_TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
+TEXT_FIELDS = frozenset({"name", "description", "owner", "team", "unit", "source"})
 #: Text fields whose values repeat across metrics (kept once each, see `read_metric`).
-_SHARED_FIELDS = frozenset({"owner", "team", "unit", "source"})
+SHARED_FIELDS = frozenset({"owner", "team", "unit", "source"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 
@@ -228,13 +228,13 @@ class _FileReader:
         fields: dict[str, Any] = {}
         readers = _FIELD_READERS
         for key, key_event, field_value in self.events.mapping(None, metric_id):
-            if key in _TEXT_FIELDS:
+            if key in TEXT_FIELDS:
                 # Most fields are plain text: read inline, this runs for every field.
                 if field_value.__class__ is ScalarEvent:
                     text = field_value.value
                     if field_value.implicit[0] and text in NULLS:
                         fields[key] = None
-                    elif key in _SHARED_FIELDS:
+                    elif key in SHARED_FIELDS:
                         # One copy of each owner and team (a few hundred of them) instead
                         # of one per metric: 120 MB at 1,000,000 metrics.
                         fields[key] = self.shared(text, text)

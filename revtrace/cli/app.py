@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import inspect
 import os
@@ -46,19 +47,26 @@ class _Application(TyperGroup):
 
 
 def _plain_types(group: TyperGroup) -> None:
-    """Drop the type column typer shows in --help where it is noise: `<bool>` beside a
-    flag, `<list[str]>` beside an argument whose name already says what it takes.
-    (typer has no setting for this; each parameter's `display_type_rich` decides.)"""
+    """Drop the type column typer shows in --help beside an argument (`<str>`), where
+    the argument's name already says what it takes. typer has no setting for this: its
+    help asks the parameter's type for a metavar and shows `<name>` when there is none,
+    so each argument gets a copy of its type (converting as before) that answers "".
+    (Flags show no type already.)"""
     for command in group.commands.values():
         if isinstance(command, TyperGroup):
             _plain_types(command)
         for param in command.params:
-            if getattr(param, "is_flag", False) or param.param_type_name == "argument":
-                setattr(param, "display_type_rich", _no_type)  # noqa: B010
+            kind = getattr(param, "type", None)  # typer ≥ 0.29 has none: help unchanged
+            if param.param_type_name != "argument" or kind is None or hasattr(kind, "_plain"):
+                continue
+            quiet = copy.copy(kind)
+            setattr(quiet, "get_metavar", _no_type)  # noqa: B010
+            setattr(quiet, "_plain", True)  # noqa: B010
+            param.type = quiet
 
 
-def _no_type(ctx: object) -> None:
-    return None
+def _no_type(*args: object, **kwargs: object) -> str:
+    return ""
 
 
 def usage_error_line(exc: Exception) -> str:
@@ -67,8 +75,7 @@ def usage_error_line(exc: Exception) -> str:
     message = format_message() if callable(format_message) else str(exc)
     context = getattr(exc, "ctx", None)
     command = getattr(context, "command_path", None) or "revtrace"
-    # typer passes on pydantic's "Value error, " prefix: it says nothing to a user.
-    flat = " ".join(str(message).replace("Value error, ", "").split())
+    flat = " ".join(str(message).split())
     return f"revtrace: error: {flat} (see '{command} --help')"
 
 

@@ -78,7 +78,7 @@ CatalogsArg = Annotated[
         help="Catalog files, directories or glob patterns \\[default: from the configuration,"
         " else metrics.yaml].",
         show_default=False,
-        metavar="CATALOG",
+        metavar="CATALOG...",
     ),
 ]
 SelectOption = Annotated[

@@ -191,7 +191,9 @@ def test_messages_on_stderr_are_never_wrapped(write_catalog: Write) -> None:
 def test_help_has_readable_types_and_grouped_options() -> None:
     result = run_cli("audit", "--help", env={"COLUMNS": "120"})
     assert "<list[str]>" not in result.stdout and "[[CATALOG]...]..." not in result.stdout
-    assert "Usage: revtrace audit [OPTIONS] [CATALOG]..." in result.stdout
+    assert "Usage: revtrace audit [OPTIONS] [CATALOG...]" in result.stdout
+    assert "<str>" not in result.stdout  # the argument's name says what it takes
+    assert "<bool>" not in result.stdout  # nor beside a flag
     for panel in ("Output", "Gate (what fails the run)", "Baseline and change", "Configuration"):
         assert f"─ {panel} ─" in result.stdout
     assert "[default: warning]" in result.stdout  # not eaten as markup

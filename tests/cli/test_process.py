@@ -34,7 +34,7 @@ except SystemExit:
     pass
 heavy = (
     "yaml", "networkx", "rich", "numpy", "revtrace.load.reader", "revtrace.graph.revenue_graph",
-    "revtrace.values.fit",
+    "revtrace.values.fit", "pydantic",
 )
 print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
@@ -53,6 +53,15 @@ def test_a_plain_audit_never_loads_numpy() -> None:
         result = python(LOADED_AFTER.format(args=["audit", catalog]))
         loaded = result.stderr.strip().splitlines()[-1]
         assert "numpy" not in loaded and "revtrace.values.fit" not in loaded, catalog
+
+
+def test_no_command_loads_pydantic() -> None:
+    # typer 0.29 made pydantic a dependency and converts every option through it: about
+    # 45 ms more for every command (a third of a small audit), so pyproject caps typer
+    # below it (docs/performance.md). This fails if the cap is lifted while that holds.
+    for args in (["--version"], ["audit", "metrics.yaml"], ["audit", "--help"]):
+        loaded = python(LOADED_AFTER.format(args=args)).stderr.strip().splitlines()[-1]
+        assert "pydantic" not in loaded, args
 
 
 def test_help_imports_neither_yaml_nor_networkx() -> None:

@@ -39,11 +39,26 @@ class _Application(TyperGroup):
         except typer.TyperException as exc:
             if not standalone_mode:
                 raise
-            sys.stderr.write(usage_error_line(exc) + "\n")
+            sys.stderr.write(usage_error_line(exc, self._command_path(args)) + "\n")
             result = EXIT_CANNOT_RUN
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else EXIT_CLEAN)
+
+    def _command_path(self, args: Sequence[str] | None) -> str:
+        """`revtrace import dbt` for `import dbt --x …`: the (sub)commands the arguments
+        name, for an error raised without its command (an option missing its value)."""
+        path = ["revtrace"]
+        group: TyperGroup = self
+        for word in sys.argv[1:] if args is None else args:
+            command = group.commands.get(word)
+            if command is None:
+                break
+            path.append(word)
+            if not isinstance(command, TyperGroup):
+                break
+            group = command
+        return " ".join(path)
 
 
 def _plain_types(group: TyperGroup) -> None:
@@ -69,12 +84,13 @@ def _no_type(*args: object, **kwargs: object) -> str:
     return ""
 
 
-def usage_error_line(exc: Exception) -> str:
-    """`revtrace: error: Invalid value for '--fail-on': … (see 'revtrace audit --help')`."""
+def usage_error_line(exc: Exception, fallback: str = "revtrace") -> str:
+    """`revtrace: error: Invalid value for '--fail-on': … (see 'revtrace audit --help')`;
+    the command is the error's own, else `fallback`."""
     format_message = getattr(exc, "format_message", None)
     message = format_message() if callable(format_message) else str(exc)
     context = getattr(exc, "ctx", None)
-    command = getattr(context, "command_path", None) or "revtrace"
+    command = getattr(context, "command_path", None) or fallback
     flat = " ".join(str(message).split())
     return f"revtrace: error: {flat} (see '{command} --help')"
 

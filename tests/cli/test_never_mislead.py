@@ -172,6 +172,18 @@ def test_a_bad_option_value_is_one_line_with_the_choices() -> None:
     )
 
 
+def test_an_option_without_its_value_points_to_its_own_command_help() -> None:
+    # click raises this one without the command's context: the path comes from the words.
+    for args, command in (
+        (["audit", "metrics.yaml", "--since"], "revtrace audit"),
+        (["import", "dbt", "--output"], "revtrace import dbt"),
+        (["--bogus"], "revtrace"),
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.endswith(f"(see '{command} --help')\n"), result.stderr
+
+
 def test_a_misspelt_command_is_one_line_with_a_suggestion() -> None:
     result = run_cli("audti")
     assert (result.exit_code, result.stdout) == (2, "")

@@ -39,7 +39,8 @@ class _Application(TyperGroup):
         except typer.TyperException as exc:
             if not standalone_mode:
                 raise
-            sys.stderr.write(usage_error_line(exc, self._command_path(args)) + "\n")
+            if str(exc).strip():  # none when no command was named: the help is shown
+                sys.stderr.write(usage_error_line(exc, self._command_path(args)) + "\n")
             result = EXIT_CANNOT_RUN
         if not standalone_mode:
             return result

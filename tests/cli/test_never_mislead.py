@@ -184,6 +184,14 @@ def test_an_option_without_its_value_points_to_its_own_command_help() -> None:
         assert result.stderr.endswith(f"(see '{command} --help')\n"), result.stderr
 
 
+def test_no_command_shows_the_help_and_no_empty_error() -> None:
+    for args in ([], ["import"]):
+        result = run_cli(*args)
+        assert result.exit_code == 2, args
+        assert "Usage: revtrace" in result.stdout
+        assert result.stderr == "", result.stderr  # was "revtrace: error:  (see …)"
+
+
 def test_a_misspelt_command_is_one_line_with_a_suggestion() -> None:
     result = run_cli("audti")
     assert (result.exit_code, result.stdout) == (2, "")

@@ -42,6 +42,18 @@ def test_an_empty_rule_selection_is_an_error(selection: str) -> None:
     assert "names no rule, so nothing would be checked" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "options", [["--select", "RT001", "--ignore", "RT001"], ["--ignore", "ALL"], ["--ignore", "RT"]]
+)
+def test_ignoring_every_selected_rule_is_an_error(options: list[str]) -> None:
+    result = run_cli("audit", *options)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "revtrace: error: --ignore: it ignores every rule that is selected, so nothing would"
+        " be checked; ignore fewer rules\n"
+    )
+
+
 def test_select_empty_in_the_configuration_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

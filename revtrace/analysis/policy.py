@@ -73,6 +73,12 @@ class Policy:
                 " would be checked; leave it out to report every rule (or write ALL)"
             )
         selected -= resolve_selectors(ignore, rules, where.get("ignore", "--ignore"))
+        if not selected:
+            # `--select RT001 --ignore RT0`, or `ignore = ["ALL"]`: the same silent gate.
+            raise PolicyError(
+                f"{where.get('ignore', '--ignore')}: it ignores every rule that is selected,"
+                " so nothing would be checked; ignore fewer rules"
+            )
         severities: dict[str, Severity] = {}
         for selector, level in severity.items():
             codes = resolve_selectors([selector], rules, where.get("severity", "severity"))

@@ -181,6 +181,8 @@ def _write(
         where = f" (defined in {origin})" if origin else ""
         session.fail(f"the imported catalog would not load: {first.message}{where}")
     _report(result.notes, output_format.value, output is not None and not check)
+    if not result.metrics:
+        session.note("revtrace: no metric found in the files given: the catalog is empty")
     if check:
         if output is None:
             session.fail("--check needs -o FILE: the catalog to compare with")

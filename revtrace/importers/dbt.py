@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from revtrace.importers.files import ImportFailed, as_list, as_mapping, read_document, shown
+from revtrace.importers.files import (
+    ImportFailed,
+    as_list,
+    as_mapping,
+    is_revtrace_catalog,
+    read_document,
+    shown,
+)
 from revtrace.model.formula import FormulaError
 from revtrace.model.formula import parse as parse_formula
 
@@ -182,6 +189,7 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
             model_paths = settings.get("model-paths") or settings.get("source-paths") or ["models"]
             roots = [path / str(p) for p in as_list(model_paths)]
         found: list[tuple[str, Mapping[str, Any]]] = []
+        catalogs: list[str] = []
         for root in roots:
             for file in sorted(root.rglob("*")):
                 if (
@@ -190,12 +198,23 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
                     and file.name != "dbt_project.yml"
                 ):
                     document = read_document(file)
-                    if "metrics" in document or "semantic_models" in document:
+                    if is_revtrace_catalog(document):
+                        catalogs.append(shown(file))
+                    elif "metrics" in document or "semantic_models" in document:
                         found.append((shown(file), document))
+        notes.extend(f"{catalog}: a revtrace catalog, not dbt: skipped" for catalog in catalogs)
         if not found:
-            raise ImportFailed(f"{path}: no YAML file with 'metrics:' or 'semantic_models:'")
+            skipped = f" (skipped {_count(len(catalogs), 'revtrace catalog')})" * bool(catalogs)
+            raise ImportFailed(
+                f"{path}: no YAML file with 'metrics:' or 'semantic_models:'{skipped}"
+            )
         return found
     document = read_document(path)
+    if is_revtrace_catalog(document):
+        raise ImportFailed(
+            f"{shown(path)}: a revtrace catalog (version: 1), not a dbt file;"
+            f" audit it with 'revtrace audit {shown(path)}'"
+        )
     if path.suffix == ".json" and isinstance(document.get("nodes"), Mapping):
         notes.append(f"{shown(path)}: a dbt manifest; its metrics and semantic models are read")
     return [(shown(path), document)]

@@ -47,6 +47,17 @@ def read_document(path: Path) -> Mapping[str, Any]:
     return document if isinstance(document, Mapping) else {}
 
 
+def is_revtrace_catalog(document: Mapping[str, Any]) -> bool:
+    """A revtrace catalog (`version: 1` with `metrics:` or `links:`), which a dbt project
+    may hold beside its models (revtrace import's own output, say): dbt's files say
+    `version: 2`, and a manifest has `nodes`."""
+    return (
+        document.get("version") == 1
+        and ("metrics" in document or "links" in document)
+        and "nodes" not in document
+    )
+
+
 def shown(path: Path) -> str:
     try:
         return os.path.relpath(path)

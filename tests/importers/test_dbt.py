@@ -204,3 +204,44 @@ def test_labels_with_characters_yaml_refuses_raw_are_written_as_escapes(tmp_path
     assert result.exit_code == 0, result.stderr
     assert "\x89" not in result.stdout and "\\u0089" in result.stdout
     assert load_catalog_text(result.stdout).catalog.metrics["net"].name == label
+
+
+def test_a_revtrace_catalog_in_the_project_is_skipped_with_a_note(tmp_path: Path) -> None:
+    # revtrace's own catalog (`version: 1`, `metrics:` a mapping) beside the models, as
+    # when the import's output is kept there: its names were read as dbt metrics before
+    # ("metric id 'Articles published' has characters ids cannot have").
+    project = tmp_path / "shop"
+    (project / "models").mkdir(parents=True)
+    for item in (REPO / INPUTS["project"]).rglob("*"):
+        if item.is_file():
+            target = project / item.relative_to(REPO / INPUTS["project"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(item.read_bytes())
+    alone = run_cli("import", "dbt", str(project))
+    (project / "models" / "metrics.yaml").write_bytes((REPO / "metrics.yaml").read_bytes())
+    beside = run_cli("import", "dbt", str(project))
+    assert (beside.exit_code, beside.stdout) == (0, alone.stdout)
+    assert "metrics.yaml: a revtrace catalog, not dbt: skipped" in beside.stderr
+
+
+def test_a_revtrace_catalog_given_as_the_input_is_exit_2_saying_so(tmp_path: Path) -> None:
+    result = run_cli("import", "dbt", "metrics.yaml")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "revtrace: error: metrics.yaml: a revtrace catalog (version: 1), not a dbt file;"
+        " audit it with 'revtrace audit metrics.yaml'\n"
+    )
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "metrics.yaml").write_bytes((REPO / "metrics.yaml").read_bytes())
+    folder = run_cli("import", "dbt", str(tmp_path))
+    assert folder.exit_code == 2
+    assert folder.stderr.endswith("(skipped 1 revtrace catalog)\n")
+
+
+def test_an_import_that_finds_no_metric_says_the_catalog_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "schema.yml").write_text("version: 2\nmodels:\n  - name: orders\n")
+    for importer in ("dbt", "lightdash"):
+        result = run_cli("import", importer, str(tmp_path / "schema.yml"))
+        assert result.exit_code == 0, importer
+        assert "metrics:" in result.stdout
+        assert "no metric found in the files given: the catalog is empty" in result.stderr

@@ -454,12 +454,11 @@ def build_adjacency(
     undefined metric or to their own source go to `irregular`, in catalog order."""
     metrics = catalog.metrics
     successors: Adjacency = dict.fromkeys(metrics, ())
-    # Every metric's drivers so far (the empty tuple: none yet), so that one lookup per
-    # link says both whether its target is defined and where its source goes: on a large
-    # catalog each lookup is a few cache misses (1,000,000 metrics: 4.8 → 3.8 s,
-    # measured). Handed out as it is, lists and all: copying it into tuples took 50 ms
-    # at 100,000 metrics.
-    # (Any: a list, or the shared empty tuple, told apart by truth, the fastest test.)
+    # Every metric's drivers so far (the shared empty tuple: none yet, told apart from a
+    # list by truth, the cheapest test), so that one lookup per link says both whether
+    # its target is defined and where its source goes: on a large catalog each lookup is
+    # a few cache misses (1,000,000 metrics: 4.8 → 3.8 s, measured). Handed out as it is:
+    # copying the lists into tuples took 20 ms at 100,000 metrics.
     drivers: dict[str, Any] = dict.fromkeys(metrics, ())
     odd: list[Link] = [] if irregular is None else irregular
     driven_by = drivers.get

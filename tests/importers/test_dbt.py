@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -211,12 +212,7 @@ def test_a_revtrace_catalog_in_the_project_is_skipped_with_a_note(tmp_path: Path
     # when the import's output is kept there: its names were read as dbt metrics before
     # ("metric id 'Articles published' has characters ids cannot have").
     project = tmp_path / "shop"
-    (project / "models").mkdir(parents=True)
-    for item in (REPO / INPUTS["project"]).rglob("*"):
-        if item.is_file():
-            target = project / item.relative_to(REPO / INPUTS["project"])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(item.read_bytes())
+    shutil.copytree(REPO / INPUTS["project"], project)
     alone = run_cli("import", "dbt", str(project))
     (project / "models" / "metrics.yaml").write_bytes((REPO / "metrics.yaml").read_bytes())
     beside = run_cli("import", "dbt", str(project))

@@ -152,7 +152,7 @@ def _apply_file(settings: Settings, path: Path) -> None:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(_toml_error(_display(path), text, str(exc))) from None
     except (RecursionError, ValueError) as exc:
         # Nesting deeper than the parser goes, or an integer of thousands of digits.
         raise ConfigError(f"{path}: not a configuration revtrace can read ({exc})") from None
@@ -246,6 +246,22 @@ def _relative(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\Z")
+
+
+def _toml_error(file: str, text: str, message: str) -> str:
+    """`revtrace.toml:1:11: invalid TOML: Invalid value`: tomllib puts the place at the end
+    of its message, in words ("at end of document" for the last line)."""
+    at = _TOML_AT.search(message)
+    if at is not None:
+        return f"{file}:{at[1]}:{at[2]}: invalid TOML: {message[: at.start()]}"
+    if message.endswith("(at end of document)"):
+        line = text.count("\n") + 1 - text.endswith("\n")
+        message = message.removesuffix("(at end of document)").rstrip()
+        return f"{file}:{max(line, 1)}: invalid TOML: {message}"
+    return f"{file}: invalid TOML: {message}"
 
 
 def _display(path: Path) -> str:

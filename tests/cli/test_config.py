@@ -93,7 +93,9 @@ def test_flags_override_the_file_and_config_shows_sources(project: Path) -> None
         ("catalog = 3\n", "revtrace.toml:1: 'catalog' must be a path or a list of paths"),
         ('select = "RT001"\n', "revtrace.toml:1: 'select' must be a list"),
         ('[severity]\nRT001 = "fatal"\n', "'severity' must be a table of rule ="),
-        ("fail-on = \n", "revtrace.toml: invalid TOML"),
+        ("fail-on = \n", "revtrace.toml:1:11: invalid TOML: Invalid value\n"),
+        ('fail-on = "warning"\n[x', "revtrace.toml:2: invalid TOML: Expected ']'"),
+        ("x = [1,\n", "revtrace.toml:1: invalid TOML: "),
     ],
 )
 def test_bad_configuration_is_one_line_and_exit_2(

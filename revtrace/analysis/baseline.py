@@ -98,6 +98,17 @@ def loads(text: str, name: str) -> Counter[Key]:
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise BaselineError(f"{name}: not a revtrace baseline: no 'findings' list")
+    written = document.get("baseline_format", FORMAT_VERSION)
+    if type(written) is not int or written < 1:
+        raise BaselineError(f"{name}: not a revtrace baseline: 'baseline_format' is not 1, 2, …")
+    if written > FORMAT_VERSION:
+        # Its entries may mean something this version cannot tell: reading them anyway
+        # could accept findings the baseline never accepted.
+        raise BaselineError(
+            f"{name}: written in baseline format {written} by a newer revtrace; this one reads"
+            f" format {FORMAT_VERSION}: upgrade revtrace, or write the baseline again"
+            " with --write-baseline"
+        )
     counts: Counter[Key] = Counter()
     for index, entry in enumerate(entries):
         if not (

@@ -74,6 +74,12 @@ def test_a_second_finding_of_the_same_kind_is_new() -> None:
         ("{not json", "b.json:1:2: not a revtrace baseline: invalid JSON"),
         ("[]", "no 'findings' list"),
         ('{"findings": [{"code": 1}]}', "entry 1 of 'findings' is malformed"),
+        (
+            '{"baseline_format": 2, "findings": []}',
+            "b.json: written in baseline format 2 by a newer revtrace; this one reads format 1",
+        ),
+        ('{"baseline_format": "1", "findings": []}', "'baseline_format' is not 1, 2, …"),
+        ('{"baseline_format": true, "findings": []}', "'baseline_format' is not 1, 2, …"),
     ],
 )
 def test_a_bad_baseline_is_exit_2(

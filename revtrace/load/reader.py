@@ -44,6 +44,18 @@ from revtrace.model.formula import FormulaError, parse
 from revtrace.model.wording import quoted_list, suggest
 
 TOP_LEVEL_FIELDS = ("version", "metrics", "links")
+#: Top-level keys of dbt's YAML files: a file with one is dbt's, not a catalog.
+DBT_TOP_LEVEL = frozenset(
+    {"models", "sources", "semantic_models", "saved_queries", "exposures", "seeds",
+     "snapshots", "macros", "groups", "unit_tests", "data_tests", "analyses",
+     # dbt_project.yml's
+     "profile", "config-version", "model-paths", "require-dbt-version"}
+)  # fmt: skip
+#: Said once per file, at the first of those keys or at dbt's `version: 2`.
+DBT_HINT = (
+    "; this looks like a dbt file: revtrace reads its own catalogs, and 'revtrace import"
+    " dbt' writes one from dbt's metrics"
+)
 METRIC_FIELDS = (
     "name",
     "description",
@@ -94,6 +106,8 @@ class _FileReader:
         self.overlay: list[Link] = []
         shared: dict[str, str] = {}
         self.shared = shared.setdefault
+        #: Whether this file was said to look like dbt's (`DBT_HINT`).
+        self.said_dbt = False
 
     # -- the document -----------------------------------------------------------------------
 
@@ -146,9 +160,11 @@ class _FileReader:
             else:
                 hint = suggest(key, TOP_LEVEL_FIELDS)
                 misspelt.update(field for field in TOP_LEVEL_FIELDS if f"'{field}'" in hint)
+                dbt = DBT_HINT if key in DBT_TOP_LEVEL and not self.said_dbt else ""
+                self.said_dbt |= bool(dbt)
                 self.report(
                     f"unknown top-level key '{key}'{hint}"
-                    " (a catalog has 'version', 'metrics' and 'links')",
+                    f" (a catalog has 'version', 'metrics' and 'links'){dbt}",
                     key_event,
                 )
                 self.skip(value)
@@ -189,9 +205,11 @@ class _FileReader:
             return
         supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         if value.value.strip() not in {str(v) for v in SUPPORTED_VERSIONS}:
+            hint = DBT_HINT if value.value.strip() == "2" and not self.said_dbt else ""
+            self.said_dbt |= bool(hint)
             self.report(
                 f"unsupported catalog version {describe(value)};"
-                f" this revtrace reads version {supported}",
+                f" this revtrace reads version {supported}{hint}",
                 value,
             )
 

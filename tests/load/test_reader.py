@@ -248,3 +248,19 @@ def test_the_c_and_python_parsers_agree_on_a_messy_catalog() -> None:
         "  a: {}\n  b:\n    drives:\n      - to: r\n        note: [bad]\n"
     )
     assert load(text, False).findings == load(text, True).findings
+
+
+@pytest.mark.parametrize("pure_python", PARSERS)
+def test_a_dbt_file_is_said_to_look_like_one_once(pure_python: bool) -> None:
+    # A folder given to revtrace may hold dbt's own YAML: its first dbt key (or dbt's
+    # `version: 2`) says so, the other findings stay as they are.
+    dbt = "version: 2\nsemantic_models: []\nsaved_queries: []\nmetrics:\n  - name: a\n"
+    messages = [f.message for f in load(dbt, pure_python).findings]
+    hinted = [m for m in messages if "this looks like a dbt file" in m]
+    assert len(hinted) == 1 and hinted[0].startswith("unsupported catalog version '2'")
+    assert any(m.startswith("unknown top-level key 'saved_queries'") for m in messages)
+    project = "name: shop\nprofile: shop\nmodel-paths: [models]\n"
+    hinted = [f.message for f in load(project).findings if "looks like a dbt" in f.message]
+    assert [m.split(" (")[0] for m in hinted] == ["unknown top-level key 'profile'"]
+    plain = "version: 1\nmetrcs: {}\n"  # a catalog's own mistake gets no dbt hint
+    assert not any("dbt" in f.message for f in load(plain).findings)

@@ -12,7 +12,8 @@ reads a catalog (one process or two, every field):
   caught (PyYAML's own loaders silently keep the last) and a key that is not text is
   reported;
 * nothing recurses on the file's nesting depth (`skip` counts levels), so a 10,000-deep
-  document cannot overflow the stack.
+  document cannot overflow the stack; and nothing deeper than `MAX_NESTING` levels is read
+  at all, whatever the parser (see there).
 
 Speed, without a second guard: an anchor needs an `&`, an alias a `*` and a tag a `!` in
 the text. A file with none of the three cannot produce an event that carries one, so its
@@ -21,9 +22,11 @@ events are taken from the parser as they come; any other file has every event ch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from typing import Any, NoReturn
 
+import yaml
 from yaml.events import (
     AliasEvent,
     Event,
@@ -39,6 +42,49 @@ from revtrace.model.catalog import Location
 from revtrace.model.findings import Finding
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+#: YAML nested deeper than this is refused: libyaml's own limit since 0.2.6 (PyYAML 6.0.4's
+#: wheels), kept whatever the parser, because older libyaml takes quadratic time on
+#: nested flow collections (80,000 levels: 18 s; a 2 MB file: hours), PyYAML's Python
+#: parser about a millisecond a level, and both composers recurse (libyaml's in C: a
+#: crash). Events come from the parser as they are asked for, so stopping at this depth
+#: bounds the parser's work too.
+MAX_NESTING = 1000
+#: The message of an RT011 for it.
+TOO_DEEP = f"nesting deeper than {MAX_NESTING:,} levels; YAML this deep is refused"
+
+
+def nesting_beyond(events: Iterable[Event], limit: int | None = None) -> Event | None:
+    """The first event that opens a collection more than `limit` (`MAX_NESTING`) levels
+    deep, or None; stops there, so a parser's work on a deeper file is bounded."""
+    limit = MAX_NESTING if limit is None else limit
+    depth = 0
+    for event in events:
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            depth += 1
+            if depth > limit:
+                return event
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
+@cache
+def parser_limits_nesting(loader: Any) -> bool:
+    """Whether `loader`'s parser refuses nesting beyond `MAX_NESTING` by itself (libyaml
+    0.2.6 and later): then checking it again costs a second parse for nothing. PyYAML's
+    Python parser never does."""
+    if loader is yaml.SafeLoader:
+        return False
+    probe = "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1)
+    try:
+        for _ in yaml.parse(probe, Loader=loader):
+            pass
+    except yaml.YAMLError:
+        return True
+    return False
+
+
 _MARKERS = ("&", "*", "!")
 
 #: Repeated keys reported one by one in a mapping; the rest are counted in one finding, so
@@ -160,6 +206,8 @@ class EventStream:
             event = self.next()
             if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
                 depth += 1
+                if depth > MAX_NESTING:  # everything deeper than the catalog's shape is here
+                    raise Refused(TOO_DEEP, self.loc(event))
             elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
                 depth -= 1
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from revtrace.load.events import TOO_DEEP, nesting_beyond, parser_limits_nesting
 from revtrace.model.catalog import Location
 
 
@@ -44,8 +45,13 @@ def number(value: float) -> str:
 def apply(text: str, edits: Sequence[Edit]) -> tuple[str, list[Edit]]:
     """The text with every edit applied that could be, and the edits that could not
     (their entry was not found where the location says)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        # Composing recurses on the nesting (in C with libyaml): refuse what is too deep
+        # first, where the parser does not (the file may have changed since it was read).
+        if not parser_limits_nesting(loader) and nesting_beyond(yaml.parse(text, Loader=loader)):
+            raise PatchError(f"cannot be read again: {TOO_DEEP}")
+        root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise PatchError(f"cannot be read again: {exc}") from None
     if root is None:

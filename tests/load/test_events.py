@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import revtrace.load.events as events_module
 from revtrace.load import load_catalog_text
-from revtrace.load.events import may_carry_markers
+from revtrace.load.events import may_carry_markers, nesting_beyond
 
 # Each template puts a marker (`{m}`) in one place of the grammar; `{v}` is a value there.
 PLACES = {
@@ -106,3 +109,88 @@ def test_repeated_keys_are_capped_per_mapping_and_counted() -> None:
     assert findings[-1].message == (
         "and 979 more duplicate keys in metric 'a', not listed one by one"
     )
+
+
+# -- nesting: refused beyond MAX_NESTING levels, whatever the parser -----------------------
+
+
+def test_nesting_beyond_stops_at_the_first_event_too_deep() -> None:
+    import yaml
+
+    pulled = 0
+
+    def events(depth: int) -> Iterator[yaml.Event]:
+        nonlocal pulled
+        for event in yaml.parse("[" * depth + "]" * depth, Loader=yaml.SafeLoader):
+            pulled += 1
+            yield event
+
+    assert nesting_beyond(events(50), limit=50) is None
+    pulled = 0
+    deep = nesting_beyond(events(60), limit=50)
+    assert isinstance(deep, yaml.SequenceStartEvent)
+    assert deep.start_mark is not None and deep.start_mark.column == 50  # the 51st '['
+    assert pulled == 2 + 51  # stream and document start, then 51 openers: no further
+
+
+def test_the_parser_is_trusted_to_limit_nesting_only_where_it_does() -> None:
+    import yaml
+
+    assert not events_module.parser_limits_nesting(yaml.SafeLoader)  # PyYAML's own: never
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    if c_loader is not None:
+        from yaml import _yaml  # type: ignore[attr-defined]
+
+        libyaml = tuple(int(part) for part in _yaml.get_version_string().split("."))
+        assert events_module.parser_limits_nesting(c_loader) == (libyaml >= (0, 2, 6))
+
+
+@pytest.mark.parametrize("read", READS)
+def test_a_value_nested_deeper_than_the_limit_is_refused_on_every_path(
+    read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # libyaml 0.2.6 refuses 1,000 levels itself; older libyaml (quadratic time) and
+    # PyYAML's Python parser (a millisecond a level) do not, so revtrace stops reading
+    # there. A lower limit shows it on every parser, at the opener that goes too deep.
+    monkeypatch.setattr(events_module, "MAX_NESTING", 40)
+    text = "version: 1\nmetrics:\n  a: {name: " + "[" * 60 + "]" * 60 + "}\n"
+    text += "".join(f"  pad{i}: {{}}\n" for i in range(40))
+    result = load_catalog_text(text, "c.yaml", **READS[read])  # type: ignore[arg-type]
+    assert result.fatal
+    refused = [f for f in result.findings if f.code == "RT011"]
+    assert [f.message for f in refused] == [events_module.TOO_DEEP]
+    assert refused[0].location is not None
+    # 'name' is skipped from its first '[' (column 13, level 1 of the skip): the 41st
+    # '[' (column 53) is the level too deep.
+    assert (refused[0].location.line, refused[0].location.column) == (3, 13 + 40)
+
+
+def test_an_import_nested_too_deep_is_refused_before_it_is_composed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import revtrace.importers.files as files
+
+    # As on a parser without its own limit (older libyaml composes this in C: a crash).
+    monkeypatch.setattr(files, "parser_limits_nesting", lambda loader: False)
+    monkeypatch.setattr(events_module, "MAX_NESTING", 40)
+    deep = tmp_path / "deep.yml"
+    deep.write_text("metrics:\n  " + "- " * 60 + "x\n")
+    with pytest.raises(files.ImportFailed) as failed:
+        files.read_document(deep)
+    # The mapping is the first level: the 40th "- " (column 81) opens the 41st.
+    assert str(failed.value) == f"{deep}:2:81: not valid YAML: {events_module.TOO_DEEP}"
+    shallow = tmp_path / "shallow.yml"
+    shallow.write_text("metrics:\n  " + "- " * 30 + "x\n")
+    assert list(files.read_document(shallow)) == ["metrics"]
+
+
+def test_a_patched_file_nested_too_deep_is_refused_before_it_is_composed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from revtrace.load import patch
+
+    monkeypatch.setattr(patch, "parser_limits_nesting", lambda loader: False)
+    monkeypatch.setattr(events_module, "MAX_NESTING", 40)
+    with pytest.raises(patch.PatchError, match="nesting deeper than"):
+        patch.apply("version: 1\nmetrics:\n  a: {name: " + "[" * 60 + "]" * 60 + "}\n", [])
+    assert patch.apply("version: 1\nmetrics: {}\n", []) == ("version: 1\nmetrics: {}\n", [])

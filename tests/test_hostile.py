@@ -108,6 +108,30 @@ def test_ten_thousand_deep_nesting(tmp_path: Path) -> None:
     assert codes <= {"RT010", "RT011"} and codes
 
 
+@pytest.mark.parametrize("shape", ["flow", "block"])
+def test_nesting_two_hundred_thousand_deep_is_refused_at_once_by_every_command(
+    tmp_path: Path, shape: str
+) -> None:
+    # libyaml before 0.2.6 (PyYAML 6.0.3 and older, which .ci/run tests too) takes quadratic
+    # time on deep flow lists (this file: hours) and composes deep block lists recursively
+    # in C (a crash): revtrace stops at 1,000 levels itself, on every path.
+    deep = "[" * 200_000 + "]" * 200_000 if shape == "flow" else "\n      " + "- " * 200_000 + "x"
+    catalog = tmp_path / "deep.yaml"
+    catalog.write_text(f"version: 1\nmetrics:\n  a:\n    name: {deep}\n", encoding="utf-8")
+    dbt = tmp_path / "deep.yml"
+    dbt.write_text(f"metrics:\n  - name: {deep}\n", encoding="utf-8")
+    for args in (["audit", str(catalog), "--format", "json"], ["import", "dbt", str(dbt)]):
+        result = run_cli(*args)
+        assert "Traceback" not in result.stderr
+        if args[0] == "audit":
+            assert result.exit_code == 1
+            codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
+            assert "RT011" in codes and codes <= {"RT010", "RT011"}
+        else:
+            assert result.exit_code == 2 and "nesting" in result.stderr
+            assert result.stderr.count("\n") == 1
+
+
 def test_ten_thousand_character_ids(tmp_path: Path) -> None:
     long_id = "m" * 10_000
     path = tmp_path / "long.yaml"

@@ -94,7 +94,8 @@ def test_flags_override_the_file_and_config_shows_sources(project: Path) -> None
         ('select = "RT001"\n', "revtrace.toml:1: 'select' must be a list"),
         ('[severity]\nRT001 = "fatal"\n', "'severity' must be a table of rule ="),
         ("fail-on = \n", "revtrace.toml:1:11: invalid TOML: Invalid value\n"),
-        ('fail-on = "warning"\n[x', "revtrace.toml:2: invalid TOML: Expected ']'"),
+        # The words after "invalid TOML:" are the TOML parser's (tomli's differ a little).
+        ('fail-on = "warning"\n[x', "revtrace.toml:2: invalid TOML: Expected "),
         ("x = [1,\n", "revtrace.toml:1: invalid TOML: "),
     ],
 )

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from revtrace.load.decode import syntax_finding
-from revtrace.load.events import TOO_DEEP, nesting_beyond, parser_limits_nesting
+from revtrace.load.events import TOO_DEEP, too_deep
 from revtrace.load.files import MAX_FILE_BYTES
 
 
@@ -62,15 +62,10 @@ def is_revtrace_catalog(document: Mapping[str, Any]) -> bool:
 
 
 def _refuse_deep_nesting(path: Path, text: str) -> None:
-    """ImportFailed for YAML nested deeper than `MAX_NESTING`, before it is composed:
-    what libyaml 0.2.6 refuses by itself, checked here where the parser does not (older
-    libyaml composes it recursively in C, and crashes)."""
-    if parser_limits_nesting(_LOADER):
-        return
-    try:
-        deep = nesting_beyond(yaml.parse(text, Loader=_LOADER))
-    except yaml.YAMLError:
-        return  # reported by the load that follows, at its place
+    """ImportFailed for YAML nested deeper than libyaml 0.2.6 allows, before it is
+    composed, where the parser does not refuse it itself (older libyaml composes it
+    recursively in C, and crashes)."""
+    deep = too_deep(text, _LOADER)
     if deep is not None and deep.start_mark is not None:
         mark = deep.start_mark
         raise ImportFailed(f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {TOO_DEEP}")

@@ -69,6 +69,18 @@ def nesting_beyond(events: Iterable[Event], limit: int | None = None) -> Event |
     return None
 
 
+def too_deep(text: str, loader: Any) -> Event | None:
+    """For YAML about to be composed (recursively): the first event nested deeper than
+    `MAX_NESTING` where `loader`'s parser does not refuse it itself, else None. A YAML
+    mistake is left to the reading that follows, which reports it where it is."""
+    if parser_limits_nesting(loader):
+        return None
+    try:
+        return nesting_beyond(yaml.parse(text, Loader=loader))
+    except yaml.YAMLError:
+        return None
+
+
 @cache
 def parser_limits_nesting(loader: Any) -> bool:
     """Whether `loader`'s parser refuses nesting beyond `MAX_NESTING` by itself (libyaml

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from revtrace.load.events import TOO_DEEP, nesting_beyond, parser_limits_nesting
+from revtrace.load.events import TOO_DEEP, too_deep
 from revtrace.model.catalog import Location
 
 
@@ -49,7 +49,7 @@ def apply(text: str, edits: Sequence[Edit]) -> tuple[str, list[Edit]]:
     try:
         # Composing recurses on the nesting (in C with libyaml): refuse what is too deep
         # first, where the parser does not (the file may have changed since it was read).
-        if not parser_limits_nesting(loader) and nesting_beyond(yaml.parse(text, Loader=loader)):
+        if too_deep(text, loader) is not None:
             raise PatchError(f"cannot be read again: {TOO_DEEP}")
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:

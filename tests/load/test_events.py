@@ -171,7 +171,7 @@ def test_an_import_nested_too_deep_is_refused_before_it_is_composed(
     import revtrace.importers.files as files
 
     # As on a parser without its own limit (older libyaml composes this in C: a crash).
-    monkeypatch.setattr(files, "parser_limits_nesting", lambda loader: False)
+    monkeypatch.setattr(events_module, "parser_limits_nesting", lambda loader: False)
     monkeypatch.setattr(events_module, "MAX_NESTING", 40)
     deep = tmp_path / "deep.yml"
     deep.write_text("metrics:\n  " + "- " * 60 + "x\n")
@@ -189,7 +189,7 @@ def test_a_patched_file_nested_too_deep_is_refused_before_it_is_composed(
 ) -> None:
     from revtrace.load import patch
 
-    monkeypatch.setattr(patch, "parser_limits_nesting", lambda loader: False)
+    monkeypatch.setattr(events_module, "parser_limits_nesting", lambda loader: False)
     monkeypatch.setattr(events_module, "MAX_NESTING", 40)
     with pytest.raises(patch.PatchError, match="nesting deeper than"):
         patch.apply("version: 1\nmetrics:\n  a: {name: " + "[" * 60 + "]" * 60 + "}\n", [])

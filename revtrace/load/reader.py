@@ -160,11 +160,10 @@ class _FileReader:
             else:
                 hint = suggest(key, TOP_LEVEL_FIELDS)
                 misspelt.update(field for field in TOP_LEVEL_FIELDS if f"'{field}'" in hint)
-                dbt = DBT_HINT if key in DBT_TOP_LEVEL and not self.said_dbt else ""
-                self.said_dbt |= bool(dbt)
                 self.report(
                     f"unknown top-level key '{key}'{hint}"
-                    f" (a catalog has 'version', 'metrics' and 'links'){dbt}",
+                    " (a catalog has 'version', 'metrics' and 'links')"
+                    + self.dbt_hint(key in DBT_TOP_LEVEL),
                     key_event,
                 )
                 self.skip(value)
@@ -173,6 +172,13 @@ class _FileReader:
             self.report("missing 'version: 1' at the top of the catalog", start)
         if not (metrics_seen or links_seen) and "metrics" not in misspelt:
             self.report("missing 'metrics:', the mapping of metric ids to definitions", start)
+
+    def dbt_hint(self, applies: bool) -> str:
+        """`DBT_HINT` where it `applies`, the first time in the file; else nothing."""
+        if not applies or self.said_dbt:
+            return ""
+        self.said_dbt = True
+        return DBT_HINT
 
     def read_overlay(self, value: Event) -> None:
         """Top-level `links:`: links between metrics defined anywhere in the catalog, for
@@ -205,11 +211,10 @@ class _FileReader:
             return
         supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         if value.value.strip() not in {str(v) for v in SUPPORTED_VERSIONS}:
-            hint = DBT_HINT if value.value.strip() == "2" and not self.said_dbt else ""
-            self.said_dbt |= bool(hint)
             self.report(
                 f"unsupported catalog version {describe(value)};"
-                f" this revtrace reads version {supported}{hint}",
+                f" this revtrace reads version {supported}"
+                + self.dbt_hint(value.value.strip() == "2"),
                 value,
             )
 

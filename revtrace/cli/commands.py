@@ -210,7 +210,10 @@ def audit(
         value, view = report, "audit"
         options = {"quiet": quiet} if format_name == "text" else {}
     code = policy.exit_code(report.findings)
-    with runs.recording(run, kept, code) as sink:
+    with (
+        session.answering(EXIT_CLEAN if exit_zero else code),
+        runs.recording(run, kept, code) as sink,
+    ):
         session.show(
             view,
             format_name,
@@ -308,8 +311,10 @@ def diff(
         before.analysis, findings=tuple(policy.apply(before.analysis.findings))
     )
     change = compare(before_reported, after.analysis, policy.apply(after.analysis.findings))
-    session.show("diff", output_format.value, DiffReport(change, old, new))
-    raise typer.Exit(policy.exit_code(change.new_findings))
+    code = policy.exit_code(change.new_findings)
+    with session.answering(code):
+        session.show("diff", output_format.value, DiffReport(change, old, new))
+    raise typer.Exit(code)
 
 
 @app.command(
@@ -509,7 +514,7 @@ def report(
         metrics = session.selected(metric, run) if metric else list(run.analysis.catalog.metrics)
         result = build_report(run.analysis, policy, metrics, session.selector_texts(metric))
         code = EXIT_CLEAN if gate is None else policy.exit_code(result.audit.findings)
-        with runs.recording(run, kept, code) as sink:
+        with session.answering(code), runs.recording(run, kept, code) as sink:
             session.show(
                 "report", "html", result, output=output, force=force, protected=run.files, sink=sink
             )

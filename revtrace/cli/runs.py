@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from revtrace.cli.session import Session, copied_stderr, emit, terminal, today
+from revtrace.cli.session import (
+    Session,
+    answering,
+    copied_stderr,
+    emit,
+    stdout_to_devnull,
+    terminal,
+    today,
+)
 from revtrace.cli.session import show as session_show
 from revtrace.model.codes import EXIT_CLEAN
 
@@ -99,7 +107,7 @@ def serve(
     options.update(format=format_name, selectors=run.selectors)
     entry_key, code = answer(run, command, options, output, force, stderr=True, files=files)
     if code is None:
-        with recording(run, entry_key, EXIT_CLEAN) as sink:
+        with answering(lambda: run.code), recording(run, entry_key, EXIT_CLEAN) as sink:
             # What went to stderr before the output began, and after: replayed in order.
             before: list[str] = []
             after: list[str] = []
@@ -181,30 +189,42 @@ def replay(run: Session, entry_key: str | None, output: Path | None, force: bool
     if entry_key is None or store is None:
         return None
 
+    decided: list[int] = []
+
     def begin(fields: dict[str, Any]) -> bool:
         errors, after = fields.get("stderr", ""), fields.get("after", "")
-        if _code(fields) is None or not isinstance(errors, str) or not isinstance(after, str):
+        code = _code(fields)
+        if code is None or not isinstance(errors, str) or not isinstance(after, str):
             return False
         _stderr(errors)
+        decided.append(code)
         return True
 
     binary = getattr(sys.stdout, "buffer", None)
-    if output is None and binary is not None and _utf8(sys.stdout):
-        # The bytes as they were kept, checked whole first, then copied in pieces: a
-        # 1,000,000-metric audit's JSON is 400 MB, never needed in memory.
-        sys.stdout.flush()
-        fields = store.copy_to(KIND, entry_key, binary, begin)
-        binary.flush()
-    else:
-        entry = store.read(KIND, entry_key)
-        try:
-            document = None if entry is None else entry[1].decode("utf-8")
-        except UnicodeDecodeError:
-            document = None
-        if entry is None or document is None or not begin(entry[0]):
-            return None
-        emit(document, output, force, run.files)
-        fields = entry[0]
+    try:
+        if output is None and binary is not None and _utf8(sys.stdout):
+            # The bytes as they were kept, checked whole first, then copied in pieces: a
+            # 1,000,000-metric audit's JSON is 400 MB, never needed in memory.
+            sys.stdout.flush()
+            fields = store.copy_to(KIND, entry_key, binary, begin)
+            binary.flush()
+        else:
+            entry = store.read(KIND, entry_key)
+            try:
+                document = None if entry is None else entry[1].decode("utf-8")
+            except UnicodeDecodeError:
+                document = None
+            if entry is None or document is None or not begin(entry[0]):
+                return None
+            emit(document, output, force, run.files)
+            fields = entry[0]
+    except BrokenPipeError:
+        if not decided:
+            raise
+        # The reader left (`| head`): the kept run's code is this run's all the same, as
+        # `answering` gives a run that is not kept.
+        stdout_to_devnull()
+        return decided[0]
     if fields is None:
         return None
     _stderr(fields.get("after", ""))

@@ -8,13 +8,15 @@ Heavy modules (PyYAML, networkx, rich) are imported inside the functions, so tha
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -46,11 +48,47 @@ PROGRESS_BYTES = 2_000_000
 def console(stderr: bool = False, copy_to: Callable[[str], object] | None = None) -> Console:
     """The terminal (stdout, or stderr); with `copy_to`, what is printed is also given to
     it, as printed (the cache's copy)."""
-    from rich.console import Console
-
     stream = sys.stderr if stderr else sys.stdout
     file: Any = None if copy_to is None else _Copied(stream, copy_to)
-    return Console(stderr=stderr, file=file, highlight=False, markup=False, emoji=False)
+    return _screen_class()(stderr=stderr, file=file, highlight=False, markup=False, emoji=False)
+
+
+@cache
+def _screen_class() -> type[Console]:
+    """rich's console, but a reader that leaves (`| head`) is a BrokenPipeError like any
+    other write's, for `answering` to handle: rich's own handling exits 1, which says
+    "findings" whatever the run found."""
+    from rich.console import Console
+
+    class Screen(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more to draw
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return Screen
+
+
+@contextmanager
+def answering(code: int | Callable[[], int]) -> Iterator[None]:
+    """Writing the output of a run whose exit code is `code` (or what `code()` says once
+    the output is under way, for a command whose analysis runs as it prints). When the
+    reader leaves before the end (`revtrace audit | head`), the rest is not written and
+    the run exits with that code all the same, saying nothing: the verdict does not
+    depend on how much of it was read (exit 0 would pass a gate with findings under
+    `pipefail`, exit 1 fail one without)."""
+    try:
+        yield
+    except BrokenPipeError:
+        stdout_to_devnull()
+        raise typer.Exit(code if isinstance(code, int) else code()) from None
+
+
+def stdout_to_devnull() -> None:
+    """Send what is left in stdout's buffer, and anything written later, nowhere: the
+    reader has gone, and flushing at exit must not fail again."""
+    with suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def terminal(stderr: bool = False) -> dict[str, object]:

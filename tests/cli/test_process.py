@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -93,11 +95,77 @@ main()
     assert "REVTRACE_DEBUG=1" in result.stderr
 
 
-def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+def _catalog(path: Path, *, traced: bool, broken: bool = False) -> Path:
+    """3,000 metrics: every one's output is far more than a pipe holds (64 KiB)."""
     lines = ["version: 1", "metrics:", "  revenue: {revenue: true, owner: x}"]
-    lines += [f"  m{i}: {{owner: x, drives: [revenue]}}" for i in range(20_000)]
-    catalog = tmp_path / "big.yaml"
-    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    drives = "[revenue]" if traced else "[]"
+    lines += [
+        f"  metric_{i:05d}_with_a_long_id: {{owner: x, drives: {drives}}}" for i in range(3_000)
+    ]
+    if broken:
+        lines.append("  broken: {owner: x, drives: [nowhere]}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _read_a_little(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """Run revtrace, read 100 bytes of its output and leave, as `| head -c 100` does; its
+    exit code and what it said on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "revtrace", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert len(process.stdout.read(100)) == 100
+    process.stdout.close()
+    errors = process.stderr.read().decode("utf-8")
+    return process.wait(timeout=120), errors
+
+
+@pytest.mark.parametrize(
+    ("args", "traced", "broken", "code"),
+    [
+        (["audit", "--format", "json"], True, False, 0),
+        (["audit", "--format", "json"], False, False, 1),
+        (["audit"], False, False, 1),
+        (["audit", "--format", "json", "--exit-zero"], False, False, 0),
+        (["tree"], True, False, 0),
+        (["tree"], True, True, 1),
+        (["graph", "--format", "json"], False, False, 0),
+        (["report", "--fail-on", "warning"], False, False, 1),
+        (["report"], False, False, 0),
+    ],
+)
+def test_a_reader_that_leaves_does_not_change_the_exit_code(
+    tmp_path: Path, args: list[str], traced: bool, broken: bool, code: int
+) -> None:
+    """`revtrace audit | head` under `set -o pipefail`: the run exits as it would have,
+    whether its output comes from the analysis or from the cache, and says nothing about
+    the closed pipe (rich's own handling exited 1 whatever the run found)."""
+    _catalog(tmp_path / "metrics.yaml", traced=traced, broken=broken)
+    env = {**os.environ, "REVTRACE_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("REVTRACE_NO_CACHE", None)
+    whole = subprocess.run(
+        [sys.executable, "-m", "revtrace", *args],
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert whole.returncode == code and len(whole.stdout) > 100_000
+    for _ in ("analysed", "from the cache"):
+        returned, errors = _read_a_little(args, tmp_path, env)
+        assert returned == code
+        assert "Traceback" not in errors and "pipe" not in errors.casefold()
+        assert ("RT002" in errors) is broken
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path / "big.yaml", traced=True)
     result = subprocess.run(
         f"{sys.executable} -m revtrace tree {catalog} | head -n 1",
         shell=True,

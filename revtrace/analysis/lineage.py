@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from revtrace.analysis.core import Analysis
-from revtrace.analysis.select import Selector, resolve
+from revtrace.analysis.select import Selector, expand, resolve
 from revtrace.graph import RevenueGraph, TreeNode, grow_tree
 from revtrace.model.catalog import Keep
 
@@ -65,7 +65,7 @@ def lineage(
         return TreeResult(analysis, roots, graph.without_revenue_path())
 
     plans: list[tuple[str, bool, int | None]] = []  # (root, show drivers?, depth)
-    for selector in selectors:
+    for selector in expand(selectors, graph):
         if selector.metric is None:
             for metric in resolve([selector], graph):
                 plans.append((metric, reverse, depth))

@@ -8,6 +8,8 @@
 | `2+ID`, `ID+3` | the same, at most that many links away |
 | `@ID` | both: `+ID` and `ID+` |
 | `team:marketing`, `owner:editorial`, `tag:seo`, `status:deprecated` | metrics with that field |
+| `website_*`, `+*_leads`, `team:sales*` | dbt's wildcards (`*`, `?`, `[abc]`) in an id or value |
+| `team:marketing,status:deprecated` | metrics selected by both (dbt's intersection) |
 
 Several selectors, space-separated or given with several `-m`, select their union.
 """
@@ -17,7 +19,8 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.model.wording import suggest
@@ -26,6 +29,10 @@ METHODS = ("team", "owner", "tag", "status")
 _GRAPH_SELECTOR = re.compile(
     r"\A(?P<at>@)?(?:(?P<up>\d*)\+)?(?P<id>[^+@\s]+)(?:\+(?P<down>\d*))?\Z"
 )
+
+
+#: What makes an id or a value a pattern: characters an id cannot hold (`[\\w.-]`).
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 class SelectorError(Exception):
@@ -44,14 +51,28 @@ class Selector:
     #: Include what it drives (`ID+`), at most this many links away.
     driven: bool = False
     driven_depth: int | None = None
+    #: `a,b`: the metrics every one of these selects (then `metric` and `method` are None).
+    all_of: tuple[Selector, ...] = ()
 
 
 def parse(texts: Iterable[str]) -> list[Selector]:
     selectors = []
     for text in texts:
         for part in text.split():
-            selectors.append(_parse_one(part))
+            selectors.append(_parse_term(part))
     return selectors
+
+
+def _parse_term(text: str) -> Selector:
+    pieces = text.split(",")
+    if len(pieces) == 1:
+        return _parse_one(text)
+    if not all(pieces):
+        raise SelectorError(
+            f"'{text}' is not a selector: a comma joins two selectors, as in"
+            " 'team:sales,tag:seo' (the metrics both select)"
+        )
+    return Selector(text, all_of=tuple(_parse_one(piece) for piece in pieces))
 
 
 def _parse_one(text: str) -> Selector:
@@ -81,28 +102,66 @@ def _parse_one(text: str) -> Selector:
 
 
 def resolve(selectors: Sequence[Selector], graph: RevenueGraph) -> list[str]:
-    """The selected metric ids, in catalog order. Raises SelectorError for an unknown id."""
-    catalog = graph.catalog
+    """The selected metric ids, in catalog order. Raises SelectorError for an unknown id or
+    a selector that matches no metric."""
     chosen: set[str] = set()
     for selector in selectors:
-        if selector.method is not None:
-            matched = [m.id for m in catalog.metrics.values() if _matches(m, selector)]
-            if not matched:
-                raise SelectorError(_matches_nothing(selector, graph))
-            chosen.update(matched)
-            continue
-        metric = selector.metric or ""
-        if metric not in catalog.metrics:
-            where = "" if selector.text == metric else f" in selector '{selector.text}'"
-            raise SelectorError(
-                f"unknown metric '{metric}'{where}{suggest(metric, catalog.metrics)}"
+        chosen.update(_select(selector, graph))
+    return [m for m in graph.catalog.metrics if m in chosen]
+
+
+def expand(selectors: Sequence[Selector], graph: RevenueGraph) -> list[Selector]:
+    """Each selector whose id is a pattern (`website_*`, `+*_leads`) as one selector per
+    metric it matches, in catalog order, with the same graph operators; the others as
+    they are. Raises SelectorError for a pattern that matches no metric."""
+    expanded: list[Selector] = []
+    for selector in selectors:
+        if selector.metric is not None and _WILDCARD.search(selector.metric):
+            expanded.extend(
+                replace(selector, metric=metric) for metric in _matching_ids(selector, graph)
             )
-        chosen.add(metric)
-        if selector.drivers:
-            chosen.update(_walk(metric, graph.drivers_of, selector.drivers_depth))
-        if selector.driven:
-            chosen.update(_walk(metric, graph.driven_toward_revenue, selector.driven_depth))
-    return [m for m in catalog.metrics if m in chosen]
+        else:
+            expanded.append(selector)
+    return expanded
+
+
+def _select(selector: Selector, graph: RevenueGraph) -> set[str]:
+    catalog = graph.catalog
+    if selector.all_of:
+        found = set.intersection(*(_select(part, graph) for part in selector.all_of))
+        if not found:
+            raise SelectorError(
+                f"selector '{selector.text}' matches no metric: no metric is selected by"
+                f" all of {', '.join(repr(part.text) for part in selector.all_of)}"
+            )
+        return found
+    if selector.method is not None:
+        matched = {m.id for m in catalog.metrics.values() if _matches(m, selector)}
+        if not matched:
+            raise SelectorError(_matches_nothing(selector, graph))
+        return matched
+    metric = selector.metric or ""
+    if _WILDCARD.search(metric):
+        return {m for one in expand([selector], graph) for m in _select(one, graph)}
+    if metric not in catalog.metrics:
+        where = "" if selector.text == metric else f" in selector '{selector.text}'"
+        raise SelectorError(f"unknown metric '{metric}'{where}{suggest(metric, catalog.metrics)}")
+    chosen = {metric}
+    if selector.drivers:
+        chosen.update(_walk(metric, graph.drivers_of, selector.drivers_depth))
+    if selector.driven:
+        chosen.update(_walk(metric, graph.driven_toward_revenue, selector.driven_depth))
+    return chosen
+
+
+def _matching_ids(selector: Selector, graph: RevenueGraph) -> list[str]:
+    pattern = selector.metric or ""
+    matched = [m for m in graph.catalog.metrics if fnmatchcase(m, pattern)]
+    if not matched:
+        raise SelectorError(
+            f"selector '{selector.text}' matches no metric (no metric id matches '{pattern}')"
+        )
+    return matched
 
 
 def _matches_nothing(selector: Selector, graph: RevenueGraph) -> str:
@@ -124,9 +183,15 @@ def _matches_nothing(selector: Selector, graph: RevenueGraph) -> str:
 
 
 def _matches(metric: object, selector: Selector) -> bool:
-    if selector.method == "tag":
-        return selector.value in getattr(metric, "tags", ())
-    return getattr(metric, selector.method or "", None) == selector.value
+    wanted = selector.value or ""
+    found = (
+        getattr(metric, "tags", ())
+        if selector.method == "tag"
+        else (getattr(metric, selector.method or "", None),)
+    )
+    if _WILDCARD.search(wanted):
+        return any(isinstance(v, str) and fnmatchcase(v, wanted) for v in found)
+    return wanted in found
 
 
 def _walk(start: str, step: Callable[[str], Iterable[str]], depth: int | None) -> set[str]:

@@ -87,7 +87,8 @@ SelectOption = Annotated[
         "--metric",
         "-m",
         help="Select metrics: ID, +ID (what drives it), ID+ (what it drives), N+ID, ID+N,"
-        " @ID, team:NAME, owner:NAME, tag:NAME, status:NAME; several allowed.",
+        " @ID, team:NAME, owner:NAME, tag:NAME, status:NAME; wildcards (web_*) and"
+        " intersections (team:sales,tag:seo) as in dbt; several allowed.",
         metavar="SELECTOR",
     ),
 ]

@@ -127,6 +127,17 @@ def test_graphviz_accepts_the_dot(catalog: str, write_catalog: Write) -> None:
         ("tag:seo", ["organic_search_sessions"]),
         ("status:deprecated", ["editorial_deadline_hit_rate"]),
         ("bounce_rate tag:seo", ["organic_search_sessions", "bounce_rate"]),
+        (
+            "*_rate",
+            [
+                "newsletter_click_through_rate",
+                "bounce_rate",
+                "newsletter_open_rate",
+                "editorial_deadline_hit_rate",
+            ],
+        ),
+        ("owner:web-team,*_rate", ["bounce_rate"]),
+        ("team:market*,tag:seo", ["organic_search_sessions"]),
     ],
 )
 def test_selectors_choose_metrics(selector: str, expected: list[str]) -> None:
@@ -168,6 +179,8 @@ def test_at_selector_is_both_directions() -> None:
         ("group:x", "unknown selector method 'group:'"),
         ("team:", "needs a value"),
         ("a++b", "is not a selector"),
+        ("nothing_*", "selector 'nothing_*' matches no metric"),
+        ("team:sales,tag:seo", "no metric is selected by all of 'team:sales', 'tag:seo'"),
     ],
 )
 def test_bad_selectors_are_exit_2(selector: str, message: str) -> None:

@@ -72,7 +72,7 @@ def syntax_finding(
         else:
             message = str(exc).splitlines()[0]
         return YAML_SYNTAX.finding(f"invalid YAML: {message}", location)
-    plain = _plain_words(str(problem), str(context or ""), text, context_mark)
+    plain = _plain_words(str(problem), str(context or ""), text, context_mark, problem_mark)
     if plain is not None:
         words, at_context = plain
         mark = context_mark if at_context and context_mark is not None else problem_mark
@@ -85,11 +85,18 @@ def syntax_finding(
 
 
 def _plain_words(
-    problem: str, context: str, text: str, context_mark: object
+    problem: str, context: str, text: str, context_mark: object, problem_mark: object = None
 ) -> tuple[str, bool] | None:
     """(what went wrong in plain words, whether the context mark is the line to fix),
     for the errors newcomers make most; None for the others."""
     start = _line_at(text, context_mark)
+    if "cannot start any token" in problem:
+        # libyaml does not say which character (PyYAML's Python parser does).
+        found = _line_at(text, problem_mark)[:1]
+        if found == "\t":
+            return "a tab character: YAML indents with spaces only", False
+        if found in ("@", "`"):
+            return f"a value cannot start with '{found}' in YAML: put the value in quotes", False
     if "could not find expected ':'" in problem:
         key = start.strip()[:40]
         return f"missing ':' after '{key}'? (a key and its value are written 'key: value')", True

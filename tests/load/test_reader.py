@@ -179,7 +179,18 @@ SYNTAX_CASES: list[tuple[str, tuple[str, int, int], str]] = [
     ("version: 1\nmetrics:\n  a: !custom {}\n", ("RT011", 3, 6), "tag '!custom'"),
     ("version: 1\nmetrics: {a: 1\n", ("RT011", 2, 10), "is not closed"),
     ("version: 1\nmetrics:\n  a: [\n", ("RT011", 4, 1), "invalid YAML"),
-    ("version: 1\nmetrics:\n\ta: {}\n", ("RT011", 3, 1), "invalid YAML"),
+    ("version: 1\nmetrics:\n\ta: {}\n", ("RT011", 3, 1), "a tab character: YAML indents"),
+    (
+        "version: 1\nmetrics:\n  a:\n\towner: x\n",
+        ("RT011", 4, 1),
+        "a tab character: YAML indents with spaces only",
+    ),
+    (
+        "version: 1\nmetrics:\n  a:\n    owner: @cfo\n",
+        ("RT011", 4, 12),
+        "a value cannot start with '@' in YAML: put the value in quotes",
+    ),
+    ("version: 1\nmetrics:\n  a: {owner: `x`}\n", ("RT011", 3, 14), "cannot start with '`'"),
     ("version: 1\nmetrics:\n  a: x\x00y\n", ("RT011", 3, 7), "U+0000"),
     ("version: 1\nmetrics:\n  a: x\x1by\n", ("RT011", 3, 7), "U+001B"),
 ]

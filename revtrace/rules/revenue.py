@@ -46,7 +46,9 @@ NO_REVENUE_METRIC = Rule(
     summary="No metric is marked `revenue: true`, so nothing can be traced.",
     doc="""\
 Revenue is the root every other metric must reach. Without one, every metric would be a
-candidate to drop, so revtrace reports this once instead.
+candidate to drop, so revtrace reports this once instead. A catalog that defines no
+metric at all (`metrics: {}`) is reported too: nothing was traced, and a gate must not
+pass it as clean.
 
 Fails:
 
@@ -97,7 +99,19 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
     catalog = graph.catalog
     if any(rejects_revenue_mark(f) for f in context.loading):
         return  # A `revenue:` value was refused: that error says what to fix.
-    if not graph.revenue_metrics and catalog.metrics:
+    if not catalog.metrics:
+        if any(f.severity is Severity.ERROR for f in context.loading):
+            return  # Metrics were there but refused: those errors say what to fix.
+        # Nothing to trace is not a clean catalog: a gate must not pass it in silence
+        # (an empty file is an error already; `metrics: {}` must not be a way around it).
+        first_file = catalog.files[0] if catalog.files else "<catalog>"
+        yield NO_REVENUE_METRIC.finding(
+            "the catalog defines no metric: add the metrics your teams track, and mark"
+            " revenue with 'revenue: true'",
+            Location(first_file, 1, 1),
+        )
+        return
+    if not graph.revenue_metrics:
         likely = next((m for m in catalog.metrics.values() if _looks_like_revenue(m)), None)
         if likely is not None:
             # At the metric that is most likely meant: that is the line to fix.

@@ -11,6 +11,7 @@ import pytest
 from revtrace.analysis import Analysis
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import load_catalog_text
+from revtrace.model.catalog import Location
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.rules import ALL_RULES, run_graph_checks
 from revtrace.values import read_values_bytes
@@ -28,7 +29,9 @@ def analyse_text(text: str) -> list[Finding]:
         table, problems = read_values_bytes(data, "v.csv", loaded.catalog.metrics)
         findings += problems
     if not loaded.fatal:
-        findings += run_graph_checks(RevenueGraph(loaded.catalog), values=table)
+        findings += run_graph_checks(
+            RevenueGraph(loaded.catalog), loading=loaded.findings, values=table
+        )
     return findings
 
 
@@ -191,8 +194,19 @@ def test_rt004_is_reported_once_instead_of_rt001_everywhere() -> None:
     assert [f.code for f in found] == ["RT004"]
 
 
-def test_an_empty_metrics_mapping_reports_nothing_more_than_it_must() -> None:
-    assert analyse_text("version: 1\nmetrics: {}\n") == []
+@pytest.mark.parametrize("metrics", ["metrics: {}", "metrics:", "metrics: null"])
+def test_a_catalog_without_metrics_is_one_error_not_a_clean_audit(metrics: str) -> None:
+    # An empty file is an error (RT010); `metrics: {}` must not pass a gate instead.
+    found = analyse_text(f"version: 1\n{metrics}\n")
+    assert [(f.code, f.severity, f.location) for f in found] == [
+        ("RT004", Severity.ERROR, Location("m.yaml", 1, 1))
+    ]
+    assert found[0].message.startswith("the catalog defines no metric")
+
+
+def test_metrics_that_were_refused_are_not_also_an_empty_catalog() -> None:
+    found = analyse_text("version: 1\nmetrics: [a, b]\n")
+    assert [f.code for f in found] == ["RT010"]
 
 
 def test_graph_rules_do_not_run_on_a_file_that_is_not_valid_yaml() -> None:

@@ -279,6 +279,12 @@ def _catalog_at(revision: str, run: session.Session) -> Analysis:
         sources = read_at_revision(revision, run.arguments, run.files)
     except GitError as exc:
         session.fail(str(exc))
+    if not sources and run.analysis.catalog.metrics:
+        # Said, not silent: "every metric was added" may be a catalog moved without git.
+        session.note(
+            f"revtrace: none of the catalog's files existed at {revision}"
+            " (or git did not see them renamed): every metric counts as added"
+        )
     # The same values file on both sides: a data finding is new only if the catalog made it.
     problems = [f for f in run.analysis.findings if f.code == VALUES_PROBLEM.code]
     return analyse_sources(sources, session.today(), run.analysis.values, problems)

@@ -27,7 +27,9 @@ def read_at_revision(
 ) -> list[tuple[str, bytes]]:
     """The catalog as it was at `revision`: the files named by `arguments` (directories
     listed at that revision) plus `files` (today's files), each read with `git show`.
-    A file that did not exist then is simply absent."""
+    A file git sees as renamed since (`git mv`, or staged) is read from its old path,
+    under today's name: its metrics were not added by the change. A file that did not
+    exist then is simply absent."""
     if revision.startswith("-"):
         raise GitError(f"'{revision}' is not a git revision")
     check = _git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
@@ -51,15 +53,53 @@ def read_at_revision(
         if normal not in seen:
             seen.add(normal)
             names.append(name)
-    return _read_blobs(commit, names)
+    sources = _read_blobs(commit, [(name, name) for name in names])
+    missing = [name for name in names if name not in {found for found, _ in sources}]
+    if missing:
+        renamed = _renamed_since(commit)
+        earlier = [
+            (name, renamed[normal])
+            for name in missing
+            if (normal := os.path.normpath(os.path.relpath(name))) in renamed
+        ]
+        if earlier:
+            sources += _read_blobs(commit, earlier)
+            order = {name: index for index, name in enumerate(names)}
+            sources.sort(key=lambda source: order[source[0]])
+    return sources
 
 
-def _read_blobs(commit: str, names: list[str]) -> list[tuple[str, bytes]]:
-    """Each file as it was at `commit`, in two git processes whatever the number of files
-    (one per file took a minute for 5,000), and none larger than the catalog limit."""
-    if not names:
+def _renamed_since(commit: str) -> dict[str, str]:
+    """Today's path → its path at `commit`, both relative to the current folder, for the
+    files git finds renamed since (tracked ones); empty if git cannot say. The files as
+    they are and as staged are both asked about: `git mv` stages the rename with the
+    content it had, which git's similarity threshold always recognises, however much the
+    file was edited afterwards."""
+    renamed: dict[str, str] = {}
+    for staged in ((), ("--cached",)):
+        done = _git(
+            "diff", *staged, "--name-status", "-z", "-M", "--diff-filter=R", "--relative",
+            commit, "--",
+        )  # fmt: skip
+        if done.returncode != 0:
+            continue
+        fields = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+        # -z: each rename is three fields, "R<score>", the old path and the new one.
+        for at in range(0, len(fields) - 2, 3):
+            status, old, new = fields[at : at + 3]
+            if status.startswith("R") and old and new:
+                renamed.setdefault(os.path.normpath(new), old)
+    return renamed
+
+
+def _read_blobs(commit: str, files: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
+    """Each (name, path) as the file at `path` was at `commit`, under `name`, in two git
+    processes whatever the number of files (one per file took a minute for 5,000), and
+    none larger than the catalog limit."""
+    if not files:
         return []
-    specs = [f"{commit}:./{os.path.normpath(os.path.relpath(name))}" for name in names]
+    names = [name for name, _ in files]
+    specs = [f"{commit}:./{os.path.normpath(os.path.relpath(path))}" for _, path in files]
     if any("\n" in spec for spec in specs):
         raise GitError("a catalog file name holds a line break, which --since cannot read")
     request = "".join(spec + "\n" for spec in specs).encode("utf-8", "surrogateescape")

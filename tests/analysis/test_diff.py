@@ -160,6 +160,33 @@ def test_audit_since_reports_only_new_findings_and_the_cut(repo: Path) -> None:
     )
 
 
+def test_audit_since_follows_a_catalog_git_sees_renamed(repo: Path) -> None:
+    # Moved into a folder and edited (staged, not committed): the metrics it held at the
+    # revision were not added by the change, so only the change's findings are new.
+    (repo / "catalog").mkdir()
+    subprocess.run(["git", "mv", "metrics.yaml", "catalog/main.yaml"], check=True)
+    for argument in ("catalog/main.yaml", "catalog"):
+        result = run_cli("audit", argument, "--since", "HEAD", "--format", "json")
+        assert result.exit_code == 1 and result.stderr == ""
+        document = json.loads(result.stdout)
+        assert sorted(f["metric"] for f in document["findings"]) == [
+            "bounce_rate",
+            "pages_per_session",
+            "vanity",
+        ]
+        assert document["change"]["metrics_added"] == ["signups", "vanity"]
+
+
+def test_audit_since_says_when_no_file_of_the_catalog_existed_then(repo: Path) -> None:
+    # A copy git does not know: every metric counts as added, and the run says why.
+    (repo / "copy.yaml").write_text(AFTER, encoding="utf-8")
+    result = run_cli("audit", "copy.yaml", "--since", "HEAD", "--format", "json")
+    assert result.exit_code == 1
+    assert "none of the catalog's files existed at HEAD" in result.stderr
+    assert "every metric counts as added" in result.stderr
+    assert len(json.loads(result.stdout)["change"]["metrics_added"]) > 1
+
+
 def test_audit_since_an_unchanged_catalog_exits_0(repo: Path) -> None:
     (repo / "metrics.yaml").write_text(BEFORE, encoding="utf-8")
     result = run_cli("audit", "--since", "HEAD")

@@ -12,7 +12,7 @@ from revtrace.graph import leverage
 from revtrace.graph.leverage import ImpactReport, MetricImpact
 from revtrace.model.wording import suggest
 
-_CHANGE = re.compile(r"\s*([^=\s]+)\s*=\s*([+-]?\d+(?:\.\d+)?)\s*%?\s*")
+_CHANGE = re.compile(r"\s*([^=\s]+)\s*=\s*([+-]?\d+(?:\.\d+)?)\s*(%?)\s*")
 
 
 #: The largest change `--what-if` takes, in %: beyond it a first-order prediction means
@@ -49,6 +49,12 @@ def parse_what_if(texts: Sequence[str], analysis: Analysis) -> dict[str, float]:
         if match is None:
             raise WhatIfError(f"--what-if {text}: write METRIC=+10% (or -5%)")
         metric, percent = match.group(1), float(match.group(2))
+        if not match.group(3):
+            # `sessions=5000` may mean a value, not +5000%: the unit is never guessed.
+            signed = match.group(2) if match.group(2)[0] in "+-" else "+" + match.group(2)
+            raise WhatIfError(
+                f"--what-if {text}: give the change in percent, as in {metric}={signed}%"
+            )
         if not abs(percent) <= MAX_CHANGE:
             raise WhatIfError(
                 f"--what-if {text}: a change is between -{MAX_CHANGE:g}% and +{MAX_CHANGE:g}%"
@@ -59,6 +65,11 @@ def parse_what_if(texts: Sequence[str], analysis: Analysis) -> dict[str, float]:
                 f"--what-if: unknown metric '{metric}'{suggest(metric, analysis.catalog.metrics)}"
             )
         changes[metric] = changes.get(metric, 0.0) + percent
+        if changes[metric] < -100:
+            raise WhatIfError(
+                f"--what-if: {metric} would fall by {-changes[metric]:g}%: a metric cannot fall"
+                " by more than 100%"
+            )
     return changes
 
 

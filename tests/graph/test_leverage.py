@@ -241,6 +241,35 @@ def test_impact_cli_json_what_if_and_errors(monkeypatch: pytest.MonkeyPatch) -> 
     assert run_cli("impact", catalog, "--what-if", "website_sessions=lots").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # A number without % may be a value: the unit is never guessed.
+        (["website_sessions=5000"], "give the change in percent, as in website_sessions=+5000%"),
+        (["website_sessions=-5"], "as in website_sessions=-5%"),
+        # Below -100% a metric would be negative; changes to one metric add up first.
+        (["website_sessions=-150%"], "website_sessions would fall by 150%"),
+        (["website_sessions=-60%", "website_sessions=-60%"], "would fall by 120%"),
+    ],
+)
+def test_a_what_if_that_cannot_be_meant_is_exit_2(
+    changes: list[str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    options = [part for change in changes for part in ("--what-if", change)]
+    result = run_cli("impact", "examples/b2b-referral-flywheel.yaml", *options)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr
+
+
+def test_a_metric_may_fall_by_all_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = run_cli(
+        "impact", "examples/b2b-referral-flywheel.yaml", "--what-if", "website_sessions=-100%"
+    )
+    assert result.exit_code == 0 and "-24.7%" in result.stdout
+
+
 def test_impact_text_piped_is_one_aligned_line_per_metric(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

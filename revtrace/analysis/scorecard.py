@@ -13,12 +13,17 @@ from revtrace.analysis.core import Analysis
 class ScoreRow:
     """How much of what one team (or owner) tracks reaches revenue."""
 
-    key: str
+    #: The team (or owner); None for the metrics that have none.
+    key: str | None
     metrics: int
     reaching: int
     median_distance: float | None
     #: Metrics without a path to revenue, not kept by exception, not views of revenue.
     candidates: list[str]
+
+    #: What people read: the key, or "(no team)" ("(no owner)"); JSON gives `key`, so that
+    #: a team that is really called that is never merged with the metrics without one.
+    label: str = ""
 
     @property
     def share(self) -> float:
@@ -29,10 +34,10 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> S
     """One row per team (or owner), worst first: lowest share reaching revenue, then most
     candidates to drop."""
     graph = analysis.graph
-    groups: dict[str, list[str]] = {}
+    groups: dict[str | None, list[str]] = {}
     for metric_id in metrics:
         metric = analysis.catalog.metrics[metric_id]
-        key = (metric.team if by == "team" else metric.owner) or "(none)"
+        key = (metric.team if by == "team" else metric.owner) or None
         groups.setdefault(key, []).append(metric_id)
     rows = []
     for key, members in groups.items():
@@ -50,9 +55,11 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> S
                     and analysis.catalog.metrics[m].keep is None
                     and graph.view_of(m) is None
                 ],
+                label=f"(no {by})" if key is None else key,
             )
         )
-    return Scorecard(sorted(rows, key=lambda r: (r.share, -len(r.candidates), r.key)), by)
+    rows.sort(key=lambda r: (r.share, -len(r.candidates), r.key is None, r.key or ""))
+    return Scorecard(rows, by)
 
 
 @dataclass(frozen=True)

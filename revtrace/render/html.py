@@ -194,7 +194,7 @@ def _scorecard_table(rows: Sequence[ScoreRow]) -> list[str]:
     for row in rows:
         median = "—" if row.median_distance is None else f"{row.median_distance:g}"
         out.append(
-            f"<tr><td>{html_text(row.key)}</td><td>{row.metrics}</td><td>{row.reaching}</td>"
+            f"<tr><td>{html_text(row.label)}</td><td>{row.metrics}</td><td>{row.reaching}</td>"
             f"<td>{row.share:.0%}</td><td>{median}</td>"
             f"<td>{html_text(', '.join(row.candidates)) or '—'}</td></tr>"
         )

@@ -188,7 +188,7 @@ def scorecard(card: Scorecard) -> str:
         median = "—" if row.median_distance is None else f"{row.median_distance:g}"
         candidates = ", ".join(markdown_cell(c) for c in row.candidates) or "—"
         out.append(
-            f"| {markdown_cell(row.key)} | {row.metrics} | {row.reaching} | {row.share:.0%} "
+            f"| {markdown_cell(row.label)} | {row.metrics} | {row.reaching} | {row.share:.0%} "
             f"| {median} | {candidates} |"
         )
     return "\n".join(out) + "\n"

@@ -583,7 +583,7 @@ def scorecard(console: Console, card: Scorecard) -> None:
     table = Table(title=f"Revenue alignment by {by}, worst first", title_justify="left")
     # Names and numbers never wrap; the candidates column takes the rest of the width
     # and wraps between ids (never inside one), listing as many as the width allows.
-    widest = max((len(safe(row.key)) for row in rows), default=4)
+    widest = max((len(safe(row.label)) for row in rows), default=4)
     table.add_column(by.capitalize(), no_wrap=True, min_width=min(widest, 40))
     for column in ("Metrics", "Reach revenue", "Share", "Median distance"):
         table.add_column(column, justify="right", no_wrap=True)
@@ -593,7 +593,7 @@ def scorecard(console: Console, card: Scorecard) -> None:
         share_style = "green" if row.share >= 0.9 else "yellow" if row.share >= 0.6 else "red"
         median = "—" if row.median_distance is None else f"{row.median_distance:g}"
         table.add_row(
-            Text(safe(row.key), style="bold"),
+            Text(safe(row.label), style="bold"),
             str(row.metrics),
             str(row.reaching),
             Text(f"{row.share:.0%}", style=share_style),

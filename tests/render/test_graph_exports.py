@@ -250,3 +250,24 @@ def test_scorecard_of_a_selection_and_keeps(write_catalog: Write) -> None:
     assert b["candidates_to_drop"] == ["d"]  # kept metrics are not candidates
     only_a = json.loads(run_cli("scorecard", str(path), "-m", "team:a", "--format", "json").stdout)
     assert [r["team"] for r in only_a["rows"]] == ["a"]
+
+
+def test_metrics_without_a_team_are_their_own_row_never_a_team_of_that_name(
+    write_catalog: Write,
+) -> None:
+    # A team called "(no team)" is a team; the metrics without one are null in JSON and
+    # "(no team)" where people read it, in separate rows.
+    path = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true, team: '(no team)', owner: x}\n"
+        "  a: {owner: x, drives: [r]}\n  b: {owner: x}\n"
+    )
+    rows = json.loads(run_cli("scorecard", str(path), "--format", "json").stdout)["rows"]
+    assert [(r["team"], r["metrics"], r["candidates_to_drop"]) for r in rows] == [
+        (None, 2, ["b"]),
+        ("(no team)", 1, []),
+    ]
+    markdown = run_cli("scorecard", str(path), "--format", "markdown").stdout
+    assert "| (no team) | 2 | 1 | 50% | 1 | b |" in markdown
+    assert "| (no team) | 1 | 1 | 100% | 0 | — |" in markdown
+    by_owner = run_cli("scorecard", str(path), "--by", "owner", "--format", "markdown").stdout
+    assert "| x | 3 |" in by_owner

@@ -292,8 +292,12 @@ def _catalog_at(revision: str, run: session.Session) -> Analysis:
 
 @app.command(epilog="Example:  revtrace diff old/metrics.yaml metrics.yaml --format markdown")
 def diff(
-    old: Annotated[str, typer.Argument(help="The catalog before: a file or a directory.")],
-    new: Annotated[str, typer.Argument(help="The catalog after: a file or a directory.")],
+    old: Annotated[
+        str, typer.Argument(help="The catalog before: a file or a directory.", metavar="OLD")
+    ],
+    new: Annotated[
+        str, typer.Argument(help="The catalog after: a file or a directory.", metavar="NEW")
+    ],
     output_format: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_DIFF,
@@ -373,7 +377,8 @@ def tree(
 )
 def trace(
     metric: Annotated[
-        str, typer.Argument(help="The id of the metric to trace.", show_default=False)
+        str,
+        typer.Argument(help="The id of the metric to trace.", show_default=False, metavar="METRIC"),
     ],
     catalogs: CatalogsArg = None,
     max_paths: Annotated[

@@ -113,9 +113,9 @@ def schema() -> None:
 
 @app.command(epilog="Example:  revtrace init metrics.yaml --template saas")
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the catalog.")] = Path(
-        "metrics.yaml"
-    ),
+    path: Annotated[
+        Path, typer.Argument(help="Where to write the catalog.", metavar="PATH")
+    ] = Path("metrics.yaml"),
     template: Annotated[
         Template, typer.Option("--template", "-t", help="Which starter catalog.")
     ] = CONTENT_TEMPLATE,

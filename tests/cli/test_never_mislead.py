@@ -217,6 +217,13 @@ def test_help_has_readable_types_and_grouped_options() -> None:
     for panel in ("Output", "Gate (what fails the run)", "Baseline and change", "Configuration"):
         assert f"─ {panel} ─" in result.stdout
     assert "[default: warning]" in result.stdout  # not eaten as markup
+    # Arguments read as the README writes them (typer puts required ones in braces).
+    for command, usage in (
+        ("trace", "trace [OPTIONS] {METRIC} [CATALOG...]"),
+        ("diff", "diff [OPTIONS] {OLD} {NEW}"),
+        ("init", "init [OPTIONS] [PATH]"),
+    ):
+        assert f"Usage: revtrace {usage}" in run_cli(command, "--help").stdout
 
 
 # -- 7. the report is an artefact --------------------------------------------------------------

@@ -113,6 +113,17 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
         return
     if not graph.revenue_metrics:
         likely = next((m for m in catalog.metrics.values() if _looks_like_revenue(m)), None)
+        if likely is not None and _imported(likely):
+            # A generated catalog is not edited by hand: say where the mark goes instead.
+            yield NO_REVENUE_METRIC.finding(
+                f"no metric is marked 'revenue: true'; if '{likely.id}' is revenue, mark it"
+                f" where it is defined ('meta: {{revtrace: {{revenue: true}}}}' in"
+                f" {likely.source}) or import again with '--revenue {likely.id}', so every"
+                " other metric can be traced to it",
+                likely.location,
+                likely.id,
+            )
+            return
         if likely is not None:
             # At the metric that is most likely meant: that is the line to fix.
             yield NO_REVENUE_METRIC.finding(
@@ -132,6 +143,15 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
 
 #: Words that name a revenue metric, in an id or a name.
 _REVENUE_WORDS = re.compile(r"(?<![a-z])(revenue|bookings|mrr|arr)(?![a-z])", re.IGNORECASE)
+
+
+#: The tag `revtrace import` gives every metric it writes, by importer.
+IMPORT_TAGS = frozenset({"dbt", "lightdash"})
+
+
+def _imported(metric: Metric) -> bool:
+    """Written by `revtrace import` (its tag, and the file it came from as its source)."""
+    return metric.source is not None and not IMPORT_TAGS.isdisjoint(metric.tags)
 
 
 def _looks_like_revenue(metric: Metric) -> bool:

@@ -3,6 +3,7 @@ into links, references into derivations, and missing drivers as an error."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,36 @@ def test_a_missing_driver_with_line_breaks_and_escapes_in_its_name_stays_on_one_
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\x85" not in result.stderr
     assert result.stderr.count("\n") == 1 and "m.a\\x85\\x1b[31m (a driver of m.b)" in result.stderr
+
+
+ORDERS = """\
+version: 2
+models:
+  - name: orders
+    meta:
+      metrics:
+        total_revenue: {type: sum, sql: "${TABLE}.amount", label: Total revenue}
+        order_count: {type: count, label: Orders}
+"""
+
+
+def test_an_imported_catalog_without_revenue_says_where_to_mark_it(tmp_path: Path) -> None:
+    # The generated file says "do not edit", so the advice is the source or --revenue,
+    # and following it works.
+    source = tmp_path / "models" / "orders.yml"
+    source.parent.mkdir()
+    source.write_text(ORDERS, encoding="utf-8")
+    catalog = tmp_path / "metrics.yaml"
+    assert run_cli("import", "lightdash", str(source), "-o", str(catalog)).exit_code == 0
+    audited = run_cli("audit", str(catalog), "--format", "json")
+    (finding,) = [f for f in json.loads(audited.stdout)["findings"] if f["code"] == "RT004"]
+    assert finding["metric"] == "orders.total_revenue"
+    assert "'meta: {revtrace: {revenue: true}}' in " in finding["message"], finding
+    assert finding["message"].count("models/orders.yml)") == 1
+    assert "import again with '--revenue orders.total_revenue'" in finding["message"]
+    marked = run_cli(
+        "import", "lightdash", str(source), "-o", str(catalog), "--force",
+        "--revenue", "orders.total_revenue",
+    )  # fmt: skip
+    assert marked.exit_code == 0
+    assert "RT004" not in run_cli("audit", str(catalog)).stdout

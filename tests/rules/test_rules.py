@@ -194,6 +194,26 @@ def test_rt004_is_reported_once_instead_of_rt001_everywhere() -> None:
     assert [f.code for f in found] == ["RT004"]
 
 
+@pytest.mark.parametrize(
+    ("fields", "advice"),
+    [
+        # Hand-written: the line to fix is the metric's own.
+        ("{owner: x}", "add 'revenue: true' to it"),
+        ("{owner: x, tags: [dbt]}", "add 'revenue: true' to it"),  # a tag alone is a label
+        # Written by `revtrace import`: the mark goes in the source, or on the import.
+        (
+            "{owner: x, source: models/orders.yml, tags: [dbt, 'dbt:simple']}",
+            "mark it where it is defined ('meta: {revtrace: {revenue: true}}' in"
+            " models/orders.yml) or import again with '--revenue total_revenue'",
+        ),
+    ],
+)
+def test_rt004_says_where_the_revenue_mark_goes(fields: str, advice: str) -> None:
+    (found,) = analyse_text(f"version: 1\nmetrics:\n  total_revenue: {fields}\n")
+    assert (found.code, found.metric) == ("RT004", "total_revenue")
+    assert advice in found.message
+
+
 @pytest.mark.parametrize("metrics", ["metrics: {}", "metrics:", "metrics: null"])
 def test_a_catalog_without_metrics_is_one_error_not_a_clean_audit(metrics: str) -> None:
     # An empty file is an error (RT010); `metrics: {}` must not pass a gate instead.

@@ -10,7 +10,7 @@ from revtrace.load.rules import rejects_revenue_mark
 from revtrace.model.catalog import Location, Metric
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import chain, quoted_list
-from revtrace.rules.base import RuleContext
+from revtrace.rules.base import RuleContext, imported_by
 
 NO_PATH_TO_REVENUE = Rule(
     code="RT001",
@@ -113,7 +113,7 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
         return
     if not graph.revenue_metrics:
         likely = next((m for m in catalog.metrics.values() if _looks_like_revenue(m)), None)
-        if likely is not None and _imported(likely):
+        if likely is not None and imported_by(likely) is not None:
             # A generated catalog is not edited by hand: say where the mark goes instead.
             yield NO_REVENUE_METRIC.finding(
                 f"no metric is marked 'revenue: true'; if '{likely.id}' is revenue, mark it"
@@ -143,15 +143,6 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
 
 #: Words that name a revenue metric, in an id or a name.
 _REVENUE_WORDS = re.compile(r"(?<![a-z])(revenue|bookings|mrr|arr)(?![a-z])", re.IGNORECASE)
-
-
-#: The tag `revtrace import` gives every metric it writes, by importer.
-IMPORT_TAGS = frozenset({"dbt", "lightdash"})
-
-
-def _imported(metric: Metric) -> bool:
-    """Written by `revtrace import` (its tag, and the file it came from as its source)."""
-    return metric.source is not None and not IMPORT_TAGS.isdisjoint(metric.tags)
 
 
 def _looks_like_revenue(metric: Metric) -> bool:

@@ -332,10 +332,11 @@ def test_a_long_campaign_against_the_event_reader(text: str) -> None:
 
 def test_the_campaign_reaches_files_it_reads() -> None:
     # Not vacuous: a fair share of the generated files are in the layout and read (about
-    # 27 of 200; 15 leaves room for chance).
+    # 27 of 200). Derandomized, so the count is the same each run: with random examples
+    # it fell below 15 about once in a few hundred runs.
     read = 0
 
-    @settings(max_examples=200, database=None)
+    @settings(max_examples=200, database=None, derandomize=True)
     @given(text=layouts())
     def count(text: str) -> None:
         nonlocal read

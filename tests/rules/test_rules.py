@@ -214,6 +214,27 @@ def test_rt004_says_where_the_revenue_mark_goes(fields: str, advice: str) -> Non
     assert advice in found.message
 
 
+@pytest.mark.parametrize(
+    ("fields", "advice"),
+    [
+        ("{}", "'m' has no owner; add 'owner:' so someone answers for it"),
+        (
+            "{source: models/m.yml, tags: [dbt]}",
+            "add 'meta: {owner: …}' on the metric (or an owner on its group) in models/m.yml"
+            " and import again, so someone answers for it",
+        ),
+        (
+            "{source: models/m.yml, tags: [lightdash]}",
+            "add 'spotlight: {owner: …}' on the metric in models/m.yml and import again,",
+        ),
+    ],
+)
+def test_rt007_says_where_the_owner_goes(fields: str, advice: str) -> None:
+    found = analyse_text(f"version: 1\nmetrics:\n  r: {{revenue: true, owner: x}}\n  m: {fields}\n")
+    owners = [f for f in found if f.code == "RT007"]
+    assert [f.metric for f in owners] == ["m"] and advice in owners[0].message
+
+
 @pytest.mark.parametrize("metrics", ["metrics: {}", "metrics:", "metrics: null"])
 def test_a_catalog_without_metrics_is_one_error_not_a_clean_audit(metrics: str) -> None:
     # An empty file is an error (RT010); `metrics: {}` must not pass a gate instead.

@@ -86,9 +86,13 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
                     if isinstance(owner, Mapping)
                     else "",
                 }
-        metrics = document.get("metrics")
-        entries = metrics.values() if isinstance(metrics, Mapping) else as_list(metrics)
-        for entry in entries:
+        for model in _semantic_models_latest(document):
+            models += 1
+            dimensions += sum(
+                isinstance(c, Mapping) and isinstance(c.get("dimension"), Mapping)
+                for c in as_list(model.get("columns"))
+            )
+        for entry in _metric_entries(document):
             if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
                 raw.append((name, entry))
             else:
@@ -99,10 +103,11 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
                 measures += len(as_list(model.get("measures")))
                 dimensions += len(as_list(model.get("dimensions")))
         queries += sum(isinstance(q, Mapping) for q in as_list(document.get("saved_queries")))
-    parts = [
-        f"{_count(models, 'semantic model')} ({_count(measures, 'measure')},"
-        f" {_count(dimensions, 'dimension')})"
-    ] * bool(models) + [_count(queries, "saved query")] * bool(queries)
+    # The latest spec has no measures (simple metrics replaced them): not counted then.
+    inside = [_count(measures, "measure")] * bool(measures) + [_count(dimensions, "dimension")]
+    parts = [f"{_count(models, 'semantic model')} ({', '.join(inside)})"] * bool(models) + [
+        _count(queries, "saved query")
+    ] * bool(queries)
     if parts:
         notes.append(f"{' and '.join(parts)} not carried: revtrace tracks metrics")
     simple_on: dict[str, str] = {}
@@ -123,6 +128,42 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
         imported[wanted].revenue = True
     return ImportResult(
         [imported[k] for k in sorted(imported)], _located(notes), sorted({s for s, _ in documents})
+    )
+
+
+def _semantic_models_latest(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The models of a document written in dbt's latest Semantic Layer spec: those with a
+    `semantic_model:` (`true` or a mapping) or `metrics:` of their own."""
+    return [
+        model
+        for model in as_list(document.get("models"))
+        if isinstance(model, Mapping)
+        and (model.get("semantic_model") not in (None, False) or "metrics" in model)
+    ]
+
+
+def _metric_entries(document: Mapping[str, Any]) -> list[Any]:
+    """The document's metric definitions in the file's order: its `metrics:` (a list, or a
+    manifest's mapping) and, in the latest spec (dbt 1.12, Fusion), each model's own."""
+    metrics = document.get("metrics")
+    top = list(metrics.values()) if isinstance(metrics, Mapping) else as_list(metrics)
+    on_models = [
+        entry
+        for model in _semantic_models_latest(document)
+        for entry in as_list(model.get("metrics"))
+    ]
+    keys = list(document)
+    if "metrics" not in keys or ("models" in keys and keys.index("models") < keys.index("metrics")):
+        return [*on_models, *top]
+    return [*top, *on_models]
+
+
+def _holds_metrics(document: Mapping[str, Any]) -> bool:
+    """A dbt file with something `import dbt` reads, in either spec."""
+    return (
+        "metrics" in document
+        or "semantic_models" in document
+        or bool(_semantic_models_latest(document))
     )
 
 
@@ -200,13 +241,14 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
                     document = read_document(file)
                     if is_revtrace_catalog(document):
                         catalogs.append(shown(file))
-                    elif "metrics" in document or "semantic_models" in document:
+                    elif _holds_metrics(document):
                         found.append((shown(file), document))
         notes.extend(f"{catalog}: a revtrace catalog, not dbt: skipped" for catalog in catalogs)
         if not found:
             skipped = f" (skipped {_count(len(catalogs), 'revtrace catalog')})" * bool(catalogs)
             raise ImportFailed(
-                f"{path}: no YAML file with 'metrics:' or 'semantic_models:'{skipped}"
+                f"{path}: no YAML file with 'metrics:' or 'semantic_models:', nor a model"
+                f" with 'semantic_model:' or 'metrics:'{skipped}"
             )
         return found
     document = read_document(path)
@@ -269,7 +311,7 @@ def _metric(
                 f"{source}: metric '{name}': its filter refers to metric '{reference}'"
                 " (Jinja, never rendered): reported, not linked"
             )
-    params = as_mapping(entry.get("type_params"))
+    params = _type_params(entry)
     if kind == "ratio":
         numerator, _ = _reference(params.get("numerator"))
         denominator, _ = _reference(params.get("denominator"))
@@ -280,7 +322,7 @@ def _metric(
     elif kind == "derived":
         _derived(metric, params, source, notes)
     elif kind == "cumulative":
-        base, _ = _reference(params.get("metric"))
+        base, _ = _reference(params.get("metric") or params.get("input_metric"))
         measure = _measure_name(params.get("measure"))
         base = base or (simple_on.get(measure) if measure else None)
         if base:
@@ -291,13 +333,34 @@ def _metric(
                 " unfiltered simple metric exposes; no link"
             )
     elif kind == "conversion":
-        conversion = as_mapping(params.get("conversion_type_params"))
-        for key in ("base_measure", "conversion_measure"):
-            measure = _measure_name(conversion.get(key))
-            base = simple_on.get(measure) if measure else None
+        conversion = {**as_mapping(params.get("conversion_type_params")), **params}
+        for measure_key, metric_key in (
+            ("base_measure", "base_metric"),
+            ("conversion_measure", "conversion_metric"),
+        ):
+            base, _ = _reference(conversion.get(metric_key))
+            measure = _measure_name(conversion.get(measure_key))
+            base = base or (simple_on.get(measure) if measure else None)
             if base and base not in metric.computed_from:
                 metric.computed_from.append(base)
     return metric
+
+
+#: What dbt's latest spec writes as keys of the metric itself, and the legacy spec under
+#: `type_params` (`input_metrics` was `metrics`).
+_PROMOTED = (
+    "numerator", "denominator", "expr", "input_metric", "window", "grain_to_date",
+    "base_metric", "conversion_metric", "entity", "calculation",
+)  # fmt: skip
+
+
+def _type_params(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A metric's type parameters, from `type_params` (legacy spec) or from the metric's
+    own keys (latest spec); `type_params` wins where both are given."""
+    params = {key: entry[key] for key in _PROMOTED if key in entry}
+    if "input_metrics" in entry:
+        params["metrics"] = entry["input_metrics"]
+    return {**params, **as_mapping(entry.get("type_params"))}
 
 
 def _derived(metric: Imported, params: Mapping[str, Any], source: str, notes: list[str]) -> None:

@@ -241,3 +241,100 @@ def test_an_import_that_finds_no_metric_says_the_catalog_is_empty(tmp_path: Path
         assert result.exit_code == 0, importer
         assert "metrics:" in result.stdout
         assert "no metric found in the files given: the catalog is empty" in result.stderr
+
+
+# -- dbt's latest Semantic Layer spec (dbt 1.12, Fusion) ----------------------------------------
+
+
+def test_the_latest_spec_imports_as_the_same_project_in_the_legacy_spec() -> None:
+    # tests/data/dbt/latest-spec is examples/dbt-shop migrated as dbt's guide says (simple
+    # metrics on the model, type parameters as the metric's own keys, input_metrics):
+    # the catalog is the legacy one's, but for the file each metric came from.
+    latest = run_cli("import", "dbt", f"{DBT}/latest-spec")
+    legacy = run_cli("import", "dbt", INPUTS["project"])
+    assert latest.exit_code == legacy.exit_code == 0, latest.stderr
+    body = latest.stdout.split("version: 1\n", 1)[1]
+    expected = legacy.stdout.split("version: 1\n", 1)[1].replace(
+        "examples/dbt-shop/models/marts/metrics.yml",
+        f"{DBT}/latest-spec/models/marts/orders.yml",
+    )
+    assert body == expected
+    # What stays behind is said, at the lines that define it, in the file's order.
+    assert latest.stderr.splitlines() == [
+        "revtrace: 1 semantic model (2 dimensions) and 1 saved query not carried:"
+        " revtrace tracks metrics",
+        f"revtrace: {DBT}/latest-spec/models/marts/orders.yml:46: metric 'food_revenue':"
+        " its filter is not carried (revtrace has none)",
+        f"revtrace: {DBT}/latest-spec/models/marts/orders.yml:71: metric 'revenue_growth_mom':"
+        " input 'revenue' is offset (1 month): computed_from, not a formula",
+    ]
+
+
+def test_latest_spec_metrics_on_models_alone_and_each_advanced_type(tmp_path: Path) -> None:
+    (tmp_path / "schema.yml").write_text(
+        """\
+models:
+  - name: plain_model
+    columns: [{name: id}]
+  - name: signups
+    semantic_model: true
+    metrics:
+      - {name: signups, type: simple, agg: count, expr: 1}
+      - {name: paid_signups, type: simple, agg: count, expr: 1}
+      - name: paid_share
+        type: ratio
+        numerator: {name: paid_signups, alias: paid}
+        denominator: signups
+      - name: signup_to_paid
+        type: conversion
+        entity: user
+        calculation: conversion_rate
+        base_metric: signups
+        conversion_metric: {name: paid_signups}
+      - {name: signups_to_date, type: cumulative, input_metric: signups, grain_to_date: month}
+      - name: net_signups
+        type: derived
+        expr: s - p
+        input_metrics: [{name: signups, alias: s}, {name: paid_signups, alias: p}]
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    metrics = load_catalog_text(result.stdout).catalog.metrics
+    assert sorted(metrics) == [
+        "net_signups",
+        "paid_share",
+        "paid_signups",
+        "signup_to_paid",
+        "signups",
+        "signups_to_date",
+    ]
+    assert metrics["paid_share"].formula == "paid_signups / signups"
+    assert metrics["net_signups"].formula == "signups - paid_signups"
+    inputs = {
+        m: sorted(
+            (link.source, link.kind)
+            for x in metrics.values()
+            for link in x.drives
+            if link.target == m
+        )
+        for m in metrics
+    }
+    assert inputs["signup_to_paid"] == [
+        ("paid_signups", "computed_from"),
+        ("signups", "computed_from"),
+    ]
+    assert inputs["signups_to_date"] == [("signups", "computed_from")]
+    assert inputs["paid_share"] == [("paid_signups", "formula"), ("signups", "formula")]
+    assert "1 semantic model (0 dimensions)" in result.stderr
+
+
+def test_a_folder_of_plain_model_files_has_no_metrics_to_import(tmp_path: Path) -> None:
+    (tmp_path / "schema.yml").write_text(
+        "models:\n  - name: orders\n    semantic_model: false\n    columns: [{name: id}]\n",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(tmp_path))
+    assert result.exit_code == 2
+    assert "nor a model with 'semantic_model:' or 'metrics:'" in result.stderr

@@ -93,7 +93,36 @@ dbt_metrics = st.fixed_dictionaries(
                 },
             )
         ),
+        # dbt's latest spec: the type parameters as the metric's own keys.
+        "numerator": _field(st.one_of(names, st.fixed_dictionaries({"name": names}))),
+        "denominator": _field(names),
+        "expr": _field(expressions),
+        "input_metrics": _field(inputs),
+        "input_metric": _field(st.one_of(names, st.fixed_dictionaries({"name": names}))),
+        "base_metric": _field(names),
+        "conversion_metric": _field(st.one_of(names, st.fixed_dictionaries({"name": names}))),
     },
+)
+#: dbt's latest spec: a semantic model and simple metrics on the model itself.
+latest_models = st.lists(
+    st.fixed_dictionaries(
+        {"name": _field(names)},
+        optional={
+            "semantic_model": _field(
+                st.one_of(st.booleans(), st.fixed_dictionaries({"enabled": st.booleans()}))
+            ),
+            "metrics": _field(st.lists(_field(dbt_metrics), max_size=3)),
+            "columns": _field(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"name": names}, optional={"dimension": _field(st.just({"type": "time"}))}
+                    ),
+                    max_size=2,
+                )
+            ),
+        },
+    ),
+    max_size=3,
 )
 dbt_documents = st.fixed_dictionaries(
     {"metrics": _field(st.lists(_field(dbt_metrics), max_size=6))},
@@ -101,6 +130,7 @@ dbt_documents = st.fixed_dictionaries(
         "groups": _field(st.lists(st.fixed_dictionaries({"name": names, "owner": odd}))),
         "semantic_models": _field(st.lists(st.fixed_dictionaries({"name": odd}), max_size=2)),
         "saved_queries": _field(st.lists(odd, max_size=2)),
+        "models": _field(latest_models),
     },
 )
 lightdash_metric = st.fixed_dictionaries(

@@ -20,10 +20,9 @@ class ScoreRow:
     median_distance: float | None
     #: Metrics without a path to revenue, not kept by exception, not views of revenue.
     candidates: list[str]
-
     #: What people read: the key, or "(no team)" ("(no owner)"); JSON gives `key`, so that
     #: a team that is really called that is never merged with the metrics without one.
-    label: str = ""
+    label: str
 
     @property
     def share(self) -> float:

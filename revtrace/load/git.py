@@ -54,7 +54,8 @@ def read_at_revision(
             seen.add(normal)
             names.append(name)
     sources = _read_blobs(commit, [(name, name) for name in names])
-    missing = [name for name in names if name not in {found for found, _ in sources}]
+    found = {name for name, _ in sources}
+    missing = [name for name in names if name not in found]
     if missing:
         renamed = _renamed_since(commit)
         earlier = [

@@ -99,12 +99,12 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
     catalog = graph.catalog
     if any(rejects_revenue_mark(f) for f in context.loading):
         return  # A `revenue:` value was refused: that error says what to fix.
+    first_file = catalog.files[0] if catalog.files else "<catalog>"
     if not catalog.metrics:
         if any(f.severity is Severity.ERROR for f in context.loading):
             return  # Metrics were there but refused: those errors say what to fix.
         # Nothing to trace is not a clean catalog: a gate must not pass it in silence
         # (an empty file is an error already; `metrics: {}` must not be a way around it).
-        first_file = catalog.files[0] if catalog.files else "<catalog>"
         yield NO_REVENUE_METRIC.finding(
             "the catalog defines no metric: add the metrics your teams track, and mark"
             " revenue with 'revenue: true'",
@@ -113,27 +113,22 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
         return
     if not graph.revenue_metrics:
         likely = next((m for m in catalog.metrics.values() if _looks_like_revenue(m)), None)
-        if likely is not None and imported_by(likely) is not None:
-            # A generated catalog is not edited by hand: say where the mark goes instead.
-            yield NO_REVENUE_METRIC.finding(
-                f"no metric is marked 'revenue: true'; if '{likely.id}' is revenue, mark it"
-                f" where it is defined ('meta: {{revtrace: {{revenue: true}}}}' in"
-                f" {likely.source}) or import again with '--revenue {likely.id}', so every"
-                " other metric can be traced to it",
-                likely.location,
-                likely.id,
-            )
-            return
         if likely is not None:
-            # At the metric that is most likely meant: that is the line to fix.
+            # At the metric that is most likely meant: that is the line to fix, or, in a
+            # catalog `revtrace import` wrote (never edited by hand), the source it read.
+            where = (
+                "add 'revenue: true' to it"
+                if imported_by(likely) is None
+                else "mark it where it is defined ('meta: {revtrace: {revenue: true}}' in"
+                f" {likely.source}) or import again with '--revenue {likely.id}'"
+            )
             yield NO_REVENUE_METRIC.finding(
-                f"no metric is marked 'revenue: true'; if '{likely.id}' is revenue, add"
-                " 'revenue: true' to it, so every other metric can be traced to it",
+                f"no metric is marked 'revenue: true'; if '{likely.id}' is revenue, {where},"
+                " so every other metric can be traced to it",
                 likely.location,
                 likely.id,
             )
             return
-        first_file = catalog.files[0] if catalog.files else "<catalog>"
         yield NO_REVENUE_METRIC.finding(
             "no metric is marked 'revenue: true'; mark the revenue metric(s) so every"
             " other metric can be traced to them",

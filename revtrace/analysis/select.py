@@ -142,15 +142,19 @@ def _select(selector: Selector, graph: RevenueGraph) -> set[str]:
         return matched
     metric = selector.metric or ""
     if _WILDCARD.search(metric):
-        return {m for one in expand([selector], graph) for m in _select(one, graph)}
-    if metric not in catalog.metrics:
+        starts = _matching_ids(selector, graph)
+    elif metric in catalog.metrics:
+        starts = [metric]
+    else:
         where = "" if selector.text == metric else f" in selector '{selector.text}'"
         raise SelectorError(f"unknown metric '{metric}'{where}{suggest(metric, catalog.metrics)}")
-    chosen = {metric}
+    chosen = set(starts)
+    # From every metric a pattern matches at once: linear in the graph, where one walk
+    # per metric (`+*`) grew with metrics × lineage.
     if selector.drivers:
-        chosen.update(_walk(metric, graph.drivers_of, selector.drivers_depth))
+        chosen.update(_walk(starts, graph.drivers_of, selector.drivers_depth))
     if selector.driven:
-        chosen.update(_walk(metric, graph.driven_toward_revenue, selector.driven_depth))
+        chosen.update(_walk(starts, graph.driven_toward_revenue, selector.driven_depth))
     return chosen
 
 
@@ -194,9 +198,11 @@ def _matches(metric: object, selector: Selector) -> bool:
     return wanted in found
 
 
-def _walk(start: str, step: Callable[[str], Iterable[str]], depth: int | None) -> set[str]:
-    seen = {start}
-    queue = deque([(start, 0)])
+def _walk(starts: list[str], step: Callable[[str], Iterable[str]], depth: int | None) -> set[str]:
+    """Every metric at most `depth` steps from one of `starts` (breadth-first from all of
+    them together: within `depth` of the nearest is within `depth` of one)."""
+    seen = set(starts)
+    queue = deque((start, 0) for start in starts)
     while queue:
         node, level = queue.popleft()
         if depth is not None and level >= depth:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from revtrace.analysis.core import Analysis
-from revtrace.analysis.select import Selector, expand, resolve
+from revtrace.analysis.select import Selector, named_metrics, resolve
 from revtrace.graph import RevenueGraph, TreeNode, grow_tree
 from revtrace.model.catalog import Keep
 
@@ -69,20 +69,19 @@ def lineage(
         return TreeResult(analysis, roots, graph.without_revenue_path())
 
     plans: list[tuple[str, bool, int | None]] = []  # (root, show drivers?, depth)
-    for selector in expand(selectors, graph):
+    for selector in selectors:
         if selector.metric is None:
             for metric in resolve([selector], graph):
                 plans.append((metric, reverse, depth))
             continue
-        if selector.metric not in graph.catalog.metrics:
-            resolve([selector], graph)  # raises, with a suggestion
-        if selector.drivers or not selector.driven:
-            if selector.drivers:
-                plans.append((selector.metric, not reverse, selector.drivers_depth or depth))
-            else:
-                plans.append((selector.metric, reverse, depth))
-        if selector.driven:
-            plans.append((selector.metric, reverse, selector.driven_depth or depth))
+        for metric in named_metrics(selector, graph):  # one, or each a pattern matches
+            if selector.drivers or not selector.driven:
+                if selector.drivers:
+                    plans.append((metric, not reverse, selector.drivers_depth or depth))
+                else:
+                    plans.append((metric, reverse, depth))
+            if selector.driven:
+                plans.append((metric, reverse, selector.driven_depth or depth))
     trees: list[TreeNode] = []
     titles: list[str | None] = []
     planned = list(dict.fromkeys(plans))

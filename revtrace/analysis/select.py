@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from revtrace.graph.revenue_graph import RevenueGraph
@@ -110,21 +110,6 @@ def resolve(selectors: Sequence[Selector], graph: RevenueGraph) -> list[str]:
     return [m for m in graph.catalog.metrics if m in chosen]
 
 
-def expand(selectors: Sequence[Selector], graph: RevenueGraph) -> list[Selector]:
-    """Each selector whose id is a pattern (`website_*`, `+*_leads`) as one selector per
-    metric it matches, in catalog order, with the same graph operators; the others as
-    they are. Raises SelectorError for a pattern that matches no metric."""
-    expanded: list[Selector] = []
-    for selector in selectors:
-        if selector.metric is not None and _WILDCARD.search(selector.metric):
-            expanded.extend(
-                replace(selector, metric=metric) for metric in _matching_ids(selector, graph)
-            )
-        else:
-            expanded.append(selector)
-    return expanded
-
-
 def _select(selector: Selector, graph: RevenueGraph) -> set[str]:
     catalog = graph.catalog
     if selector.all_of:
@@ -140,14 +125,7 @@ def _select(selector: Selector, graph: RevenueGraph) -> set[str]:
         if not matched:
             raise SelectorError(_matches_nothing(selector, graph))
         return matched
-    metric = selector.metric or ""
-    if _WILDCARD.search(metric):
-        starts = _matching_ids(selector, graph)
-    elif metric in catalog.metrics:
-        starts = [metric]
-    else:
-        where = "" if selector.text == metric else f" in selector '{selector.text}'"
-        raise SelectorError(f"unknown metric '{metric}'{where}{suggest(metric, catalog.metrics)}")
+    starts = named_metrics(selector, graph)
     chosen = set(starts)
     # From every metric a pattern matches at once: linear in the graph, where one walk
     # per metric (`+*`) grew with metrics × lineage.
@@ -158,12 +136,21 @@ def _select(selector: Selector, graph: RevenueGraph) -> set[str]:
     return chosen
 
 
-def _matching_ids(selector: Selector, graph: RevenueGraph) -> list[str]:
-    pattern = selector.metric or ""
-    matched = [m for m in graph.catalog.metrics if fnmatchcase(m, pattern)]
+def named_metrics(selector: Selector, graph: RevenueGraph) -> list[str]:
+    """The metric an id selector names, or each metric its pattern (`website_*`) matches,
+    in catalog order, before any graph operator. Raises SelectorError for an unknown id
+    (with a suggestion) or a pattern that matches nothing."""
+    catalog = graph.catalog.metrics
+    metric = selector.metric or ""
+    where = "" if selector.text == metric else f" in selector '{selector.text}'"
+    if not _WILDCARD.search(metric):
+        if metric not in catalog:
+            raise SelectorError(f"unknown metric '{metric}'{where}{suggest(metric, catalog)}")
+        return [metric]
+    matched = [m for m in catalog if fnmatchcase(m, metric)]
     if not matched:
         raise SelectorError(
-            f"selector '{selector.text}' matches no metric (no metric id matches '{pattern}')"
+            f"selector '{selector.text}' matches no metric (no metric id matches '{metric}')"
         )
     return matched
 

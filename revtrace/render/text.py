@@ -307,15 +307,35 @@ def _metric_label(analysis: Analysis, node_id: str) -> Text:
     return label
 
 
+def _marks(roots: list[TreeNode]) -> set[str]:
+    """Which marks the trees use (for the legend), from their nodes alone."""
+    marks: set[str] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        marks.update(
+            mark
+            for mark, shown in (
+                ("seen", node.seen),
+                ("cycle", node.cycle),
+                ("truncated", node.truncated),
+            )
+            if shown
+        )
+        stack.extend(node.children)
+    return marks
+
+
 def tree(console: Console, result: TreeResult) -> None:
     analysis = result.analysis
     if not result.roots:
         console.print(Text("No revenue metric: nothing to draw. Mark one with 'revenue: true'."))
+    styled = console.is_terminal  # asked once: rich looks at the environment each time
     for index, root in enumerate(result.roots):
         title = result.title(index)
         if title is not None:
             console.print(Text(safe(title), style="bold"), soft_wrap=True)
-        if console.is_terminal:
+        if styled:
             console.print(
                 Text("\n").join(
                     Text(guide, style="dim")
@@ -337,17 +357,7 @@ def tree(console: Console, result: TreeResult) -> None:
                     for guide, node, parent in tree_lines_with_parents(root)
                 )
             )
-    marks = {
-        mark
-        for root in result.roots
-        for _, node in tree_lines(root)
-        for mark, shown in (
-            ("seen", node.seen),
-            ("cycle", node.cycle),
-            ("truncated", node.truncated),
-        )
-        if shown
-    }
+    marks = _marks(result.roots)
     if marks:
         console.print()
         legend = "  ".join(

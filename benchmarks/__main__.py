@@ -288,6 +288,15 @@ def main() -> None:
         [revtrace, "tree", str(large_catalog), "--format", "json"],
         runs_large,
     )
+    # Many roots: each metric's lineage (every source's, with --reverse) in one output.
+    tree_reverse_large = case(
+        f"tree --reverse, {large:,}",
+        [revtrace, "tree", str(large_catalog), "--reverse"],
+        runs_large,
+    )
+    tree_every_large = case(
+        f"tree -m '*', {large:,}", [revtrace, "tree", str(large_catalog), "-m", "*"], runs_large
+    )
     sample = large_catalog.read_text(encoding="utf-8").split("\n", 3)[2].strip().rstrip(":")
     trace_large = case(
         f"trace, {large:,}", [revtrace, "trace", sample, str(large_catalog)], runs_large
@@ -443,6 +452,8 @@ def main() -> None:
         ),
         against_audit(f"tree, {large:,} metrics", tree_large),
         against_audit(f"tree --format json, {large:,} metrics", tree_json_large),
+        against_audit(f"tree --reverse, {large:,} metrics", tree_reverse_large),
+        against_audit(f"tree -m '*' (every metric a root), {large:,} metrics", tree_every_large),
         against_audit(f"trace, {large:,} metrics", trace_large, output=False),
         against_audit(f"graph (Mermaid), {large:,} metrics", graph_large),
         against_audit(f"graph --format json, {large:,} metrics", graph_json_large),

@@ -5,16 +5,38 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from revtrace.analysis import AuditReport
 from revtrace.model.findings import Severity
 from revtrace.model.wording import plural
 from revtrace.render.escape import github_data, github_property
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+#: GitHub shows at most this many annotations of each level per step, and drops the rest
+#: without a word (actions/toolkit, docs/problem-matchers.md, "Limitations").
+SHOWN_PER_LEVEL = 10
 
 
 def audit(report: AuditReport) -> str:
     lines = []
+    counts = Counter(finding.severity for finding in report.findings)
+    over = [
+        plural(counts[severity], str(severity))
+        for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        if counts[severity] > SHOWN_PER_LEVEL
+    ]
+    if over:
+        # First, so that it is itself shown: the pull request would otherwise look as if
+        # the findings it shows were all there are.
+        lines.append(
+            f"::notice title={github_property('revtrace: more findings than annotations')}::"
+            + github_data(
+                f"{' and '.join(over)}: GitHub shows {SHOWN_PER_LEVEL} annotations of each"
+                " kind per step; every finding is in this step's log (and in SARIF, for"
+                " code scanning)"
+            )
+        )
     for finding in report.findings:
         properties = []
         if finding.location is not None:

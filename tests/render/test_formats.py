@@ -309,3 +309,19 @@ def test_audit_metric_rows_are_what_the_json_module_writes(
         for metric in metrics.values()
     ]
     assert list(audit_metric_rows(analysis)) == expected
+
+
+def test_more_findings_than_github_shows_are_said_first(write_catalog: Write) -> None:
+    # GitHub shows 10 annotations of each level per step and drops the rest silently: a
+    # notice, first (so within the quota), says how many there are and where they all are.
+    vanity = "".join(f"  v{i}: {{owner: x}}\n" for i in range(12))
+    path = write_catalog("version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n" + vanity)
+    lines = run_cli("audit", str(path), "--format", "github").stdout.splitlines()
+    assert lines[0] == (
+        "::notice title=revtrace%3A more findings than annotations::12 warnings: GitHub shows"
+        " 10 annotations of each kind per step; every finding is in this step's log (and in"
+        " SARIF, for code scanning)"
+    )
+    assert sum(line.startswith("::warning ") for line in lines) == 12  # none left out
+    few = write_catalog("version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n" + vanity[:60])
+    assert not run_cli("audit", str(few), "--format", "github").stdout.startswith("::notice")

@@ -20,6 +20,36 @@ from revtrace.render.escape import markdown_cell, markdown_text
 
 #: The lineage snippet stays small enough to read in a comment.
 MAX_DIAGRAM_METRICS = 40
+#: GitHub refuses a comment longer than 65,536 characters. The tables' rows stop within
+#: this many, which leaves room for the counts, the headings and the diagram (40 metrics,
+#: at most about 18,000 characters with 200-character ids); what is left out is counted.
+TABLE_CHARACTERS = 40_000
+
+
+class _Room:
+    """What is left of TABLE_CHARACTERS, shared by the tables in order of importance."""
+
+    def __init__(self) -> None:
+        self.left = TABLE_CHARACTERS
+
+    def table(self, header: Sequence[str], rows: Sequence[str], noun: str) -> list[str]:
+        """The header and the rows that fit (no header when none does), then a line
+        counting the rest."""
+        shown: list[str] = []
+        for row in rows:
+            if len(row) + 1 > self.left:
+                break
+            self.left -= len(row) + 1
+            shown.append(row)
+        out = [*header, *shown] if shown else []
+        if len(shown) < len(rows):
+            out += [
+                "",
+                f"… and {len(rows) - len(shown)} more {noun}, not shown: a pull-request comment"
+                " holds 65,536 characters. `revtrace audit` lists them all.",
+            ]
+        return out
+
 
 if TYPE_CHECKING:
     from revtrace.analysis.evidence import FitView
@@ -53,9 +83,10 @@ def audit(report: AuditReport) -> str:
         )
     if report.since is not None and report.change is not None:
         out.extend(change_section(report.change, f"Changes since {markdown_text(report.since)}"))
-    out += _findings_table("Errors: fix these first", report.errors)
-    out += _candidates_table(report)
-    out += _findings_table("Other findings", report.other_findings)
+    room = _Room()
+    out += _findings_table("Errors: fix these first", report.errors, room)
+    out += _candidates_table(report, room)
+    out += _findings_table("Other findings", report.other_findings, room)
     if report.baselined:
         out.append(f"{report.baselined} known findings are accepted by the baseline.\n")
     affected = [f.metric for f in report.findings if f.metric in catalog.metrics]
@@ -70,13 +101,12 @@ def audit(report: AuditReport) -> str:
     return "\n".join(out)
 
 
-def _candidates_table(report: AuditReport) -> list[str]:
+def _candidates_table(report: AuditReport, room: _Room) -> list[str]:
     candidates = report.candidates
     if not candidates:
         return []
-    out = [f"#### Candidates to drop ({len(candidates)})\n"]
-    out.append("| metric | name | owner | team | why | where |")
-    out.append("|---|---|---|---|---|---|")
+    header = ["| metric | name | owner | team | why | where |", "|---|---|---|---|---|---|"]
+    rows = []
     for candidate in candidates:
         metric, finding = candidate.metric, candidate.finding
         where = f"{finding.location.file}:{finding.location.line}" if finding.location else ""
@@ -97,26 +127,27 @@ def _candidates_table(report: AuditReport) -> list[str]:
             markdown_cell(why),
             markdown_cell(where),
         ]
-        out.append("| " + " | ".join(cells) + " |")
-    out.append("")
-    return out
+        rows.append("| " + " | ".join(cells) + " |")
+    return [
+        f"#### Candidates to drop ({len(candidates)})\n",
+        *room.table(header, rows, "candidates"),
+        "",
+    ]
 
 
-def _findings_table(title: str, findings: Sequence[Finding]) -> list[str]:
+def _findings_table(title: str, findings: Sequence[Finding], room: _Room) -> list[str]:
     if not findings:
         return []
-    out = [f"#### {title} ({len(findings)})\n"]
-    out.append("| severity | rule | metric | message | where |")
-    out.append("|---|---|---|---|---|")
+    header = ["| severity | rule | metric | message | where |", "|---|---|---|---|---|"]
+    rows = []
     for finding in findings:
         where = str(finding.location) if finding.location else ""
-        out.append(
+        rows.append(
             f"| {finding.severity} | {finding.code} {finding.rule} "
             f"| {markdown_cell(finding.metric or '')} | {markdown_cell(finding.message)} "
             f"| {markdown_cell(where)} |"
         )
-    out.append("")
-    return out
+    return [f"#### {title} ({len(findings)})\n", *room.table(header, rows, "findings"), ""]
 
 
 def lineage_snippet(report: AuditReport, metrics: list[str]) -> str:

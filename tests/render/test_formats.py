@@ -325,3 +325,24 @@ def test_more_findings_than_github_shows_are_said_first(write_catalog: Write) ->
     assert sum(line.startswith("::warning ") for line in lines) == 12  # none left out
     few = write_catalog("version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n" + vanity[:60])
     assert not run_cli("audit", str(few), "--format", "github").stdout.startswith("::notice")
+
+
+@pytest.mark.parametrize("width", [12, 200])
+def test_markdown_fits_a_pull_request_comment_and_counts_what_it_leaves_out(
+    write_catalog: Write, width: int
+) -> None:
+    # GitHub refuses a comment over 65,536 characters: a catalog with hundreds of
+    # candidates (here with ids of 12 and of 200 characters, names as long) must still
+    # give one, whose counts are whole and which says how many rows it left out.
+    ids = [f"{i:05d}".rjust(width, "v") for i in range(600)]
+    vanity = "".join(f"  {m}: {{name: {m}n}}\n" for m in ids)
+    path = write_catalog("version: 1\nmetrics:\n  r: {revenue: true}\n" + vanity)
+    text = run_cli("audit", str(path), "--format", "markdown").stdout
+    assert len(text) <= 65_536
+    assert "| 601 | 1 | 1 | 600 | 0 | 0 | 600 | 601 |" in text  # the counts, whole
+    shown = sum(line.startswith("| **") for line in text.splitlines())
+    left = re.search(r"… and (\d+) more candidates, not shown", text)
+    assert left is not None and shown + int(left.group(1)) == 600
+    others = re.search(r"… and (\d+) more findings, not shown", text)
+    rows = sum(line.startswith("| info |") for line in text.splitlines())
+    assert rows + (int(others.group(1)) if others else 0) == 601  # RT007: no owner

@@ -32,23 +32,44 @@ class _Room:
     def __init__(self) -> None:
         self.left = TABLE_CHARACTERS
 
+    def take(self, lines: Sequence[str]) -> int:
+        """How many of `lines`, from the first, fit; the room they take is spent."""
+        count = 0
+        for line in lines:
+            if len(line) + 1 > self.left:
+                break
+            self.left -= len(line) + 1
+            count += 1
+        return count
+
     def table(self, header: Sequence[str], rows: Sequence[str], noun: str) -> list[str]:
         """The header and the rows that fit (no header when none does), then a line
         counting the rest."""
-        shown: list[str] = []
-        for row in rows:
-            if len(row) + 1 > self.left:
-                break
-            self.left -= len(row) + 1
-            shown.append(row)
-        out = [*header, *shown] if shown else []
-        if len(shown) < len(rows):
-            out += [
-                "",
-                f"… and {len(rows) - len(shown)} more {noun}, not shown: a pull-request comment"
-                " holds 65,536 characters. `revtrace audit` lists them all.",
-            ]
-        return out
+        shown = self.take(rows)
+        out = [*header, *rows[:shown]] if shown else []
+        return out + _left_out(len(rows) - shown, noun)
+
+    def bullets(self, lines: Sequence[str], noun: str) -> list[str]:
+        shown = self.take(lines)
+        return [*lines[:shown], *_left_out(len(lines) - shown, noun)]
+
+    def inline(self, label: str, items: Sequence[str]) -> str:
+        """`- label: a, b, …` with the items that fit, and how many did not."""
+        shown = self.take(items)
+        if not shown:
+            return f"- {label}: {len(items)} (no room left to list them)"
+        more = f", … and {len(items) - shown} more" if shown < len(items) else ""
+        return f"- {label}: " + ", ".join(items[:shown]) + more
+
+
+def _left_out(count: int, noun: str) -> list[str]:
+    if not count:
+        return []
+    return [
+        "",
+        f"… and {count} more {noun}, not shown: a pull-request comment holds 65,536"
+        " characters. `revtrace audit` (or `diff`) lists them all.",
+    ]
 
 
 if TYPE_CHECKING:
@@ -81,9 +102,10 @@ def audit(report: AuditReport) -> str:
             "> **The catalog has errors**: the verdicts below may be their consequence and are"
             " incomplete until they are fixed.\n"
         )
-    if report.since is not None and report.change is not None:
-        out.extend(change_section(report.change, f"Changes since {markdown_text(report.since)}"))
     room = _Room()
+    if report.since is not None and report.change is not None:
+        title = f"Changes since {markdown_text(report.since)}"
+        out.extend(change_section(report.change, title, room))
     out += _findings_table("Errors: fix these first", report.errors, room)
     out += _candidates_table(report, room)
     out += _findings_table("Other findings", report.other_findings, room)
@@ -165,17 +187,23 @@ def lineage_snippet(report: AuditReport, metrics: list[str]) -> str:
     return mermaid.flowchart(nodes, edges, mermaid.classes_of(GraphView(report.analysis, chosen)))
 
 
-def change_section(change: CatalogChange, title: str) -> list[str]:
+def change_section(change: CatalogChange, title: str, room: _Room | None = None) -> list[str]:
+    """The change as a list; within `room` (a fresh one for `diff`), so it fits a comment."""
+    room = room or _Room()
     out = [f"#### {title}\n"]
     if change.is_empty:
         out.append("No metric or link changed.\n")
         return out
+    cuts = []
     for cut in change.lost_paths:
         names = ", ".join(f"**{markdown_cell(m)}**" for m in cut.metrics)
         causes = " and ".join(markdown_cell(c) for c in cut.causes) or "the change"
-        out.append(f"- ❌ {causes} cut every path to revenue of {names}")
-    for metric in change.added_without_path:
-        out.append(f"- ⚠️ **{markdown_cell(metric)}** was added without a path to revenue")
+        cuts.append(f"- ❌ {causes} cut every path to revenue of {names}")
+    cuts += [
+        f"- ⚠️ **{markdown_cell(metric)}** was added without a path to revenue"
+        for metric in change.added_without_path
+    ]
+    out += room.bullets(cuts, "changes")
     rows = [
         ("metrics added", [markdown_cell(m) for m in change.added]),
         ("metrics removed", [markdown_cell(m) for m in change.removed]),
@@ -190,15 +218,17 @@ def change_section(change: CatalogChange, title: str) -> list[str]:
     ]
     for label, items in rows:
         if items:
-            out.append(f"- {label}: " + ", ".join(items))
+            out.append(room.inline(label, items))
     if change.new_findings:
         out.append(f"- new findings: {len(change.new_findings)}")
+        lines = []
         for finding in change.new_findings:
             where = str(finding.location) if finding.location else ""
-            out.append(
+            lines.append(
                 f"  - {finding.code} {finding.rule}: {markdown_cell(finding.message)}"
                 f" ({markdown_cell(where)})"
             )
+        out += room.bullets(lines, "new findings")
     out.append("")
     return out
 

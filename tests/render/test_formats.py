@@ -346,3 +346,18 @@ def test_markdown_fits_a_pull_request_comment_and_counts_what_it_leaves_out(
     others = re.search(r"… and (\d+) more findings, not shown", text)
     rows = sum(line.startswith("| info |") for line in text.splitlines())
     assert rows + (int(others.group(1)) if others else 0) == 601  # RT007: no owner
+
+
+def test_a_diff_in_markdown_fits_a_comment_too(write_catalog: Write) -> None:
+    before = write_catalog("version: 1\nmetrics:\n  r: {revenue: true}\n", name="old.yaml")
+    ids = [f"added_metric_with_a_long_id_{i:04d}" for i in range(1_500)]
+    after = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true}\n" + "".join(f"  {m}: {{}}\n" for m in ids),
+        name="new.yaml",
+    )
+    text = run_cli("diff", str(before), str(after), "--format", "markdown").stdout
+    assert len(text) <= 65_536
+    shown = sum("was added without a path to revenue" in line for line in text.splitlines())
+    left = re.search(r"… and (\d+) more changes, not shown", text)
+    assert left is not None and shown + int(left.group(1)) == 1_500
+    assert re.search(r"- metrics added: (.*, … and \d+ more|1500 \(no room left)", text)

@@ -8,7 +8,7 @@ from benchmarks.generate import Spec, generate
 from revtrace.analysis import analyse_sources
 from revtrace.analysis.lineage import lineage
 from revtrace.analysis.select import SelectorError, parse, resolve
-from revtrace.graph import TreeNode
+from tests.graph.test_revenue_graph import walk_tree
 
 CATALOG = b"""version: 1
 metrics:
@@ -95,15 +95,6 @@ def test_a_pattern_draws_one_tree_per_metric_it_matches() -> None:
     assert by_pattern == by_name
 
 
-def _nodes(roots: list[TreeNode]) -> list[TreeNode]:
-    found, stack = [], list(roots)
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        stack.extend(node.children)
-    return found
-
-
 @pytest.mark.parametrize(
     ("selectors", "reverse"),
     [([], True), (["*"], False), (["+*"], False), (["@*"], False), (["team:*"], True)],
@@ -118,7 +109,7 @@ def test_trees_of_many_roots_grow_with_the_graph_not_with_roots_times_lineage(
     result = lineage(analysis, parse(selectors), reverse=reverse)
     links = sum(len(m.drives) for m in analysis.catalog.metrics.values())
     directions = 2 if selectors == ["@*"] else 1
-    nodes = _nodes(result.roots)
+    nodes = walk_tree(result.roots)
     assert len(nodes) <= len(result.roots) + directions * links
     expanded = [n.id for n in nodes if n.children]
     assert len(expanded) <= directions * len(set(expanded))

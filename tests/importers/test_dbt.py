@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from revtrace.load import load_catalog_text
+from revtrace.model.catalog import Metric
 from tests.conftest import DATA, REPO, check_golden, run_cli
 
 DBT = (DATA / "dbt").relative_to(REPO)
@@ -36,10 +38,9 @@ def test_each_input_gives_the_expected_catalog_which_loads_cleanly(name: str) ->
     assert [f for f in loaded.findings if f.severity.name == "ERROR"] == []
 
 
-def test_the_mapping_of_each_metric_type() -> None:
-    catalog = load_catalog_text(run_cli("import", "dbt", INPUTS["semantic-manifest"]).stdout)
-    metrics = catalog.catalog.metrics
-    inputs = {
+def links_into(metrics: Mapping[str, Metric]) -> dict[str, list[tuple[str, str]]]:
+    """Each metric's incoming links as (source, kind): what it is computed from."""
+    return {
         m: sorted(
             (link.source, link.kind)
             for x in metrics.values()
@@ -48,6 +49,12 @@ def test_the_mapping_of_each_metric_type() -> None:
         )
         for m in metrics
     }
+
+
+def test_the_mapping_of_each_metric_type() -> None:
+    catalog = load_catalog_text(run_cli("import", "dbt", INPUTS["semantic-manifest"]).stdout)
+    metrics = catalog.catalog.metrics
+    inputs = links_into(metrics)
     assert metrics["revenue"].revenue and metrics["revenue"].owner == "finance"
     assert inputs["average_order_value"] == [("order_count", "formula"), ("revenue", "formula")]
     # Aliases replaced by the metrics' names; an offset or a filter makes it a derivation.
@@ -312,15 +319,7 @@ models:
     ]
     assert metrics["paid_share"].formula == "paid_signups / signups"
     assert metrics["net_signups"].formula == "signups - paid_signups"
-    inputs = {
-        m: sorted(
-            (link.source, link.kind)
-            for x in metrics.values()
-            for link in x.drives
-            if link.target == m
-        )
-        for m in metrics
-    }
+    inputs = links_into(metrics)
     assert inputs["signup_to_paid"] == [
         ("paid_signups", "computed_from"),
         ("signups", "computed_from"),

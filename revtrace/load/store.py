@@ -65,8 +65,14 @@ _CACHEDIR_TAG = (
 LIBRARIES = ("PyYAML", "rich", "numpy", "networkx")
 
 
+#: What the fingerprint reads: the modules, and the files they print from (the report's
+#: script, style sheet and layout library; the `init` templates).
+_CODE = (".py", ".js", ".css", ".yaml")
+
+
 def code_version(package: str | None = None) -> str:
-    """revtrace's version, a fingerprint of its code (each module's name and text), and the
+    """revtrace's version, a fingerprint of its code (each module's and asset's name and
+    text), and the
     versions of the libraries it reads and prints with: a working copy whose reader
     changed must not read what the old reader wrote, though the version number is the
     same, nor a run after `pip install -U rich` replay text the old rich drew; the same
@@ -92,7 +98,7 @@ def code_version(package: str | None = None) -> str:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
                 folders.append(entry.path)
-            elif entry.name.endswith(".py"):
+            elif entry.name.endswith(_CODE):
                 with contextlib.suppress(OSError), open(entry.path, "rb") as module:
                     digest.update(os.path.relpath(entry.path, package).encode() + b"\0")
                     digest.update(module.read())

@@ -372,6 +372,15 @@ def test_the_code_is_part_of_the_version(tmp_path: Path, monkeypatch: pytest.Mon
     (package / "sub" / "b.py").write_text("y = 3\n", encoding="utf-8")  # same size
     changed = code_version(str(package))
     assert changed != first
+    # The report's script is printed from, not imported: a changed script is new code too
+    # (a report replayed from the cache would otherwise keep the old picture).
+    (package / "sub" / "picture.js").write_text("draw(1);\n", encoding="utf-8")
+    scripted = code_version(str(package))
+    assert scripted != changed
+    (package / "sub" / "picture.js").write_text("draw(2);\n", encoding="utf-8")
+    assert code_version(str(package)) != scripted
+    (package / "sub" / "notes.txt").write_text("not code\n", encoding="utf-8")
+    changed = code_version(str(package))
     from importlib import metadata
 
     real = metadata.version

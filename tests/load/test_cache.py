@@ -378,9 +378,10 @@ def test_the_code_is_part_of_the_version(tmp_path: Path, monkeypatch: pytest.Mon
     scripted = code_version(str(package))
     assert scripted != changed
     (package / "sub" / "picture.js").write_text("draw(2);\n", encoding="utf-8")
-    assert code_version(str(package)) != scripted
-    (package / "sub" / "notes.txt").write_text("not code\n", encoding="utf-8")
     changed = code_version(str(package))
+    assert changed != scripted
+    (package / "sub" / "notes.txt").write_text("not code\n", encoding="utf-8")
+    assert code_version(str(package)) == changed
     from importlib import metadata
 
     real = metadata.version

@@ -5,10 +5,16 @@ Layout is ELK's layered algorithm (elkjs, vendored in `render/assets/`, inlined 
 report so it works offline), not a hand-written one: on generated catalogs it gets within
 the crossings Graphviz `dot` gets (measured by `tests/render/test_picture_browser.py`).
 revtrace decides the columns: revenue on the right, every other metric in the column of
-its distance to revenue, metrics without a path in a column of their own on the left
-(ELK's interactive layering keeps them, and its cycle breaking routes back and loop links
-around the boxes). ELK orders each column to avoid crossings, places the boxes and routes
-every link.
+its distance to revenue (ELK's interactive layering keeps them, and its cycle breaking
+routes back and loop links around the boxes). The metrics without a path — the
+candidates to drop — are a band of their own, laid out apart, with the views of revenue
+(profit, growth) last: the script puts it beside the other band when the whole picture
+then fits the window, else under it, ending on the right too (as a column on the left
+they made the picture several columns wider than a laptop's screen, and the first view,
+on the revenue side, left them out of sight). ELK orders each column to avoid crossings,
+places the boxes and routes every link within a band; the few links between the bands
+(revenue to its views, mostly) are routed by the script, through the gaps between columns
+or round the right edge.
 
 The contract a test (or anyone) can measure: each metric is an SVG `g` with
 `data-metric="<id>"` and `data-status` (`revenue`, `reaches`, `no-path`, `kept`,
@@ -63,13 +69,13 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
     catalog = analysis.catalog
     view = GraphView(analysis, metrics)
     index = {metric: number for number, metric in enumerate(metrics)}
-    columns = _columns(graph, metrics)
+    places = _places(graph, metrics)
     why = {c.id: c.reason for c in report.candidates}
     nodes: list[dict[str, Any]] = []
     for metric_id in metrics:
         metric = catalog.metrics[metric_id]
         distance = graph.distance.get(metric_id)
-        column = columns[metric_id]
+        band, column = places[metric_id]
         keep = metric.keep
         nodes.append(
             {
@@ -78,6 +84,7 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
                 "owner": visible(metric.owner or ""),
                 "team": visible(metric.team or ""),
                 "status": view.status(metric_id),
+                "band": band,
                 "column": column,
                 "distance": distance,
                 "reaches": distance is not None,
@@ -90,16 +97,18 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
             }
         )
     edges = _edges(graph, view, index)
-    headings = {}
+    headings: tuple[dict[int, str], dict[int, str]] = ({}, {})
     for node in nodes:
         distance = node["distance"]
-        if distance is None:
-            text = "no path to revenue"
-        elif distance == 0:
+        if distance == 0:
             text = "revenue"
-        else:
+        elif distance is not None:
             text = f"{distance} link{'s' if distance > 1 else ''} from revenue"
-        headings[node["column"]] = text
+        elif node["view_of"]:
+            text = "views of revenue"
+        else:
+            text = "no path to revenue"
+        headings[node["band"]][node["column"]] = text
     shown, note = _focus(metrics, graph.distance)
     document = {
         "nodes": nodes,
@@ -113,23 +122,37 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _columns(graph: Any, metrics: Sequence[str]) -> dict[str, int]:
-    """Each metric's column, left to right: the metrics without a path (apart, on the
-    left), then by distance to revenue, farthest first, revenue last. A link between two
-    metrics of one distance would run inside a column (and through its boxes), so each
-    distance takes as many columns as its longest chain of such links."""
-    groups: dict[int, list[str]] = {}
+#: The picture's two bands: the metrics on a path to revenue, and the others (without a
+#: path, and the views of revenue with the metrics they are computed from).
+ON_PATH, OFF_PATH = 0, 1
+
+
+def _places(graph: Any, metrics: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Each metric's band and column in it, left to right. In the first band, the metrics
+    by distance to revenue, farthest first, revenue last; in the second, the metrics
+    without a path, then the views of revenue (under revenue: a view's inputs are mostly
+    metrics without a path, such as costs, and its links from revenue go round the right
+    edge). A link between two metrics of one group would run inside a column (and through
+    its boxes), so each group takes as many columns as its longest chain of such links."""
+    views = -1  # after the metrics without a path, in the sort below
+    groups: dict[tuple[int, int], list[str]] = {}
     for metric in metrics:
-        groups.setdefault(graph.distance.get(metric, -1), []).append(metric)
-    order = sorted(groups, key=lambda d: (d != -1, -d))
-    columns: dict[str, int] = {}
-    start = 0
-    for key in order:
-        local = _local_columns(graph, groups[key])
+        distance = graph.distance.get(metric)
+        if distance is not None:
+            key = (ON_PATH, distance)
+        elif graph.view_of(metric) is not None:
+            key = (OFF_PATH, views)
+        else:
+            key = (OFF_PATH, 0)
+        groups.setdefault(key, []).append(metric)
+    places: dict[str, tuple[int, int]] = {}
+    start = [0, 0]
+    for band, distance in sorted(groups, key=lambda k: (k[0], -k[1] if k[1] != views else 1)):
+        local = _local_columns(graph, groups[band, distance])
         for metric, column in local.items():
-            columns[metric] = start + column
-        start += max(local.values(), default=0) + 1
-    return columns
+            places[metric] = (band, start[band] + column)
+        start[band] += max(local.values(), default=0) + 1
+    return places
 
 
 def _local_columns(graph: Any, unlinked: Sequence[str]) -> dict[str, int]:

@@ -19,9 +19,12 @@ def test_the_vendored_bundle_is_safe_to_inline_and_carries_its_licence() -> None
     assert picture.elk_script().startswith(f"/* elkjs {picture.ELK_VERSION} (Eclipse Layout")
 
 
-def test_columns_run_from_no_path_to_revenue_and_links_within_a_distance_get_their_own(
+def test_the_path_to_revenue_runs_left_to_right_over_a_band_of_what_is_off_it(
     tmp_path: Path,
 ) -> None:
+    """Two bands: the metrics on a path to revenue, by distance, revenue last; under them
+    the metrics without a path, then the views of revenue. A link within a group gets a
+    column of its own."""
     catalog = tmp_path / "m.yaml"
     catalog.write_text(
         "version: 1\nmetrics:\n"
@@ -29,20 +32,29 @@ def test_columns_run_from_no_path_to_revenue_and_links_within_a_distance_get_the
         "  deals: {drives: [revenue, customers]}\n"  # both 1 link from revenue
         "  customers: {drives: [revenue]}\n"
         "  sqls: {drives: [deals]}\n"
-        "  views: {drives: [pages]}\n"  # no path: views → pages
-        "  pages: {}\n",
+        "  visits: {drives: [pages]}\n"  # no path: visits → pages
+        "  pages: {}\n"
+        "  costs: {drives: [profit]}\n"  # feeds a view, no path of its own
+        "  profit: {formula: revenue - costs}\n"
+        "  margin: {computed_from: [profit]}\n",  # a view of a view
         encoding="utf-8",
     )
     out = tmp_path / "r.html"
     assert run_cli("report", str(catalog), "-o", str(out)).exit_code == 0
     data = report_picture(out.read_text(encoding="utf-8"))
-    column = {n["id"]: n["column"] for n in data["nodes"]}
-    assert column == {
-        "views": 0, "pages": 1,  # no path, apart on the left, their link left to right
-        "sqls": 2, "deals": 3, "customers": 4,  # deals → customers: two columns for 1 link
-        "revenue": 5,
+    place = {n["id"]: (n["band"], n["column"]) for n in data["nodes"]}
+    assert place == {
+        "sqls": (0, 0), "deals": (0, 1), "customers": (0, 2),  # deals → customers
+        "revenue": (0, 3),
+        "visits": (1, 0), "pages": (1, 1), "costs": (1, 1),  # a link ends in the last column
+        "profit": (1, 2), "margin": (1, 3),  # views, after the metrics without a path
     }  # fmt: skip
-    assert data["headings"]["0"] == "no path to revenue" and data["headings"]["5"] == "revenue"
+    assert data["headings"] == [
+        {"0": "2 links from revenue", "1": "1 link from revenue", "2": "1 link from revenue",
+         "3": "revenue"},
+        {"0": "no path to revenue", "1": "no path to revenue", "2": "views of revenue",
+         "3": "views of revenue"},
+    ]  # fmt: skip
     assert data["shown"] is None and data["note"] == ""
 
 

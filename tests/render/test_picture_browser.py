@@ -142,6 +142,7 @@ EXAMPLES = [
     "examples/customer-success.yaml",
     "examples/b2b-referral-flywheel.yaml",
     "examples/evidence/metrics.yaml",
+    "examples/financials/metrics.yaml",  # views of revenue: links between the bands
 ]
 
 
@@ -242,6 +243,64 @@ def test_every_status_is_drawn_and_named(tmp_path: Path) -> None:
     assert found["statuses"] == {
         "revenue": 1, "view": 1, "reaches": 1, "deprecated": 2, "no-path": 1, "kept": 1,
     }  # fmt: skip
+
+
+FIRST_VIEW = """
+var viewport = document.getElementById('viewport'), room = viewport.getBoundingClientRect();
+var out = {hidden: [], upper: -1e9, lower: 1e9, revenueRight: 0, viewsLeft: 1e9, onLeft: 1e9,
+           offRight: -1e9};
+Array.prototype.forEach.call(document.querySelectorAll('#lineage g[data-metric]'), function (g) {
+  var r = g.getBoundingClientRect(), status = g.getAttribute('data-status');
+  var seen = r.left >= room.left && r.right <= room.right && r.top >= room.top
+    && r.bottom <= room.bottom;
+  if (!seen && status !== 'reaches') out.hidden.push(g.getAttribute('data-metric'));
+  if (status === 'reaches' || status === 'revenue') {
+    out.upper = Math.max(out.upper, r.bottom); out.onLeft = Math.min(out.onLeft, r.left);
+  } else {
+    out.lower = Math.min(out.lower, r.top); out.offRight = Math.max(out.offRight, r.right);
+  }
+  if (status === 'revenue') out.revenueRight = Math.max(out.revenueRight, r.right);
+  if (status === 'view') out.viewsLeft = Math.min(out.viewsLeft, r.left);
+});
+out.bar = document.getElementById('headings').textContent;
+for (var i = 0; i < 4; i++) document.getElementById('zoom-in').click();  // taller than the view
+viewport.scrollTop = viewport.scrollHeight;
+viewport.dispatchEvent(new Event('scroll'));
+out.barBelow = document.getElementById('headings').textContent;
+document.body.dataset.result = JSON.stringify(out);
+"""
+
+
+@pytest.mark.parametrize(
+    ("catalog", "beside"),
+    [
+        ("metrics.yaml", False),  # too wide for the two bands side by side
+        ("examples/financials/metrics.yaml", False),  # links between the bands
+        ("examples/ecommerce.yaml", True),  # all of it fits side by side
+    ],
+)
+def test_the_first_view_shows_revenue_and_every_metric_off_its_path(
+    catalog: str, beside: bool, tmp_path: Path
+) -> None:
+    """What a screenshot of the report shows on a laptop (1400 px): the revenue side and
+    every metric without a path — the candidates — and every view of revenue, in a band
+    of their own: beside the others when the whole picture fits that way, else under
+    them, where the bar of column headings follows the band in view. (As a column on the
+    left they were off-screen: noticed in the last round.)"""
+    dom = run_script(report_of(REPO / catalog, tmp_path), tmp_path, FIRST_VIEW)
+    found = re.search(r'data-result="([^"]*)"', dom)
+    assert found is not None, dom[:400]
+    out = json.loads(html.unescape(found.group(1)))
+    assert out["hidden"] == []
+    if beside:
+        assert out["offRight"] < out["onLeft"]  # on the left, the farthest from revenue
+        assert out["bar"].startswith("no path to revenue")
+    else:
+        assert out["upper"] < out["lower"]  # under the others
+        assert "REVENUE" in out["bar"].upper() and "NO PATH" not in out["bar"].upper()
+        assert "no path to revenue" in out["barBelow"]
+    if "financials" in catalog:
+        assert out["viewsLeft"] < out["revenueRight"]  # under revenue, not beside it
 
 
 def test_click_keyboard_escape_and_the_details_panel(tmp_path: Path) -> None:

@@ -62,40 +62,141 @@
     return {lines: lines, sub: subLines, w: Math.ceil(Math.min(MAXW, w)), h: h};
   });
   var columnWidth = MAXW + 120;
-  var graph = {
-    id: 'root',
-    layoutOptions: {
-      'elk.algorithm': 'layered', 'elk.direction': 'RIGHT',
-      'elk.layered.layering.strategy': 'INTERACTIVE',
-      'elk.layered.cycleBreaking.strategy': 'INTERACTIVE',
-      'elk.edgeRouting': 'ORTHOGONAL',
-      'elk.separateConnectedComponents': 'false',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
-      'elk.layered.spacing.edgeNodeBetweenLayers': '20',
-      'elk.spacing.nodeNode': '14',
-      'elk.spacing.edgeNode': '12',
-      'elk.spacing.edgeLabel': '2',
-      'elk.layered.thoroughness': '100',
-      'elk.layered.crossingMinimization.greedySwitch.type': 'TWO_SIDED',
-      'elk.padding': '[top=12,left=16,bottom=16,right=16]'
-    },
-    children: shown.map(function (i) {
-      return {id: 'n' + i, width: boxes[i].w, height: boxes[i].h, x: nodes[i].column * columnWidth, y: 0};
-    }),
-    edges: []
+  var OPTIONS = {
+    'elk.algorithm': 'layered', 'elk.direction': 'RIGHT',
+    'elk.layered.layering.strategy': 'INTERACTIVE',
+    'elk.layered.cycleBreaking.strategy': 'INTERACTIVE',
+    'elk.edgeRouting': 'ORTHOGONAL',
+    'elk.separateConnectedComponents': 'false',
+    'elk.layered.spacing.nodeNodeBetweenLayers': '40',
+    'elk.layered.spacing.edgeNodeBetweenLayers': '20',
+    'elk.spacing.nodeNode': '14',
+    'elk.spacing.edgeNode': '12',
+    'elk.spacing.edgeLabel': '2',
+    'elk.layered.thoroughness': '100',
+    'elk.layered.crossingMinimization.greedySwitch.type': 'TWO_SIDED',
+    'elk.padding': '[top=12,left=16,bottom=16,right=16]'
   };
+  // Two bands, each laid out by ELK on its own: what reaches revenue (with the views of
+  // revenue), and under it the metrics without a path. The links between them (a view's
+  // inputs, a metric feeding one without a path) are `across`, routed in `combine`.
+  var bands = [0, 1].map(function (band) {
+    return {
+      id: 'band' + band, layoutOptions: OPTIONS, edges: [],
+      children: shown.filter(function (i) { return nodes[i].band === band; }).map(function (i) {
+        return {id: 'n' + i, width: boxes[i].w, height: boxes[i].h, x: nodes[i].column * columnWidth, y: 0};
+      })
+    };
+  });
+  var across = [];
+  function label(e) {
+    var text = (e.elasticity > 0 ? '+' : '') + e.elasticity;
+    return {text: text, width: width(text, 11, '') + 4, height: 13};
+  }
   edges.forEach(function (e, k) {
     if (!drawn[e.s] || !drawn[e.t]) return;
+    if (nodes[e.s].band !== nodes[e.t].band) { across.push(k); return; }
     var edge = {id: 'e' + k, sources: ['n' + e.s], targets: ['n' + e.t]};
     if (e.elasticity !== null) {
-      var text = (e.elasticity > 0 ? '+' : '') + e.elasticity;
       // At the link's tail: a label in the middle would be a node of its own for ELK,
       // and move boxes out of their columns.
-      edge.labels = [{text: text, width: width(text, 11, '') + 4, height: 13,
-                      layoutOptions: {'elk.edgeLabels.placement': 'TAIL'}}];
+      var l = label(e);
+      l.layoutOptions = {'elk.edgeLabels.placement': 'TAIL'};
+      edge.labels = [l];
     }
-    graph.edges.push(edge);
+    bands[nodes[e.s].band].edges.push(edge);
   });
+
+  // The columns ELK made in one band, left to right: boxes whose centres are close.
+  function layersOf(children) {
+    var layers = [];
+    children.slice().sort(function (a, b) { return (a.x + a.width / 2) - (b.x + b.width / 2); }).forEach(function (c) {
+      var centre = c.x + c.width / 2, last = layers[layers.length - 1];
+      if (!last || centre - last.centre >= 60) { last = {centre: centre, left: c.x, right: c.x + c.width, members: []}; layers.push(last); }
+      last.left = Math.min(last.left, c.x); last.right = Math.max(last.right, c.x + c.width);
+      last.members.push(c);
+    });
+    return layers;
+  }
+  // Room for the links across (a track each) and for the lower band's headings.
+  var TRACK = 6, BAND_HEAD = 30, BESIDE = 40;
+  // The view's room for the picture: its width, and the height it may grow to (78% of
+  // the window's, as the style sheet says, less the bar of headings).
+  function room() {
+    return {w: viewport.clientWidth - 4, h: window.innerHeight * 0.78 - 28};
+  }
+  // One layout of both bands. Side by side (the band without a path on the left, as the
+  // farthest from revenue) when no link joins them and that shows the whole picture at a
+  // larger scale; else the
+  // band without a path under the other, both ending on the right, where revenue is and
+  // where the first view starts. Each link across is routed through the gaps between
+  // columns (ELK leaves 40 px there at least) and a track of its own under the upper band
+  // (or under both), or round the right edge from revenue to its views: through no box.
+  function combine(results) {
+    var upper = results[0], lower = results[1];
+    var w0 = upper ? upper.width : 0, h0 = upper ? upper.height : 0;
+    var w1 = lower ? lower.width : 0, h1 = lower ? lower.height : 0;
+    var tracks = across.length ? 8 + TRACK * across.length : 0;
+    var space = room();
+    function scale(w, h) { return Math.min(1, space.w / w, space.h / h); }
+    // Links across side by side would run back under the whole picture (revenue to its
+    // views): only one above the other routes them well.
+    var beside = !!(upper && lower) && !across.length &&
+      scale(w1 + BESIDE + w0, Math.max(h0, h1) + tracks) > scale(Math.max(w0, w1) + 8, h0 + tracks + BAND_HEAD + h1);
+    var widest = Math.max(w0, w1);
+    var place = beside
+      ? [{x: w1 + BESIDE, y: 0}, {x: 0, y: 0}]
+      : [{x: widest - w0, y: 0}, {x: widest - w1, y: upper ? h0 + tracks + BAND_HEAD : BAND_HEAD}];
+    var channel = beside ? Math.max(h0, h1) : h0;
+    var out = {width: beside ? w1 + BESIDE + w0 : widest, height: 0, children: [], edges: [], bandTops: [], beside: beside};
+    var layerOf = {};
+    [upper, lower].forEach(function (layout, band) {
+      if (!layout) return;
+      var left = place[band].x, top = place[band].y;
+      out.bandTops[band] = top;
+      function moved(p) { return {x: p.x + left, y: p.y + top}; }
+      layout.children.forEach(function (c) {
+        out.children.push({id: c.id, x: c.x + left, y: c.y + top, width: c.width, height: c.height});
+      });
+      (layout.edges || []).forEach(function (le) {
+        out.edges.push({id: le.id,
+          sections: (le.sections || []).map(function (s) {
+            return {startPoint: moved(s.startPoint), endPoint: moved(s.endPoint), bendPoints: (s.bendPoints || []).map(moved)};
+          }),
+          labels: (le.labels || []).map(function (l) { return {text: l.text, x: l.x + left, y: l.y + top}; })});
+      });
+      var layers = layersOf(out.children.filter(function (c) { return nodes[+c.id.slice(1)].band === band; }));
+      layers.forEach(function (layer, i) {
+        layer.last = i === layers.length - 1;
+        layer.members.forEach(function (c) { layerOf[c.id] = layer; });
+      });
+      out.height = Math.max(out.height, top + layout.height);
+    });
+    if (beside) out.height += tracks;
+    var at = {}, outer = 0, right = out.width;
+    out.children.forEach(function (c) { at[c.id] = c; });
+    across.forEach(function (k, track) {
+      var e = edges[k], s = at['n' + e.s], t = at['n' + e.t];
+      var lane = 8 + 4 * (track % 6), sy = s.y + s.height / 2, ty = t.y + t.height / 2;
+      var points;
+      if (!beside && layerOf[s.id].last && layerOf[t.id].last) {
+        // Both in the last column of their band (revenue and its views): round the right
+        // edge, where nothing else is, into the box's right side.
+        var x = right + 10 + 6 * outer++;
+        points = [{x: s.x + s.width, y: sy}, {x: x, y: sy}, {x: x, y: ty}, {x: t.x + t.width, y: ty}];
+      } else {
+        // Otherwise through the gap after the source's column, a track of its own, and
+        // the gap before the target's column, into its left side.
+        var x1 = layerOf[s.id].right + lane, x2 = Math.max(2, layerOf[t.id].left - lane);
+        var y = channel + 8 + TRACK * track;
+        points = [{x: s.x + s.width, y: sy}, {x: x1, y: sy}, {x: x1, y: y}, {x: x2, y: y}, {x: x2, y: ty}, {x: t.x, y: ty}];
+      }
+      out.width = Math.max(out.width, Math.max.apply(null, points.map(function (p) { return p.x + 8; })));
+      out.edges.push({id: 'e' + k, sections: [{startPoint: points[0], bendPoints: points.slice(1, -1), endPoint: points[points.length - 1]}],
+        labels: e.elasticity === null ? [] : [{text: label(e).text, x: s.x + s.width + 1, y: sy - 14}]});
+    });
+    return out;
+  }
 
   function draw(layout) {
     window.revtraceLayout = layout;
@@ -107,25 +208,28 @@
       var marker = el('marker', {id: m[0], viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '8', markerHeight: '8', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse'}, defs);
       el('path', {d: 'M0,0 L10,5 L0,10 z', fill: m[1]}, marker);
     });
-    // A heading over each layer ELK made, from the distances of the boxes in it (ELK may
-    // move a box to another layer to keep a loop's links short: the heading says so).
-    var layers = {};
-    layout.children.forEach(function (c) {
-      var key = Math.round(c.x + c.width / 2);
-      var found = null;
-      for (var k in layers) if (Math.abs(k - key) < 60) found = k;
-      if (found === null) { layers[key] = {x: c.x, texts: []}; found = key; }
-      layers[found].x = Math.min(layers[found].x, c.x);
-      var text = data.headings[nodes[+c.id.slice(1)].column] || '';
-      if (layers[found].texts.indexOf(text) < 0) layers[found].texts.push(text);
+    // A heading over each column of each band, from the distances of the boxes in it
+    // (ELK may move a box to another column to keep a loop's links short: the heading
+    // says so).
+    var lists = layout.bandTops.map(function (top, band) {
+      var list = [], previous = null;
+      layersOf(layout.children.filter(function (c) { return nodes[+c.id.slice(1)].band === band; })).forEach(function (layer) {
+        var texts = [];
+        layer.members.forEach(function (c) {
+          var n = nodes[+c.id.slice(1)], text = data.headings[n.band][n.column] || '';
+          if (texts.indexOf(text) < 0) texts.push(text);
+        });
+        var text = texts.sort().join(' · ');
+        if (text !== previous) list.push({x: layer.left, text: text});
+        previous = text;
+      });
+      return {top: top, list: list};
     });
-    var previous = null;
-    headings = [];
-    Object.keys(layers).map(Number).sort(function (a, b) { return a - b; }).forEach(function (k) {
-      var text = layers[k].texts.sort().join(' · ');
-      if (text === previous) return;
-      previous = text;
-      headings.push({x: layers[k].x, text: text});
+    // Side by side, one bar of headings; one above the other, the lower band's headings
+    // are drawn over it too, and the bar shows those of the band at the top of the view.
+    bandHeadings = layout.beside ? [{top: 0, list: lists[1].list.concat(lists[0].list)}] : lists;
+    if (!layout.beside && lists[1]) lists[1].list.forEach(function (h) {
+      el('text', {'class': 'band-heading', x: h.x, y: lists[1].top - 10}, svg).textContent = h.text;
     });
     var edgeLayer = el('g', {'class': 'edges'}, svg), labelLayer = el('g', {'class': 'labels'}, svg);
     var nodeLayer = el('g', {'class': 'nodes'}, svg);
@@ -178,19 +282,28 @@
   var scale = 1, MIN_SCALE = 11.05 / NAME;  // a hair above 11 px, whatever the rounding
   // Column headings stay in view at the top of the scrolled picture (HTML, not SVG: an
   // SVG cannot keep text in place while it scrolls).
-  var headings = [], headingBar = document.getElementById('headings');
-  function apply() {
-    var box = svg.viewBox.baseVal;
-    svg.style.width = (box.width * scale) + 'px';
-    svg.style.height = (box.height * scale) + 'px';
+  // The bar shows the headings of the band at the top of the view.
+  var bandHeadings = [], headingBar = document.getElementById('headings'), barBand = null;
+  function heads(force) {
+    var band = 0;
+    bandHeadings.forEach(function (b, i) { if (b && i > 0 && viewport.scrollTop / scale >= b.top - BAND_HEAD) band = i; });
+    if (band === barBand && !force) return;
+    barBand = band;
     while (headingBar.firstChild) headingBar.removeChild(headingBar.firstChild);
-    headingBar.style.width = (box.width * scale) + 'px';
-    headings.forEach(function (h) {
+    headingBar.style.width = (svg.viewBox.baseVal.width * scale) + 'px';
+    (bandHeadings[band] ? bandHeadings[band].list : []).forEach(function (h) {
       var span = document.createElement('span');
       span.textContent = h.text;
       span.style.left = (h.x * scale) + 'px';
       headingBar.appendChild(span);
     });
+  }
+  viewport.addEventListener('scroll', function () { heads(false); });
+  function apply() {
+    var box = svg.viewBox.baseVal;
+    svg.style.width = (box.width * scale) + 'px';
+    svg.style.height = (box.height * scale) + 'px';
+    heads(true);
   }
   function zoom(factor) { scale = Math.min(3, Math.max(0.2, scale * factor)); apply(); }
   function fit(initial) {
@@ -313,8 +426,9 @@
   });
 
   var started = Date.now();
-  new ELK().layout(graph).then(function (layout) {
-    draw(layout);
+  var elk = new ELK();
+  Promise.all(bands.map(function (g) { return g.children.length ? elk.layout(g) : null; })).then(function (results) {
+    draw(combine(results));
     document.body.dataset.layoutMs = String(Date.now() - started);
     if (location.hash.length > 1) {
       var wanted = decodeURIComponent(location.hash.slice(1));

@@ -263,12 +263,28 @@ Array.prototype.forEach.call(document.querySelectorAll('#lineage g[data-metric]'
   if (status === 'view') out.viewsLeft = Math.min(out.viewsLeft, r.left);
 });
 out.bar = document.getElementById('headings').textContent;
+out.crowded = [];  // headings that run into the next one
+[document.querySelectorAll('#headings span'), document.querySelectorAll('.band-heading')].forEach(
+  function (list) {
+    var rects = Array.prototype.map.call(list, function (h) {
+      return {text: h.textContent, r: h.getBoundingClientRect()};
+    }).sort(function (a, b) { return a.r.left - b.r.left; });
+    for (var i = 0; i + 1 < rects.length; i++)
+      if (rects[i].r.right > rects[i + 1].r.left - 4) out.crowded.push(rects[i].text);
+  });
 for (var i = 0; i < 4; i++) document.getElementById('zoom-in').click();  // taller than the view
 viewport.scrollTop = viewport.scrollHeight;
 viewport.dispatchEvent(new Event('scroll'));
+out.scrolled = viewport.scrollTop > 0;
 out.barBelow = document.getElementById('headings').textContent;
 document.body.dataset.result = JSON.stringify(out);
 """
+
+
+SMALL_BOXES = (
+    "version: 1\nmetrics:\n  r: {revenue: true}\n  a: {drives: [r, v]}\n  v: {}\n"
+    "  p: {computed_from: [r], drives: [v]}\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -277,6 +293,7 @@ document.body.dataset.result = JSON.stringify(out);
         ("metrics.yaml", False),  # too wide for the two bands side by side
         ("examples/financials/metrics.yaml", False),  # links between the bands
         ("examples/ecommerce.yaml", True),  # all of it fits side by side
+        (SMALL_BOXES, False),  # the narrowest boxes, links between the bands both ways
     ],
 )
 def test_the_first_view_shows_revenue_and_every_metric_off_its_path(
@@ -287,19 +304,26 @@ def test_the_first_view_shows_revenue_and_every_metric_off_its_path(
     of their own: beside the others when the whole picture fits that way, else under
     them, where the bar of column headings follows the band in view. (As a column on the
     left they were off-screen: noticed in the last round.)"""
-    dom = run_script(report_of(REPO / catalog, tmp_path), tmp_path, FIRST_VIEW)
+    path = REPO / catalog
+    if catalog.startswith("version:"):
+        path = tmp_path / "small.yaml"
+        path.write_text(catalog, encoding="utf-8")
+    dom = run_script(report_of(path, tmp_path), tmp_path, FIRST_VIEW)
     found = re.search(r'data-result="([^"]*)"', dom)
     assert found is not None, dom[:400]
     out = json.loads(html.unescape(found.group(1)))
-    assert out["hidden"] == []
+    assert out["hidden"] == [] and out["crowded"] == []
     if beside:
         assert out["offRight"] < out["onLeft"]  # on the left, the farthest from revenue
         assert out["bar"].startswith("no path to revenue")
     else:
         assert out["upper"] < out["lower"]  # under the others
         assert "REVENUE" in out["bar"].upper() and "NO PATH" not in out["bar"].upper()
-        assert "no path to revenue" in out["barBelow"]
-    if "financials" in catalog:
+        # Scrolled down to the lower band (a picture too small to scroll keeps one bar).
+        assert out["scrolled"] == (catalog != SMALL_BOXES)
+        if out["scrolled"]:
+            assert "no path to revenue" in out["barBelow"]
+    if "financials" in catalog or catalog == SMALL_BOXES:
         assert out["viewsLeft"] < out["revenueRight"]  # under revenue, not beside it
 
 

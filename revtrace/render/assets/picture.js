@@ -68,7 +68,7 @@
     'elk.layered.cycleBreaking.strategy': 'INTERACTIVE',
     'elk.edgeRouting': 'ORTHOGONAL',
     'elk.separateConnectedComponents': 'false',
-    'elk.layered.spacing.nodeNodeBetweenLayers': '40',
+    'elk.layered.spacing.nodeNodeBetweenLayers': '56',
     'elk.layered.spacing.edgeNodeBetweenLayers': '20',
     'elk.spacing.nodeNode': '14',
     'elk.spacing.edgeNode': '12',
@@ -146,7 +146,7 @@
     var widest = Math.max(w0, w1);
     var place = beside
       ? [{x: w1 + BESIDE, y: 0}, {x: 0, y: 0}]
-      : [{x: widest - w0, y: 0}, {x: widest - w1, y: upper ? h0 + tracks + BAND_HEAD : BAND_HEAD}];
+      : [{x: widest - w0, y: 0}, {x: widest - w1, y: upper ? h0 + tracks + BAND_HEAD : 0}];
     var channel = beside ? Math.max(h0, h1) : h0;
     var out = {width: beside ? w1 + BESIDE + w0 : widest, height: 0, children: [], edges: [], bandTops: [], beside: beside};
     var layerOf = {};
@@ -228,7 +228,7 @@
     // Side by side, one bar of headings; one above the other, the lower band's headings
     // are drawn over it too, and the bar shows those of the band at the top of the view.
     bandHeadings = layout.beside ? [{top: 0, list: lists[1].list.concat(lists[0].list)}] : lists;
-    if (!layout.beside && lists[1]) lists[1].list.forEach(function (h) {
+    if (!layout.beside && lists[0] && lists[1]) lists[1].list.forEach(function (h) {
       el('text', {'class': 'band-heading', x: h.x, y: lists[1].top - 10}, svg).textContent = h.text;
     });
     var edgeLayer = el('g', {'class': 'edges'}, svg), labelLayer = el('g', {'class': 'labels'}, svg);

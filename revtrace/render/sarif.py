@@ -3,6 +3,11 @@
 One run; `tool.driver.rules` lists every rule; each result has a stable
 `partialFingerprints` entry keyed on rule and metric (never on line numbers), so code
 scanning follows a finding across edits instead of closing and reopening it.
+
+GitHub code scanning rejects a whole run of more than 25,000 results (MAX_RESULTS). Past
+that, the most severe findings are kept (errors, then warnings, then notes, each in
+catalog order) and the run says, in a tool execution notification, how many were left
+out and where to see them all: a file that uploads, rather than one refused whole.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from revtrace.rules import ALL_RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+#: Results per run GitHub code scanning accepts (its documented hard limit).
+MAX_RESULTS = 25_000
 
 
 def repository_root(start: Path | None = None) -> Path:
@@ -43,12 +50,16 @@ def artifact_uri(file: str, root: Path) -> str:
     return quote(relative.encode("utf-8", "surrogateescape"))
 
 
-def audit(report: AuditReport, root: Path | None = None) -> str:
+def audit(report: AuditReport, root: Path | None = None, limit: int = MAX_RESULTS) -> str:
     root = root or repository_root()
     rules = list(ALL_RULES.values())
     index = {rule.code: i for i, rule in enumerate(rules)}
+    findings = list(report.findings)
+    if len(findings) > limit:
+        kept = set(sorted(range(len(findings)), key=lambda i: -findings[i].severity)[:limit])
+        findings = [finding for i, finding in enumerate(findings) if i in kept]
     results: list[dict[str, Any]] = []
-    for finding in report.findings:
+    for finding in findings:
         result: dict[str, Any] = {
             "ruleId": finding.code,
             "ruleIndex": index[finding.code],
@@ -78,31 +89,44 @@ def audit(report: AuditReport, root: Path | None = None) -> str:
                 }
             ]
         results.append(result)
-    document = {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "revtrace",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": [
-                            {
-                                "id": rule.code,
-                                "name": rule.name,
-                                "shortDescription": {"text": rule.summary},
-                                "fullDescription": {"text": rule.doc.split("\n\n")[0]},
-                                "help": {"text": rule.doc, "markdown": rule.doc},
-                                "defaultConfiguration": {"level": LEVEL[rule.severity]},
-                            }
-                            for rule in rules
-                        ],
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "revtrace",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [
+                    {
+                        "id": rule.code,
+                        "name": rule.name,
+                        "shortDescription": {"text": rule.summary},
+                        "fullDescription": {"text": rule.doc.split("\n\n")[0]},
+                        "help": {"text": rule.doc, "markdown": rule.doc},
+                        "defaultConfiguration": {"level": LEVEL[rule.severity]},
                     }
-                },
-                "results": results,
+                    for rule in rules
+                ],
             }
-        ],
+        },
+        "results": results,
     }
+    left_out = len(report.findings) - len(findings)
+    if left_out:
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {
+                        "level": "warning",
+                        "message": {
+                            "text": f"{left_out:,} of {len(report.findings):,} findings are"
+                            f" left out: GitHub code scanning rejects a run of more than"
+                            f" {limit:,} results. The most severe are kept; `revtrace audit"
+                            " --format json` lists every finding."
+                        },
+                    }
+                ],
+            }
+        ]
+    document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

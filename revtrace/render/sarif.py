@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from revtrace import __version__
 from revtrace.analysis import AuditReport
-from revtrace.model.findings import Severity
+from revtrace.model.findings import Finding, Severity
 from revtrace.render.escape import sarif_text
 from revtrace.rules import ALL_RULES
 
@@ -58,37 +58,7 @@ def audit(report: AuditReport, root: Path | None = None, limit: int = MAX_RESULT
     if len(findings) > limit:
         kept = set(sorted(range(len(findings)), key=lambda i: -findings[i].severity)[:limit])
         findings = [finding for i, finding in enumerate(findings) if i in kept]
-    results: list[dict[str, Any]] = []
-    for finding in findings:
-        result: dict[str, Any] = {
-            "ruleId": finding.code,
-            "ruleIndex": index[finding.code],
-            "level": LEVEL[finding.severity],
-            "message": {"text": sarif_text(finding.message)},
-            "partialFingerprints": {
-                "revtraceFinding/v1": hashlib.sha256(
-                    f"{finding.code}\0{finding.metric or ''}".encode()
-                ).hexdigest()
-            },
-        }
-        if finding.metric is not None:
-            result["properties"] = {"metric": finding.metric}
-        if finding.location is not None:
-            result["locations"] = [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": artifact_uri(finding.location.file, root),
-                            "uriBaseId": "%SRCROOT%",
-                        },
-                        "region": {
-                            "startLine": finding.location.line,
-                            "startColumn": finding.location.column,
-                        },
-                    }
-                }
-            ]
-        results.append(result)
+    results = [_result(finding, index[finding.code], root) for finding in findings]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -130,3 +100,36 @@ def audit(report: AuditReport, root: Path | None = None, limit: int = MAX_RESULT
         ]
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
+    """One finding as a SARIF result."""
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": LEVEL[finding.severity],
+        "message": {"text": sarif_text(finding.message)},
+        "partialFingerprints": {
+            "revtraceFinding/v1": hashlib.sha256(
+                f"{finding.code}\0{finding.metric or ''}".encode()
+            ).hexdigest()
+        },
+    }
+    if finding.metric is not None:
+        result["properties"] = {"metric": finding.metric}
+    if finding.location is not None:
+        result["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": artifact_uri(finding.location.file, root),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": {
+                        "startLine": finding.location.line,
+                        "startColumn": finding.location.column,
+                    },
+                }
+            }
+        ]
+    return result

@@ -82,26 +82,28 @@ def lineage(
                     plans.append((metric, reverse, depth))
             if selector.driven:
                 plans.append((metric, reverse, selector.driven_depth or depth))
-    trees: list[TreeNode] = []
-    titles: list[str | None] = []
     planned = list(dict.fromkeys(plans))
     directions: dict[str, set[bool]] = {}
     for root, drivers, _ in planned:
         directions.setdefault(root, set()).add(drivers)
     both_ways = {root for root, drawn in directions.items() if len(drawn) == 2}
-    # Grouped by how they are drawn, in the order each way first appears (`@ID` draws
-    # what drives it first, then what it drives).
-    alike: dict[tuple[bool, int | None], list[str]] = {}
-    for root, drivers, root_depth in planned:
-        alike.setdefault((drivers, root_depth), []).append(root)
-    for (drivers, root_depth), starts in alike.items():
+    # Grown in groups of roots drawn alike, shown in the order asked for (`@ID` draws what
+    # drives it first, then what it drives).
+    alike: dict[tuple[bool, int | None], list[int]] = {}
+    for place, (_, drivers, root_depth) in enumerate(planned):
+        alike.setdefault((drivers, root_depth), []).append(place)
+    trees: list[TreeNode] = [TreeNode("")] * len(planned)
+    for (drivers, root_depth), places in alike.items():
+        starts = [planned[place][0] for place in places]
         step = graph.drivers_of if drivers else toward_revenue(set(starts))
-        trees.extend(grow_tree(starts, step, root_depth))  # one tree per root, in order
-        for root in starts:
-            title = None
-            if root in both_ways:
-                title = f"What drives {root}:" if drivers else f"What {root} drives, up to revenue:"
-            titles.append(title)
+        for place, tree in zip(places, grow_tree(starts, step, root_depth), strict=True):
+            trees[place] = tree  # grow_tree gives one tree per root, in order
+    titles: list[str | None] = []
+    for root, drivers, _ in planned:
+        title = None
+        if root in both_ways:
+            title = f"What drives {root}:" if drivers else f"What {root} drives, up to revenue:"
+        titles.append(title)
     unlinked = [p[0] for p in planned if not graph.reaches_revenue(p[0])]
     return TreeResult(analysis, trees, list(dict.fromkeys(unlinked)), titles)
 

@@ -95,6 +95,27 @@ def test_a_pattern_draws_one_tree_per_metric_it_matches() -> None:
     assert by_pattern == by_name
 
 
+def test_trees_come_in_the_order_asked_for_whichever_way_each_is_drawn() -> None:
+    # Trees drawn alike share their expansion; that must not reorder them (it drew
+    # `-m a -m +b -m c` as a, c, b).
+    analysis = analyse_sources([("m.yaml", CATALOG)])
+    result = lineage(
+        analysis, parse(["web_sessions", "+sales_qualified_leads", "marketing_qualified_leads"])
+    )
+    assert [root.id for root in result.roots] == [
+        "web_sessions", "sales_qualified_leads", "marketing_qualified_leads",
+    ]  # fmt: skip
+    assert [c.id for c in result.roots[1].children] == ["marketing_qualified_leads"]  # drivers
+    assert [c.id for c in result.roots[2].children] == ["sales_qualified_leads"]  # driven
+    both = lineage(analysis, parse(["@marketing_qualified_leads", "@sales_qualified_leads"]))
+    assert both.titles == [
+        "What drives marketing_qualified_leads:",
+        "What marketing_qualified_leads drives, up to revenue:",
+        "What drives sales_qualified_leads:",
+        "What sales_qualified_leads drives, up to revenue:",
+    ]
+
+
 @pytest.mark.parametrize(
     ("selectors", "reverse"),
     [([], True), (["*"], False), (["+*"], False), (["@*"], False), (["team:*"], True)],

@@ -192,9 +192,35 @@ def catalog_files(
 
     paths = list(arguments) if arguments else list(settings.catalog)
     try:
-        return paths, expand_catalog_paths(paths)
+        files = expand_catalog_paths(paths)
     except CatalogUnreadable as exc:
         fail(f"cannot read {exc.path}: {exc.reason}")
+    if arguments and settings.sources["catalog"] != "default":
+        _part_of_the_catalog(files, settings)
+    return paths, files
+
+
+def _part_of_the_catalog(files: list[str], settings: Settings) -> None:
+    """A note when the files named are some of the configured catalog's: links to metrics
+    defined in the others are then reported as undefined (RT002), true of what was read
+    but not of the catalog, and a reader might 'fix' them."""
+    from revtrace.load import CatalogUnreadable, expand_catalog_paths
+    from revtrace.model.wording import plural
+
+    try:
+        configured = {os.path.realpath(f) for f in expand_catalog_paths(settings.catalog)}
+    except CatalogUnreadable:
+        return  # the configured catalog is not there: nothing to compare with
+    named = {os.path.realpath(f) for f in files}
+    if named < configured:
+        left = len(configured) - len(named)
+        others = "the other file" if left == 1 else f"the other {left} files"
+        note(
+            f"revtrace: reading {plural(len(named), 'file')} of the {len(configured)} of the"
+            f" configured catalog ({', '.join(settings.catalog)}): links to metrics in"
+            f" {others} are reported as undefined (RT002), a revenue metric there as"
+            " missing (RT004). Without arguments, revtrace reads the whole catalog."
+        )
 
 
 def today() -> date:

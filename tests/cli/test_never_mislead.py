@@ -355,3 +355,36 @@ def test_a_candidate_that_feeds_a_kept_metric_is_explained_when_errors_exist(
     result = run_cli("audit", str(path), env=ENV)
     assert result.exit_code == 1 and "internal error" not in result.stderr
     assert "its chains dead-end at 'podcast'" in result.stdout
+
+
+def test_one_file_of_a_configured_catalog_says_the_rest_was_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`revtrace audit metrics/web.yaml` in a project whose catalog is metrics/: the link
+    to a metric of sales.yaml is undefined in what was read (RT002, an error), true of the
+    file but not of the catalog. A note says why, and how to read the whole."""
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "sales.yaml").write_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n"
+        "  deals: {owner: a, drives: [revenue]}\n"
+    )
+    (tmp_path / "metrics" / "web.yaml").write_text(
+        "version: 1\nmetrics:\n  sessions: {owner: b, drives: [deals]}\n"
+    )
+    (tmp_path / "metrics" / "events.yaml").write_text(
+        "version: 1\nmetrics:\n  attendees: {owner: c, drives: [sessions]}\n"
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.revtrace]\ncatalog = ["metrics/"]\n')
+    monkeypatch.chdir(tmp_path)
+    part = run_cli("audit", "metrics/web.yaml", "--format", "concise")
+    assert part.exit_code == 1 and "RT002" in part.stdout
+    assert "reading 1 file of the 3 of the configured catalog (metrics" in part.stderr
+    assert "in the other 2 files are reported as undefined (RT002)" in part.stderr
+    assert "Without arguments, revtrace reads the whole catalog." in part.stderr
+    two = run_cli("tree", "metrics/web.yaml", "metrics/events.yaml")
+    assert "reading 2 files of the 3" in two.stderr and "in the other file are" in two.stderr
+    for whole in (run_cli("audit"), run_cli("audit", "metrics")):
+        assert whole.exit_code == 0 and "configured catalog" not in whole.stderr
+    (tmp_path / "pyproject.toml").unlink()  # no configured catalog: nothing to compare
+    alone = run_cli("audit", "metrics/web.yaml")
+    assert alone.exit_code == 1 and "configured catalog" not in alone.stderr

@@ -86,6 +86,13 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
                     if isinstance(owner, Mapping)
                     else "",
                 }
+        for model in _turned_off(document):
+            count = len(as_list(model.get("metrics")))
+            notes.append(
+                f"{name}: model '{model.get('name', '?')}' has its semantic model turned off"
+                f" ('semantic_model: false' or 'enabled: false'), so dbt has none of its"
+                f" {_count(count, 'metric')}: not imported"
+            )
         for model in _semantic_models_latest(document):
             models += 1
             dimensions += sum(
@@ -133,13 +140,31 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
 
 def _semantic_models_latest(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The models of a document written in dbt's latest Semantic Layer spec: those with a
-    `semantic_model:` (`true` or a mapping) or `metrics:` of their own."""
+    `semantic_model:` (`true` or a mapping) or `metrics:` of their own, unless their
+    semantic model is turned off."""
     return [
         model
         for model in as_list(document.get("models"))
         if isinstance(model, Mapping)
         and (model.get("semantic_model") not in (None, False) or "metrics" in model)
+        and not _is_off(model)
     ]
+
+
+def _turned_off(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The models with metrics of their own whose semantic model is turned off: dbt
+    defines metrics only on a model with semantic modeling on, so these are not metrics
+    of the project (importing them would trace metrics nobody can query)."""
+    return [
+        model
+        for model in as_list(document.get("models"))
+        if isinstance(model, Mapping) and as_list(model.get("metrics")) and _is_off(model)
+    ]
+
+
+def _is_off(model: Mapping[str, Any]) -> bool:
+    switch = model.get("semantic_model")
+    return switch is False or (isinstance(switch, Mapping) and switch.get("enabled") is False)
 
 
 def _metric_entries(document: Mapping[str, Any]) -> list[Any]:
@@ -164,6 +189,7 @@ def _holds_metrics(document: Mapping[str, Any]) -> bool:
         "metrics" in document
         or "semantic_models" in document
         or bool(_semantic_models_latest(document))
+        or bool(_turned_off(document))  # read, to say why its metrics are not imported
     )
 
 

@@ -337,3 +337,34 @@ def test_a_folder_of_plain_model_files_has_no_metrics_to_import(tmp_path: Path) 
     result = run_cli("import", "dbt", str(tmp_path))
     assert result.exit_code == 2
     assert "nor a model with 'semantic_model:' or 'metrics:'" in result.stderr
+
+
+@pytest.mark.parametrize("switch", ["false", "{enabled: false}"])
+def test_metrics_of_a_model_whose_semantic_model_is_off_are_not_imported(
+    tmp_path: Path, switch: str
+) -> None:
+    """dbt defines metrics only on a model with semantic modeling on: metrics under one
+    turned off are not the project's, and importing them would trace metrics nobody can
+    query. They are left out, with a note naming the model."""
+    (tmp_path / "schema.yml").write_text(
+        "models:\n"
+        f"  - name: legacy_orders\n    semantic_model: {switch}\n"
+        "    metrics:\n      - {name: legacy_orders, type: simple, agg: count, expr: 1}\n"
+        "      - {name: legacy_revenue, type: simple, agg: sum, expr: amount}\n"
+        "  - name: orders\n    semantic_model: true\n"
+        "    metrics:\n      - {name: orders, type: simple, agg: count, expr: 1}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(load_catalog_text(result.stdout).catalog.metrics) == ["orders"]
+    assert "model 'legacy_orders' has its semantic model turned off" in result.stderr
+    assert "none of its 2 metrics: not imported" in result.stderr
+    (tmp_path / "schema.yml").write_text(
+        "models:\n"
+        f"  - name: legacy_orders\n    semantic_model: {switch}\n"
+        "    metrics:\n      - {name: legacy_orders, type: simple, agg: count, expr: 1}\n",
+        encoding="utf-8",
+    )
+    alone = run_cli("import", "dbt", str(tmp_path))  # nothing else: said, not silent
+    assert "turned off" in alone.stderr

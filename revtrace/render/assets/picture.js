@@ -77,9 +77,9 @@
     'elk.layered.crossingMinimization.greedySwitch.type': 'TWO_SIDED',
     'elk.padding': '[top=12,left=16,bottom=16,right=16]'
   };
-  // Two bands, each laid out by ELK on its own: what reaches revenue (with the views of
-  // revenue), and under it the metrics without a path. The links between them (a view's
-  // inputs, a metric feeding one without a path) are `across`, routed in `combine`.
+  // Two bands, each laid out by ELK on its own: the metrics on a path to revenue, and the
+  // others (without a path, then the views of revenue). The links between them (revenue
+  // to its views, a metric feeding one without a path) are `across`, routed in `combine`.
   var bands = [0, 1].map(function (band) {
     return {
       id: 'band' + band, layoutOptions: OPTIONS, edges: [],
@@ -125,13 +125,13 @@
   function room() {
     return {w: viewport.clientWidth - 4, h: window.innerHeight * 0.78 - 28};
   }
-  // One layout of both bands. Side by side (the band without a path on the left, as the
+  // One layout of both bands. Side by side (the band off the path on the left, as the
   // farthest from revenue) when no link joins them and that shows the whole picture at a
-  // larger scale; else the
-  // band without a path under the other, both ending on the right, where revenue is and
-  // where the first view starts. Each link across is routed through the gaps between
-  // columns (ELK leaves 40 px there at least) and a track of its own under the upper band
-  // (or under both), or round the right edge from revenue to its views: through no box.
+  // larger scale; else the band off the path under the other, both ending on the right,
+  // where revenue is and where the first view starts. Each link across is routed through
+  // the gaps between columns (ELK leaves 56 px there at least) and a track of its own
+  // under the upper band, or round the right edge from revenue to its views: through no
+  // box.
   function combine(results) {
     var upper = results[0], lower = results[1];
     var w0 = upper ? upper.width : 0, h0 = upper ? upper.height : 0;

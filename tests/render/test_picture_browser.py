@@ -5,13 +5,15 @@ tall at the default zoom and never cut, and a 2,000-metric report laid out in ti
 
 The page is the report itself with one script appended that measures it after the
 layout (`MEASURE`) and writes the figures into `<body data-measure>`; the DOM is read
-back with `--dump-dom`. Screenshots go to the test's temporary folder."""
+back with `--dump-dom`. With REVTRACE_SCREENSHOTS=1, screenshots go to the test's
+temporary folder too."""
 
 from __future__ import annotations
 
 import html
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -45,8 +47,10 @@ def measure(report: Path, folder: Path, budget: int = 20_000) -> dict[str, Any]:
         f"--virtual-time-budget={budget}",
         f"--user-data-dir={folder / 'p'}",
     ]
-    subprocess.run([*args, f"--screenshot={folder / (report.stem + '.png')}", report.as_uri()],
-                   capture_output=True, timeout=180, check=False)  # fmt: skip
+    if os.environ.get("REVTRACE_SCREENSHOTS"):  # to look at; a browser start (1 s) each
+        shot = f"--screenshot={folder / (report.stem + '.png')}"
+        subprocess.run([*args, shot, report.as_uri()], capture_output=True, timeout=180,
+                       check=False)  # fmt: skip
     dom = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True,
                          timeout=180, check=False).stdout  # fmt: skip
     body = re.search(r"<body([^>]*)>", dom)

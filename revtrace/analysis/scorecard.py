@@ -1,4 +1,4 @@
-"""The scorecard use case: how much of what each team (or owner) tracks reaches revenue."""
+"""The scorecard use case: how much of what each team (or owner) tracks is traced to revenue."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from revtrace.analysis.core import Analysis
 
 @dataclass(frozen=True)
 class ScoreRow:
-    """How much of what one team (or owner) tracks reaches revenue."""
+    """How much of what one team (or owner) tracks is traced to revenue."""
 
     #: The team (or owner); None for the metrics that have none.
     key: str | None
     metrics: int
+    #: Metrics with a path to revenue (revenue metrics included).
     reaching: int
+    #: Views of revenue (profit, growth): computed from revenue, traced to it that way.
+    views: int
     median_distance: float | None
     #: Metrics without a path to revenue, not kept by exception, not views of revenue.
     candidates: list[str]
@@ -25,12 +28,20 @@ class ScoreRow:
     label: str
 
     @property
+    def traced(self) -> int:
+        """Metrics traced to revenue: with a path to it, or views of it. A team is not
+        less aligned for tracking profit (a view of revenue counted as one without a path
+        put finance at the top of "worst first" with nothing to drop)."""
+        return self.reaching + self.views
+
+    @property
     def share(self) -> float:
-        return self.reaching / self.metrics if self.metrics else 0.0
+        """The share of the metrics traced to revenue."""
+        return self.traced / self.metrics if self.metrics else 0.0
 
 
 def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> Scorecard:
-    """One row per team (or owner), worst first: lowest share reaching revenue, then most
+    """One row per team (or owner), worst first: lowest share traced to revenue, then most
     candidates to drop."""
     graph = analysis.graph
     groups: dict[str | None, list[str]] = {}
@@ -46,6 +57,7 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> S
                 key=key,
                 metrics=len(members),
                 reaching=len(distances),
+                views=sum(1 for m in members if m not in graph.distance and graph.view_of(m)),
                 median_distance=statistics.median(distances) if distances else None,
                 candidates=[
                     m

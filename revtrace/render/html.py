@@ -188,13 +188,13 @@ def _scorecard_table(rows: Sequence[ScoreRow]) -> list[str]:
     out: list[str] = []
     out.append("<h2>Scorecard by team, worst first</h2>")
     out.append(
-        "<table><tr><th>Team</th><th>Metrics</th><th>Reach revenue</th><th>Share</th>"
+        "<table><tr><th>Team</th><th>Metrics</th><th>Traced</th><th>Share</th>"
         "<th>Median distance</th><th>Candidates to drop</th></tr>"
     )
     for row in rows:
         median = "—" if row.median_distance is None else f"{row.median_distance:g}"
         out.append(
-            f"<tr><td>{html_text(row.label)}</td><td>{row.metrics}</td><td>{row.reaching}</td>"
+            f"<tr><td>{html_text(row.label)}</td><td>{row.metrics}</td><td>{row.traced}</td>"
             f"<td>{row.share:.0%}</td><td>{median}</td>"
             f"<td>{html_text(', '.join(row.candidates)) or '—'}</td></tr>"
         )

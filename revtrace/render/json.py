@@ -414,7 +414,10 @@ def scorecard(card: Scorecard) -> str:
                     by: row.key,
                     "metrics": row.metrics,
                     "reaching_revenue": row.reaching,
-                    "share_reaching_revenue": round(row.share, 4),
+                    "share_reaching_revenue": round(row.reaching / row.metrics, 4),
+                    "views_of_revenue": row.views,
+                    "traced": row.traced,
+                    "share_traced": round(row.share, 4),
                     "median_distance": row.median_distance,
                     "candidates_to_drop": row.candidates,
                 }

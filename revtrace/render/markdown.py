@@ -242,14 +242,14 @@ def scorecard(card: Scorecard) -> str:
     by, rows = card.by, card.rows
     out = [
         f"### Revenue alignment by {by}\n",
-        f"| {by} | metrics | reach revenue | share | median distance | candidates to drop |",
+        f"| {by} | metrics | traced | share | median distance | candidates to drop |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         median = "—" if row.median_distance is None else f"{row.median_distance:g}"
         candidates = ", ".join(markdown_cell(c) for c in row.candidates) or "—"
         out.append(
-            f"| {markdown_cell(row.label)} | {row.metrics} | {row.reaching} | {row.share:.0%} "
+            f"| {markdown_cell(row.label)} | {row.metrics} | {row.traced} | {row.share:.0%} "
             f"| {median} | {candidates} |"
         )
     return "\n".join(out) + "\n"

@@ -595,7 +595,7 @@ def scorecard(console: Console, card: Scorecard) -> None:
     # and wraps between ids (never inside one), listing as many as the width allows.
     widest = max((len(safe(row.label)) for row in rows), default=4)
     table.add_column(by.capitalize(), no_wrap=True, min_width=min(widest, 40))
-    for column in ("Metrics", "Reach revenue", "Share", "Median distance"):
+    for column in ("Metrics", "Traced", "Share", "Median distance"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("Candidates to drop", overflow="fold", ratio=1)
     room = max(3, (console.width - min(widest, 40) - 60) // 18 * 2)
@@ -605,7 +605,7 @@ def scorecard(console: Console, card: Scorecard) -> None:
         table.add_row(
             Text(safe(row.label), style="bold"),
             str(row.metrics),
-            str(row.reaching),
+            str(row.traced),
             Text(f"{row.share:.0%}", style=share_style),
             median,
             Text(_first_few(row.candidates, room)),

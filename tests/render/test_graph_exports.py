@@ -240,6 +240,34 @@ def test_scorecard_worst_first() -> None:
     assert "marketing" in text and "50%" in text
 
 
+def test_a_team_that_tracks_views_of_revenue_is_not_ranked_worst_for_them(
+    write_catalog: Write,
+) -> None:
+    """Finance tracks revenue, profit and growth (views of revenue, computed from it):
+    all three traced. Marketing tracks sessions (reaching) and a vanity metric: half.
+    Counted as 'without a path', the views put finance first of 'worst first' (1 of 3,
+    33%) with nothing to drop."""
+    path = write_catalog(
+        "version: 1\nmetrics:\n"
+        "  revenue: {revenue: true, team: finance}\n"
+        "  profit: {team: finance, formula: revenue - costs}\n"
+        "  growth: {team: finance, computed_from: [revenue]}\n"
+        "  costs: {team: finance, keep: {reason: margin, until: 2099-01-01}, drives: [profit]}\n"
+        "  sessions: {team: marketing, drives: [revenue]}\n"
+        "  likes: {team: marketing}\n"
+    )
+    rows = json.loads(run_cli("scorecard", str(path), "--format", "json").stdout)["rows"]
+    assert [r["team"] for r in rows] == ["marketing", "finance"]
+    marketing, finance = rows
+    assert (marketing["traced"], marketing["share_traced"]) == (1, 0.5)
+    assert finance["candidates_to_drop"] == [] and finance["views_of_revenue"] == 2
+    # 4 metrics: revenue reaches, two views, costs kept by exception (not traced)
+    assert (finance["reaching_revenue"], finance["traced"]) == (1, 3)
+    assert (finance["share_reaching_revenue"], finance["share_traced"]) == (0.25, 0.75)
+    markdown = run_cli("scorecard", str(path), "--format", "markdown").stdout
+    assert "| marketing | 2 | 1 | 50% |" in markdown and "| finance | 4 | 3 | 75% |" in markdown
+
+
 def test_scorecard_of_a_selection_and_keeps(write_catalog: Write) -> None:
     path = write_catalog(
         "version: 1\nmetrics:\n  r: {revenue: true, team: a, owner: x}\n"

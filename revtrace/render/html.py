@@ -48,11 +48,15 @@ def report(view: Report) -> str:
     catalog = analysis.catalog
     summary = report.summary()
     files = ", ".join(catalog.files)
+    # Those without a path, split as the tables below are: a card saying '7 no path' over
+    # a table of 4 candidates to drop read as 3 missing (views of revenue and kept ones).
     counts = [
         ("metrics", summary.metrics),
         ("revenue metrics", summary.revenue_metrics),
         ("reach revenue", summary.reaching_revenue),
-        ("no path", summary.no_path),
+        ("candidates to drop", len(report.candidates)),
+        *[("views of revenue", summary.views)] * bool(summary.views),
+        *[("kept by exception", summary.kept)] * bool(summary.kept),
         ("errors", summary.errors),
         ("warnings", summary.warnings),
     ]

@@ -279,7 +279,10 @@ out.crowded = [];  // headings that run into the next one
 for (var i = 0; i < 4; i++) document.getElementById('zoom-in').click();  // taller than the view
 viewport.scrollTop = viewport.scrollHeight;
 viewport.dispatchEvent(new Event('scroll'));
-out.scrolled = viewport.scrollTop > 0;
+var layout = window.revtraceLayout, svg = document.getElementById('lineage');
+var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+out.pastLower = layout.bandTops[1] !== undefined
+  && viewport.scrollTop / scale >= layout.bandTops[1] - 30;  // the lower band at the top
 out.barBelow = document.getElementById('headings').textContent;
 document.body.dataset.result = JSON.stringify(out);
 """
@@ -298,6 +301,7 @@ SMALL_BOXES = (
         ("examples/financials/metrics.yaml", False),  # links between the bands
         ("examples/ecommerce.yaml", True),  # all of it fits side by side
         (SMALL_BOXES, False),  # the narrowest boxes, links between the bands both ways
+        ("generated:40", False),  # taller than the view: scrolled down to the candidates
     ],
 )
 def test_the_first_view_shows_revenue_and_every_metric_off_its_path(
@@ -312,6 +316,8 @@ def test_the_first_view_shows_revenue_and_every_metric_off_its_path(
     if catalog.startswith("version:"):
         path = tmp_path / "small.yaml"
         path.write_text(catalog, encoding="utf-8")
+    elif catalog.startswith("generated:"):
+        path = generated(tmp_path, int(catalog.split(":")[1]))
     dom = run_script(report_of(path, tmp_path), tmp_path, FIRST_VIEW)
     found = re.search(r'data-result="([^"]*)"', dom)
     assert found is not None, dom[:400]
@@ -323,10 +329,11 @@ def test_the_first_view_shows_revenue_and_every_metric_off_its_path(
     else:
         assert out["upper"] < out["lower"]  # under the others
         assert "REVENUE" in out["bar"].upper() and "NO PATH" not in out["bar"].upper()
-        # Scrolled down to the lower band (a picture too small to scroll keeps one bar).
-        assert out["scrolled"] == (catalog != SMALL_BOXES)
-        if out["scrolled"]:
-            assert "no path to revenue" in out["barBelow"]
+        # Scrolled down until the lower band is at the top of the view, the bar shows its
+        # headings (a picture too small for that keeps the upper band's).
+        tall_lower_band = catalog in ("metrics.yaml", "examples/financials/metrics.yaml")
+        assert out["pastLower"] == tall_lower_band
+        assert ("no path to revenue" in out["barBelow"]) == out["pastLower"]
     if "financials" in catalog or catalog == SMALL_BOXES:
         assert out["viewsLeft"] < out["revenueRight"]  # under revenue, not beside it
 

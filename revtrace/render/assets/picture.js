@@ -321,7 +321,15 @@
     (window.revtraceLayout ? window.revtraceLayout.children : []).forEach(function (c) {
       if (nodes[+c.id.slice(1)].revenue) { top = Math.min(top, c.y); bottom = Math.max(bottom, c.y + c.height); }
     });
-    if (top < Infinity) viewport.scrollTop = (top + bottom) / 2 * scale - viewport.clientHeight / 2;
+    if (top === Infinity) return;
+    viewport.scrollTop = (top + bottom) / 2 * scale - viewport.clientHeight / 2;
+    // The band off the path under the other: scrolled down as far as it takes to show it
+    // (the candidates to drop), as long as the revenue metrics stay in view under the bar.
+    var layout = window.revtraceLayout;
+    if (!layout.beside && layout.bandTops[0] !== undefined && layout.bandTops[1] !== undefined) {
+      var whole = viewport.scrollHeight - viewport.clientHeight, keep = top * scale - 8;
+      viewport.scrollTop = Math.max(viewport.scrollTop, Math.min(whole, keep));
+    }
   }
   document.getElementById('zoom-in').addEventListener('click', function () { zoom(1.25); });
   document.getElementById('zoom-out').addEventListener('click', function () { zoom(0.8); });

@@ -41,6 +41,9 @@ SEEN_MARK = "(*)"
 CYCLE_MARK = "↺ cycle"
 TREE_LEGEND = {
     "seen": "(*) a repeat: its drivers are shown where it stands closest to revenue.",
+    # From other roots (`-m`, `--reverse`), closest to one of them, not to revenue.
+    "seen elsewhere": "(*) a repeat: what follows it is shown where it stands closest to the"
+    " top of a tree.",
     "cycle": "↺ a loop back to a metric above it.",
     "truncated": "… more below this level: raise --depth to see it.",
 }
@@ -360,9 +363,9 @@ def tree(console: Console, result: TreeResult) -> None:
     marks = _marks(result.roots)
     if marks:
         console.print()
-        legend = "  ".join(
-            TREE_LEGEND[mark] for mark in ("seen", "cycle", "truncated") if mark in marks
-        )
+        if not all(analysis.graph.is_revenue(root.id) for root in result.roots):
+            marks = {"seen elsewhere" if mark == "seen" else mark for mark in marks}
+        legend = "  ".join(text for mark, text in TREE_LEGEND.items() if mark in marks)
         console.print(Text(legend, style="dim"), soft_wrap=True)
     if result.unlinked:
         _unlinked(console, result)

@@ -293,6 +293,19 @@ def test_a_tree_cut_by_depth_explains_the_ellipsis() -> None:
     assert "  …" in out and "… more below this level: raise --depth to see it." in out
 
 
+def test_the_repeat_mark_says_where_the_rest_is_whichever_way_the_tree_grows() -> None:
+    """Each metric is expanded where it stands closest to a root: in the revenue tree that
+    is closest to revenue, but in a tree from the sources (--reverse) or from selected
+    metrics it is closest to those, and 'closest to revenue' would send a reader to the
+    wrong place."""
+    default = run_cli("tree", env=ENV).stdout
+    assert "(*) a repeat: its drivers are shown where it stands closest to revenue." in default
+    for args in (["--reverse"], ["-m", "articles_published", "-m", "website_sessions"]):
+        out = run_cli("tree", *args, env=ENV).stdout
+        assert "(*)" in out and "closest to revenue" not in out
+        assert "shown where it stands closest to the top of a tree." in out
+
+
 def test_both_ways_trees_are_labelled() -> None:
     out = run_cli("tree", "-m", "@website_sessions", env=ENV).stdout
     assert out.index("What drives website_sessions:") < out.index(

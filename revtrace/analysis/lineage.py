@@ -92,12 +92,13 @@ def lineage(
     alike: dict[tuple[bool, int | None], list[int]] = {}
     for place, (_, drivers, root_depth) in enumerate(planned):
         alike.setdefault((drivers, root_depth), []).append(place)
-    trees: list[TreeNode] = [TreeNode("")] * len(planned)
+    grown: dict[int, TreeNode] = {}
     for (drivers, root_depth), places in alike.items():
         starts = [planned[place][0] for place in places]
         step = graph.drivers_of if drivers else toward_revenue(set(starts))
-        for place, tree in zip(places, grow_tree(starts, step, root_depth), strict=True):
-            trees[place] = tree  # grow_tree gives one tree per root, in order
+        # grow_tree gives one tree per root, in order
+        grown.update(zip(places, grow_tree(starts, step, root_depth), strict=True))
+    trees = [grown[place] for place in range(len(planned))]
     titles: list[str | None] = []
     for root, drivers, _ in planned:
         title = None

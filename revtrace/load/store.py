@@ -72,11 +72,11 @@ _CODE = (".py", ".js", ".css", ".yaml")
 
 def code_version(package: str | None = None) -> str:
     """revtrace's version, a fingerprint of its code (each module's and asset's name and
-    text), and the
-    versions of the libraries it reads and prints with: a working copy whose reader
-    changed must not read what the old reader wrote, though the version number is the
-    same, nor a run after `pip install -U rich` replay text the old rich drew; the same
-    code and libraries installed again (a CI run) read it."""
+    text), and the versions of the libraries it reads and prints with: a working copy
+    whose reader changed must not read what the old reader wrote, though the version
+    number is the same, nor a run after `pip install -U rich` replay text the old rich
+    drew, nor a report an old picture script drew; the same code and libraries installed
+    again (a CI run) read it."""
     from importlib import metadata
 
     digest = hashlib.blake2b(digest_size=8)

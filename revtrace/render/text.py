@@ -559,18 +559,17 @@ def trace(console: Console, result: TraceResult) -> None:
         if result.drives:
             console.print(Text("  It drives: ").append(_ids(result.drives)), soft_wrap=True)
         if result.undefined:
-            console.print(
-                Text("  It links to undefined metrics: ", style="red").append(
-                    _ids(result.undefined)
-                ),
-                soft_wrap=True,
-            )
+            undefined = Text("  It links to undefined metrics: ", style="red")
+            console.print(undefined.append(_ids(result.undefined)), soft_wrap=True)
+    # A view of revenue ends a chain as the audit says: computed from it, not a driver.
     ends = [m for m in result.dead_ends if m != result.metric]
-    if ends:
-        console.print(
-            Text("  Its chains dead-end at (they drive nothing): ").append(_ids(ends)),
-            soft_wrap=True,
-        )
+    for views, words in (
+        (False, "dead-end at (they drive nothing)"),
+        (True, "end at views of revenue (computed from it, not drivers of it)"),
+    ):
+        chosen = [m for m in ends if (analysis.graph.view_of(m) is not None) == views]
+        if chosen:
+            console.print(Text(f"  Its chains {words}: ").append(_ids(chosen)), soft_wrap=True)
     for loop in result.closed_loops:
         console.print(Text("  A loop with no way out: ").append(_ids(loop, " ↔ ")), soft_wrap=True)
 

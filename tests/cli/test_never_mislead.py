@@ -401,3 +401,23 @@ def test_one_file_of_a_configured_catalog_says_the_rest_was_not_read(
     (tmp_path / "pyproject.toml").unlink()  # no configured catalog: nothing to compare
     alone = run_cli("audit", "metrics/web.yaml")
     assert alone.exit_code == 1 and "configured catalog" not in alone.stderr
+
+
+def test_trace_says_a_chain_ends_at_a_view_of_revenue_as_the_audit_does(
+    write_catalog: Write,
+) -> None:
+    """'ads' feeds costs, which only feeds profit (revenue − costs): the chain ends at a
+    view of revenue, which drives nothing but is no dead end like a vanity metric. The
+    audit said so; trace listed profit among metrics that 'drive nothing'."""
+    path = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n  costs: {owner: a}\n"
+        "  profit: {owner: a, formula: revenue - costs}\n  ads: {owner: a, drives: [costs]}\n"
+        "  likes: {owner: a, drives: [shares]}\n  shares: {owner: a}\n"
+    )
+    audit = run_cli("audit", str(path)).stdout
+    assert "its chains end at 'profit', computed from revenue (a view of it)" in audit
+    trace = run_cli("trace", "ads", str(path)).stdout
+    assert "end at views of revenue (computed from it, not drivers of it): profit" in trace
+    assert "drive nothing" not in trace
+    vanity = run_cli("trace", "likes", str(path)).stdout
+    assert "Its chains dead-end at (they drive nothing): shares" in vanity

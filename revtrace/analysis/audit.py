@@ -128,11 +128,13 @@ class AuditReport:
     def every_metric_traces(self) -> bool:
         """Every metric reported on reaches revenue or is kept, and that is certain."""
         summary = self.summary()
-        return (
-            summary.no_path == summary.kept + summary.views
-            and self.analysis.summary().revenue_metrics > 0
-            and not self.analysis.incomplete
-        )
+        return summary.no_path == summary.kept + summary.views and not self.untraceable
+
+    @property
+    def untraceable(self) -> bool:
+        """Nothing can be traced yet: no revenue metric, or a file that could not be read
+        (then no metric is named a candidate, and none may be said to trace)."""
+        return self.analysis.incomplete or self.analysis.summary().revenue_metrics == 0
 
 
 def _caveats(analysis: Analysis, metrics: list[str | None]) -> dict[str, tuple[Finding, ...]]:

@@ -60,3 +60,22 @@ def kept_words(keep: Keep) -> str:
     by = f" (by {keep.by})" if keep.by else ""
     reason = f": {keep.reason}" if keep.reason else ""
     return f"kept by exception{until}{by}{reason}"
+
+
+def all_traced(views: int, kept: int) -> str:
+    """What a clean audit says, true to what it counted: 'Every metric traces to revenue.',
+    naming the views of revenue and the metrics kept by exception when there are any
+    (they have no path, and a reader must not take them for traced)."""
+    also = [
+        words
+        for count, words in ((views, "is a view of it"), (kept, "is kept by exception"))
+        if count
+    ]
+    return "Every metric traces to revenue" + (f" (or {', or '.join(also)})" if also else "") + "."
+
+
+#: What the audit says when it names no candidate because it cannot name them yet.
+NOT_YET = (
+    "No candidate to drop can be named until the errors above are fixed: the catalog has no"
+    " revenue metric or could not be read whole."
+)

@@ -15,6 +15,7 @@ from revtrace import __version__
 from revtrace.analysis import AuditReport, Candidate, ScoreRow
 from revtrace.analysis.report import Report
 from revtrace.model.findings import Finding
+from revtrace.model.wording import NOT_YET, all_traced
 from revtrace.render import figures, picture
 from revtrace.render.escape import html_text
 
@@ -183,8 +184,11 @@ def _candidates_table(report: AuditReport) -> list[str]:
                 f"<td>{html_text(str(finding.location) if finding.location else '')}</td></tr>"
             )
         out.append("</table>")
-    else:
-        out.append("<p>Every metric traces to revenue.</p>")
+    elif report.every_metric_traces:
+        summary = report.summary()
+        out.append(f"<p>{html_text(all_traced(summary.views, summary.kept))}</p>")
+    elif report.untraceable:
+        out.append(f'<p class="warning">{html_text(NOT_YET)}</p>')
     return out
 
 

@@ -15,6 +15,7 @@ from revtrace.analysis import (
     Scorecard,
 )
 from revtrace.model.findings import Finding, Rule
+from revtrace.model.wording import all_traced
 from revtrace.render import figures, json, mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
 
@@ -119,7 +120,8 @@ def audit(report: AuditReport) -> str:
         out.append("```\n")
         out.append("</details>\n")
     if not report.findings:
-        out.append("Every metric traces to revenue. No findings.\n")
+        summary = report.summary()
+        out.append(f"{all_traced(summary.views, summary.kept)} No findings.\n")
     return "\n".join(out)
 
 

@@ -30,7 +30,7 @@ from revtrace.graph import TreeNode
 from revtrace.model import wording
 from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
-from revtrace.model.wording import plural
+from revtrace.model.wording import all_traced, plural
 from revtrace.render import figures
 from revtrace.render.columns import aligned
 from revtrace.render.escape import visible as safe
@@ -110,8 +110,8 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
         _candidates(console, candidates)
     elif report.every_metric_traces:
         console.print()
-        views = " (or is a view of it)" if report.summary().views else ""
-        console.print(Text(f"Every metric traces to revenue{views}.", style="green"))
+        summary = report.summary()
+        console.print(Text(all_traced(summary.views, summary.kept), style="green"))
     others = report.other_findings
     if others:
         console.print()

@@ -396,3 +396,18 @@ def test_a_diff_in_markdown_fits_a_comment_too(write_catalog: Write) -> None:
     left = re.search(r"… and (\d+) more changes, not shown", text)
     assert left is not None and shown + int(left.group(1)) == 1_500
     assert re.search(r"- metrics added: (.*, … and \d+ more|1500 \(no room left)", text)
+
+
+def test_markdown_says_what_a_clean_audit_counted(write_catalog: Write) -> None:
+    """A clean audit with a kept metric and views of revenue: 'Every metric traces to
+    revenue' alone was not true of the kept one."""
+    markdown = run_cli("audit", "examples/financials/", "--format", "markdown").stdout
+    assert (
+        "Every metric traces to revenue (or is a view of it, or is kept by exception)."
+        " No findings." in markdown
+    )
+    path = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n  a: {owner: x, drives: [r]}\n"
+    )
+    plain = run_cli("audit", str(path), "--format", "markdown").stdout
+    assert "Every metric traces to revenue. No findings." in plain

@@ -27,3 +27,23 @@ def test_the_report_counts_candidates_apart_from_views_and_kept_metrics(tmp_path
     clean = tmp_path / "c.html"
     assert run_cli("report", "examples/customer-success.yaml", "-o", str(clean)).exit_code == 0
     assert "views of revenue</div>" not in clean.read_text(encoding="utf-8")  # none: no card
+
+
+def test_the_report_never_says_every_metric_traces_when_none_can(tmp_path: Path) -> None:
+    """Without a revenue metric nothing traces, and no metric is named a candidate (RT004
+    comes first): the report said 'Candidates to drop (0)' and 'Every metric traces to
+    revenue.' A clean catalog with a kept metric and views says what it counted."""
+    catalog = tmp_path / "m.yaml"
+    catalog.write_text("version: 1\nmetrics:\n  a: {drives: [b]}\n  b: {}\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert run_cli("report", str(catalog), "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Every metric traces" not in text
+    assert "No candidate to drop can be named until the errors above are fixed" in text
+    clean = tmp_path / "c.html"
+    assert run_cli("report", "examples/financials/", "-o", str(clean)).exit_code == 0
+    assert (
+        "Every metric traces to revenue (or is a view of it, or is kept by exception)."
+        in clean.read_text(encoding="utf-8")
+    )
+    assert "No candidate to drop" not in clean.read_text(encoding="utf-8")

@@ -119,7 +119,8 @@
     return layers;
   }
   // Room for the links across (a track each) and for the lower band's headings.
-  var TRACK = 6, BAND_HEAD = 30, BESIDE = 40;
+  // Tracks 6 px apart, closer when there are many (at most 160 px between the bands).
+  var TRACK = Math.max(1, Math.min(6, 160 / Math.max(1, across.length))), BAND_HEAD = 30, BESIDE = 40;
   // The view's room for the picture: its width, and the height it may grow to (78% of
   // the window's, as the style sheet says, less the bar of headings).
   function room() {

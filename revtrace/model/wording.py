@@ -79,3 +79,12 @@ NOT_YET = (
     "No candidate to drop can be named until the errors above are fixed: the catalog has no"
     " revenue metric or could not be read whole."
 )
+
+
+def apart(kept: int, views: int) -> str:
+    """Which of the metrics without a path are not candidates: ' (1 kept by exception,
+    2 views of revenue)', or '' when none is."""
+    asides = [f"{kept} kept by exception"] if kept else []
+    if views:
+        asides.append(plural(views, "view of revenue", "views of revenue"))
+    return f" ({', '.join(asides)})" if asides else ""

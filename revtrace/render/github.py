@@ -9,7 +9,7 @@ from collections import Counter
 
 from revtrace.analysis import AuditReport
 from revtrace.model.findings import Severity
-from revtrace.model.wording import plural
+from revtrace.model.wording import apart, plural
 from revtrace.render.escape import github_data, github_property
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -53,7 +53,8 @@ def audit(report: AuditReport) -> str:
     # A plain line for the job log, where workflow commands themselves are not shown.
     lines.append(
         f"revtrace: {plural(summary.metrics, 'metric')}, {summary.reaching_revenue} reach"
-        f" revenue, {summary.no_path} without a path; {plural(summary.errors, 'error')},"
+        f" revenue, {summary.no_path} without a path{apart(summary.kept, summary.views)};"
+        f" {plural(summary.errors, 'error')},"
         f" {plural(summary.warnings, 'warning')}, {plural(summary.infos, 'info')}"
     )
     return "\n".join(lines) + "\n"

@@ -30,7 +30,7 @@ from revtrace.graph import TreeNode
 from revtrace.model import wording
 from revtrace.model.catalog import Keep, Link
 from revtrace.model.findings import Finding, Rule, Severity
-from revtrace.model.wording import all_traced, plural
+from revtrace.model.wording import all_traced, apart, plural
 from revtrace.render import figures
 from revtrace.render.columns import aligned
 from revtrace.render.escape import visible as safe
@@ -140,11 +140,7 @@ def _audit_headline(console: Console, report: AuditReport) -> None:
         " · ",
         (f"{summary.no_path} without a path", "yellow" if summary.no_path else "green"),
     )
-    asides = [f"{summary.kept} kept by exception"] if summary.kept else []
-    if summary.views:
-        asides.append(plural(summary.views, "view of revenue", "views of revenue"))
-    if asides:
-        counts.append(f" ({', '.join(asides)})", style="dim")
+    counts.append(apart(summary.kept, summary.views), style="dim")
     console.print(counts, soft_wrap=True)
     if analysis.incomplete:
         console.print(

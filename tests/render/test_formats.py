@@ -57,6 +57,16 @@ def test_github_annotations_are_valid_workflow_commands() -> None:
     assert summary.startswith("revtrace: 17 metrics")
 
 
+def test_github_log_line_says_which_metrics_without_a_path_are_not_candidates() -> None:
+    """The job log's line said '3 without a path' of a clean catalog (exit 0): a reader
+    of the log could take them for candidates. It splits them as the text summary does."""
+    out = run_cli("audit", "examples/financials/", "--format", "github").stdout
+    assert out.strip().splitlines()[-1] == (
+        "revtrace: 8 metrics, 5 reach revenue, 3 without a path (1 kept by exception,"
+        " 2 views of revenue); 0 errors, 0 warnings, 0 infos"
+    )
+
+
 def test_github_escapes_message_and_properties(write_catalog: Write) -> None:
     path = write_catalog(
         "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n"

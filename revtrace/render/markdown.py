@@ -89,14 +89,17 @@ def audit(report: AuditReport) -> str:
         out.append(
             f"{summary.metrics} of {summary.catalog_metrics} metrics selected ({selectors}).\n"
         )
+    # The metrics without a path, split as the report's counts are: 'no path 3, kept 1'
+    # read as 2 candidates where the other 2 were views of revenue.
     out.append(
-        "| metrics | revenue metrics | reach revenue | no path | kept | errors | warnings | infos |"
+        "| metrics | revenue metrics | reach revenue | no path | kept | views of revenue"
+        " | errors | warnings | infos |"
     )
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     out.append(
         f"| {summary.metrics} | {summary.revenue_metrics} | {summary.reaching_revenue} "
-        f"| {summary.no_path} | {summary.kept} | {summary.errors} | {summary.warnings} "
-        f"| {summary.infos} |\n"
+        f"| {summary.no_path} | {summary.kept} | {summary.views} | {summary.errors} "
+        f"| {summary.warnings} | {summary.infos} |\n"
     )
     if report.has_errors:
         out.append(

@@ -384,7 +384,7 @@ def test_markdown_fits_a_pull_request_comment_and_counts_what_it_leaves_out(
     path = write_catalog("version: 1\nmetrics:\n  r: {revenue: true}\n" + vanity)
     text = run_cli("audit", str(path), "--format", "markdown").stdout
     assert len(text) <= 65_536
-    assert "| 601 | 1 | 1 | 600 | 0 | 0 | 600 | 601 |" in text  # the counts, whole
+    assert "| 601 | 1 | 1 | 600 | 0 | 0 | 0 | 600 | 601 |" in text  # the counts, whole
     shown = sum(line.startswith("| **") for line in text.splitlines())
     left = re.search(r"… and (\d+) more candidates, not shown", text)
     assert left is not None and shown + int(left.group(1)) == 600
@@ -421,3 +421,14 @@ def test_markdown_says_what_a_clean_audit_counted(write_catalog: Write) -> None:
     )
     plain = run_cli("audit", str(path), "--format", "markdown").stdout
     assert "Every metric traces to revenue. No findings." in plain
+
+
+def test_markdown_counts_the_views_of_revenue_apart() -> None:
+    """'no path 3, kept 1' read as 2 candidates where both were views of revenue."""
+    markdown = run_cli("audit", "examples/financials/", "--format", "markdown").stdout
+    header, _, row = markdown.split("\n\n", 1)[1].splitlines()[:3]
+    assert dict(zip(header.strip("|").split("|"), row.strip("|").split("|"), strict=True)) == {
+        " metrics ": " 8 ", " revenue metrics ": " 1 ", " reach revenue ": " 5 ",
+        " no path ": " 3 ", " kept ": " 1 ", " views of revenue ": " 2 ", " errors ": " 0 ",
+        " warnings ": " 0 ", " infos ": " 0 ",
+    }  # fmt: skip

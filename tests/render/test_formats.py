@@ -190,6 +190,27 @@ def test_junit_parses_and_counts_every_metric() -> None:
     assert "new_bookings" in [c.get("name") for c in passing]
 
 
+def test_junit_skips_a_metric_kept_by_exception_and_passes_views(write_catalog: Write) -> None:
+    """A kept metric has no path to revenue: counted as passed, a dashboard would say it
+    has. It is skipped, its exception the message; a view of revenue passes; a kept
+    metric with a finding of its own fails as before."""
+    root = ET.fromstring(run_cli("audit", "examples/financials/", "--format", "junit").stdout)
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("8", "0", "1")
+    cases = {case.get("name"): case for case in root.iter("testcase")}
+    (skipped,) = cases["cost_of_goods"]
+    assert skipped.tag == "skipped"
+    assert skipped.get("message", "").startswith("kept by exception until 2027-06-30 (by cfo)")
+    assert list(cases["gross_profit"]) == []  # a view of revenue: traced, passes
+    path = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n"
+        "  old: {owner: x, keep: {reason: a pilot, until: 2000-01-01}}\n"
+    )
+    expired = ET.fromstring(run_cli("audit", str(path), "--format", "junit").stdout)
+    (case,) = [c for c in expired.iter("testcase") if c.get("name") == "old"]
+    assert [child.tag for child in case] == ["failure"]  # an expired exception: a finding
+    assert expired.get("skipped") == "0"
+
+
 def test_junit_escapes_hostile_text(write_catalog: Write) -> None:
     path = write_catalog(
         "version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n"

@@ -36,9 +36,22 @@ class ImpactView:
 
     @property
     def ranked(self) -> list[MetricImpact]:
-        """The metrics to show, most leverage first; revenue metrics are not ranked."""
+        """The metrics to show, most leverage first, the metrics without a path to revenue
+        last (after those whose links only lack elasticities); revenue metrics are not
+        ranked."""
+        reaches = self.analysis.graph.reaches_revenue
         ranked = [m for m in self.report.metrics if m.id not in self.report.revenue_metrics]
+        ranked.sort(key=lambda m: not reaches(m.id))  # stable: leverage order otherwise
         return ranked[: self.top] if self.top else ranked
+
+    def quantified(self, metric: MetricImpact) -> str:
+        """`full`, `partial` or `none` for a metric with a path to revenue; for one without,
+        what it is instead (`no path`, `view of revenue`): 'none' put a vanity metric on
+        a par with a funnel step whose links only lack elasticities."""
+        graph = self.analysis.graph
+        if graph.reaches_revenue(metric.id):
+            return metric.quantified
+        return "view of revenue" if graph.view_of(metric.id) is not None else "no path"
 
 
 def parse_what_if(texts: Sequence[str], analysis: Analysis) -> dict[str, float]:

@@ -439,6 +439,7 @@ def impact(view: ImpactView) -> str:
                 "total": m.total,
                 "quantified": m.quantified,
                 "confidence": m.confidence,
+                "reaches_revenue": view.analysis.graph.reaches_revenue(m.id),
             }
             for m in view.ranked
         ],

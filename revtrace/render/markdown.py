@@ -277,7 +277,7 @@ def impact(view: ImpactView) -> str:
         out.append(
             f"| {markdown_cell(ranked.id)} | {markdown_cell(metric.owner or '—')}"
             f" | {markdown_cell(metric.team or '—')} | {effects} | {figures.effect(ranked.total)}"
-            f" | {ranked.quantified} | {ranked.confidence or '—'} |"
+            f" | {view.quantified(ranked)} | {ranked.confidence or '—'} |"
         )
     if what_if:
         out.append("\n**What if** (first order):\n")

@@ -647,7 +647,7 @@ def impact(console: Console, view: ImpactView) -> None:
                     for r in report.revenue_metrics
                 ],
                 figures.effect(ranked.total),
-                ranked.quantified,
+                view.quantified(ranked),
                 ranked.confidence or "—",
             ]
         )

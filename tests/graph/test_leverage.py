@@ -218,7 +218,9 @@ def test_impact_cli_json_what_if_and_errors(monkeypatch: pytest.MonkeyPatch) -> 
         "sales_qualified_leads",
         "marketing_qualified_leads",
     ]
-    assert set(document["metrics"][0]) == {"id", "effects", "total", "quantified", "confidence"}
+    assert set(document["metrics"][0]) == {
+        "id", "effects", "total", "quantified", "confidence", "reaches_revenue",
+    }  # fmt: skip
     what_if = json.loads(
         run_cli(
             "impact",

@@ -34,19 +34,27 @@ def graph(view: GraphView) -> str:
         f'  node [shape=box, style=rounded, fontname="{FONT}"];',
         f'  edge [color="#667085", fontname="{FONT}"];',
     ]
-    for metric in metrics:
-        style = STYLE.get(classes.get(metric, ""), "")
-        attributes = f"label={dot_string(catalog.metrics[metric].label)}" + (
-            f", {style}" if style else ""
-        )
-        lines.append(f"  {dot_string(metric)} [{attributes}];")
+    graph = analysis.graph
+    # The metrics without a path (views of revenue aside) in a box of their own, as the
+    # report's picture has them: scattered among the others, candidates to drop were
+    # hard to tell from the funnel in an exported picture.
+    apart = [m for m in metrics if not graph.reaches_revenue(m) and graph.view_of(m) is None]
+    for metric in [m for m in metrics if m not in set(apart)]:
+        lines.append(_node(view, metric, classes))
+    if apart:
+        lines += [
+            "  subgraph cluster_no_path {",
+            '    label="No path to revenue"; style="dashed,rounded"; color="#f79009";',
+            *(f"  {_node(view, metric, classes)}" for metric in apart),
+            "  }",
+        ]
     for metric in metrics:
         for link in dict.fromkeys(catalog.metrics[metric].drives):
             if link.target not in chosen:
                 continue
             link_attributes: list[str] = []
             words = []
-            if analysis.graph.in_cycle(link.source, link.target):
+            if graph.in_cycle(link.source, link.target):
                 link_attributes.append('color="#d92d20", style=dashed')
                 words.append("cycle")
             if link.kind in DERIVATIONS and "cycle" not in words:
@@ -63,7 +71,7 @@ def graph(view: GraphView) -> str:
                 link_attributes.append(f"tooltip={dot_string(link.note)}")
             suffix = f" [{', '.join(link_attributes)}]" if link_attributes else ""
             lines.append(f"  {dot_string(link.source)} -> {dot_string(link.target)}{suffix};")
-    revenue = [dot_string(m) for m in metrics if analysis.graph.is_revenue(m)]
+    revenue = [dot_string(m) for m in metrics if graph.is_revenue(m)]
     if revenue:
         lines.append(f"  {{rank=max; {'; '.join(revenue)};}}")
     lines += ["  subgraph cluster_legend {", '    label="Legend"; style=dashed; color="#98a2b3";']
@@ -72,3 +80,9 @@ def graph(view: GraphView) -> str:
     ]
     lines += ["  }", "}"]
     return "\n".join(lines) + "\n"
+
+
+def _node(view: GraphView, metric: str, classes: dict[str, str]) -> str:
+    style = STYLE.get(classes.get(metric, ""), "")
+    label = dot_string(view.analysis.catalog.metrics[metric].label)
+    return f"  {dot_string(metric)} [label={label}{', ' + style if style else ''}];"

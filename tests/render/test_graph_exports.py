@@ -299,3 +299,21 @@ def test_metrics_without_a_team_are_their_own_row_never_a_team_of_that_name(
     assert "| (no team) | 1 | 1 | 100% | 0 | — |" in markdown
     by_owner = run_cli("scorecard", str(path), "--by", "owner", "--format", "markdown").stdout
     assert "| x | 3 |" in by_owner
+
+
+def test_dot_boxes_the_metrics_without_a_path_apart_views_outside() -> None:
+    """As in the report's picture: the candidates (and a kept metric) in a box of their
+    own; the views of revenue, computed from it, stay with revenue."""
+    dot = run_cli("graph", "examples/financials/", "--format", "dot").stdout
+    inside = dot.split("subgraph cluster_no_path {", 1)[1].split("\n  }", 1)[0]
+    boxed = re.findall(r'^\s+"([^"]+)" \[label=', inside, flags=re.M)
+    assert boxed == ["cost_of_goods"]  # financials: the only metric without a path, kept
+    assert 'label="No path to revenue"' in inside
+    outside = dot.replace(inside, "")
+    assert '"gross_profit" [label=' in outside and '"revenue_growth" [label=' in outside
+    repo = run_cli("graph", "--format", "dot").stdout
+    box = repo.split("subgraph cluster_no_path {", 1)[1].split("\n  }", 1)[0]
+    rows = json.loads(run_cli("audit", "--format", "json").stdout)["metrics"]
+    without = [row["id"] for row in rows if not row["reaches_revenue"]]
+    assert re.findall(r'^\s+"([^"]+)" \[label=', box, flags=re.M) == without
+    assert len(without) == 8

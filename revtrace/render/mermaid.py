@@ -93,8 +93,15 @@ def graph(view: GraphView) -> str:
     nodes = [(m, catalog.metrics[m].label) for m in metrics]
     classes = classes_of(view)
     ids = {metric: node_id(metric) for metric, _ in nodes}
+    graph_ = view.analysis.graph
+    # The metrics without a path (views of revenue aside) boxed together, as in the report.
+    apart = {m for m in metrics if not graph_.reaches_revenue(m) and graph_.view_of(m) is None}
     lines = ["flowchart LR"]
-    lines += [f'  {ids[metric]}["{mermaid_label(label)}"]' for metric, label in nodes]
+    lines += [f'  {ids[m]}["{mermaid_label(label)}"]' for m, label in nodes if m not in apart]
+    if apart:
+        lines.append('  subgraph no_path["No path to revenue"]')
+        lines += [f'    {ids[m]}["{mermaid_label(label)}"]' for m, label in nodes if m in apart]
+        lines.append("  end")
     cycle_links: list[int] = []
     for index, (source, target) in enumerate(view.links()):
         link = view.analysis.graph.link_between(source, target)

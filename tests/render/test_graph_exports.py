@@ -301,7 +301,7 @@ def test_metrics_without_a_team_are_their_own_row_never_a_team_of_that_name(
     assert "| x | 3 |" in by_owner
 
 
-def test_dot_boxes_the_metrics_without_a_path_apart_views_outside() -> None:
+def test_dot_and_mermaid_box_the_metrics_without_a_path_apart_views_outside() -> None:
     """As in the report's picture: the candidates (and a kept metric) in a box of their
     own; the views of revenue, computed from it, stay with revenue."""
     dot = run_cli("graph", "examples/financials/", "--format", "dot").stdout
@@ -317,3 +317,8 @@ def test_dot_boxes_the_metrics_without_a_path_apart_views_outside() -> None:
     without = [row["id"] for row in rows if not row["reaches_revenue"]]
     assert re.findall(r'^\s+"([^"]+)" \[label=', box, flags=re.M) == without
     assert len(without) == 8
+    mermaid = run_cli("graph").stdout  # the same box in Mermaid
+    group = mermaid.split('subgraph no_path["No path to revenue"]\n', 1)[1].split("\n  end", 1)[0]
+    assert re.findall(r"^    m_(\w+)\[", group, flags=re.M) == without
+    financials = run_cli("graph", "examples/financials/").stdout
+    assert "m_gross_profit[" not in financials.split("subgraph no_path", 1)[1].split("end")[0]

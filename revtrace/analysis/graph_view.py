@@ -33,6 +33,12 @@ class GraphView:
             return "kept" if self.analysis.is_kept(metric_id) else "no-path"
         return "reaches"
 
+    def without_path(self) -> list[str]:
+        """The drawn metrics without a path to revenue, views of revenue aside, in order:
+        the candidates to drop and the kept ones, which every picture boxes apart."""
+        graph = self.analysis.graph
+        return [m for m in self.metrics if not graph.reaches_revenue(m) and not graph.view_of(m)]
+
     def links(self) -> list[tuple[str, str]]:
         """Each link between two drawn metrics, once, in catalog order."""
         chosen = set(self.metrics)

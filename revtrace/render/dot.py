@@ -38,9 +38,9 @@ def graph(view: GraphView) -> str:
     # The metrics without a path (views of revenue aside) in a box of their own, as the
     # report's picture has them: scattered among the others, candidates to drop were
     # hard to tell from the funnel in an exported picture.
-    apart = [m for m in metrics if not graph.reaches_revenue(m) and graph.view_of(m) is None]
-    for metric in [m for m in metrics if m not in set(apart)]:
-        lines.append(_node(view, metric, classes))
+    apart = view.without_path()
+    boxed = set(apart)
+    lines += [_node(view, metric, classes) for metric in metrics if metric not in boxed]
     if apart:
         lines += [
             "  subgraph cluster_no_path {",

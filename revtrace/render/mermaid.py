@@ -93,9 +93,7 @@ def graph(view: GraphView) -> str:
     nodes = [(m, catalog.metrics[m].label) for m in metrics]
     classes = classes_of(view)
     ids = {metric: node_id(metric) for metric, _ in nodes}
-    graph_ = view.analysis.graph
-    # The metrics without a path (views of revenue aside) boxed together, as in the report.
-    apart = {m for m in metrics if not graph_.reaches_revenue(m) and graph_.view_of(m) is None}
+    apart = set(view.without_path())  # boxed together, as in the report's picture
     lines = ["flowchart LR"]
     lines += [f'  {ids[m]}["{mermaid_label(label)}"]' for m, label in nodes if m not in apart]
     if apart:

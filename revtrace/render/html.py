@@ -72,6 +72,8 @@ def report(view: Report) -> str:
         '<button id="zoom-out" type="button" aria-label="Zoom out">&minus;</button>',
         '<button id="zoom-in" type="button" aria-label="Zoom in">+</button>',
         '<button id="zoom-fit" type="button" aria-label="Fit the picture to the window">fit</button>',
+        # Shown by the picture's script when the metrics without a path are out of view.
+        '<button id="to-off-path" type="button" hidden></button>',
         '<span id="status" aria-live="polite"></span></header><main>',
         '<div class="counts">'
         + "".join(

@@ -388,3 +388,41 @@ def test_it_prints_on_a4_landscape(tmp_path: Path) -> None:
     assert boxes, "no page in the PDF"
     width, height = (float(v) for v in boxes[0])
     assert (round(width), round(height)) == (842, 595)  # A4, landscape, in points
+
+
+def test_a_tall_picture_has_a_button_to_the_metrics_off_the_path(tmp_path: Path) -> None:
+    """120 metrics: the band off the path lies more than a view below revenue. A button
+    in the header says how many metrics are there and takes the view to them (side by
+    side, the picture would not fit readable either, and they were off-screen left)."""
+    report = report_of(generated(tmp_path, 120), tmp_path)
+    dom = run_script(
+        report,
+        tmp_path,
+        """
+        var button = document.getElementById('to-off-path'), out = {};
+        out.shown = !button.hidden; out.text = button.textContent;
+        out.beside = window.revtraceLayout.beside;
+        button.click();
+        var view = document.getElementById('viewport').getBoundingClientRect();
+        out.off = 0; out.seen = 0;
+        Array.prototype.forEach.call(document.querySelectorAll('#lineage g[data-metric]'),
+          function (g) {
+            var status = g.getAttribute('data-status');
+            if (status === 'reaches' || status === 'revenue') return;
+            out.off++;
+            var r = g.getBoundingClientRect();
+            if (r.top >= view.top && r.bottom <= view.bottom) out.seen++;
+          });
+        document.body.dataset.result = JSON.stringify(out);
+        """,
+    )
+    found = re.search(r'data-result="([^"]*)"', dom)
+    assert found is not None, dom[:400]
+    out = json.loads(html.unescape(found.group(1)))
+    assert out["beside"] is False and out["shown"] is True
+    assert out["text"] == f"↓ {out['off']} off the path to revenue" and out["off"] == 18
+    assert out["seen"] == out["off"]  # after the click, every one of them in the view
+    small = run_script(report_of(REPO / "metrics.yaml", tmp_path), tmp_path,
+                       "document.body.dataset.result = String("
+                       "document.getElementById('to-off-path').hidden);")  # fmt: skip
+    assert 'data-result="true"' in small  # all in the first view already: no button

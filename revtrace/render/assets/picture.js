@@ -127,12 +127,12 @@
     return {w: viewport.clientWidth - 4, h: window.innerHeight * 0.78 - 28};
   }
   // One layout of both bands. Side by side (the band off the path on the left, as the
-  // farthest from revenue) when no link joins them and that shows the whole picture at a
-  // larger scale; else the band off the path under the other, both ending on the right,
-  // where revenue is and where the first view starts. Each link across is routed through
-  // the gaps between columns (ELK leaves 56 px there at least) and a track of its own
-  // under the upper band, or round the right edge from revenue to its views: through no
-  // box.
+  // farthest from revenue) when no link joins them and that shows the whole picture,
+  // readable, at a larger scale; else the band off the path under the other, both ending
+  // on the right, where revenue is and where the first view starts. Each link across is
+  // routed through the gaps between columns (ELK leaves 56 px there at least) and a track
+  // of its own under the upper band, or round the right edge from revenue to its views:
+  // through no box.
   function combine(results) {
     var upper = results[0], lower = results[1];
     var w0 = upper ? upper.width : 0, h0 = upper ? upper.height : 0;
@@ -142,8 +142,11 @@
     function scale(w, h) { return Math.min(1, space.w / w, space.h / h); }
     // Links across side by side would run back under the whole picture (revenue to its
     // views): only one above the other routes them well.
-    var beside = !!(upper && lower) && !across.length &&
-      scale(w1 + BESIDE + w0, Math.max(h0, h1) + tracks) > scale(Math.max(w0, w1) + 8, h0 + tracks + BAND_HEAD + h1);
+    // Side by side only when the whole picture then fits at a readable scale: otherwise
+    // the first view (on the revenue side) would leave the band on the left out of sight.
+    var sideScale = scale(w1 + BESIDE + w0, Math.max(h0, h1) + tracks);
+    var beside = !!(upper && lower) && !across.length && sideScale >= MIN_SCALE &&
+      sideScale > scale(Math.max(w0, w1) + 8, h0 + tracks + BAND_HEAD + h1);
     var widest = Math.max(w0, w1);
     var place = beside
       ? [{x: w1 + BESIDE, y: 0}, {x: 0, y: 0}]
@@ -330,8 +333,21 @@
     if (!layout.beside && layout.bandTops[0] !== undefined && layout.bandTops[1] !== undefined) {
       var whole = viewport.scrollHeight - viewport.clientHeight, keep = top * scale - 8;
       viewport.scrollTop = Math.max(viewport.scrollTop, Math.min(whole, keep));
+      // Still below the view (a tall picture): a button in the header says how many they
+      // are and takes the view there.
+      var below = layout.bandTops[1] * scale > viewport.scrollTop + viewport.clientHeight - 60;
+      var count = layout.children.filter(function (c) { return nodes[+c.id.slice(1)].band === 1; }).length;
+      offPath.hidden = !below;
+      offPath.textContent = '↓ ' + count + ' off the path to revenue';
     }
   }
+  var offPath = document.getElementById('to-off-path');
+  offPath.addEventListener('click', function () {
+    var layout = window.revtraceLayout;
+    viewport.scrollTop = (layout.bandTops[1] - BAND_HEAD) * scale;
+    viewport.scrollLeft = viewport.scrollWidth;
+    if (viewport.scrollIntoView) viewport.scrollIntoView({block: 'nearest'});
+  });
   document.getElementById('zoom-in').addEventListener('click', function () { zoom(1.25); });
   document.getElementById('zoom-out').addEventListener('click', function () { zoom(0.8); });
   document.getElementById('zoom-fit').addEventListener('click', function () { fit(false); });

@@ -134,7 +134,7 @@ class AuditReport:
     def untraceable(self) -> bool:
         """Nothing can be traced yet: no revenue metric, or a file that could not be read
         (then no metric is named a candidate, and none may be said to trace)."""
-        return self.analysis.incomplete or self.analysis.summary().revenue_metrics == 0
+        return self.analysis.incomplete or not self.analysis.graph.revenue_metrics
 
 
 def _caveats(analysis: Analysis, metrics: list[str | None]) -> dict[str, tuple[Finding, ...]]:

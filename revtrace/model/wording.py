@@ -62,7 +62,7 @@ def kept_words(keep: Keep) -> str:
     return f"kept by exception{until}{by}{reason}"
 
 
-def all_traced(views: int, kept: int) -> str:
+def all_traced(*, kept: int, views: int) -> str:
     """What a clean audit says, true to what it counted: 'Every metric traces to revenue.',
     naming the views of revenue and the metrics kept by exception when there are any
     (they have no path, and a reader must not take them for traced)."""
@@ -81,7 +81,7 @@ NOT_YET = (
 )
 
 
-def apart(kept: int, views: int) -> str:
+def apart(*, kept: int, views: int) -> str:
     """Which of the metrics without a path are not candidates: ' (1 kept by exception,
     2 views of revenue)', or '' when none is."""
     asides = [f"{kept} kept by exception"] if kept else []

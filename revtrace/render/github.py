@@ -51,9 +51,10 @@ def audit(report: AuditReport) -> str:
         lines.append(f"::{LEVEL[finding.severity]} {','.join(properties)}::{github_data(message)}")
     summary = report.summary()
     # A plain line for the job log, where workflow commands themselves are not shown.
+    aside = apart(kept=summary.kept, views=summary.views)
     lines.append(
         f"revtrace: {plural(summary.metrics, 'metric')}, {summary.reaching_revenue} reach"
-        f" revenue, {summary.no_path} without a path{apart(summary.kept, summary.views)};"
+        f" revenue, {summary.no_path} without a path{aside};"
         f" {plural(summary.errors, 'error')},"
         f" {plural(summary.warnings, 'warning')}, {plural(summary.infos, 'info')}"
     )

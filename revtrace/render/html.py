@@ -188,7 +188,7 @@ def _candidates_table(report: AuditReport) -> list[str]:
         out.append("</table>")
     elif report.every_metric_traces:
         summary = report.summary()
-        out.append(f"<p>{html_text(all_traced(summary.views, summary.kept))}</p>")
+        out.append(f"<p>{html_text(all_traced(kept=summary.kept, views=summary.views))}</p>")
     elif report.untraceable:
         out.append(f'<p class="warning">{html_text(NOT_YET)}</p>')
     return out

@@ -124,7 +124,7 @@ def audit(report: AuditReport) -> str:
         out.append("</details>\n")
     if not report.findings:
         summary = report.summary()
-        out.append(f"{all_traced(summary.views, summary.kept)} No findings.\n")
+        out.append(f"{all_traced(kept=summary.kept, views=summary.views)} No findings.\n")
     return "\n".join(out)
 
 

@@ -111,7 +111,7 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     elif report.every_metric_traces:
         console.print()
         summary = report.summary()
-        console.print(Text(all_traced(summary.views, summary.kept), style="green"))
+        console.print(Text(all_traced(kept=summary.kept, views=summary.views), style="green"))
     others = report.other_findings
     if others:
         console.print()
@@ -140,7 +140,7 @@ def _audit_headline(console: Console, report: AuditReport) -> None:
         " · ",
         (f"{summary.no_path} without a path", "yellow" if summary.no_path else "green"),
     )
-    counts.append(apart(summary.kept, summary.views), style="dim")
+    counts.append(apart(kept=summary.kept, views=summary.views), style="dim")
     console.print(counts, soft_wrap=True)
     if analysis.incomplete:
         console.print(

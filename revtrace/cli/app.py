@@ -6,6 +6,7 @@ import copy
 import gc
 import inspect
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
@@ -155,13 +156,35 @@ def _exit_now(code: object) -> NoReturn:
     """Flush and leave without tearing down millions of objects one by one (which takes
     longer than writing the report on large catalogs)."""
     status = code if isinstance(code, int) else (0 if code is None else 1)
+    # From here a signal ends the process at once, never with a traceback (this runs
+    # outside every handler of `main`): as an interrupted command while the output may
+    # still be incomplete, with the command's own code once it is all out.
+    _end_on_signal(None)
     if not isinstance(code, (int, type(None))):
         sys.stderr.write(f"{code}\n")
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # BrokenPipeError is an OSError
             stream.flush()
+    _end_on_signal(status)
     _wait_for_the_cache()
     os._exit(status)
+
+
+def _end_on_signal(status: int | None) -> None:
+    """Make Ctrl-C, SIGTERM and SIGHUP end the process with `status`, or, when None, as a
+    command stopped by that signal (128 + its number)."""
+
+    def end(number: int, _frame: object) -> None:
+        if status is None:
+            with suppress(OSError):
+                os.write(2, b"revtrace: interrupted\n")
+        os._exit(128 + number if status is None else status)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with suppress(ValueError, OSError):  # ValueError: not the main thread
+                signal.signal(number, end)
 
 
 #: How long revtrace waits, once its output is done, for the cache's writer (writing a
@@ -184,8 +207,9 @@ def _wait_for_the_cache() -> None:
     for stream in (1, 2):
         with suppress(OSError):
             os.dup2(quiet, stream)
-    # Interrupted while waiting (Ctrl-C, a SIGTERM): the command's answer is out and its
-    # code decided; leave the writer to finish alone, with nothing more to say.
+    # A signal while waiting ends the process with the command's code (`_end_on_signal`):
+    # the answer is out; the writer finishes alone. Anything else raised here must not
+    # turn a finished command into a traceback either.
     with suppress(BaseException):
         split.wait_for_background(WRITER_SECONDS)
 

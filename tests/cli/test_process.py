@@ -251,3 +251,31 @@ def test_an_interrupt_while_waiting_for_the_cache_keeps_the_commands_exit_code(
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == 1
     assert time.monotonic() - started < 3  # not the writer's 8 s
+
+
+def test_an_interrupt_just_as_the_output_is_handed_back_ends_with_the_commands_code(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C in the instant between handing back stdout and starting to wait for the
+    writer (CI once hit it): the command's exit code, no traceback, no death by signal.
+    The instant is stretched here by slowing the hand-back of stderr."""
+    import signal
+
+    slow = LEAVES_WORK.replace("time.sleep(0.5)", "time.sleep(8)").replace(
+        "folder = Path(sys.argv[1])",
+        "folder = Path(sys.argv[1])\n"
+        "import os\n"
+        "real_dup2 = os.dup2\n"
+        "def slow_dup2(a, b, *rest):\n"
+        "    real_dup2(a, b, *rest)\n"
+        "    if b == 1:\n"
+        "        time.sleep(1)  # stdout is handed back; stderr not yet\n"
+        "os.dup2 = slow_dup2",
+    )
+    command = [sys.executable, "-c", slow, str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read() == b"the output\n"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 1
+    assert b"Traceback" not in process.stderr.read()

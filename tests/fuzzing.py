@@ -46,7 +46,18 @@ from revtrace.load.cache import FileCache
 from revtrace.load.decode import decode
 from revtrace.load.store import Store
 from revtrace.model.findings import Finding
-from revtrace.render import concise, dot, github, html, junit, markdown, mermaid, sarif, text
+from revtrace.render import (
+    concise,
+    dot,
+    github,
+    html,
+    junit,
+    markdown,
+    mermaid,
+    sarif,
+    text,
+    text_lineage,
+)
 from revtrace.render import json as json_render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -207,11 +218,11 @@ def check(data: bytes) -> None:
     assert not (UNSAFE & set(concise.audit(report))), "a raw control character in concise"
     assert "@acme" not in markdown.audit(report).split("```mermaid")[0]
     tree = lineage(analysis)
-    text.tree(console, tree)
+    text_lineage.tree(console, tree)
     strict_json(json_render.tree(tree))
     for metric in list(analysis.catalog.metrics)[:3]:
         result = trace(analysis, metric, 5)
-        text.trace(console, result)
+        text_lineage.trace(console, result)
         strict_json(json_render.trace(result))
     everything = list(analysis.catalog.metrics)
     view = GraphView(analysis, everything)

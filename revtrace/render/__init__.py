@@ -41,8 +41,14 @@ FORMATS: dict[str, tuple[str, ...]] = {
 AUDIT_CHOICES = ("auto", *FORMATS["audit"])
 
 
-#: Views whose text renderer is not in `text` (the evidence views load numpy-backed code).
-TEXT_MODULES: dict[str, str] = {"explain": "text_evidence", "fit": "text_evidence"}
+#: Views whose text renderer is not in `text`: the evidence views (which load numpy-backed
+#: code) and the lineage views.
+TEXT_MODULES: dict[str, str] = {
+    "explain": "text_evidence",
+    "fit": "text_evidence",
+    "tree": "text_lineage",
+    "trace": "text_lineage",
+}
 
 
 def text_renderer(view: str) -> Any:

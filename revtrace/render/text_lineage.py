@@ -101,18 +101,31 @@ def tree(console: Console, result: TreeResult) -> None:
 
 
 def _unlinked(console: Console, result: TreeResult) -> None:
-    """The metrics with no path, after the tree, each kept or a view marked as such."""
+    """The metrics with no path, after the tree: first the views of revenue (computed from
+    it: part of revenue's story, never a candidate), then the rest, each kept one marked."""
+    graph = result.analysis.graph
+    views = [metric_id for metric_id in result.unlinked if graph.view_of(metric_id) is not None]
+    others = [metric_id for metric_id in result.unlinked if graph.view_of(metric_id) is None]
+    if views:
+        _section(console, result, f"Views of revenue ({len(views)}):", "bold green", views)
+    if others:
+        _section(console, result, f"No path to revenue ({len(others)}):", "bold yellow", others)
+
+
+def _section(
+    console: Console, result: TreeResult, title: str, style: str, metric_ids: list[str]
+) -> None:
     analysis = result.analysis
     console.print()
-    console.print(Text(f"No path to revenue ({len(result.unlinked)}):", style="bold yellow"))
+    console.print(Text(title, style=style))
     if console.is_terminal:
         console.print(
             Text("\n").join(
                 Text("  ")
                 .append(_metric_label(analysis, metric_id))
-                .append(_kept_note(result.kept(metric_id)), style="magenta")
                 .append(_view_note(analysis, metric_id), style="green")
-                for metric_id in result.unlinked
+                .append(_kept_note(result.kept(metric_id)), style="magenta")
+                for metric_id in metric_ids
             ),
             soft_wrap=True,
         )
@@ -121,18 +134,18 @@ def _unlinked(console: Console, result: TreeResult) -> None:
             "".join(
                 "  "
                 + _plain_node_label(analysis, TreeNode(metric_id))
-                + _kept_note(result.kept(metric_id))
                 + _view_note(analysis, metric_id)
+                + _kept_note(result.kept(metric_id))
                 + "\n"
-                for metric_id in result.unlinked
+                for metric_id in metric_ids
             )
         )
 
 
 def _view_note(analysis: Analysis, metric_id: str) -> str:
-    """`  a view of revenue (computed from revenue)`, for a metric computed from revenue."""
+    """`  computed from revenue`, for a view of revenue (listed under that heading)."""
     revenue = analysis.graph.view_of(metric_id)
-    return "" if revenue is None else f"  a view of revenue (computed from {safe(revenue)})"
+    return "" if revenue is None else f"  computed from {safe(revenue)}"
 
 
 def _kept_note(keep: Keep | None) -> str:

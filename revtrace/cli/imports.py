@@ -4,6 +4,7 @@ catalog."""
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -90,13 +91,17 @@ def dbt(
     computed_from (offsets, filters, cumulative and conversion metrics). Keep the business
     links a semantic layer lacks in another file, under links:, next to the generated one.
     """
-    from revtrace.importers import ImportFailed, import_dbt
+    from revtrace.importers import ImportFailed, NoMetrics, import_dbt
 
     try:
         result = import_dbt(paths, revenue or [])
+    except NoMetrics as exc:
+        _report(exc.notes, output_format.value, stdout_free=False)
+        session.fail(str(exc) + _other_importer("dbt", paths))
     except ImportFailed as exc:
         session.fail(str(exc))
-    _write(result, "revtrace import dbt " + " ".join(paths), output, check, force, output_format)
+    command = "revtrace import dbt " + " ".join(paths)
+    _write(result, "dbt", command, paths, output, check, force, output_format)
 
 
 @imports.command(
@@ -140,22 +145,49 @@ def lightdash(
     A driver that names no metric in the files given is an error (exit 1) unless
     --allow-missing.
     """
-    from revtrace.importers import ImportFailed, MissingDrivers, import_lightdash
+    from revtrace.importers import ImportFailed, MissingDrivers, NoMetrics, import_lightdash
 
     try:
         result = import_lightdash(paths, revenue or [], allow_missing=allow_missing)
     except MissingDrivers as exc:
         session.note(f"revtrace: {exc}")
         raise typer.Exit(EXIT_FINDINGS) from None
+    except NoMetrics as exc:
+        _report(exc.notes, output_format.value, stdout_free=False)
+        session.fail(str(exc) + _other_importer("lightdash", paths))
     except ImportFailed as exc:
         session.fail(str(exc))
     command = "revtrace import lightdash " + " ".join(paths)
-    _write(result, command, output, check, force, output_format)
+    _write(result, "lightdash", command, paths, output, check, force, output_format)
+
+
+def _other_importer(kind: str, paths: list[str]) -> str:
+    """`; they hold 3 Lightdash metrics: revtrace import lightdash models/` when the
+    paths an import found nothing in hold metrics the other importer reads (a Lightdash
+    project given to `import dbt`, say); else nothing. Only run when an import is empty."""
+    from revtrace.importers import ImportFailed, import_dbt, import_lightdash
+
+    other, label = ("lightdash", "Lightdash") if kind == "dbt" else ("dbt", "dbt")
+    try:
+        if other == "lightdash":
+            found = import_lightdash(paths, allow_missing=True)
+        else:
+            found = import_dbt(paths)
+    except ImportFailed:
+        return ""
+    if not found.metrics:
+        return ""
+    count = len(found.metrics)
+    command = " ".join(["revtrace", "import", other, *(shlex.quote(p) for p in paths)])
+    holds = "it holds" if len(paths) == 1 else "they hold"
+    return f"; {holds} {count} {label} metric{'s' * (count != 1)}, read by: {command}"
 
 
 def _write(
     result: ImportResult,
+    kind: str,
     command: str,
+    paths: list[str],
     output: Path | None,
     check: bool,
     force: bool,
@@ -182,7 +214,11 @@ def _write(
         session.fail(f"the imported catalog would not load: {first.message}{where}")
     _report(result.notes, output_format.value, output is not None and not check)
     if not result.metrics:
-        session.note("revtrace: no metric found in the files given: the catalog is empty")
+        what = "dbt" if kind == "dbt" else "Lightdash"
+        session.note(
+            f"revtrace: no {what} metric in the files given: the catalog is empty"
+            + _other_importer(kind, paths)
+        )
     if check:
         if output is None:
             session.fail("--check needs -o FILE: the catalog to compare with")

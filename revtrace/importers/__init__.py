@@ -3,13 +3,14 @@ Layer, Lightdash) → revtrace catalog text. They read the user's files and retu
 the CLI writes the catalog."""
 
 from revtrace.importers.dbt import ImportResult, import_dbt, to_catalog
-from revtrace.importers.files import ImportFailed
+from revtrace.importers.files import ImportFailed, NoMetrics
 from revtrace.importers.lightdash import MissingDrivers, import_lightdash
 
 __all__ = [
     "ImportFailed",
     "ImportResult",
     "MissingDrivers",
+    "NoMetrics",
     "import_dbt",
     "import_lightdash",
     "to_catalog",

@@ -23,6 +23,7 @@ from typing import Any
 
 from revtrace.importers.files import (
     ImportFailed,
+    NoMetrics,
     as_list,
     as_mapping,
     is_revtrace_catalog,
@@ -66,26 +67,24 @@ class ImportResult:
     sources: list[str]
 
 
+NO_DBT_METRIC = (
+    "no dbt metric in its YAML files (top-level 'metrics:' or 'semantic_models:', or a"
+    " model's 'semantic_model:' or 'metrics:')"
+)
+
+
 def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResult:
     """Every metric the paths define, in a stable order (by id)."""
     notes: list[str] = []
     documents: list[tuple[str, Mapping[str, Any]]] = []
     for path in paths:
         documents.extend(_documents(Path(path), notes))
-    groups: dict[str, dict[str, str]] = {}
+    groups = _groups(documents)
     raw: list[tuple[str, Mapping[str, Any]]] = []
     # Semantic models and saved queries are expected to stay behind: one summary line, not
     # one per model, so the notes about metrics are not lost among them.
     models = measures = dimensions = queries = 0
     for name, document in documents:
-        for group in as_list(document.get("groups")):
-            if isinstance(group, Mapping) and isinstance(group.get("name"), str):
-                owner = group.get("owner")
-                groups[group["name"]] = {
-                    "owner": str(owner.get("name") or owner.get("email") or "")
-                    if isinstance(owner, Mapping)
-                    else "",
-                }
         for model in _turned_off(document):
             count = len(as_list(model.get("metrics")))
             notes.append(
@@ -129,6 +128,10 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
             notes.append(f"{source}: metric '{metric.id}' is defined again; the first is kept")
             continue
         imported[metric.id] = metric
+    if not imported and all(Path(path).is_dir() for path in paths):
+        # Files that look like dbt's (Lightdash's own models have `metrics:` too) but
+        # define none: a folder read in full without one is the wrong folder.
+        raise NoMetrics(f"{', '.join(paths)}: {NO_DBT_METRIC}", _located(notes))
     for wanted in revenue:
         if wanted not in imported:
             raise ImportFailed(f"--revenue {wanted}: no metric of that name in the input")
@@ -170,6 +173,8 @@ def _is_off(model: Mapping[str, Any]) -> bool:
 def _metric_entries(document: Mapping[str, Any]) -> list[Any]:
     """The document's metric definitions in the file's order: its `metrics:` (a list, or a
     manifest's mapping) and, in the latest spec (dbt 1.12, Fusion), each model's own."""
+    if _lightdash_model(document):
+        return []
     metrics = document.get("metrics")
     top = list(metrics.values()) if isinstance(metrics, Mapping) else as_list(metrics)
     on_models = [
@@ -183,8 +188,31 @@ def _metric_entries(document: Mapping[str, Any]) -> list[Any]:
     return [*top, *on_models]
 
 
+def _groups(documents: list[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, str]]:
+    """dbt's groups by name, each with its owner's name (or email), for their metrics."""
+    groups: dict[str, dict[str, str]] = {}
+    for _, document in documents:
+        for group in as_list(document.get("groups")):
+            if isinstance(group, Mapping) and isinstance(group.get("name"), str):
+                owner = group.get("owner")
+                groups[group["name"]] = {
+                    "owner": str(owner.get("name") or owner.get("email") or "")
+                    if isinstance(owner, Mapping)
+                    else "",
+                }
+    return groups
+
+
+def _lightdash_model(document: Mapping[str, Any]) -> bool:
+    """Lightdash's own YAML model (`type: model`, a top-level key no dbt file has): its
+    `metrics:` are Lightdash's, not dbt's."""
+    return document.get("type") == "model"
+
+
 def _holds_metrics(document: Mapping[str, Any]) -> bool:
     """A dbt file with something `import dbt` reads, in either spec."""
+    if _lightdash_model(document):
+        return False
     return (
         "metrics" in document
         or "semantic_models" in document
@@ -272,10 +300,7 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
         notes.extend(f"{catalog}: a revtrace catalog, not dbt: skipped" for catalog in catalogs)
         if not found:
             skipped = f" (skipped {_count(len(catalogs), 'revtrace catalog')})" * bool(catalogs)
-            raise ImportFailed(
-                f"{path}: no YAML file with 'metrics:' or 'semantic_models:', nor a model"
-                f" with 'semantic_model:' or 'metrics:'{skipped}"
-            )
+            raise NoMetrics(f"{path}: {NO_DBT_METRIC}{skipped}")
         return found
     document = read_document(path)
     if is_revtrace_catalog(document):

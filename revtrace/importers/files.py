@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,16 @@ from revtrace.load.files import MAX_FILE_BYTES
 
 class ImportFailed(Exception):
     """Input revtrace cannot import (exit code 2)."""
+
+
+class NoMetrics(ImportFailed):
+    """A folder read in full held no metric this importer reads (the wrong folder, or a
+    project of the other kind: the CLI looks for that). `notes`: what was seen and left
+    out on the way (a model whose semantic model is turned off), said before the error."""
+
+    def __init__(self, message: str, notes: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.notes = list(notes)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from revtrace.importers.dbt import Imported, ImportResult
-from revtrace.importers.files import ImportFailed, as_list, as_mapping, read_document, shown
+from revtrace.importers.files import (
+    ImportFailed,
+    NoMetrics,
+    as_list,
+    as_mapping,
+    read_document,
+    shown,
+)
 
 #: Aggregations: a metric of another type is computed from what its `sql` refers to.
 _AGGREGATES = frozenset(
@@ -69,6 +76,13 @@ def import_lightdash(
                     )
                     continue
                 found[metric_id] = (_imported(metric_id, definition, where), definition, model)
+    if not found and all(Path(path).is_dir() for path in paths):
+        # As `import dbt` does: a folder read in full without one metric is the wrong
+        # folder, not an empty catalog (files named one by one may be empty, for --check).
+        raise NoMetrics(
+            f"{', '.join(paths)}: no Lightdash metric in its YAML files (a model's or a"
+            " column's meta.metrics, or the metrics of a Lightdash YAML model)"
+        )
     missing: list[str] = []
     for metric_id, (metric, definition, model) in found.items():
         for driver in _strings(definition.get("drivers")):

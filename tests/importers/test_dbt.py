@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -156,7 +157,7 @@ def test_a_folder_without_metrics_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "dbt_project.yml").write_text("name: x\n")
     (tmp_path / "models").mkdir()
     result = run_cli("import", "dbt", str(tmp_path))
-    assert result.exit_code == 2 and "no YAML file with 'metrics:'" in result.stderr
+    assert result.exit_code == 2 and "no dbt metric in its YAML files" in result.stderr
     assert sorted(os.listdir(tmp_path)) == ["dbt_project.yml", "models"]  # nothing written
 
 
@@ -247,7 +248,7 @@ def test_an_import_that_finds_no_metric_says_the_catalog_is_empty(tmp_path: Path
         result = run_cli("import", importer, str(tmp_path / "schema.yml"))
         assert result.exit_code == 0, importer
         assert "metrics:" in result.stdout
-        assert "no metric found in the files given: the catalog is empty" in result.stderr
+        assert "metric in the files given: the catalog is empty" in result.stderr
 
 
 # -- dbt's latest Semantic Layer spec (dbt 1.12, Fusion) ----------------------------------------
@@ -336,7 +337,7 @@ def test_a_folder_of_plain_model_files_has_no_metrics_to_import(tmp_path: Path) 
     )
     result = run_cli("import", "dbt", str(tmp_path))
     assert result.exit_code == 2
-    assert "nor a model with 'semantic_model:' or 'metrics:'" in result.stderr
+    assert "or a model's 'semantic_model:' or 'metrics:')" in result.stderr
 
 
 @pytest.mark.parametrize("switch", ["false", "{enabled: false}"])
@@ -367,4 +368,67 @@ def test_metrics_of_a_model_whose_semantic_model_is_off_are_not_imported(
         encoding="utf-8",
     )
     alone = run_cli("import", "dbt", str(tmp_path))  # nothing else: said, not silent
-    assert "turned off" in alone.stderr
+    assert alone.exit_code == 2
+    assert "turned off" in alone.stderr.splitlines()[0]
+    assert alone.stderr.splitlines()[1].startswith("revtrace: error: ")
+
+
+# -- the wrong importer ------------------------------------------------------------------------
+
+
+def test_import_dbt_of_a_lightdash_project_names_the_importer_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    lightdash = REPO / "tests" / "data" / "lightdash" / "models"
+    counted = run_cli("import", "lightdash", str(lightdash), "--allow-missing")
+    count = len(load_catalog_text(counted.stdout).catalog.metrics)
+    assert count > 0
+    out = tmp_path / "dbt.yaml"
+    result = run_cli("import", "dbt", str(lightdash), "-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    assert result.stderr == (
+        f"revtrace: error: {lightdash}: no dbt metric in its YAML files (top-level"
+        " 'metrics:' or 'semantic_models:', or a model's 'semantic_model:' or 'metrics:');"
+        f" it holds {count} Lightdash metrics, read by: revtrace import lightdash {lightdash}\n"
+    )
+
+
+def test_import_lightdash_of_a_dbt_project_names_the_importer_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    project = REPO / "tests" / "data" / "dbt" / "latest-spec"
+    count = len(load_catalog_text(run_cli("import", "dbt", str(project)).stdout).catalog.metrics)
+    result = run_cli("import", "lightdash", str(project), "-o", str(tmp_path / "x.yaml"))
+    assert result.exit_code == 2 and not (tmp_path / "x.yaml").exists()
+    assert result.stderr.endswith(
+        f"; it holds {count} dbt metrics, read by: revtrace import dbt {project}\n"
+    )
+    # A file named on its own may be empty (a --check of a project whose metrics are all
+    # gone); the hint is still given.
+    schema = project / "models" / "marts" / "orders.yml"
+    one = run_cli("import", "lightdash", str(schema))
+    assert one.exit_code == 0 and "the catalog is empty; it holds" in one.stderr
+    assert one.stderr.endswith(f", read by: revtrace import dbt {schema}\n")
+
+
+def test_no_hint_when_the_other_importer_finds_nothing_either_or_the_failure_is_another(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "schema.yml").write_text("version: 2\nmodels:\n  - name: orders\n")
+    for importer in ("dbt", "lightdash"):
+        result = run_cli("import", importer, str(tmp_path))
+        assert result.exit_code == 2 and "metric in its YAML files" in result.stderr
+        assert "it holds" not in result.stderr and result.stderr.count("\n") == 1
+    lightdash = REPO / "tests" / "data" / "lightdash" / "models"
+    wrong = run_cli("import", "lightdash", str(lightdash), "--allow-missing", "--revenue", "x")
+    assert wrong.exit_code == 2 and "it holds" not in wrong.stderr
+
+
+def test_the_hint_quotes_a_path_as_a_shell_would_need(tmp_path: Path) -> None:
+    folder = tmp_path / "my project"
+    shutil.copytree(REPO / "tests" / "data" / "lightdash" / "models", folder)
+    result = run_cli("import", "dbt", str(folder))
+    assert result.stderr.endswith(
+        f"read by: revtrace import lightdash {shlex.quote(str(folder))}\n"
+    )

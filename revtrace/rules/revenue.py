@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from revtrace.graph.revenue_graph import DeadEnds, RevenueGraph
 from revtrace.load.rules import rejects_revenue_mark
-from revtrace.model.catalog import Location, Metric
+from revtrace.model.catalog import DERIVATIONS, Location, Metric
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import chain, quoted_list
 from revtrace.rules.base import RuleContext, imported_by
@@ -48,7 +48,10 @@ NO_REVENUE_METRIC = Rule(
 Revenue is the root every other metric must reach. Without one, every metric would be a
 candidate to drop, so revtrace reports this once instead. A catalog that defines no
 metric at all (`metrics: {}`) is reported too: nothing was traced, and a gate must not
-pass it as clean.
+pass it as clean. When metrics are named like revenue (revenue, bookings, MRR, ARR), the
+finding is at the one most likely meant and names it: one not computed from another of
+them, with the fewest qualifying words (cumulative, growth, average, per, share, …), so
+that an imported `revenue` is named rather than the `cumulative_revenue` before it.
 
 Fails:
 
@@ -112,7 +115,7 @@ def check_revenue_marked(context: RuleContext) -> Iterator[Finding]:
         )
         return
     if not graph.revenue_metrics:
-        likely = next((m for m in catalog.metrics.values() if _looks_like_revenue(m)), None)
+        likely = _likely_revenue(catalog.metrics.values())
         if likely is not None:
             # At the metric that is most likely meant: that is the line to fix, or, in a
             # catalog `revtrace import` wrote (never edited by hand), the source it read.
@@ -142,6 +145,40 @@ _REVENUE_WORDS = re.compile(r"(?<![a-z])(revenue|bookings|mrr|arr)(?![a-z])", re
 
 def _looks_like_revenue(metric: Metric) -> bool:
     return bool(_REVENUE_WORDS.search(metric.id) or _REVENUE_WORDS.search(metric.name))
+
+
+#: Words that make a revenue-like metric a view or a part of revenue, not revenue itself.
+_QUALIFIERS = re.compile(
+    r"(?<![a-z])(cumulative|cum|growth|change|delta|avg|average|mean|median|per|pct|percent"
+    r"|percentage|share|ratio|rate|mom|wow|qoq|yoy|ytd|mtd|forecast|target|budget|plan"
+    r"|expected|projected|estimated|lost|churned|refunded|refunds?|discounts?)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _likely_revenue(metrics: Iterable[Metric]) -> Metric | None:
+    """The metric a catalog without a revenue mark most likely means as revenue: of those
+    named like revenue, the plainest. An imported dbt project has `revenue` beside
+    `cumulative_revenue`, `revenue_growth_mom` and `food_revenue_pct`; pointing at one of
+    those (the first in the file) would have the user mark a view of revenue as revenue.
+    First the ones not computed from another revenue-like metric, then the fewest
+    qualifying words (cumulative, growth, average, per, share, …), then the shortest id,
+    then the catalog's order."""
+    candidates = [metric for metric in metrics if _looks_like_revenue(metric)]
+    ids = {metric.id for metric in candidates}
+    derived = {
+        link.target
+        for metric in candidates
+        for link in metric.drives
+        if link.kind in DERIVATIONS and link.target in ids
+    }
+
+    def plainness(item: tuple[int, Metric]) -> tuple[bool, int, int, int]:
+        order, metric = item
+        words = len(_QUALIFIERS.findall(metric.id)) + len(_QUALIFIERS.findall(metric.name))
+        return metric.id in derived, words, len(metric.id), order
+
+    return min(enumerate(candidates), key=plainness)[1] if candidates else None
 
 
 def check(context: RuleContext) -> Iterator[Finding]:

@@ -215,6 +215,39 @@ def test_rt004_says_where_the_revenue_mark_goes(fields: str, advice: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("metrics", "meant"),
+    [
+        # What every public dbt project tried imports to (jaffle-shop, its Fusion and
+        # Semantic Layer variants): the views and parts of revenue come first in the file.
+        (
+            "  cumulative_revenue: {computed_from: [revenue]}\n"
+            "  food_revenue_pct: {formula: food_revenue / revenue}\n"
+            "  food_revenue: {computed_from: [revenue]}\n"
+            "  revenue_growth_mom: {computed_from: [revenue]}\n"
+            "  revenue: {owner: x}\n",
+            "revenue",
+        ),
+        # Neither is computed from the other: fewer qualifying words first (Lightdash's
+        # SaaS demo: an average per account beside a total).
+        (
+            "  avg_arr_per_account: {owner: x}\n"
+            "  total_estimated_annual_recurring_revenue: {owner: x}\n",
+            "total_estimated_annual_recurring_revenue",
+        ),
+        # Alike but for their length: the shortest; alike in all: the first.
+        ("  net_revenue: {}\n  revenue: {}\n", "revenue"),
+        ("  arr: {}\n  mrr: {}\n", "arr"),
+    ],
+)
+def test_rt004_names_the_plainest_revenue_like_metric_not_a_view_of_it(
+    metrics: str, meant: str
+) -> None:
+    found = [f for f in analyse_text(f"version: 1\nmetrics:\n{metrics}") if f.code == "RT004"]
+    assert [f.metric for f in found] == [meant]
+    assert f"if '{meant}' is revenue" in found[0].message
+
+
+@pytest.mark.parametrize(
     ("fields", "advice"),
     [
         ("{}", "'m' has no owner; add 'owner:' so someone answers for it"),

@@ -14,7 +14,8 @@ they made the picture several columns wider than a laptop's screen, and the firs
 on the revenue side, left them out of sight). ELK orders each column to avoid crossings,
 places the boxes and routes every link within a band; the few links between the bands
 (revenue to its views, mostly) are routed by the script, through the gaps between columns
-or round the right edge.
+or round the right edge. Many metrics that no link joins (an imported project's) are a
+grid under everything, placed by the script: there is nothing for ELK to route.
 
 The contract a test (or anyone) can measure: each metric is an SVG `g` with
 `data-metric="<id>"` and `data-status` (`revenue`, `reaches`, `no-path`, `kept`,
@@ -26,6 +27,7 @@ markup.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -69,7 +71,8 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
     catalog = analysis.catalog
     view = GraphView(analysis, metrics)
     index = {metric: number for number, metric in enumerate(metrics)}
-    places = _places(graph, metrics)
+    loose = _loose(graph, metrics)
+    places = _places(graph, metrics, loose)
     why = {c.id: c.reason for c in report.candidates}
     nodes: list[dict[str, Any]] = []
     for metric_id in metrics:
@@ -97,7 +100,7 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
             }
         )
     edges = _edges(graph, view, index)
-    headings: tuple[dict[int, str], dict[int, str]] = ({}, {})
+    headings: tuple[dict[int, str], ...] = ({}, {}, {})
     for node in nodes:
         distance = node["distance"]
         if distance == 0:
@@ -106,6 +109,8 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
             text = f"{distance} link{'s' if distance > 1 else ''} from revenue"
         elif node["view_of"]:
             text = "views of revenue"
+        elif node["band"] == LOOSE:
+            text = "no path: linked to nothing"
         else:
             text = "no path to revenue"
         headings[node["band"]][node["column"]] = text
@@ -122,19 +127,24 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-#: The picture's two bands: the metrics on a path to revenue, and the others (without a
-#: path, and the views of revenue with the metrics they are computed from).
-ON_PATH, OFF_PATH = 0, 1
+#: The picture's bands: the metrics on a path to revenue; the others (without a path, and
+#: the views of revenue with the metrics they are computed from); and, set by hand in a
+#: grid (no link to route), the metrics without a path that no link joins to any other.
+ON_PATH, OFF_PATH, LOOSE = 0, 1, 2
 
 
-def _places(graph: Any, metrics: Sequence[str]) -> dict[str, tuple[int, int]]:
+def _places(
+    graph: Any, metrics: Sequence[str], loose: Sequence[str] = ()
+) -> dict[str, tuple[int, int]]:
     """Each metric's band and column in it, left to right. In the first band, the metrics
     by distance to revenue, farthest first, revenue last; in the second, the metrics
     without a path, then the views of revenue (under revenue: a view's inputs are mostly
     metrics without a path, such as costs, and its links from revenue go round the right
-    edge). A link between two metrics of one group would run inside a column (and through
-    its boxes), so each group takes as many columns as its longest chain of such links."""
+    edge); in the third, those linked to nothing (`loose`), in a grid (`_grid`). A link
+    between two metrics of one group would run inside a column (and through its boxes),
+    so each group takes as many columns as its longest chain of such links."""
     views = -1  # after the metrics without a path, in the sort below
+    apart = set(loose)
     groups: dict[tuple[int, int], list[str]] = {}
     for metric in metrics:
         distance = graph.distance.get(metric)
@@ -142,17 +152,59 @@ def _places(graph: Any, metrics: Sequence[str]) -> dict[str, tuple[int, int]]:
             key = (ON_PATH, distance)
         elif graph.view_of(metric) is not None:
             key = (OFF_PATH, views)
+        elif metric in apart:
+            key = (LOOSE, 0)
         else:
             key = (OFF_PATH, 0)
         groups.setdefault(key, []).append(metric)
     places: dict[str, tuple[int, int]] = {}
-    start = [0, 0]
-    for band, distance in sorted(groups, key=lambda k: (k[0], -k[1] if k[1] != views else 1)):
-        local = _local_columns(graph, groups[band, distance])
+    start = [0, 0, 0]
+    for band, distance in sorted(groups, key=lambda k: (k[0], -k[1])):
+        members = groups[band, distance]
+        local = _grid(members) if band == LOOSE else _local_columns(graph, members)
         for metric, column in local.items():
             places[metric] = (band, start[band] + column)
         start[band] += max(local.values(), default=0) + 1
     return places
+
+
+def _loose(graph: Any, metrics: Sequence[str]) -> list[str]:
+    """The metrics without a path (views aside) that no drawn link joins to any other:
+    nothing drives them and they drive nothing (an imported catalog starts with dozens),
+    when they are at least `GRID_FROM`."""
+    chosen = set(metrics)
+    linked: set[str] = set()
+    for metric in metrics:
+        for target in graph.successors(metric):
+            if target in chosen:
+                linked.update((metric, target))
+    loose = [
+        metric
+        for metric in metrics
+        if metric not in linked
+        and graph.distance.get(metric) is None
+        and graph.view_of(metric) is None
+    ]
+    # A few stay with the other metrics without a path: a band of their own would only
+    # add its heading's height.
+    return loose if len(loose) >= GRID_FROM else []
+
+
+#: Fewer loose metrics than this stay in the band off the path; more are set in a grid.
+GRID_FROM = 9
+#: The grid's widest: five columns of boxes fit a 1400-pixel window at full size.
+GRID_COLUMNS = 5
+
+
+def _grid(members: Sequence[str]) -> dict[str, int]:
+    """Columns for metrics no link joins, filled top to bottom, then left to right: about
+    2.5 times as many rows as columns (a box's slot is that much wider than tall, so the
+    grid is about as wide as a screen is high, twice), at most `GRID_COLUMNS`. In one
+    column, 108 imported metrics made a picture 40 screens tall."""
+    count = len(members)
+    columns = max(1, min(GRID_COLUMNS, math.ceil(math.sqrt(count / 2.5))))
+    rows = math.ceil(count / columns)
+    return {metric: position // rows for position, metric in enumerate(members)}
 
 
 def _local_columns(graph: Any, unlinked: Sequence[str]) -> dict[str, int]:

@@ -18,7 +18,8 @@
     var byId = {};
     data.nodes.forEach(function (n) { byId[n.id] = n; });
     var boxes = {}, result = {nodes: [], edges: 0, arrowless: [], through: [], crossings: 0,
-                                smallest: 1e9, cut: [], overflow: [], statuses: {}};
+                                smallest: 1e9, cut: [], overflow: [], statuses: {}, overlaps: [],
+                                boxes: {}};
     var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
     Array.prototype.forEach.call(svg.querySelectorAll('g[data-metric]'), function (g) {
       var id = g.getAttribute('data-metric'), rect = g.querySelector('rect');
@@ -35,6 +36,15 @@
       });
       Array.prototype.forEach.call(names, function (t) { joined += t.textContent; });
       if (joined.replace(/\s+/g, '') !== byId[id].name.replace(/\s+/g, '') || joined.indexOf('\u2026') >= 0) result.cut.push(id);
+    });
+    var ids = Object.keys(boxes);
+    ids.forEach(function (id, i) {
+      var a = boxes[id];
+      result.boxes[id] = a;
+      for (var j = i + 1; j < ids.length; j++) {
+        var b = boxes[ids[j]];
+        if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) result.overlaps.push(id + ' ' + ids[j]);
+      }
     });
     var lines = [];
     Array.prototype.forEach.call(svg.querySelectorAll('path[data-from]'), function (p) {

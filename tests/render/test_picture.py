@@ -54,6 +54,7 @@ def test_the_path_to_revenue_runs_left_to_right_over_a_band_of_what_is_off_it(
          "3": "revenue"},
         {"0": "no path to revenue", "1": "no path to revenue", "2": "views of revenue",
          "3": "views of revenue"},
+        {},  # no metric linked to nothing
     ]  # fmt: skip
     assert data["shown"] is None and data["note"] == ""
 
@@ -65,3 +66,32 @@ def test_a_large_catalog_starts_focused_on_whole_columns_nearest_revenue() -> No
     assert note.startswith("Showing the 300 metrics within 2 links of revenue, of 400.")
     assert "revtrace report -m +ID" in note
     assert picture.focus_note(metrics[:300], distance) == ""
+
+
+def test_metrics_linked_to_nothing_are_set_apart_in_a_grid_from_nine_on(tmp_path: Path) -> None:
+    """Nine or more metrics no link joins (beside a chain without a path, which stays in
+    the band off the path) are a third band, in columns about 2.5 times as tall as there
+    are columns; eight stay where they were."""
+
+    def places(loose: int) -> tuple[dict[str, tuple[int, int]], list[dict[str, str]]]:
+        catalog = tmp_path / f"m{loose}.yaml"
+        catalog.write_text(
+            "version: 1\nmetrics:\n  revenue: {revenue: true}\n  a: {drives: [b]}\n  b: {}\n"
+            + "".join(f"  x{i:02d}: {{}}\n" for i in range(loose)),
+            encoding="utf-8",
+        )
+        out = tmp_path / f"m{loose}.html"
+        assert run_cli("report", str(catalog), "-o", str(out)).exit_code == 0
+        data = report_picture(out.read_text(encoding="utf-8"))
+        return {n["id"]: (n["band"], n["column"]) for n in data["nodes"]}, data["headings"]
+
+    few, headings = places(8)
+    assert {few[f"x{i:02d}"] for i in range(8)} == {(1, 1)}  # with b, at the chain's end
+    assert headings[2] == {}
+    many, headings = places(12)
+    # ceil(sqrt(12 / 2.5)) = 3 columns of ceil(12 / 3) = 4, filled down each column.
+    assert [many[f"x{i:02d}"] for i in range(12)] == [(2, i // 4) for i in range(12)]
+    assert (many["a"], many["b"]) == ((1, 0), (1, 1))
+    assert headings[2] == {str(c): "no path: linked to nothing" for c in range(3)}
+    widest, _ = places(400)  # never more than five columns
+    assert max(column for band, column in widest.values() if band == 2) == 4

@@ -164,6 +164,7 @@ def check_picture(catalog: Path, folder: Path, readable: bool = True) -> dict[st
     assert found["arrowless"] == []
     assert found["through"] == []
     assert found["cut"] == [] and found["overflow"] == []
+    assert found["overlaps"] == []
     if readable:
         assert found["smallest"] >= 11 - 1e-6, found["smallest"]
     if DOT is not None:
@@ -181,6 +182,40 @@ def test_the_examples_pictures_measure_up(catalog: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("metrics", [50, pytest.param(150, marks=pytest.mark.slow)])
 def test_generated_catalogs_pictures_measure_up(metrics: int, tmp_path: Path) -> None:
     check_picture(generated(tmp_path, metrics), tmp_path, readable=metrics <= 60)
+
+
+def test_metrics_linked_to_nothing_are_a_grid_under_the_others(tmp_path: Path) -> None:
+    """An imported project starts with dozens of metrics no link joins (108 of 110 in
+    Lightdash's SaaS demo). In one column they made the picture 40 screens tall; they are
+    a grid under everything else, filled down its columns in the catalog's order, every
+    column starting at the top."""
+    loose = [f"metric_{i:02d}" + "_with_a_longer_name" * (i % 3) for i in range(30)]
+    catalog = tmp_path / "loose.yaml"
+    catalog.write_text(
+        "version: 1\nmetrics:\n"
+        "  revenue: {revenue: true}\n"
+        "  orders: {drives: [revenue]}\n"
+        "  visits: {drives: [orders]}\n"
+        "  pages: {drives: [sessions]}\n"  # a chain without a path: not in the grid
+        "  sessions: {}\n"
+        "  growth: {computed_from: [revenue]}\n"  # a view: not in the grid
+        + "".join(f"  {m}: {{}}\n" for m in loose),
+        encoding="utf-8",
+    )
+    found = check_picture(catalog, tmp_path)
+    boxes = found["boxes"]
+    others = [b for m, b in boxes.items() if m not in loose]
+    assert min(boxes[m][1] for m in loose) >= max(b[3] for b in others)  # under the rest
+    columns: dict[float, list[str]] = {}
+    for metric in loose:
+        columns.setdefault(boxes[metric][0], []).append(metric)
+    # 30 metrics: ceil(sqrt(30 / 2.5)) = 4 columns of ceil(30 / 4) = 8, down each column.
+    lefts = sorted(columns)
+    assert [len(columns[x]) for x in lefts] == [8, 8, 8, 6]
+    assert [m for x in lefts for m in sorted(columns[x], key=lambda m: boxes[m][1])] == loose
+    assert len({boxes[columns[x][0]][1] for x in lefts}) == 1  # every column from the top
+    tallest = max(b[3] - b[1] for b in boxes.values())
+    assert max(boxes[m][3] for m in loose) - min(boxes[m][1] for m in loose) <= 8 * (tallest + 14)
 
 
 @pytest.mark.slow

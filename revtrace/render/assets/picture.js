@@ -88,6 +88,25 @@
       })
     };
   });
+  // The metrics linked to nothing (band 2): a grid, filled down the columns given, every
+  // column starting at the top. No link to route, so no ELK (it would centre each column
+  // and reorder it).
+  function grid() {
+    var columns = [], x = 16, height = 0, children = [];
+    shown.forEach(function (i) {
+      if (nodes[i].band === 2) (columns[nodes[i].column] = columns[nodes[i].column] || []).push(i);
+    });
+    columns.forEach(function (members) {
+      var y = 12, w = 0;
+      members.forEach(function (i) {
+        children.push({id: 'n' + i, x: x, y: y, width: boxes[i].w, height: boxes[i].h});
+        y += boxes[i].h + 14; w = Math.max(w, boxes[i].w);
+      });
+      height = Math.max(height, y + 2);
+      x += w + 56;
+    });
+    return children.length ? {width: x - 40, height: height, children: children, edges: []} : null;
+  }
   var across = [];
   function label(e) {
     var text = (e.elasticity > 0 ? '+' : '') + e.elasticity;
@@ -134,9 +153,10 @@
   // of its own under the upper band, or round the right edge from revenue to its views:
   // through no box.
   function combine(results) {
-    var upper = results[0], lower = results[1];
+    var upper = results[0], lower = results[1], loose = results[2];
     var w0 = upper ? upper.width : 0, h0 = upper ? upper.height : 0;
     var w1 = lower ? lower.width : 0, h1 = lower ? lower.height : 0;
+    var w2 = loose ? loose.width : 0;
     var tracks = across.length ? 8 + TRACK * across.length : 0;
     var space = room();
     function scale(w, h) { return Math.min(1, space.w / w, space.h / h); }
@@ -145,16 +165,19 @@
     // Side by side only when the whole picture then fits at a readable scale: otherwise
     // the first view (on the revenue side) would leave the band on the left out of sight.
     var sideScale = scale(w1 + BESIDE + w0, Math.max(h0, h1) + tracks);
-    var beside = !!(upper && lower) && !across.length && sideScale >= MIN_SCALE &&
+    var beside = !!(upper && lower) && !loose && !across.length && sideScale >= MIN_SCALE &&
       sideScale > scale(Math.max(w0, w1) + 8, h0 + tracks + BAND_HEAD + h1);
-    var widest = Math.max(w0, w1);
+    var widest = Math.max(w0, w1, w2);
+    var top1 = upper ? h0 + tracks + BAND_HEAD : 0;
+    // The grid of metrics linked to nothing last, under the others, ending on the right too.
+    var top2 = lower ? top1 + h1 + BAND_HEAD : top1;
     var place = beside
       ? [{x: w1 + BESIDE, y: 0}, {x: 0, y: 0}]
-      : [{x: widest - w0, y: 0}, {x: widest - w1, y: upper ? h0 + tracks + BAND_HEAD : 0}];
+      : [{x: widest - w0, y: 0}, {x: widest - w1, y: top1}, {x: widest - w2, y: top2}];
     var channel = beside ? Math.max(h0, h1) : h0;
     var out = {width: beside ? w1 + BESIDE + w0 : widest, height: 0, children: [], edges: [], bandTops: [], beside: beside};
     var layerOf = {};
-    [upper, lower].forEach(function (layout, band) {
+    [upper, lower, loose].forEach(function (layout, band) {
       if (!layout) return;
       var left = place[band].x, top = place[band].y;
       out.bandTops[band] = top;
@@ -232,8 +255,10 @@
     // Side by side, one bar of headings; one above the other, the lower band's headings
     // are drawn over it too, and the bar shows those of the band at the top of the view.
     bandHeadings = layout.beside ? [{top: 0, list: lists[1].list.concat(lists[0].list)}] : lists;
-    if (!layout.beside && lists[0] && lists[1]) lists[1].list.forEach(function (h) {
-      el('text', {'class': 'band-heading', x: h.x, y: lists[1].top - 10}, svg).textContent = h.text;
+    if (!layout.beside) lists.forEach(function (band) {
+      if (band.top > 0) band.list.forEach(function (h) {
+        el('text', {'class': 'band-heading', x: h.x, y: band.top - 10}, svg).textContent = h.text;
+      });
     });
     var edgeLayer = el('g', {'class': 'edges'}, svg), labelLayer = el('g', {'class': 'labels'}, svg);
     var nodeLayer = el('g', {'class': 'nodes'}, svg);
@@ -329,22 +354,26 @@
     viewport.scrollTop = (top + bottom) / 2 * scale - viewport.clientHeight / 2;
     // The band off the path under the other: scrolled down as far as it takes to show it
     // (the candidates to drop), as long as the revenue metrics stay in view under the bar.
-    var layout = window.revtraceLayout;
-    if (!layout.beside && layout.bandTops[0] !== undefined && layout.bandTops[1] !== undefined) {
+    var layout = window.revtraceLayout, off = offPathTop(layout);
+    if (!layout.beside && layout.bandTops[0] !== undefined && off !== undefined) {
       var whole = viewport.scrollHeight - viewport.clientHeight, keep = top * scale - 8;
       viewport.scrollTop = Math.max(viewport.scrollTop, Math.min(whole, keep));
       // Still below the view (a tall picture): a button in the header says how many they
       // are and takes the view there.
-      var below = layout.bandTops[1] * scale > viewport.scrollTop + viewport.clientHeight - 60;
-      var count = layout.children.filter(function (c) { return nodes[+c.id.slice(1)].band === 1; }).length;
+      var below = off * scale > viewport.scrollTop + viewport.clientHeight - 60;
+      var count = layout.children.filter(function (c) { return nodes[+c.id.slice(1)].band > 0; }).length;
       offPath.hidden = !below;
       offPath.textContent = '↓ ' + count + ' off the path to revenue';
     }
   }
+  // Where the metrics off the path start: the band of those without a path, else the
+  // grid of those linked to nothing.
+  function offPathTop(layout) {
+    return layout.bandTops[1] !== undefined ? layout.bandTops[1] : layout.bandTops[2];
+  }
   var offPath = document.getElementById('to-off-path');
   offPath.addEventListener('click', function () {
-    var layout = window.revtraceLayout;
-    viewport.scrollTop = (layout.bandTops[1] - BAND_HEAD) * scale;
+    viewport.scrollTop = (offPathTop(window.revtraceLayout) - BAND_HEAD) * scale;
     viewport.scrollLeft = viewport.scrollWidth;
     if (viewport.scrollIntoView) viewport.scrollIntoView({block: 'nearest'});
   });
@@ -453,7 +482,7 @@
   var started = Date.now();
   var elk = new ELK();
   Promise.all(bands.map(function (g) { return g.children.length ? elk.layout(g) : null; })).then(function (results) {
-    draw(combine(results));
+    draw(combine(results.concat([grid()])));
     document.body.dataset.layoutMs = String(Date.now() - started);
     if (location.hash.length > 1) {
       var wanted = decodeURIComponent(location.hash.slice(1));

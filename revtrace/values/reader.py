@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from revtrace.model.catalog import Location
 from revtrace.model.findings import Finding
 from revtrace.model.wording import plural, suggest
-from revtrace.values.periods import PeriodError, gap_after, parse_period
+from revtrace.values.periods import PeriodError, gap_after, parse_period, period_text
 from revtrace.values.problems import VALUES_PROBLEM
 
 #: A values file is data, and can be large (10,000 metrics × 36 months in long form is
@@ -31,6 +32,11 @@ MAX_VALUES_BYTES = 256 * 1024 * 1024
 #: Findings of one kind beyond this are counted, not listed (a file of a million bad rows
 #: must not print a million lines).
 MAX_FINDINGS_PER_KIND = 50
+
+
+#: The first column of the wide form: `period`, or the time dimension MetricFlow exports
+#: (`mf query --metrics revenue,orders --group-by metric_time__month --csv values.csv`).
+_PERIOD_COLUMN = re.compile(r"\A(?:period|metric_time(?:__[a-z]+)?)\Z")
 
 
 class ValuesUnreadable(Exception):
@@ -139,7 +145,7 @@ class _Reading:
                 column,
             )
             return None
-        self.periods.setdefault(ordinal, (text, line))
+        self.periods.setdefault(ordinal, (period_text(text), line))
         return ordinal
 
     def metric(self, metric: str, line: int, column: int) -> bool:
@@ -238,12 +244,13 @@ def read_values_bytes(
     names = [f.casefold() for f, _ in fields]
     if {"period", "metric", "value"} <= set(names):
         _long(rows, reading, names.index("period"), names.index("metric"), names.index("value"))
-    elif names and names[0] == "period" and len(names) > 1:
+    elif names and _PERIOD_COLUMN.match(names[0]) and len(names) > 1:
         _wide(rows, reading, fields, line)
     else:
         raise ValuesUnreadable(
             "the header must be period,metric,value (long form) or period,<metric id>,…"
-            " (wide form, one column per metric)",
+            " (wide form, one column per metric; MetricFlow's metric_time__month,<metric>,…"
+            " too)",
             Location(name, line, 1),
         )
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from revtrace.values import MAX_VALUES_BYTES, ValuesUnreadable, read_values, read_values_bytes
-from revtrace.values.periods import PeriodError, gap_after, parse_period
+from revtrace.values.periods import PeriodError, gap_after, parse_period, period_text
 
 KNOWN = {"sqls", "win_rate", "deal_size"}
 
@@ -69,6 +69,53 @@ def test_periods_order_across_years() -> None:
 def test_bad_periods(text: str) -> None:
     with pytest.raises(PeriodError):
         parse_period(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-10-01T00:00:00",  # MetricFlow's mf query
+        "2026-10-01 00:00:00",
+        "2026-10-01 00:00:00.000",
+        "2026-10-01T00:00:00Z",
+        "2026-10-01 00:00:00+00",  # Postgres
+        "2026-10-01T00:00:00.000+00:00",
+        "2026-10-01T00:00",
+    ],
+)
+def test_a_date_exported_with_a_midnight_time_is_that_date(text: str) -> None:
+    assert parse_period(text) == parse_period("2026-10-01")
+    assert period_text(text) == "2026-10-01"
+
+
+@pytest.mark.parametrize("text", ["2026-10-01T13:00:00", "2026-10-01 00:00:01", "2026-10-01T00:30"])
+def test_a_time_of_day_is_not_a_period(text: str) -> None:
+    with pytest.raises(PeriodError, match="has a time of day"):
+        parse_period(text)
+
+
+def test_dates_at_the_first_of_each_quarter_or_year_have_no_gaps_but_the_missing_one() -> None:
+    def firsts(*texts: str) -> list[int]:
+        return [parse_period(t)[1] for t in texts]
+
+    quarters = firsts("2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01")
+    assert gap_after("date", quarters) == []
+    assert gap_after("date", firsts("2026-01-01", "2026-04-01", "2026-10-01")) == [2]
+    assert gap_after("date", firsts("2024-01-01", "2025-01-01", "2026-01-01")) == []
+    assert gap_after("date", firsts("2026-01-01", "2026-02-01", "2026-04-01")) == [2]
+
+
+def test_a_metricflow_export_is_read_as_the_wide_form() -> None:
+    """`mf query --metrics orders,aov --group-by metric_time__month --csv values.csv`: its
+    time column first, timestamps at midnight; the periods are shown as dates."""
+    data = "metric_time__month,orders,aov\n2026-09-01T00:00:00,100,50\n2026-10-01T00:00:00,110,52\n"
+    table, problems = read(data, {"orders", "aov"})
+    assert problems == []
+    assert table.periods == ("2026-09-01", "2026-10-01")  # type: ignore[attr-defined]
+    assert table.series == {"orders": (100.0, 110.0), "aov": (50.0, 52.0)}  # type: ignore[attr-defined]
+    assert table.index_of("2026-10-01") == 1  # type: ignore[attr-defined]
+    plain, _ = read(data.replace("metric_time__month", "metric_time"), {"orders", "aov"})
+    assert plain.series == table.series  # type: ignore[attr-defined]
 
 
 def test_gaps() -> None:

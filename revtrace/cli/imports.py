@@ -162,9 +162,10 @@ def lightdash(
 
 
 def _other_importer(kind: str, paths: list[str]) -> str:
-    """`; they hold 3 Lightdash metrics: revtrace import lightdash models/` when the
-    paths an import found nothing in hold metrics the other importer reads (a Lightdash
-    project given to `import dbt`, say); else nothing. Only run when an import is empty."""
+    """`; it holds 3 Lightdash metrics, read by: revtrace import lightdash models/` when
+    the paths an import found nothing in hold metrics the other importer reads (a
+    Lightdash project given to `import dbt`, say); else nothing. Only run when an import
+    is empty: it reads the files a second time."""
     from revtrace.importers import ImportFailed, import_dbt, import_lightdash
 
     other, label = ("lightdash", "Lightdash") if kind == "dbt" else ("dbt", "dbt")

@@ -85,19 +85,33 @@ def import_lightdash(
         )
     missing: list[str] = []
     for metric_id, (metric, definition, model) in found.items():
+        if str(definition.get("type", "")).lower() not in _AGGREGATES:
+            # A non-aggregate metric's sql refers to metrics only (Lightdash computes it
+            # from aggregated values): one not in the files given is said, not guessed.
+            for reference in _REFERENCE.findall(str(definition.get("sql") or "")):
+                if reference == "TABLE":
+                    continue
+                resolved = reference if "." in reference else f"{model}.{reference}"
+                if resolved not in found:
+                    notes.append(
+                        f"{metric.source}: metric '{metric_id}': its sql"
+                        f" refers to '{resolved}', not a metric in the files given: not linked"
+                    )
+                elif resolved not in metric.computed_from:
+                    metric.computed_from.append(resolved)
         for driver in _strings(definition.get("drivers")):
             resolved = driver if "." in driver else f"{model}.{driver}"
             if resolved not in found:
                 missing.append(f"{resolved} (a driver of {metric_id})")
                 continue
+            if resolved in metric.computed_from:
+                # Computed from it, which says more than "driven by" (Lightdash's own
+                # demo lists a ratio's inputs as its drivers too): one link, a
+                # derivation, so a ratio of revenue is a view of revenue.
+                continue
             drives = found[resolved][0].drives
             if metric_id not in drives:
                 drives.append(metric_id)
-        if str(definition.get("type", "")).lower() not in _AGGREGATES:
-            for reference in _REFERENCE.findall(str(definition.get("sql") or "")):
-                resolved = reference if "." in reference else f"{model}.{reference}"
-                if resolved in found and resolved not in metric.computed_from:
-                    metric.computed_from.append(resolved)
     if missing and not allow_missing:
         raise MissingDrivers(missing)
     notes += [f"driver {m} names no metric in the files given: link dropped" for m in missing]

@@ -99,3 +99,86 @@ def test_an_imported_catalog_without_revenue_says_where_to_mark_it(tmp_path: Pat
     )  # fmt: skip
     assert marked.exit_code == 0
     assert "RT004" not in run_cli("audit", str(catalog)).stdout
+
+
+RATIO = """version: 2
+models:
+  - name: orders
+    config:
+      meta:
+        metrics:
+          completion_percentage:
+            type: number
+            sql: ${total_completed_order_amount} / NULLIF(${total_order_amount}, 0)
+            drivers: [total_order_amount, total_completed_order_amount]
+          deduped_per_order:
+            type: number
+            sql: ${customers.amount_deduped} / NULLIF(${order_count}, 0)
+          running:
+            type: running_total
+            sql: ${total_order_amount}
+    columns:
+      - name: order_id
+        config: {meta: {metrics: {order_count: {type: count_distinct}}}}
+      - name: amount
+        config:
+          meta:
+            metrics:
+              total_order_amount: {type: sum, meta: {revtrace: {revenue: true}}}
+              total_completed_order_amount:
+                type: sum
+                sql: CASE WHEN ${TABLE}.status = 'completed' THEN ${TABLE}.amount END
+                drivers: [total_order_amount]
+              parameterized:
+                type: number
+                sql: CASE WHEN ${lightdash.parameters.p} THEN ${ld.user.email} END
+"""
+
+
+def test_a_ratio_whose_drivers_are_its_inputs_is_computed_from_them_once(
+    tmp_path: Path,
+) -> None:
+    """Lightdash's own demo lists a ratio's inputs as its drivers too. Both as links made
+    every such ratio a 'drives' pair plus an ignored derivation (RT018 twice), and a ratio
+    of revenue a candidate to drop instead of a view of revenue."""
+    (tmp_path / "orders.yml").write_text(RATIO, encoding="utf-8")
+    result = run_cli("import", "lightdash", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    catalog = load_catalog_text(result.stdout).catalog.metrics
+    into_ratio = sorted(
+        (link.source, link.kind)
+        for metric in catalog.values()
+        for link in metric.drives
+        if link.target == "orders.completion_percentage"
+    )
+    assert into_ratio == [
+        ("orders.total_completed_order_amount", "computed_from"),
+        ("orders.total_order_amount", "computed_from"),
+    ]
+    # A driver that is not an input stays a driver.
+    assert any(
+        (link.target, link.kind) == ("orders.total_completed_order_amount", "drives")
+        for link in catalog["orders.total_order_amount"].drives
+    )
+    catalog_file = tmp_path / "catalog.yaml"
+    catalog_file.write_text(result.stdout, encoding="utf-8")
+    audit = json.loads(run_cli("audit", str(catalog_file), "-f", "json").stdout)
+    rows = {row["id"]: row for row in audit["metrics"]}
+    assert rows["orders.completion_percentage"]["view_of"] == "orders.total_order_amount"
+    assert rows["orders.running"]["view_of"] == "orders.total_order_amount"
+    assert not [f for f in audit["findings"] if f["code"] == "RT018"]
+
+
+def test_a_reference_to_no_metric_in_a_non_aggregate_metric_is_said(tmp_path: Path) -> None:
+    (tmp_path / "orders.yml").write_text(RATIO, encoding="utf-8")
+    result = run_cli("import", "lightdash", str(tmp_path))
+    notes = [line for line in result.stderr.splitlines() if "refers to" in line]
+    # ${TABLE} (an aggregate's), ${lightdash.parameters.p} and ${ld.user.email} are not.
+    assert len(notes) == 1 and notes[0].endswith(
+        "orders.yml: metric 'orders.deduped_per_order': its sql refers to"
+        " 'customers.amount_deduped', not a metric in the files given: not linked"
+    )
+    linked = load_catalog_text(result.stdout).catalog.metrics["orders.order_count"].drives
+    assert [(link.target, link.kind) for link in linked] == [
+        ("orders.deduped_per_order", "computed_from")
+    ]

@@ -122,8 +122,9 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
         if entry.get("type") == "simple" and measure and not (entry.get("filter")):
             simple_on.setdefault(measure, entry["name"])
     imported: dict[str, Imported] = {}
+    wholes = _parts(documents)
     for source, entry in raw:
-        metric = _metric(source, entry, groups, simple_on, notes)
+        metric = _metric(source, entry, groups, (simple_on, wholes), notes)
         if metric.id in imported:
             notes.append(f"{source}: metric '{metric.id}' is defined again; the first is kept")
             continue
@@ -186,6 +187,55 @@ def _metric_entries(document: Mapping[str, Any]) -> list[Any]:
     if "metrics" not in keys or ("models" in keys and keys.index("models") < keys.index("metrics")):
         return [*on_models, *top]
     return [*top, *on_models]
+
+
+#: Aggregations whose value over some of the rows is a part of their value over all.
+_ADDITIVE = frozenset({"sum", "count", "sum_boolean"})
+
+
+def _parts(documents: list[tuple[str, Mapping[str, Any]]]) -> dict[str, str]:
+    """Filtered simple metrics → the unfiltered one they are a part of: the same additive
+    measure (legacy spec), or the same `agg` and `expr` on the same model (latest spec),
+    over the rows the filter keeps. Food revenue is then a part of revenue and moves it
+    (revenue = food revenue + the rest): a link the semantic layer implies, where every
+    other business link waits for the user."""
+    aggs: dict[str, str] = {}
+    for _, document in documents:
+        for model in as_list(document.get("semantic_models")):
+            for measure in as_list(as_mapping(model).get("measures")):
+                if isinstance(measure, Mapping) and isinstance(measure.get("name"), str):
+                    aggs[measure["name"]] = str(measure.get("agg", "")).lower()
+    whole: dict[tuple[str, ...], str] = {}
+    filtered: list[tuple[tuple[str, ...], str]] = []
+    for _, document in documents:
+        if _lightdash_model(document):
+            continue
+        metrics = document.get("metrics")
+        top = list(metrics.values()) if isinstance(metrics, Mapping) else as_list(metrics)
+        entries = [(entry, "") for entry in top] + [
+            (entry, str(model.get("name")))
+            for model in _semantic_models_latest(document)
+            for entry in as_list(model.get("metrics"))
+        ]
+        for entry, model in entries:
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+                continue
+            if str(entry.get("type") or "simple") != "simple":
+                continue
+            params = as_mapping(entry.get("type_params"))
+            measure = _measure_name(params.get("measure"))
+            agg = str(entry.get("agg") or "").lower()
+            if measure is not None and aggs.get(measure) in _ADDITIVE:
+                key: tuple[str, ...] = ("measure", measure)
+            elif measure is None and model and agg in _ADDITIVE and "expr" in entry:
+                key = ("model", model, agg, str(entry["expr"]))
+            else:
+                continue
+            if entry.get("filter"):
+                filtered.append((key, entry["name"]))
+            else:
+                whole.setdefault(key, entry["name"])
+    return {name: whole[key] for key, name in filtered if whole.get(key, name) != name}
 
 
 def _groups(documents: list[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, str]]:
@@ -334,9 +384,12 @@ def _metric(
     source: str,
     entry: Mapping[str, Any],
     groups: Mapping[str, Mapping[str, str]],
-    simple_on: Mapping[str, str],
+    found: tuple[Mapping[str, str], Mapping[str, str]],
     notes: list[str],
 ) -> Imported:
+    """One metric; `found`: the unfiltered simple metric on each measure, and each
+    filtered simple metric's whole (`_parts`)."""
+    simple_on, parts = found
     name = str(entry["name"])
     config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}
     meta = {**as_mapping(entry.get("meta")), **as_mapping(config.get("meta"))}  # type: ignore[union-attr]
@@ -356,7 +409,18 @@ def _metric(
     )
     if entry.get("filter"):
         metric.tags.append("dbt:filtered")
-        notes.append(f"{source}: metric '{name}': its filter is not carried (revtrace has none)")
+        whole = parts.get(name)
+        if whole is not None:
+            metric.drives.append(whole)
+        notes.append(
+            f"{source}: metric '{name}': its filter is not carried (revtrace has none)"
+            + (
+                f"; it keeps some of the rows of '{whole}', so it is a part of it: linked as"
+                f" driving '{whole}'"
+                if whole is not None
+                else ""
+            )
+        )
         for reference in _METRIC_IN_FILTER.findall(json.dumps(entry.get("filter"))):
             notes.append(
                 f"{source}: metric '{name}': its filter refers to metric '{reference}'"

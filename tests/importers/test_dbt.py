@@ -98,9 +98,11 @@ def test_the_example_overlay_takes_the_import_from_vanity_to_traced() -> None:
     )
     together = json.loads(run_cli("audit", "examples/dbt-shop/revtrace/", "-f", "json").stdout)
     candidates = [f["metric"] for f in alone["findings"] if f["code"] == "RT001"]
-    assert sorted(candidates) == ["customers", "food_revenue", "order_count"]
+    # Food revenue is revenue's rows that its filter keeps: a part of it, linked by the
+    # import; the other two wait for the overlay.
+    assert sorted(candidates) == ["customers", "order_count"]
     assert alone["summary"]["views"] == 4  # AOV, food share, growth, cumulative: not vanity
-    assert [f for f in together["findings"] if f["code"] == "RT001"] == []
+    assert [f for f in together["findings"] if f["code"] in ("RT001", "RT018")] == []
 
 
 def test_check_compares_without_writing(tmp_path: Path) -> None:
@@ -272,7 +274,8 @@ def test_the_latest_spec_imports_as_the_same_project_in_the_legacy_spec() -> Non
         "revtrace: 1 semantic model (2 dimensions) and 1 saved query not carried:"
         " revtrace tracks metrics",
         f"revtrace: {DBT}/latest-spec/models/marts/orders.yml:46: metric 'food_revenue':"
-        " its filter is not carried (revtrace has none)",
+        " its filter is not carried (revtrace has none); it keeps some of the rows of"
+        " 'revenue', so it is a part of it: linked as driving 'revenue'",
         f"revtrace: {DBT}/latest-spec/models/marts/orders.yml:71: metric 'revenue_growth_mom':"
         " input 'revenue' is offset (1 month): computed_from, not a formula",
     ]
@@ -432,3 +435,73 @@ def test_the_hint_quotes_a_path_as_a_shell_would_need(tmp_path: Path) -> None:
     assert result.stderr.endswith(
         f"read by: revtrace import lightdash {shlex.quote(str(folder))}\n"
     )
+
+
+def test_a_filtered_simple_metric_is_a_part_of_the_unfiltered_one_only_when_additive(
+    tmp_path: Path,
+) -> None:
+    """Revenue's rows for food orders sum to a part of revenue: the part drives the whole.
+    Not when the aggregation is not additive (an average of some rows is no part of the
+    average), nor on another expression or model, nor without an unfiltered metric."""
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "m.yml").write_text(
+        """\
+semantic_models:
+  - name: orders
+    measures:
+      - {name: order_total, agg: sum}
+      - {name: order_value, agg: average}
+      - {name: refunds, agg: sum}
+metrics:
+  - {name: revenue, type: simple, type_params: {measure: order_total}}
+  - name: food_revenue
+    type: simple
+    type_params: {measure: order_total}
+    filter: "{{ Dimension('order_id__is_food') }}"
+  - {name: aov, type: simple, type_params: {measure: order_value}}
+  - name: food_aov
+    type: simple
+    type_params: {measure: order_value}
+    filter: "{{ Dimension('order_id__is_food') }}"
+  - name: food_refunds
+    type: simple
+    type_params: {measure: refunds}
+    filter: "{{ Dimension('order_id__is_food') }}"
+""",
+        encoding="utf-8",
+    )
+    latest = tmp_path / "latest"
+    latest.mkdir()
+    (latest / "m.yml").write_text(
+        """\
+models:
+  - name: orders
+    semantic_model: true
+    metrics:
+      - {name: revenue, type: simple, agg: sum, expr: order_total}
+      - {name: food_revenue, type: simple, agg: sum, expr: order_total, filter: "x"}
+      - {name: food_tax, type: simple, agg: sum, expr: tax, filter: "x"}
+      - {name: buyers, type: simple, agg: count_distinct, expr: customer_id}
+      - {name: food_buyers, type: simple, agg: count_distinct, expr: customer_id, filter: "x"}
+  - name: refunds
+    semantic_model: true
+    metrics:
+      - {name: refunded, type: simple, agg: sum, expr: order_total, filter: "x"}
+""",
+        encoding="utf-8",
+    )
+
+    def links(folder: Path) -> set[tuple[str, str]]:
+        result = run_cli("import", "dbt", str(folder))
+        assert result.exit_code == 0, result.stderr
+        catalog = load_catalog_text(result.stdout).catalog.metrics
+        return {
+            (link.source, link.target)
+            for metric in catalog.values()
+            for link in metric.drives
+            if link.kind == "drives"
+        }
+
+    assert links(legacy) == {("food_revenue", "revenue")}
+    assert links(latest) == {("food_revenue", "revenue")}

@@ -383,10 +383,14 @@ def _wide(
         seen[metric] = column
         if reading.metric(metric, header_line, column):
             columns.append((position, metric))
+    used = {position for position, _ in columns}
+    others = [position for position in range(1, len(header)) if position not in used]
+    first: dict[int, tuple[int, list[str]]] = {}
     for line, fields in rows:
         ordinal = reading.period(fields[0][0], line, fields[0][1])
         if ordinal is None:
             continue
+        _one_row_per_period(reading, header, others, first, ordinal, line, fields)
         if len(fields) != len(header):
             reading.report(
                 "fields",
@@ -398,6 +402,35 @@ def _wide(
             if position < len(fields):
                 value, column = fields[position]
                 reading.cell(metric, ordinal, value, line, column)
+
+
+def _one_row_per_period(
+    reading: _Reading,
+    header: list[tuple[str, int]],
+    others: list[int],
+    first: dict[int, tuple[int, list[str]]],
+    ordinal: int,
+    line: int,
+    fields: list[tuple[str, int]],
+) -> None:
+    """Refuse a wide file grouped by more than the period: two rows of one period that
+    differ in a column that is no metric (MetricFlow's `--group-by metric_time__month,
+    customer__region`) hold each region's values, and no row is the period's total. Read
+    cell by cell, each such value was "given twice" and left out, but a period with one
+    region's row only kept it, as if it were the total."""
+    dimensions = [fields[p][0] if p < len(fields) else "" for p in others]
+    earlier, before = first.setdefault(ordinal, (line, dimensions))
+    differ = [p for p, a, b in zip(others, before, dimensions, strict=True) if a != b]
+    if not differ:
+        return
+    names = ", ".join(repr(header[p][0]) for p in differ)
+    raise ValuesUnreadable(
+        f"{reading.periods[ordinal][0]} is on line {earlier} too, with another {names}: the"
+        " values are grouped by more than the period, so no row is the period's total;"
+        " export one row per period (MetricFlow: --group-by metric_time__month alone)",
+        Location(reading.file, line, fields[differ[0]][1] if differ[0] < len(fields) else 1),
+        reading.findings,
+    )
 
 
 def _table(reading: _Reading) -> ValueTable:

@@ -118,6 +118,34 @@ def test_a_metricflow_export_is_read_as_the_wide_form() -> None:
     assert plain.series == table.series  # type: ignore[attr-defined]
 
 
+def test_a_wide_file_grouped_by_more_than_the_period_is_refused() -> None:
+    """`mf query ... --group-by metric_time__month,customer__region`: a row per region and
+    month, none of them the month's total. Cell by cell, a month with one region's row
+    only would keep it as the month's value."""
+    data = (
+        "metric_time__month,customer__region,orders\n"
+        "2026-08-01T00:00:00,EU,90\n"  # a month with one region's row
+        "2026-09-01T00:00:00,EU,100\n"
+        "2026-09-01T00:00:00,US,80\n"
+    )
+    with pytest.raises(ValuesUnreadable) as refused:
+        read(data, {"orders"})
+    assert str(refused.value.location) == "v.csv:4:21"
+    assert refused.value.reason.startswith(
+        "2026-09-01 is on line 3 too, with another 'customer__region': the values are grouped"
+        " by more than the period"
+    )
+    # The same row twice, or a repeated period with no other column, is a value given
+    # twice: reported, and neither used, as before.
+    for twice in (
+        "period,orders,notes\n2026-09,100,x\n2026-09,100,x\n2026-10,110,x\n",
+        "period,orders\n2026-09,100\n2026-09,90\n2026-10,110\n",
+    ):
+        table, problems = read(twice, {"orders"})
+        assert table.series == {"orders": (None, 110.0)}  # type: ignore[attr-defined]
+        assert any("a second value for 'orders' in 2026-09" in m for _, m in problems)
+
+
 def test_gaps() -> None:
     months = [parse_period(p)[1] for p in ("2026-01", "2026-02", "2026-04")]
     assert gap_after("month", months) == [2]

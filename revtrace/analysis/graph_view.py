@@ -39,6 +39,12 @@ class GraphView:
         graph = self.analysis.graph
         return [m for m in self.metrics if not graph.reaches_revenue(m) and not graph.view_of(m)]
 
+    def linked_to_nothing(self) -> list[str]:
+        """Of `without_path()`, the metrics no drawn link joins to any other: nothing
+        drives them and they drive nothing (an imported project starts with dozens)."""
+        linked = {metric for link in self.links() for metric in link}
+        return [m for m in self.without_path() if m not in linked]
+
     def links(self) -> list[tuple[str, str]]:
         """Each link between two drawn metrics, once, in catalog order."""
         chosen = set(self.metrics)

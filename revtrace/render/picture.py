@@ -27,7 +27,6 @@ markup.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -37,6 +36,7 @@ from revtrace.analysis import AuditReport, GraphView
 from revtrace.model.catalog import DERIVATIONS
 from revtrace.model.wording import kept_words
 from revtrace.render.escape import visible
+from revtrace.render.grid import GRID_FROM, grid
 
 ELK_VERSION = "0.12.1"
 #: Above this many metrics the picture starts with the metrics nearest to revenue only
@@ -71,8 +71,8 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
     catalog = analysis.catalog
     view = GraphView(analysis, metrics)
     index = {metric: number for number, metric in enumerate(metrics)}
-    loose = _loose(graph, metrics)
-    places = _places(graph, metrics, loose)
+    loose = view.linked_to_nothing()
+    places = _places(graph, metrics, loose if len(loose) >= GRID_FROM else ())
     why = {c.id: c.reason for c in report.candidates}
     nodes: list[dict[str, Any]] = []
     for metric_id in metrics:
@@ -140,7 +140,7 @@ def _places(
     by distance to revenue, farthest first, revenue last; in the second, the metrics
     without a path, then the views of revenue (under revenue: a view's inputs are mostly
     metrics without a path, such as costs, and its links from revenue go round the right
-    edge); in the third, those linked to nothing (`loose`), in a grid (`_grid`). A link
+    edge); in the third, those linked to nothing (`loose`), in a grid (`render.grid`). A link
     between two metrics of one group would run inside a column (and through its boxes),
     so each group takes as many columns as its longest chain of such links."""
     views = -1  # after the metrics without a path, in the sort below
@@ -161,50 +161,15 @@ def _places(
     start = [0, 0, 0]
     for band, distance in sorted(groups, key=lambda k: (k[0], -k[1])):
         members = groups[band, distance]
-        local = _grid(members) if band == LOOSE else _local_columns(graph, members)
+        local = (
+            {m: c for c, column in enumerate(grid(members)) for m in column}
+            if band == LOOSE
+            else _local_columns(graph, members)
+        )
         for metric, column in local.items():
             places[metric] = (band, start[band] + column)
         start[band] += max(local.values(), default=0) + 1
     return places
-
-
-def _loose(graph: Any, metrics: Sequence[str]) -> list[str]:
-    """The metrics without a path (views aside) that no drawn link joins to any other:
-    nothing drives them and they drive nothing (an imported catalog starts with dozens),
-    when they are at least `GRID_FROM`."""
-    chosen = set(metrics)
-    linked: set[str] = set()
-    for metric in metrics:
-        for target in graph.successors(metric):
-            if target in chosen:
-                linked.update((metric, target))
-    loose = [
-        metric
-        for metric in metrics
-        if metric not in linked
-        and graph.distance.get(metric) is None
-        and graph.view_of(metric) is None
-    ]
-    # A few stay with the other metrics without a path: a band of their own would only
-    # add its heading's height.
-    return loose if len(loose) >= GRID_FROM else []
-
-
-#: Fewer loose metrics than this stay in the band off the path; more are set in a grid.
-GRID_FROM = 9
-#: The grid's widest: five columns of boxes fit a 1400-pixel window at full size.
-GRID_COLUMNS = 5
-
-
-def _grid(members: Sequence[str]) -> dict[str, int]:
-    """Columns for metrics no link joins, filled top to bottom, then left to right: about
-    2.5 times as many rows as columns (a box's slot is that much wider than tall, so the
-    grid is about as wide as a screen is high, twice), at most `GRID_COLUMNS`. In one
-    column, 108 imported metrics made a picture 40 screens tall."""
-    count = len(members)
-    columns = max(1, min(GRID_COLUMNS, math.ceil(math.sqrt(count / 2.5))))
-    rows = math.ceil(count / columns)
-    return {metric: position // rows for position, metric in enumerate(members)}
 
 
 def _local_columns(graph: Any, unlinked: Sequence[str]) -> dict[str, int]:

@@ -322,3 +322,54 @@ def test_dot_and_mermaid_box_the_metrics_without_a_path_apart_views_outside() ->
     assert re.findall(r"^    m_(\w+)\[", group, flags=re.M) == without
     financials = run_cli("graph", "examples/financials/").stdout
     assert "m_gross_profit[" not in financials.split("subgraph no_path", 1)[1].split("end")[0]
+
+
+LOOSE = [f"vanity_{i:02d}" for i in range(30)]
+LOOSE_CATALOG = (
+    "version: 1\nmetrics:\n  revenue: {revenue: true}\n"
+    "  orders: {drives: [revenue, referrals]}\n  referrals: {drives: [orders]}\n"
+    + "".join(f"  {m}: {{}}\n" for m in LOOSE)
+)
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz is not installed (.ci/run installs it)"
+)
+def test_dot_sets_many_metrics_linked_to_nothing_in_a_grid(write_catalog: Write) -> None:
+    """30 metrics no link joins (an imported project has dozens): in one column, the
+    exported picture of Lightdash's 110-metric demo was 1,938 × 5,082 points; invisible
+    links chaining each row of a grid make it 2,754 × 2,447. Here 4 columns of 8."""
+    dot = run_cli("graph", str(write_catalog(LOOSE_CATALOG)), "--format", "dot").stdout
+    chains = re.findall(r"^    (.+) \[style=invis\];$", dot, flags=re.M)
+    assert len(chains) == 8
+    chained = [name.strip('"') for chain in chains for name in chain.split(" -> ")]
+    assert sorted(chained) == LOOSE  # each exactly once, all of them
+    # The first row: the first metric of each column, down each column in order.
+    assert chains[0].split(" -> ") == [f'"{LOOSE[i]}"' for i in (0, 8, 16, 24)]
+    layout = json.loads(
+        subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True, text=True,
+                       timeout=60, check=True).stdout
+    )  # fmt: skip
+    centres = {o["name"]: tuple(map(float, o["pos"].split(","))) for o in layout["objects"]
+               if "pos" in o}  # fmt: skip
+    xs = {round(centres[m][0]) for m in LOOSE}
+    ys = {round(centres[m][1]) for m in LOOSE}
+    assert len(xs) == 4 and len(ys) == 8
+    few = run_cli("graph", str(write_catalog(LOOSE_CATALOG.split("  vanity_08")[0])), "-f", "dot")
+    assert "style=invis" not in few.stdout  # eight stay as the layout puts them
+
+
+def test_mermaid_chains_the_grid_after_the_real_links_so_link_styles_stay_theirs(
+    write_catalog: Write,
+) -> None:
+    mermaid = run_cli("graph", str(write_catalog(LOOSE_CATALOG))).stdout
+    lines = mermaid.splitlines()
+    links = [i for i, line in enumerate(lines) if re.match(r"  m_\w+ -+>", line)]
+    invisible = [i for i, line in enumerate(lines) if "~~~" in line]
+    assert len(invisible) == 8 and min(invisible) > max(links)
+    # linkStyle numbers links in order: the loop orders → referrals → orders is red.
+    (style,) = [line for line in lines if line.startswith("  linkStyle")]
+    numbered = [lines[i].strip() for i in links]
+    cycle = {numbered[int(n)] for n in style.split()[1].split(",")}
+    assert cycle == {"m_orders --> m_referrals", "m_referrals --> m_orders"}
+    assert lines[invisible[0]] == "  " + " ~~~ ".join(f"m_{LOOSE[i]}" for i in (0, 8, 16, 24))

@@ -77,8 +77,10 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
     """Every metric the paths define, in a stable order (by id)."""
     notes: list[str] = []
     documents: list[tuple[str, Mapping[str, Any]]] = []
+    #: Each file's configs from dbt_project.yml's `metrics:`, outermost first.
+    configs: dict[str, list[Mapping[str, Any]]] = {}
     for path in paths:
-        documents.extend(_documents(Path(path), notes))
+        documents.extend(_documents(Path(path), notes, configs))
     groups = _groups(documents)
     raw: list[tuple[str, Mapping[str, Any]]] = []
     # Semantic models and saved queries are expected to stay behind: one summary line, not
@@ -98,11 +100,7 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
                 isinstance(c, Mapping) and isinstance(c.get("dimension"), Mapping)
                 for c in as_list(model.get("columns"))
             )
-        for entry in _metric_entries(document):
-            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-                raw.append((name, entry))
-            else:
-                notes.append(f"{name}: an entry of 'metrics' without a name was skipped")
+        raw += _enabled_entries(name, document, configs.get(name, []), notes)
         for model in as_list(document.get("semantic_models")):
             if isinstance(model, Mapping):
                 models += 1
@@ -323,12 +321,16 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun if number == 1 else plural}"
 
 
-def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any]]]:
+def _documents(
+    path: Path, notes: list[str], configs: dict[str, list[Mapping[str, Any]]]
+) -> list[tuple[str, Mapping[str, Any]]]:
     """The YAML or JSON documents a path holds: a dbt project folder (its model paths),
-    a folder of YAML, a YAML file, or a manifest."""
+    a folder of YAML, a YAML file, or a manifest. In a project folder, `configs` gets the
+    `metrics:` configs of dbt_project.yml that apply to each file's metrics."""
     if path.is_dir():
         project = path / "dbt_project.yml"
         roots = [path]
+        settings: Mapping[str, Any] = {}
         if project.is_file():
             settings = read_document(project)
             model_paths = settings.get("model-paths") or settings.get("source-paths") or ["models"]
@@ -345,8 +347,11 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
                     document = read_document(file)
                     if is_revtrace_catalog(document):
                         catalogs.append(shown(file))
-                    elif _holds_metrics(document):
+                    elif _holds_metrics(document) or as_list(document.get("groups")):
+                        # Groups too: dbt projects often keep them in a file of their
+                        # own, and a metric's owner may be its group's.
                         found.append((shown(file), document))
+                        configs[shown(file)] = _project_configs(settings, root, file)
         notes.extend(f"{catalog}: a revtrace catalog, not dbt: skipped" for catalog in catalogs)
         if not found:
             skipped = f" (skipped {_count(len(catalogs), 'revtrace catalog')})" * bool(catalogs)
@@ -361,6 +366,76 @@ def _documents(path: Path, notes: list[str]) -> list[tuple[str, Mapping[str, Any
     if path.suffix == ".json" and isinstance(document.get("nodes"), Mapping):
         notes.append(f"{shown(path)}: a dbt manifest; its metrics and semantic models are read")
     return [(shown(path), document)]
+
+
+def _enabled_entries(
+    name: str, document: Mapping[str, Any], levels: list[Mapping[str, Any]], notes: list[str]
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """The document's metric entries with dbt_project.yml's configs under their own, the
+    disabled ones and those without a name left out, said."""
+    kept: list[tuple[str, Mapping[str, Any]]] = []
+    for entry in _metric_entries(document):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            notes.append(f"{name}: an entry of 'metrics' without a name was skipped")
+            continue
+        configured = _configured(entry, levels)
+        if _config_value(configured, "enabled") is False:
+            notes.append(
+                f"{name}: metric '{entry['name']}' is disabled ('enabled: false', in its"
+                " config or dbt_project.yml), so dbt has no such metric: not imported"
+            )
+        else:
+            kept.append((name, configured))
+    return kept
+
+
+def _project_configs(
+    settings: Mapping[str, Any], root: Path, file: Path
+) -> list[Mapping[str, Any]]:
+    """dbt_project.yml's `metrics:` configs on the way to `file`'s metrics, outermost
+    first: the block itself, the project's name, then one level per folder under the
+    model path (dbt's resource path), as dbt applies `+meta`, `+group` and `+enabled`."""
+    node = as_mapping(settings.get("metrics"))
+    levels = [node]
+    for part in (str(settings.get("name")), *file.relative_to(root).parent.parts):
+        node = as_mapping(node.get(part))
+        if not node:
+            break
+        levels.append(node)
+    return levels
+
+
+#: The configs revtrace reads from dbt_project.yml, written with `+` or without.
+_PROJECT_CONFIGS = ("meta", "group", "enabled")
+
+
+def _configured(entry: Mapping[str, Any], levels: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The metric with dbt_project.yml's configs under its own (the innermost level wins,
+    the metric's own `config` over all; `meta` merges key by key, as dbt's does). The
+    deepest level may name the metric itself."""
+    if not levels:
+        return entry
+    chain = [*levels, as_mapping(levels[-1].get(str(entry["name"])))]
+    config: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for level in chain:
+        for key in _PROJECT_CONFIGS:
+            for spelled in (f"+{key}", key):
+                if spelled in level:
+                    if key == "meta":
+                        meta.update(as_mapping(level[spelled]))
+                    else:
+                        config[key] = level[spelled]
+    own = as_mapping(entry.get("config"))
+    config.update(own)
+    config["meta"] = {**meta, **as_mapping(entry.get("meta")), **as_mapping(own.get("meta"))}
+    return {**entry, "config": config}
+
+
+def _config_value(entry: Mapping[str, Any], key: str) -> Any:
+    """A config of a metric: under `config:` (dbt 1.10 and later) or on the metric."""
+    config = as_mapping(entry.get("config"))
+    return config[key] if key in config else entry.get(key)
 
 
 def _measure_name(value: object) -> str | None:

@@ -505,3 +505,65 @@ models:
 
     assert links(legacy) == {("food_revenue", "revenue")}
     assert links(latest) == {("food_revenue", "revenue")}
+
+
+def test_dbt_project_configs_reach_the_metrics_under_them(tmp_path: Path) -> None:
+    """dbt_project.yml's `metrics:` configs apply by resource path (the project's name,
+    then each folder under the model path): `+meta` merges, the innermost and the
+    metric's own config win, `+group` gives the group's owner, `+enabled: false` takes
+    metrics out of the project. Without them, an imported project whose owners are set
+    there had no owner on any metric (RT007 on each)."""
+    (tmp_path / "dbt_project.yml").write_text(
+        """\
+name: shop
+model-paths: [models]
+metrics:
+  +meta: {team: analytics}
+  shop:
+    marts:
+      +group: finance
+      +meta: {owner: marts-owner}
+      old_revenue: {+enabled: false}
+    staging:
+      enabled: false
+""",
+        encoding="utf-8",
+    )
+    models = tmp_path / "models"
+    for folder in ("marts", "staging", "other"):
+        (models / folder).mkdir(parents=True)
+    (models / "groups.yml").write_text(
+        "groups:\n  - {name: finance, owner: {name: finance-analytics}}\n"
+        "  - {name: growth, owner: {name: growth-team}}\n",
+        encoding="utf-8",
+    )
+    simple = "type: simple, type_params: {measure: x}"
+    (models / "marts" / "m.yml").write_text(
+        "metrics:\n"
+        f"  - {{name: revenue, {simple}, config: {{meta: {{owner: cfo}}}}}}\n"
+        f"  - {{name: orders, {simple}}}\n"
+        f"  - {{name: signups, {simple}, config: {{group: growth, meta: {{owner: null}}}}}}\n"
+        f"  - {{name: old_revenue, {simple}}}\n",
+        encoding="utf-8",
+    )
+    (models / "staging" / "s.yml").write_text(
+        f"metrics:\n  - {{name: staged, {simple}}}\n", encoding="utf-8"
+    )
+    (models / "other" / "o.yml").write_text(
+        f"metrics:\n  - {{name: visits, {simple}}}\n", encoding="utf-8"
+    )
+    result = run_cli("import", "dbt", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    catalog = load_catalog_text(result.stdout).catalog.metrics
+    assert sorted(catalog) == ["orders", "revenue", "signups", "visits"]
+    who = {m: (catalog[m].owner, catalog[m].team) for m in catalog}
+    assert who == {
+        "revenue": ("cfo", "analytics"),  # its own owner over the folder's
+        "orders": ("marts-owner", "analytics"),  # the folder's meta, the top's team
+        "signups": ("growth-team", "analytics"),  # its own group's owner; owner: null
+        "visits": (None, "analytics"),  # only the top level applies
+    }
+    disabled = [line for line in result.stderr.splitlines() if "is disabled" in line]
+    assert len(disabled) == 2
+    assert "metric 'old_revenue' is disabled" in disabled[0]
+    assert "metric 'staged' is disabled" in disabled[1]

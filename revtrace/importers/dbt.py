@@ -120,7 +120,8 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
         if entry.get("type") == "simple" and measure and not (entry.get("filter")):
             simple_on.setdefault(measure, entry["name"])
     imported: dict[str, Imported] = {}
-    wholes = _parts(documents)
+    kept = {entry["name"] for _, entry in raw}  # a disabled whole is no link's target
+    wholes = {part: whole for part, whole in _parts(documents).items() if whole in kept}
     for source, entry in raw:
         metric = _metric(source, entry, groups, (simple_on, wholes), notes)
         if metric.id in imported:
@@ -172,12 +173,21 @@ def _is_off(model: Mapping[str, Any]) -> bool:
 def _metric_entries(document: Mapping[str, Any]) -> list[Any]:
     """The document's metric definitions in the file's order: its `metrics:` (a list, or a
     manifest's mapping) and, in the latest spec (dbt 1.12, Fusion), each model's own."""
+    return [entry for entry, _ in _entries_and_models(document)]
+
+
+def _entries_and_models(document: Mapping[str, Any]) -> list[tuple[Any, str]]:
+    """`_metric_entries`, each with the name of the model it is defined on ('' for one
+    at the top level)."""
     if _lightdash_model(document):
         return []
     metrics = document.get("metrics")
-    top = list(metrics.values()) if isinstance(metrics, Mapping) else as_list(metrics)
+    top = [
+        (entry, "")
+        for entry in (list(metrics.values()) if isinstance(metrics, Mapping) else as_list(metrics))
+    ]
     on_models = [
-        entry
+        (entry, str(model.get("name")))
         for model in _semantic_models_latest(document)
         for entry in as_list(model.get("metrics"))
     ]
@@ -206,16 +216,7 @@ def _parts(documents: list[tuple[str, Mapping[str, Any]]]) -> dict[str, str]:
     whole: dict[tuple[str, ...], str] = {}
     filtered: list[tuple[tuple[str, ...], str]] = []
     for _, document in documents:
-        if _lightdash_model(document):
-            continue
-        metrics = document.get("metrics")
-        top = list(metrics.values()) if isinstance(metrics, Mapping) else as_list(metrics)
-        entries = [(entry, "") for entry in top] + [
-            (entry, str(model.get("name")))
-            for model in _semantic_models_latest(document)
-            for entry in as_list(model.get("metrics"))
-        ]
-        for entry, model in entries:
+        for entry, model in _entries_and_models(document):
             if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
                 continue
             if str(entry.get("type") or "simple") != "simple":

@@ -567,3 +567,22 @@ metrics:
     assert len(disabled) == 2
     assert "metric 'old_revenue' is disabled" in disabled[0]
     assert "metric 'staged' is disabled" in disabled[1]
+
+
+def test_a_part_of_a_disabled_metric_imports_without_a_link(tmp_path: Path) -> None:
+    (tmp_path / "m.yml").write_text(
+        """\
+models:
+  - name: orders
+    semantic_model: true
+    metrics:
+      - {name: revenue, type: simple, agg: sum, expr: total, config: {enabled: false}}
+      - {name: food_revenue, type: simple, agg: sum, expr: total, filter: "x"}
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    catalog = load_catalog_text(result.stdout).catalog.metrics
+    assert list(catalog) == ["food_revenue"] and catalog["food_revenue"].drives == ()
+    assert "metric 'revenue' is disabled" in result.stderr

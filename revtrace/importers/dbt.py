@@ -193,8 +193,29 @@ def _entries_and_models(document: Mapping[str, Any]) -> list[tuple[Any, str]]:
     ]
     keys = list(document)
     if "metrics" not in keys or ("models" in keys and keys.index("models") < keys.index("metrics")):
-        return [*on_models, *top]
-    return [*top, *on_models]
+        return [*on_models, *top, *_created(document)]
+    return [*top, *on_models, *_created(document)]
+
+
+def _created(document: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str]]:
+    """The simple metrics dbt makes of the measures marked `create_metric: true` (legacy
+    spec): named after the measure, with its label and description."""
+    return [
+        (
+            {
+                "name": measure["name"],
+                **{key: measure[key] for key in ("label", "description") if key in measure},
+                "type": "simple",
+                "type_params": {"measure": measure["name"]},
+            },
+            "",
+        )
+        for model in as_list(document.get("semantic_models"))
+        for measure in as_list(as_mapping(model).get("measures"))
+        if isinstance(measure, Mapping)
+        and measure.get("create_metric") is True
+        and isinstance(measure.get("name"), str)
+    ]
 
 
 #: Aggregations whose value over some of the rows is a part of their value over all.

@@ -586,3 +586,33 @@ models:
     catalog = load_catalog_text(result.stdout).catalog.metrics
     assert list(catalog) == ["food_revenue"] and catalog["food_revenue"].drives == ()
     assert "metric 'revenue' is disabled" in result.stderr
+
+
+def test_a_measure_with_create_metric_is_the_metric_dbt_makes_of_it(tmp_path: Path) -> None:
+    """dbt makes a simple metric of each measure marked `create_metric: true` (legacy
+    spec; jaffle-sl-template's `average_revenue`): it was missing from the catalog."""
+    (tmp_path / "m.yml").write_text(
+        """\
+semantic_models:
+  - name: orders
+    measures:
+      - {name: revenue, agg: sum, create_metric: true, label: Revenue, description: All of it}
+      - {name: order_count, agg: sum}
+metrics:
+  - name: running_revenue
+    type: cumulative
+    type_params: {measure: revenue}
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    catalog = load_catalog_text(result.stdout).catalog.metrics
+    assert sorted(catalog) == ["revenue", "running_revenue"]  # order_count: no metric
+    revenue = catalog["revenue"]
+    assert (revenue.name, revenue.description) == ("Revenue", "All of it")
+    assert "dbt:simple" in revenue.tags
+    # The cumulative metric over its measure is computed from it.
+    assert [(link.target, link.kind) for link in revenue.drives] == [
+        ("running_revenue", "computed_from")
+    ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from revtrace.importers.dbt_config import config_value, project_configs, with_project_configs
 from revtrace.importers.files import (
     ImportFailed,
     NoMetrics,
@@ -373,7 +374,7 @@ def _documents(
                         # Groups too: dbt projects often keep them in a file of their
                         # own, and a metric's owner may be its group's.
                         found.append((shown(file), document))
-                        configs[shown(file)] = _project_configs(settings, root, file)
+                        configs[shown(file)] = project_configs(settings, root, file)
         notes.extend(f"{catalog}: a revtrace catalog, not dbt: skipped" for catalog in catalogs)
         if not found:
             skipped = f" (skipped {_count(len(catalogs), 'revtrace catalog')})" * bool(catalogs)
@@ -400,8 +401,8 @@ def _enabled_entries(
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
             notes.append(f"{name}: an entry of 'metrics' without a name was skipped")
             continue
-        configured = _configured(entry, levels)
-        if _config_value(configured, "enabled") is False:
+        configured = with_project_configs(entry, levels)
+        if config_value(configured, "enabled") is False:
             notes.append(
                 f"{name}: metric '{entry['name']}' is disabled ('enabled: false', in its"
                 " config or dbt_project.yml), so dbt has no such metric: not imported"
@@ -409,55 +410,6 @@ def _enabled_entries(
         else:
             kept.append((name, configured))
     return kept
-
-
-def _project_configs(
-    settings: Mapping[str, Any], root: Path, file: Path
-) -> list[Mapping[str, Any]]:
-    """dbt_project.yml's `metrics:` configs on the way to `file`'s metrics, outermost
-    first: the block itself, the project's name, then one level per folder under the
-    model path (dbt's resource path), as dbt applies `+meta`, `+group` and `+enabled`."""
-    node = as_mapping(settings.get("metrics"))
-    levels = [node]
-    for part in (str(settings.get("name")), *file.relative_to(root).parent.parts):
-        node = as_mapping(node.get(part))
-        if not node:
-            break
-        levels.append(node)
-    return levels
-
-
-#: The configs revtrace reads from dbt_project.yml, written with `+` or without.
-_PROJECT_CONFIGS = ("meta", "group", "enabled")
-
-
-def _configured(entry: Mapping[str, Any], levels: list[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """The metric with dbt_project.yml's configs under its own (the innermost level wins,
-    the metric's own `config` over all; `meta` merges key by key, as dbt's does). The
-    deepest level may name the metric itself."""
-    if not levels:
-        return entry
-    chain = [*levels, as_mapping(levels[-1].get(str(entry["name"])))]
-    config: dict[str, Any] = {}
-    meta: dict[str, Any] = {}
-    for level in chain:
-        for key in _PROJECT_CONFIGS:
-            for spelled in (f"+{key}", key):
-                if spelled in level:
-                    if key == "meta":
-                        meta.update(as_mapping(level[spelled]))
-                    else:
-                        config[key] = level[spelled]
-    own = as_mapping(entry.get("config"))
-    config.update(own)
-    config["meta"] = {**meta, **as_mapping(entry.get("meta")), **as_mapping(own.get("meta"))}
-    return {**entry, "config": config}
-
-
-def _config_value(entry: Mapping[str, Any], key: str) -> Any:
-    """A config of a metric: under `config:` (dbt 1.10 and later) or on the metric."""
-    config = as_mapping(entry.get("config"))
-    return config[key] if key in config else entry.get(key)
 
 
 def _measure_name(value: object) -> str | None:

@@ -185,8 +185,8 @@ def test_generated_catalogs_pictures_measure_up(metrics: int, tmp_path: Path) ->
 
 
 def test_metrics_linked_to_nothing_are_a_grid_under_the_others(tmp_path: Path) -> None:
-    """An imported project starts with dozens of metrics no link joins (108 of 110 in
-    Lightdash's SaaS demo). In one column they made the picture 40 screens tall; they are
+    """An imported project starts with dozens of metrics no link joins (69 of 110 in
+    Lightdash's SaaS demo). In one column they made its picture 8.5 views tall; they are
     a grid under everything else, filled down its columns in the catalog's order, every
     column starting at the top."""
     loose = [f"metric_{i:02d}" + "_with_a_longer_name" * (i % 3) for i in range(30)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from revtrace.analysis import GraphView
 from revtrace.model.catalog import DERIVATIONS
 from revtrace.render.escape import dot_string
-from revtrace.render.grid import GRID_FROM, grid, rows
+from revtrace.render.grid import grid, gridded, rows
 from revtrace.render.mermaid import LEGEND, classes_of
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -88,12 +88,9 @@ def _grid_rows(view: GraphView) -> list[str]:
     """Invisible links that chain each row of the metrics linked to nothing, when they
     are many: ranked left to right, they stand in a grid (`render.grid`) instead of one
     column as tall as all of them."""
-    loose = view.linked_to_nothing()
-    if len(loose) < GRID_FROM:
-        return []
     return [
         f"    {' -> '.join(dot_string(metric) for metric in row)} [style=invis];"
-        for row in rows(grid(loose))
+        for row in rows(grid(gridded(view)))
         if len(row) > 1
     ]
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from revtrace.analysis import GraphView
+
 #: Fewer metrics than this stay where the layout puts them; more are set in a grid.
 GRID_FROM = 9
 #: The grid's widest: five columns of boxes fit a 1400-pixel window at full size.
@@ -28,3 +30,10 @@ def rows(columns: list[list[str]]) -> list[list[str]]:
     """The same grid read row by row (for layouts that chain a row left to right)."""
     height = max((len(column) for column in columns), default=0)
     return [[column[r] for column in columns if r < len(column)] for r in range(height)]
+
+
+def gridded(view: GraphView) -> list[str]:
+    """The metrics of `view` set in a grid: those linked to nothing, when they are at
+    least `GRID_FROM` (fewer stay where the layout puts them); else none."""
+    loose = view.linked_to_nothing()
+    return loose if len(loose) >= GRID_FROM else []

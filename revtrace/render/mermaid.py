@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from revtrace.analysis import GraphView
 from revtrace.model.catalog import DERIVATIONS
 from revtrace.render.escape import mermaid_label
-from revtrace.render.grid import GRID_FROM, grid, rows
+from revtrace.render.grid import grid, gridded, rows
 
 #: A metric's status (see GraphView.status) → its class here; unlisted: no class.
 CLASS_OF_STATUS = {
@@ -113,11 +113,11 @@ def graph(view: GraphView) -> str:
     # Many metrics linked to nothing: each row of their grid chained by invisible links
     # (`~~~`, after the real ones, so linkStyle's numbers stay theirs), a grid instead of
     # one column as tall as all of them.
-    loose = view.linked_to_nothing()
-    if len(loose) >= GRID_FROM:
-        lines += [
-            "  " + " ~~~ ".join(ids[m] for m in row) for row in rows(grid(loose)) if len(row) > 1
-        ]
+    lines += [
+        "  " + " ~~~ ".join(ids[m] for m in row)
+        for row in rows(grid(gridded(view)))
+        if len(row) > 1
+    ]
     lines.append('  subgraph legend["Legend"]')
     lines += [f'    legend_{name}["{text}"]' for name, text in LEGEND.items()]
     lines.append("  end")

@@ -36,7 +36,7 @@ from revtrace.analysis import AuditReport, GraphView
 from revtrace.model.catalog import DERIVATIONS
 from revtrace.model.wording import kept_words
 from revtrace.render.escape import visible
-from revtrace.render.grid import GRID_FROM, grid
+from revtrace.render.grid import grid, gridded
 
 ELK_VERSION = "0.12.1"
 #: Above this many metrics the picture starts with the metrics nearest to revenue only
@@ -71,8 +71,7 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
     catalog = analysis.catalog
     view = GraphView(analysis, metrics)
     index = {metric: number for number, metric in enumerate(metrics)}
-    loose = view.linked_to_nothing()
-    places = _places(graph, metrics, loose if len(loose) >= GRID_FROM else ())
+    places = _places(graph, metrics, gridded(view))
     why = {c.id: c.reason for c in report.candidates}
     nodes: list[dict[str, Any]] = []
     for metric_id in metrics:

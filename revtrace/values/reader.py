@@ -6,6 +6,10 @@ Two shapes, told apart by the header:
     2026-09,sqls,100             2026-09,100,0.20,1000
     2026-09,win_rate,0.20        2026-10,120,0.25,900
 
+A metric is named by its id, or by its name as the catalog or a BI tool shows it: exports
+label their columns (Lightdash writes "Total revenue", or "Orders Total revenue" with table
+names), and such a file is read as it is when the label names one metric only.
+
 A problem never becomes a number: a value that is not one, or that is given twice, is left
 out (and reported at its line and column), so what is computed from the rest is right or
 absent, never silently wrong. Only when nothing usable remains can revtrace not run.
@@ -20,7 +24,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from revtrace.model.catalog import Location
+from revtrace.model.catalog import Location, Metric
 from revtrace.model.findings import Finding
 from revtrace.model.wording import plural, suggest
 from revtrace.values.periods import PeriodError, gap_after, parse_period, period_text
@@ -37,6 +41,8 @@ MAX_FINDINGS_PER_KIND = 50
 #: The first column of the wide form: `period`, or the time dimension MetricFlow exports
 #: (`mf query --metrics revenue,orders --group-by metric_time__month --csv values.csv`).
 _PERIOD_COLUMN = re.compile(r"\A(?:period|metric_time(?:__[a-z]+)?)\Z")
+#: The words of a field name, as Lightdash makes its default label (`friendlyName`).
+_WORDS = re.compile(r"[0-9]*[A-Za-z][a-z]*|[0-9]+")
 
 
 class ValuesUnreadable(Exception):
@@ -97,6 +103,8 @@ class _Reading:
 
     file: str
     known: Collection[str] | None
+    #: The catalog's metrics, to read columns named by a metric's name (see `lookup`).
+    catalog: Mapping[str, Metric] | None = None
     granularity: str | None = None
     granularity_line: int = 0
     #: ordinal → (the period as first written, its line)
@@ -106,6 +114,8 @@ class _Reading:
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     unknown: dict[str, int] = field(default_factory=dict)
+    #: A folded name → the ids of the metrics it names; built when a name is first met.
+    labels: dict[str, list[str]] | None = None
 
     def report(
         self, kind: str, message: str, line: int, column: int, metric: str | None = None
@@ -148,24 +158,48 @@ class _Reading:
         self.periods.setdefault(ordinal, (period_text(text), line))
         return ordinal
 
-    def metric(self, metric: str, line: int, column: int) -> bool:
-        """Whether a metric id can be used (reported once per id when it cannot)."""
-        if not metric:
+    def lookup(self, text: str) -> list[str]:
+        """The metrics a column or a row names: its id, else those whose name it is, as
+        the catalog gives it or as Lightdash labels it by default (`unique_deals` is
+        "Unique deals", "Orders Unique deals" with the table's name), letter case and
+        spacing aside. Several when the name is ambiguous; none when nothing is named."""
+        if self.known is None or text in self.known:
+            return [text]
+        if self.catalog is None:
+            return []
+        if self.labels is None:
+            self.labels = _labels(self.catalog)
+        return self.labels.get(_fold(text), [])
+
+    def metric(self, text: str, line: int, column: int) -> str | None:
+        """The id of the metric a column or a row names, or None (reported once per text)
+        when it names none, or several."""
+        if not text:
             self.report("metric", "a row without a metric id", line, column)
-            return False
-        if self.known is None or metric in self.known:
-            return True
-        if metric not in self.unknown:
-            self.unknown[metric] = line
-            self.report(
-                "unknown",
-                f"'{metric}' is not a metric of the catalog, so its values are not used"
-                + suggest(metric, self.known),
-                line,
-                column,
-                metric,
-            )
-        return False
+            return None
+        found = self.lookup(text)
+        if len(found) == 1:
+            return found[0]
+        if text not in self.unknown:
+            self.unknown[text] = line
+            if found:
+                names = ", ".join(found[:3]) + (", …" if len(found) > 3 else "")
+                message = (
+                    f"'{text}' is the name of {len(found)} metrics ({names}), so its values"
+                    " are not used: name the column by the metric's id (from Lightdash:"
+                    " export with table names)"
+                )
+                self.report("ambiguous", message, line, column)
+            else:
+                self.report(
+                    "unknown",
+                    f"'{text}' is not a metric of the catalog, so its values are not used"
+                    + suggest(text, self.known or ()),
+                    line,
+                    column,
+                    text,
+                )
+        return None
 
     def cell(self, metric: str, ordinal: int, text: str, line: int, column: int) -> None:
         value = self.number(text, line, column, metric)
@@ -210,10 +244,11 @@ class _Reading:
 
 
 def read_values(
-    path: str | os.PathLike[str], known: Collection[str] | None = None
+    path: str | os.PathLike[str], known: Mapping[str, Metric] | Collection[str] | None = None
 ) -> tuple[ValueTable, list[Finding]]:
-    """Read a values file; `known` are the catalog's metric ids (others are reported).
-    Raises ValuesUnreadable when it cannot be read or nothing usable remains."""
+    """Read a values file; `known` are the catalog's metric ids (others are reported), or
+    its metrics by id (then a column may name a metric by its name too). Raises
+    ValuesUnreadable when it cannot be read or nothing usable remains."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
@@ -228,12 +263,12 @@ def read_values(
 
 
 def read_values_bytes(
-    data: bytes, name: str, known: Collection[str] | None = None
+    data: bytes, name: str, known: Mapping[str, Metric] | Collection[str] | None = None
 ) -> tuple[ValueTable, list[Finding]]:
     if len(data) > MAX_VALUES_BYTES:
         raise ValuesUnreadable(f"larger than the {MAX_VALUES_BYTES // 2**20} MiB limit", name)
     text = _decode(data, name)
-    reading = _Reading(name, known)
+    reading = _Reading(name, known, known if isinstance(known, Mapping) else None)
     rows = _rows(text, reading)
     header = next(rows, None)
     if header is None:
@@ -244,13 +279,17 @@ def read_values_bytes(
     names = [f.casefold() for f, _ in fields]
     if {"period", "metric", "value"} <= set(names):
         _long(rows, reading, names.index("period"), names.index("metric"), names.index("value"))
-    elif names and _PERIOD_COLUMN.match(names[0]) and len(names) > 1:
-        _wide(rows, reading, fields, line)
+    elif len(names) > 1 and _PERIOD_COLUMN.match(names[0]):
+        _wide(rows, reading, fields, line, named=True)
+    elif len(names) > 1 and any(reading.lookup(f) for f, _ in fields[1:]):
+        # An export whose first column is its time dimension, under its own label
+        # (Lightdash: "Order date month").
+        _wide(rows, reading, fields, line, named=False)
     else:
         raise ValuesUnreadable(
-            "the header must be period,metric,value (long form) or period,<metric id>,…"
-            " (wide form, one column per metric; MetricFlow's metric_time__month,<metric>,…"
-            " too)",
+            "the header must be period,metric,value (long form) or period,<metric>,…"
+            " (wide form: the periods first, then one column per metric, named by its id"
+            " or its name; MetricFlow's metric_time__month,<metric>,… too)",
             Location(name, line, 1),
         )
     try:
@@ -354,8 +393,11 @@ def _long(
             )
             continue
         ordinal = reading.period(fields[period_at][0], line, fields[period_at][1])
-        metric, column = fields[metric_at]
-        if ordinal is None or not reading.metric(metric, line, column):
+        if ordinal is None:
+            continue
+        text, column = fields[metric_at]
+        metric = reading.metric(text, line, column)
+        if metric is None:
             continue
         value, value_column = fields[value_at]
         reading.cell(metric, ordinal, value, line, value_column)
@@ -366,31 +408,46 @@ def _wide(
     reading: _Reading,
     header: list[tuple[str, int]],
     header_line: int,
+    *,
+    named: bool,
 ) -> None:
+    """The wide form; `named`: the first column's header says it is the period (else it
+    must hold periods, which its first row shows)."""
     columns: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
-    for position, (metric, column) in enumerate(header[1:], 1):
+    seen: dict[str, tuple[str, int]] = {}
+    for position, (text, column) in enumerate(header[1:], 1):
+        metric = reading.metric(text, header_line, column)
+        if metric is None:
+            continue
         if metric in seen:
+            first, at = seen[metric]
+            again = (
+                f"is a column twice (first at column {at})"
+                if first == text
+                else f"names the same metric as '{first}' (column {at})"
+            )
             reading.report(
                 "header",
-                f"'{metric}' is a column twice (first at column {seen[metric]}): neither is used",
+                f"'{text}' {again}: neither is used",
                 header_line,
                 column,
                 metric,
             )
             columns = [(p, m) for p, m in columns if m != metric]
             continue
-        seen[metric] = column
-        if reading.metric(metric, header_line, column):
-            columns.append((position, metric))
+        seen[metric] = (text, column)
+        columns.append((position, metric))
     used = {position for position, _ in columns}
     others = [position for position in range(1, len(header)) if position not in used]
-    first: dict[int, tuple[int, list[str]]] = {}
+    first_row: dict[int, tuple[int, list[str]]] = {}
     for line, fields in rows:
+        if not named:
+            _holds_periods(reading, header[0][0], line, fields[0])
+            named = True
         ordinal = reading.period(fields[0][0], line, fields[0][1])
         if ordinal is None:
             continue
-        _one_row_per_period(reading, header, others, first, ordinal, line, fields)
+        _one_row_per_period(reading, header, others, first_row, ordinal, line, fields)
         if len(fields) != len(header):
             reading.report(
                 "fields",
@@ -402,6 +459,21 @@ def _wide(
             if position < len(fields):
                 value, column = fields[position]
                 reading.cell(metric, ordinal, value, line, column)
+
+
+def _holds_periods(reading: _Reading, name: str, line: int, cell: tuple[str, int]) -> None:
+    """Stop at the first row when a first column under another name than `period` holds
+    no periods: then the file is not in the wide form, and each row's "not a period"
+    would hide that."""
+    try:
+        parse_period(cell[0])
+    except PeriodError as exc:
+        raise ValuesUnreadable(
+            f"the first column, '{name}', holds no periods ({exc}): put the periods first,"
+            " then one column per metric",
+            Location(reading.file, line, cell[1]),
+            reading.findings,
+        ) from None
 
 
 def _one_row_per_period(
@@ -431,6 +503,37 @@ def _one_row_per_period(
         Location(reading.file, line, fields[differ[0]][1] if differ[0] < len(fields) else 1),
         reading.findings,
     )
+
+
+def _fold(text: str) -> str:
+    """A name as compared: letter case and runs of spaces aside."""
+    return " ".join(text.split()).casefold()
+
+
+def _friendly(name: str) -> str:
+    """Lightdash's default label of a field or table name, folded: `unique_deals`, and
+    `uniqueDeals` are "unique deals" (its `friendlyName`)."""
+    words: list[str] = []
+    for part in filter(None, name.split("_")):
+        text = part.lower() if part == part.upper() else part
+        words.extend(_WORDS.findall(text) or [part])
+    return _fold(" ".join(words))
+
+
+def _labels(metrics: Mapping[str, Metric]) -> dict[str, list[str]]:
+    """Each name a column may give a metric by (folded) → the metrics it names: the
+    catalog's name, the id's default label and, for an id `table.field` (Lightdash's),
+    both with the table's default label before them."""
+    labels: dict[str, list[str]] = {}
+    for metric_id, metric in metrics.items():
+        table, _, name = metric_id.rpartition(".")
+        own = {_fold(metric.name), _friendly(name)}
+        if table:
+            prefix = _friendly(table)
+            own |= {f"{prefix} {label}" for label in own}
+        for label in own:
+            labels.setdefault(label, []).append(metric_id)
+    return labels
 
 
 def _table(reading: _Reading) -> ValueTable:

@@ -182,3 +182,26 @@ def test_a_reference_to_no_metric_in_a_non_aggregate_metric_is_said(tmp_path: Pa
     assert [(link.target, link.kind) for link in linked] == [
         ("orders.deduped_per_order", "computed_from")
     ]
+
+
+def test_a_lightdash_csv_download_is_a_values_file_as_it_is(tmp_path: Path) -> None:
+    """After an import, Lightdash's "Download CSV" (raw values, table names shown) is read
+    without renaming a column: its labels name the imported metrics."""
+    catalog = tmp_path / "metrics.yaml"
+    run_cli("import", "lightdash", PROJECT, "--allow-missing", "-o", str(catalog))
+    values = tmp_path / "values.csv"
+    values.write_text(
+        "Orders Order date month,Orders Revenue,Orders Orders,Customers Active customers\n"
+        "2026-09-01,1000,10,52\n2026-10-01,1210,11,55\n",
+        encoding="utf-8",
+    )
+    result = run_cli("explain", str(catalog), "--values", str(values), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""  # every column named a metric
+    (revenue,) = json.loads(result.stdout)["explanations"]
+    assert revenue["metric"] == "orders.revenue"
+    assert (revenue["change"]["from"], revenue["change"]["to"]) == (1000.0, 1210.0)
+    fitted = run_cli("fit", str(catalog), "--values", str(values), "--format", "json")
+    fit = json.loads(fitted.stdout)
+    checked = {(link["from"], link["to"]): link["verdict"] for link in fit["links"]}
+    assert checked[("orders.order_count", "orders.revenue")] != "no-data"

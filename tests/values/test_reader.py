@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from revtrace.model.catalog import Location, Metric
 from revtrace.values import MAX_VALUES_BYTES, ValuesUnreadable, read_values, read_values_bytes
 from revtrace.values.periods import PeriodError, gap_after, parse_period, period_text
 
@@ -144,6 +145,96 @@ def test_a_wide_file_grouped_by_more_than_the_period_is_refused() -> None:
         table, problems = read(twice, {"orders"})
         assert table.series == {"orders": (None, 110.0)}  # type: ignore[attr-defined]
         assert any("a second value for 'orders' in 2026-09" in m for _, m in problems)
+
+
+def _catalog(*metrics: tuple[str, str | None]) -> dict[str, Metric]:
+    """Metrics by id, each with its name (None: unnamed, which the loader makes its id)."""
+    at = Location("metrics.yaml", 1, 1)
+    return {i: Metric(i, at, name or i) for i, name in metrics}
+
+
+LIGHTDASH = _catalog(
+    ("orders.total_revenue", "Total revenue"),
+    ("orders.unique_orders", None),  # Lightdash labels it "Unique orders"
+    ("payments.total_revenue", "Total revenue"),
+    ("customers.avgARR", None),  # "Avg a r r": Lightdash's friendlyName, word by word
+)
+
+
+def test_a_lightdash_export_is_read_by_its_labels() -> None:
+    """Lightdash's CSV download labels each column (the metric's label, else a label made
+    from its name), with the table's label before it when table names are shown; the
+    time dimension comes first under its own label, with raw dates."""
+    data = (
+        "Orders Order date month,Orders Total revenue,Unique orders,Payments total REVENUE,"
+        "Customers Avg a r r\n"
+        "2026-09-01,1000,10,990,7\n2026-10-01,1200,11,1180,8\n"
+    )
+    table, problems = read_values_bytes(data.encode(), "v.csv", LIGHTDASH)
+    assert problems == []
+    assert table.series == {
+        "orders.total_revenue": (1000.0, 1200.0),
+        "orders.unique_orders": (10.0, 11.0),
+        "payments.total_revenue": (990.0, 1180.0),
+        "customers.avgARR": (7.0, 8.0),
+    }
+    assert table.periods == ("2026-09-01", "2026-10-01")
+    # Ids are read as before, and the long form's metric column takes names too.
+    long, problems = read_values_bytes(
+        b"period,metric,value\n2026-09,Unique orders,10\n2026-10,orders.unique_orders,11\n",
+        "v.csv",
+        LIGHTDASH,
+    )
+    assert problems == []
+    assert long.series == {"orders.unique_orders": (10.0, 11.0)}
+
+
+def test_a_name_two_metrics_share_is_left_out_never_guessed() -> None:
+    table, problems = read_values_bytes(
+        b"Month,Total revenue,Unique orders,Revenue\n2026-09,1,2,3\n2026-10,1,2,3\n",
+        "v.csv",
+        LIGHTDASH,
+    )
+    assert [(str(f.location), f.message) for f in problems] == [
+        ("v.csv:1:7", "'Total revenue' is the name of 2 metrics (orders.total_revenue,"
+         " payments.total_revenue), so its values are not used: name the column by the"
+         " metric's id (from Lightdash: export with table names)"),
+        ("v.csv:1:35", "'Revenue' is not a metric of the catalog, so its values are not used"),
+    ]  # fmt: skip
+    assert table.series == {"orders.unique_orders": (2.0, 2.0)}
+
+
+def test_two_columns_of_one_metric_are_both_left_out() -> None:
+    table, problems = read_values_bytes(
+        b"period,orders.unique_orders,Unique orders,orders.total_revenue\n"
+        b"2026-09,1,2,3\n2026-10,1,2,4\n",
+        "v.csv",
+        LIGHTDASH,
+    )
+    assert [(str(f.location), f.message) for f in problems] == [
+        ("v.csv:1:29", "'Unique orders' names the same metric as 'orders.unique_orders'"
+         " (column 8): neither is used"),
+    ]  # fmt: skip
+    assert table.series == {"orders.total_revenue": (3.0, 4.0)}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        # A first column under another name must hold the periods: said once, at its
+        # first row, not as a "not a period" for every row.
+        (
+            b"Status,Total revenue,Unique orders\ncompleted,1,2\nreturned,3,4\n",
+            "v.csv:2:1: the first column, 'Status', holds no periods ('completed' is not a period",
+        ),
+        # No column names a metric, by id or by name: not a values file of this catalog.
+        (b"Month,Revenue,Orders\n2026-09,1,2\n", "v.csv:1:1: the header must be"),
+    ],
+)
+def test_an_export_revtrace_cannot_read_says_why(data: bytes, message: str) -> None:
+    with pytest.raises(ValuesUnreadable) as caught:
+        read_values_bytes(data, "v.csv", LIGHTDASH)
+    assert str(caught.value).startswith(message)
 
 
 def test_gaps() -> None:

@@ -32,6 +32,8 @@ metrics:
   vanity: {}
 """
 IDS = ["revenue", "deals", "sqls", "win", "size", "services", "ads", "ads2", "vanity", "nope"]
+# Names too: a column or row may name a metric by its name (ads2 is also "Ads 2").
+IDS += ["Revenue", "SQLS", " Ads2 ", "ADS 2"]
 PERIODS = ["2026-01", "2026-02", "2026-03", "2026-Q1", "1", "2026-W05", "2026-02-30", "x", ""]
 _cell = st.one_of(
     st.sampled_from(["0", "-1", "1e308", "-1e308", "1e-320", "nan", "inf", "", "1,5", '"3"']),

@@ -513,6 +513,8 @@ def _fold(text: str) -> str:
 def _friendly(name: str) -> str:
     """Lightdash's default label of a field or table name, folded: `unique_deals`, and
     `uniqueDeals` are "unique deals" (its `friendlyName`)."""
+    if name.isascii() and name.islower() and name.replace("_", "").isalpha():
+        return " ".join(filter(None, name.split("_")))  # the usual id, the same, quicker
     words: list[str] = []
     for part in filter(None, name.split("_")):
         text = part.lower() if part == part.upper() else part

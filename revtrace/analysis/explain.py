@@ -99,6 +99,19 @@ class Explanation:
     def unexplained_log_points(self) -> float:
         return sum(u.log_points for u in self.unexplained)
 
+    @property
+    def next_step(self) -> str | None:
+        """What to do when the metric is its own only contribution while other metrics
+        reach it: none of its links has an elasticity yet (an imported catalog's first
+        run), so its whole change is its own and the table says nothing new."""
+        if [c.metric for c in self.contributions] != [self.metric] or not self.not_attributed:
+            return None
+        return (
+            f"nothing quantified drives {self.metric}, so its change is all its own: give"
+            " the links into it elasticities (revtrace fit estimates them from these"
+            " values) to see what moved it"
+        )
+
 
 @dataclass(frozen=True)
 class ExplainReport:

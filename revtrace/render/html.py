@@ -159,6 +159,8 @@ def _explain_section(view: Report) -> list[str]:
         if e.not_attributed:
             listed = "; ".join(f"{m} ({why})" for m, why in e.not_attributed[:20])
             out.append(f"<p>Not attributed: {html_text(listed)}</p>")
+        if e.next_step is not None:
+            out.append(f"<p>Next: {html_text(e.next_step)}.</p>")
     out.append(
         '<p style="color:#667085">Contributions are the catalog\'s links applied to the change'
         " (an exact log-point decomposition: they and the unexplained rest add up to the"

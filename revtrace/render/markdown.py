@@ -333,6 +333,8 @@ def explain(report: ExplainReport) -> str:
             ]
             if len(e.not_attributed) > 20:
                 out.append(f"- and {len(e.not_attributed) - 20} more")
+        if e.next_step is not None:
+            out += ["", f"Next: {markdown_text(e.next_step)}."]
         out.append("")
     if report.derived:
         names = ", ".join(markdown_cell(m) for m in report.derived)

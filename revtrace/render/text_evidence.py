@@ -111,6 +111,8 @@ def explanation_lines(report: ExplainReport, explanation: Explanation) -> list[s
         shown = "; ".join(f"{safe(m)} ({safe(why)})" for m, why in missing[:SHOWN])
         more = f"; and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
         lines.append(f"  Not attributed ({len(missing)}): {shown}{more}")
+    if explanation.next_step is not None:
+        lines.append(f"  Next: {safe(explanation.next_step)}.")
     return lines
 
 

@@ -218,6 +218,24 @@ def test_what_is_not_attributed_and_why() -> None:
     assert_adds_up(revenue)
 
 
+def test_a_metric_nothing_quantified_drives_says_what_to_do_next() -> None:
+    """Right after an import no link has an elasticity: the table holds the metric's own
+    change only (all of it), and says how to learn more; with one quantified link, the
+    table explains, and says nothing more."""
+    catalog = "  revenue: {revenue: true}\n  sqls: {drives: [%s]}\n"
+    values = "period,sqls,revenue\n1,10,1000\n2,12,1300\n"
+    (unquantified,) = run(catalog % "revenue", values).explanations
+    assert amounts(unquantified) == {"revenue": pytest.approx(300.0)}
+    assert unquantified.next_step is not None
+    assert unquantified.next_step.startswith("nothing quantified drives revenue")
+    (quantified,) = run(catalog % "{to: revenue, elasticity: 1}", values).explanations
+    assert set(amounts(quantified)) == {"sqls"}
+    assert quantified.next_step is None
+    # A metric no other reaches: nothing to quantify, nothing to suggest.
+    (alone,) = run("  revenue: {revenue: true}\n", "period,revenue\n1,1\n2,2\n").explanations
+    assert alone.next_step is None
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

@@ -237,9 +237,26 @@ def test_the_report_explains_why_revenue_moved(write_catalog: Write) -> None:
     ]  # fmt: skip
     assert '<td class="num">+5,204.9</td>' in rows[0] and 'class="down"' in rows[2]
     assert "&lt;b&gt;sales&lt;/b&gt;" in section and "<b>sales</b>" not in section
+    assert "Next:" not in section  # its links are quantified
     plain = out.with_name("plain.html")
     assert run_cli("report", str(catalog), "-o", str(plain), env=ENV).exit_code == 0
     assert "Why revenue moved" not in plain.read_text(encoding="utf-8")
+
+
+def test_every_format_says_what_to_do_when_no_link_into_revenue_is_quantified(
+    write_catalog: Write,
+) -> None:
+    catalog = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true}\n  sqls: {drives: [revenue]}\n"
+    )
+    values = write_catalog("period,sqls,revenue\n1,10,100\n2,11,120\n", "values.csv")
+    step = "Next: nothing quantified drives revenue, so its change is all its own"
+    for output in ("text", "markdown"):
+        shown = run_cli("explain", str(catalog), "--values", str(values), "-f", output, env=ENV)
+        assert step in shown.stdout, output
+    out = catalog.parent / "report.html"
+    run_cli("report", str(catalog), "--values", str(values), "-o", str(out), env=ENV)
+    assert f"<p>{step}" in out.read_text(encoding="utf-8")
 
 
 def test_hostile_text_in_a_values_file_is_shown_as_text(write_catalog: Write) -> None:

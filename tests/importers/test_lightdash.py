@@ -201,6 +201,9 @@ def test_a_lightdash_csv_download_is_a_values_file_as_it_is(tmp_path: Path) -> N
     (revenue,) = json.loads(result.stdout)["explanations"]
     assert revenue["metric"] == "orders.revenue"
     assert (revenue["change"]["from"], revenue["change"]["to"]) == (1000.0, 1210.0)
+    # No link into revenue has an elasticity yet: the text says what to do next.
+    text = run_cli("explain", str(catalog), "--values", str(values)).stdout
+    assert "Next: nothing quantified drives orders.revenue" in text
     fitted = run_cli("fit", str(catalog), "--values", str(values), "--format", "json")
     fit = json.loads(fitted.stdout)
     checked = {(link["from"], link["to"]): link["verdict"] for link in fit["links"]}

@@ -175,8 +175,9 @@ class _CatalogBuilder:
         """Every link declared away from its source (a top-level `links:` entry, a
         `computed_from` entry of the metric it derives) added to the source's `drives`,
         so that everything downstream finds a metric's links in one place. A pair already
-        linked keeps its first declaration (RT018); a link from an undefined metric is
-        kept apart, for the unknown-metric rule."""
+        linked keeps its first declaration (RT018), unless a `links:` entry only completes
+        it (`_completes`); a link from an undefined metric is kept apart, for the
+        unknown-metric rule."""
         incoming = [*self.overlay]
         incoming += [link for m in self.metrics.values() for link in m.computed_from]
         incoming += [
@@ -190,11 +191,18 @@ class _CatalogBuilder:
         }
         added: dict[str, list[Link]] = {}
         unattached: list[Link] = []
+        #: First declarations a `links:` entry completed → the link as completed.
+        completed: dict[Link, Link] = {}
         for link in incoming:
             if link.source not in self.metrics:
                 unattached.append(link)
                 continue
             first = declared.get((link.source, link.target))
+            if first is not None and _completes(link, first):
+                declared[(link.source, link.target)] = completed[first] = link._replace(
+                    note=link.note or first.note
+                )
+                continue
             if first is not None:
                 self.findings.append(
                     DUPLICATE_LINK.finding(
@@ -207,11 +215,16 @@ class _CatalogBuilder:
                 continue
             declared[(link.source, link.target)] = link
             added.setdefault(link.source, []).append(link)
+        completed_sources = {link.source for link in completed}
         metrics = {
             metric_id: metric._replace(
-                drives=metric.drives + tuple(added.get(metric_id, ())), computed_from=()
+                drives=tuple(
+                    completed.get(link, link)
+                    for link in metric.drives + tuple(added.get(metric_id, ()))
+                ),
+                computed_from=(),
             )
-            if metric_id in added or metric.computed_from
+            if metric_id in added or metric.computed_from or metric_id in completed_sources
             else metric
             for metric_id, metric in self.metrics.items()
         }
@@ -321,3 +334,18 @@ def read_clean(file: str, text: str) -> list[Metric] | None:
     read = read_text(file, text, findings, fast=True)
     # A file with top-level links is read in this process (the split carries metrics).
     return read[0] if read is not None and not findings and not read[1] else None
+
+
+def _completes(link: Link, first: Link) -> bool:
+    """Whether a `links:` entry gives the elasticity of a link first declared without one,
+    and nothing that disagrees with it (another sign, another note): it then completes
+    that declaration rather than repeating it. That is how a link that `revtrace import`
+    generates (a Lightdash driver, a dbt metric's part) gets its elasticity, in the
+    hand-written file beside the generated one, which is never edited."""
+    if link.kind != "links" or first.kind not in ("drives", "links"):
+        return False
+    if link.elasticity is None or first.elasticity is not None or first.confidence is not None:
+        return False
+    if first.sign is not None and (first.sign == "positive") != (link.elasticity > 0):
+        return False
+    return first.note is None or link.note is None or first.note == link.note

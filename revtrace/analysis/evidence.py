@@ -4,7 +4,7 @@ the metrics without a path to revenue that move with it anyway."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from revtrace.analysis.core import Analysis
 from revtrace.values.fit import VERDICTS, FitReport, LinkFit, fit, moves_with
@@ -85,8 +85,10 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
     import difflib
     import os
 
-    from revtrace.load.patch import Edit, PatchError, patch_file
+    from revtrace.load.patch import Edit, PatchError, is_generated, number, patch_file
 
+    generated = {file: is_generated(file) for file in view.analysis.catalog.files}
+    links_file = _links_file(view.analysis, generated)
     by_file: dict[str, list[Edit]] = {}
     left_out: list[tuple[str, str]] = []
     for result in view.report.links:
@@ -97,8 +99,26 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
         if result.verdict not in PATCHED:
             left_out.append((name, f"{result.verdict}: its interval includes 0"))
             continue
+        file = link.location.file
         edit = Edit(link.location, link.source, link.target, result.estimate)
-        by_file.setdefault(link.location.file, []).append(edit)
+        if generated.get(file, False):
+            # Never in the generated file: the next import would undo it.
+            if links_file is None:
+                entry = (
+                    f"- {{from: {link.source}, to: {link.target},"
+                    f" elasticity: {number(result.estimate)}, confidence: estimated}}"
+                )
+                left_out.append(
+                    (
+                        name,
+                        f"declared in {file}, which revtrace import generates (an edit there"
+                        f" is undone by the next import): write '{entry}' under 'links:' in"
+                        " a file of your own",
+                    )
+                )
+                continue
+            file, edit = links_file, replace(edit, new=True)
+        by_file.setdefault(file, []).append(edit)
     chunks: list[str] = []
     count = 0
     for file, edits in by_file.items():
@@ -123,3 +143,11 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
                 line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
             )
     return Patch("".join(chunks), count, tuple(left_out))
+
+
+def _links_file(analysis: Analysis, generated: dict[str, bool]) -> str | None:
+    """The first hand-written catalog file with a top-level `links:` list, where entries
+    that quantify a generated link go."""
+    from revtrace.load.patch import has_links
+
+    return next((f for f in analysis.catalog.files if not generated[f] and has_links(f)), None)

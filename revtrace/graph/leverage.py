@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -74,13 +74,18 @@ class ImpactReport:
         return next((m for m in self.metrics if m.id == metric), None)
 
 
-def quantified_links(graph: RevenueGraph) -> dict[str, dict[str, float]]:
-    """source → target → elasticity (repeated links add up)."""
-    links: dict[str, dict[str, float]] = {m: {} for m in graph.catalog.metrics}
-    for metric in graph.catalog.metrics.values():
-        for link in metric.drives:
-            if link.elasticity is not None and link.target in graph.catalog.metrics:
-                row = links[metric.id]
+def quantified_links(
+    graph: RevenueGraph, within: Collection[str] | None = None
+) -> dict[str, dict[str, float]]:
+    """source → target → elasticity (repeated links add up); with `within`, only the
+    links between those metrics."""
+    metrics = graph.catalog.metrics
+    chosen: Collection[str] = metrics if within is None else within
+    links: dict[str, dict[str, float]] = {m: {} for m in chosen}
+    for metric_id in chosen:
+        for link in metrics[metric_id].drives:
+            if link.elasticity is not None and link.target in chosen:
+                row = links[metric_id]
                 row[link.target] = row.get(link.target, 0.0) + link.elasticity
     return links
 
@@ -112,18 +117,49 @@ def loops(graph: RevenueGraph) -> LoopAnalysis:
     groups = tarjan(list(graph.catalog.metrics), lambda m: links[m])
     divergent: dict[int, DivergentLoop] = {}
     for index, members in enumerate(groups):
-        if len(members) == 1 and members[0] not in links[members[0]]:
-            continue  # not a loop
-        ordered = graph.in_catalog_order(members)
-        verdict = spectral.decide(_rows(links, ordered))
-        if verdict is not spectral.Verdict.BOUNDED:
-            loop = graph.loop_through(members) if len(members) > 1 else [members[0], members[0]]
-            gain = _gain(links[a].get(b, 0.0) for a, b in pairwise(loop))
-            undecided = verdict is spectral.Verdict.UNDECIDED
-            divergent[index] = DivergentLoop(tuple(ordered), tuple(loop), gain, undecided)
+        found = _divergent(graph, links, members)
+        if found is not None:
+            divergent[index] = found
     analysis = LoopAnalysis(links, groups, divergent)
     _LOOP_ANALYSES[graph] = analysis
     return analysis
+
+
+def divergent_loops(graph: RevenueGraph) -> list[DivergentLoop]:
+    """The loops of quantified links whose effect diverges: all the divergent-loop rule
+    needs. Such a loop is a loop of the graph's own, so only the metrics in the graph's
+    loops (and those linked to themselves) are searched, not the whole catalog: at
+    100,000 metrics this took 0.58 s of a quantified audit's 1.2 s of rules."""
+    cached = _LOOP_ANALYSES.get(graph)
+    if cached is not None:
+        return list(cached.divergent.values())
+    looped = [m for group in graph.strongly_connected_groups() if len(group) > 1 for m in group]
+    looped += [
+        link.source
+        for link in graph.irregular_links
+        if link.source == link.target and link.elasticity is not None
+    ]
+    members = dict.fromkeys(looped)
+    links = quantified_links(graph, members)
+    groups = tarjan(list(members), lambda m: links[m])
+    return [loop for group in groups if (loop := _divergent(graph, links, group)) is not None]
+
+
+def _divergent(
+    graph: RevenueGraph, links: Mapping[str, Mapping[str, float]], members: Sequence[str]
+) -> DivergentLoop | None:
+    """The group's loop when its effect diverges (or cannot be decided); None when it is
+    bounded, or no loop."""
+    if len(members) == 1 and members[0] not in links[members[0]]:
+        return None  # not a loop
+    ordered = graph.in_catalog_order(members)
+    verdict = spectral.decide(_rows(links, ordered))
+    if verdict is spectral.Verdict.BOUNDED:
+        return None
+    loop = graph.loop_through(members) if len(members) > 1 else [members[0], members[0]]
+    gain = _gain(links[a].get(b, 0.0) for a, b in pairwise(loop))
+    undecided = verdict is spectral.Verdict.UNDECIDED
+    return DivergentLoop(tuple(ordered), tuple(loop), gain, undecided)
 
 
 def _rows(

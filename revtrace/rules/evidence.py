@@ -84,9 +84,9 @@ def check(context: RuleContext) -> Iterator[Finding]:
                     metric.id,
                 )
     if any(link.elasticity is not None for link in links):
-        from revtrace.graph.leverage import loops
+        from revtrace.graph.leverage import divergent_loops
 
-        for loop in loops(graph).divergent.values():
+        for loop in divergent_loops(graph):
             first = loop.members[0]
             if loop.undecided:
                 message = (

@@ -7,10 +7,10 @@ import math
 from itertools import pairwise
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from revtrace.graph.leverage import compute
+from revtrace.graph.leverage import compute, divergent_loops, loops
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import load_catalog_text
 from revtrace.rules import run_graph_checks
@@ -178,6 +178,36 @@ def test_exact_solve_matches_path_enumeration_on_dags(
             got = impact.effects.get(f"m{target}", 0.0)
             if impact.total is not None:
                 assert got == pytest.approx(expected, abs=1e-9)
+
+
+@st.composite
+def looped_graphs(draw: st.DrawFn) -> str:
+    """Up to 8 metrics with any links (self-links and loops included), each quantified or
+    not, with elasticities that make some loops diverge and others not."""
+    size = draw(st.integers(1, 8))
+    lines = []
+    for i in range(size):
+        targets = draw(st.lists(st.integers(0, size - 1), max_size=3, unique=True))
+        drives = []
+        for t in targets:
+            e = draw(st.one_of(st.none(), st.sampled_from([-1.5, -0.5, 0.3, 0.9, 1.0, 2.0])))
+            drives.append(f"m{t}" if e is None else f"{{to: m{t}, elasticity: {e}}}")
+        lines.append(f"  m{i}: {{drives: [{', '.join(drives)}]}}")
+    return "version: 1\nmetrics:\n" + "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(looped_graphs())
+def test_the_rules_search_for_divergent_loops_finds_what_the_full_analysis_does(
+    text: str,
+) -> None:
+    """The divergent-loop rule searches only the graph's own loops; `impact` searches the
+    whole catalog: the same loops, the same gains, every time."""
+    catalog = load_catalog_text(text, "m.yaml").catalog
+    whole = loops(RevenueGraph(catalog)).divergent.values()
+    quick = divergent_loops(RevenueGraph(catalog))  # a fresh graph: nothing shared
+    assert sorted(quick, key=lambda d: d.members) == sorted(whole, key=lambda d: d.members)
+    event(f"{len(quick)} divergent loops")
 
 
 # -- the loader and the command line -------------------------------------------------------------

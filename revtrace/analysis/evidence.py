@@ -85,7 +85,7 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
     import difflib
     import os
 
-    from revtrace.load.patch import Edit, PatchError, is_generated, number, patch_file
+    from revtrace.load.patch import Edit, PatchError, is_generated, links_entry, patch_file
 
     generated = {file: is_generated(file) for file in view.analysis.catalog.files}
     links_file = _links_file(view.analysis, generated)
@@ -104,16 +104,12 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
         if generated.get(file, False):
             # Never in the generated file: the next import would undo it.
             if links_file is None:
-                entry = (
-                    f"- {{from: {link.source}, to: {link.target},"
-                    f" elasticity: {number(result.estimate)}, confidence: estimated}}"
-                )
                 left_out.append(
                     (
                         name,
                         f"declared in {file}, which revtrace import generates (an edit there"
-                        f" is undone by the next import): write '{entry}' under 'links:' in"
-                        " a file of your own",
+                        f" is undone by the next import): write '{links_entry(edit)}' under"
+                        " 'links:' in a file of your own",
                     )
                 )
                 continue

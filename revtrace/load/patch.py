@@ -194,19 +194,20 @@ def _append(
         end = text.find("\n", end)
         end = len(text) if end < 0 else end + 1
     lead = "" if end == 0 or text[end - 1] == "\n" else newline
-    lines = "".join(
-        f"{indent}- {{from: {_quoted(e.source)}, to: {_quoted(e.target)},"
-        f" elasticity: {number(e.elasticity)}, confidence: {e.confidence}}}{newline}"
-        for e in edits
-    )
+    lines = "".join(f"{indent}{links_entry(e)}{newline}" for e in edits)
     return end, end, lead + lines
 
 
-def _quoted(metric: str) -> str:
-    """An id as a YAML string, whatever it holds (a JSON string is one)."""
+def links_entry(edit: Edit) -> str:
+    """The `links:` entry that sets a link's elasticity, as `fit --diff` writes it: each
+    id a JSON string (valid YAML, whatever the id holds)."""
     import json
 
-    return json.dumps(metric, ensure_ascii=False)
+    ids = [json.dumps(metric, ensure_ascii=False) for metric in (edit.source, edit.target)]
+    return (
+        f"- {{from: {ids[0]}, to: {ids[1]}, elasticity: {number(edit.elasticity)},"
+        f" confidence: {edit.confidence}}}"
+    )
 
 
 def patch_file(path: str, edits: Sequence[Edit]) -> tuple[str, str, list[Edit]]:

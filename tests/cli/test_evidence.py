@@ -221,7 +221,7 @@ def test_fit_diff_quantifies_generated_links_in_the_hand_written_links_file(
         assert (
             "left out orders.orders → orders.revenue (declared in metrics.yaml, which revtrace"
             " import generates (an edit there is undone by the next import): write '- {from:"
-            " orders.orders, to: orders.revenue, elasticity: 1.00, confidence: estimated}'"
+            ' "orders.orders", to: "orders.revenue", elasticity: 1.00, confidence: estimated}\''
             " under 'links:' in a file of your own)"
         ) in alone.stderr
         links = tmp_path / "links.yaml"

@@ -6,7 +6,14 @@ renderer formats; none prints, reads a file itself, or decides an exit code's wo
 selectors), `policy` (which rules, at which severity, fail on what) and `baseline`.
 """
 
-from revtrace.analysis.audit import AuditReport, Candidate, RuleCount, audit, rule_counts
+from revtrace.analysis.audit import (
+    AuditReport,
+    Candidate,
+    RuleCount,
+    audit,
+    rule_counts,
+    said_with_candidates,
+)
 from revtrace.analysis.core import (
     Analysis,
     Summary,
@@ -46,6 +53,7 @@ __all__ = [
     "lineage",
     "path_effect",
     "rule_counts",
+    "said_with_candidates",
     "scorecard",
     "trace",
 ]

@@ -18,7 +18,13 @@ from revtrace.analysis.policy import Policy
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding, Severity
 from revtrace.rules.data import MOVES_WITH_REVENUE
+from revtrace.rules.ownership import MISSING_OWNER
 from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE
+
+#: The findings a candidate's entry says itself (its owner, the numbers' evidence).
+_SAID_WITH_CANDIDATES = frozenset({MISSING_OWNER.code, MOVES_WITH_REVENUE.code})
+#: From this many, they are counted below the other findings rather than listed again.
+SAID_FROM = 10
 
 
 @dataclass(frozen=True)
@@ -117,12 +123,31 @@ class AuditReport:
 
     @property
     def other_findings(self) -> list[Finding]:
-        """The reported findings that are neither errors nor candidates to drop."""
+        """The reported findings that are neither errors nor candidates to drop, nor said
+        in a candidate's entry already (`said_with_candidates`)."""
+        said = set(map(id, self.said_with_candidates))
         return [
             f
             for f in self.findings
-            if f.code != NO_PATH_TO_REVENUE.code and f.severity is not Severity.ERROR
+            if f.code != NO_PATH_TO_REVENUE.code
+            and f.severity is not Severity.ERROR
+            and id(f) not in said
         ]
+
+    @property
+    def said_with_candidates(self) -> list[Finding]:
+        """Findings about a candidate to drop that its entry says already, in every
+        readable format: that it has no owner (RT007), and what the numbers say against
+        dropping it (RT024). After an import, every candidate has no owner: listed again
+        below the candidates, they were as many lines more, saying nothing new. A few
+        (under `SAID_FROM`) are listed all the same: their own words say more than a count."""
+        candidates = {f.metric for f in self.findings if f.code == NO_PATH_TO_REVENUE.code}
+        if len(candidates) < SAID_FROM:
+            return []
+        said = [
+            f for f in self.findings if f.code in _SAID_WITH_CANDIDATES and f.metric in candidates
+        ]
+        return said if len(said) >= SAID_FROM else []
 
     @property
     def every_metric_traces(self) -> bool:
@@ -217,3 +242,9 @@ def rule_counts(findings: Collection[Finding]) -> list[RuleCount]:
             else known._replace(severity=max(known.severity, f.severity), total=known.total + 1)
         )
     return sorted(counts.values(), key=lambda row: (-row.total, row.code))
+
+
+def said_with_candidates(findings: Collection[Finding]) -> str:
+    """The line that counts the findings said in the candidates' entries, by rule."""
+    counts = ", ".join(f"{row.total} {row.rule} ({row.code})" for row in rule_counts(findings))
+    return f"Said with the candidates above, not repeated here: {counts}."

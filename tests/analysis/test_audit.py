@@ -41,3 +41,29 @@ def test_change_then_baseline() -> None:
     )
     assert sorted(f.metric for f in accepted.findings) == ["a", "b"]
     assert accepted.baselined == 1 and accepted.stale_baseline == []
+
+
+def _imported(unowned: int) -> bytes:
+    """A catalog as an import leaves it: revenue, an unowned metric that reaches it, and
+    `unowned` candidates to drop without an owner, one candidate with one."""
+    lines = ["version: 1", "metrics:", "  revenue: {revenue: true, owner: x}"]
+    lines.append("  sessions: {drives: [revenue]}")  # no owner, no candidate
+    lines += [f"  vanity_{i:02d}: {{}}" for i in range(unowned)]
+    lines.append("  owned: {owner: x}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_what_the_candidates_say_themselves_is_counted_not_repeated_from_ten() -> None:
+    """After an import every candidate has no owner, which its entry shows: listed again
+    under "other findings", they were as many lines more. From ten they are counted
+    there; below ten they are listed, as their words say more than a count."""
+    many = audit(analyse_sources([("m.yaml", _imported(12))]), policy())
+    said = many.said_with_candidates
+    assert sorted(f.metric for f in said) == [f"vanity_{i:02d}" for i in range(12)]
+    assert {f.code for f in said} == {"RT007"}
+    # The metric that reaches revenue is no candidate: its finding stays listed.
+    assert [(f.code, f.metric) for f in many.other_findings] == [("RT007", "sessions")]
+    assert len(many.findings) == 13 + 13  # nothing is dropped from the findings
+    few = audit(analyse_sources([("m.yaml", _imported(9))]), policy())
+    assert few.said_with_candidates == []
+    assert len([f for f in few.other_findings if f.code == "RT007"]) == 10

@@ -411,7 +411,10 @@ def test_markdown_fits_a_pull_request_comment_and_counts_what_it_leaves_out(
     assert left is not None and shown + int(left.group(1)) == 600
     others = re.search(r"… and (\d+) more findings, not shown", text)
     rows = sum(line.startswith("| info |") for line in text.splitlines())
-    assert rows + (int(others.group(1)) if others else 0) == 601  # RT007: no owner
+    # RT007, no owner, 601 times: the candidates' rows say it of 600 of them.
+    said = re.search(r"not repeated here: (\d+) missing-owner \(RT007\)", text)
+    assert said is not None and int(said.group(1)) == 600
+    assert rows + (int(others.group(1)) if others else 0) + 600 == 601
 
 
 def test_a_diff_in_markdown_fits_a_comment_too(write_catalog: Write) -> None:
@@ -453,3 +456,26 @@ def test_markdown_counts_the_views_of_revenue_apart() -> None:
         " no path ": " 3 ", " kept ": " 1 ", " views of revenue ": " 2 ", " errors ": " 0 ",
         " warnings ": " 0 ", " infos ": " 0 ",
     }  # fmt: skip
+
+
+def test_a_first_audit_after_an_import_says_no_owner_once_per_candidate(
+    write_catalog: Write,
+) -> None:
+    """Every candidate shows "no owner" in its entry (text, Markdown, the report): the
+    twelve RT007 findings about them are counted under the other findings, not listed
+    again; machine formats and --quiet keep every finding."""
+    vanity = "".join(f"  vanity_{i:02d}: {{}}\n" for i in range(12))
+    path = str(write_catalog("version: 1\nmetrics:\n  r: {revenue: true, owner: x}\n" + vanity))
+    line = "Said with the candidates above, not repeated here: 12 missing-owner (RT007)."
+    text = run_cli("audit", path).stdout
+    assert text.count("· no owner") == 12 and line in text
+    assert "[missing-owner]" not in text
+    assert "Found 12 warnings, 12 infos." in text  # the counts stay whole
+    markdown = run_cli("audit", path, "--format", "markdown").stdout
+    assert line in markdown and "RT007 missing-owner" not in markdown
+    report = Path(path).with_name("report.html")
+    run_cli("report", path, "-o", str(report))
+    assert f"<p>{line}</p>" in report.read_text(encoding="utf-8")
+    document = json.loads(run_cli("audit", path, "--format", "json").stdout)
+    assert sum(f["code"] == "RT007" for f in document["findings"]) == 12
+    assert run_cli("audit", path, "--quiet").stdout.count("[missing-owner]") == 12

@@ -124,7 +124,14 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
             left_out.extend((f"{e.source} → {e.target}", f"{file}: {exc}") for e in edits)
             continue
         for edit in skipped:
-            left_out.append((f"{edit.source} → {edit.target}", "its entry could not be edited"))
+            left_out.append(
+                (
+                    f"{edit.source} → {edit.target}",
+                    f"{file} has no top-level links: list to add it to"
+                    if edit.new
+                    else "its entry could not be edited",
+                )
+            )
         count += len(edits) - len(skipped)
         shown = os.path.relpath(file, cwd).replace(os.sep, "/")
         lines = difflib.unified_diff(

@@ -172,15 +172,21 @@ def _change(
 def _append(
     text: str, root: yaml.Node, edits: Sequence[Edit], newline: str
 ) -> tuple[int, int, str] | None:
-    """New entries after the last of the file's top-level `links:` list (a block list:
-    a flow one, or none, is left alone), at its entries' indentation."""
+    """New entries after the last of the file's top-level `links:` list, at its entries'
+    indentation; in a flow list (`links: []`), before its closing bracket."""
     if not isinstance(root, yaml.MappingNode):
         return None
     found = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "links"]
     if len(found) != 1 or not isinstance(found[0], yaml.SequenceNode):
         return None
     entries = found[0]
-    if entries.flow_style or not entries.value:
+    if entries.flow_style:
+        close = entries.end_mark.index - 1
+        if text[close : close + 1] != "]":
+            return None
+        items = ", ".join(links_entry(e).removeprefix("- ") for e in edits)
+        return close, close, (", " if entries.value else "") + items
+    if not entries.value:
         return None
     last = entries.value[-1]
     line_start = text.rfind("\n", 0, last.start_mark.index) + 1

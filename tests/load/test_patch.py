@@ -56,13 +56,30 @@ def test_new_entries_go_after_the_last_at_its_indentation(text: str, expected: s
     "text",
     [
         "version: 1\nmetrics:\n  a: {}\n",  # no links: list
-        "version: 1\nlinks: [{from: a, to: b}]\n",  # a flow list: left as it is
-        "version: 1\nlinks: []\n",
+        "version: 1\nlinks:\n",  # no list at all
         "- 1\n",  # not a mapping
     ],
 )
 def test_no_block_links_list_no_new_entry(text: str) -> None:
     assert apply(text, NEW) == (text, NEW)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\nlinks: []\n", "version: 1\nlinks: [<0>, <1>]\n"),
+        (
+            "version: 1\nlinks: [{from: a, to: b}]  # by hand\n",
+            "version: 1\nlinks: [{from: a, to: b}, <0>, <1>]  # by hand\n",
+        ),
+    ],
+)
+def test_a_flow_list_gets_its_new_entries_before_its_bracket(text: str, expected: str) -> None:
+    edited, skipped = apply(text, NEW)
+    assert skipped == []
+    flow = [entry.removeprefix("- ") for entry in ENTRIES]
+    assert edited == expected.replace("<0>", flow[0]).replace("<1>", flow[1])
+    assert len(load_catalog_text(edited).catalog.unattached) >= 2
 
 
 def test_a_generated_catalog_and_a_links_file_are_told_apart(tmp_path: Path) -> None:

@@ -16,6 +16,18 @@ _ORDER = {
 }
 
 
+#: From this many links without data, tables count them instead of listing them.
+UNLISTED_FROM = 10
+
+
+def unlisted_line(view: FitView) -> str:
+    """The line that counts the links without data a table leaves out."""
+    return (
+        f"{len(view.without_data)} links have no data (a metric of each has no values in"
+        f" {view.report.table.file}): not listed here; --format json lists them."
+    )
+
+
 @dataclass(frozen=True)
 class Tracking:
     """A metric with no path to revenue whose changes track a revenue metric's."""
@@ -36,6 +48,20 @@ class FitView:
     def links(self) -> list[LinkFit]:
         """Contradicted links and broken formulas first, then by verdict, then by target."""
         return sorted(self.report.links, key=lambda r: _ORDER[r.verdict])
+
+    @property
+    def without_data(self) -> list[LinkFit]:
+        """The links with no data, when they are `UNLISTED_FROM` or more: an imported
+        catalog checked against the few of its metrics a values file holds has a row per
+        link without data, screens of "no values for …" above what was checked."""
+        missing = [r for r in self.links if r.verdict == "no-data"]
+        return missing if len(missing) >= UNLISTED_FROM else []
+
+    @property
+    def listed(self) -> list[LinkFit]:
+        """The links a table shows: all of them, but those counted in `without_data`."""
+        unlisted = set(map(id, self.without_data))
+        return [r for r in self.links if id(r) not in unlisted]
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)

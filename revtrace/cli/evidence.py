@@ -144,7 +144,8 @@ def _print_patch(view: FitView, out: runs.Output) -> None:
     result = patch(view)
     out.emit(result.diff)
     session.note(
-        f"revtrace: the patch sets {plural(result.links, 'link')}' elasticity from the values"
+        f"revtrace: the patch sets the elasticity of {plural(result.links, 'link')} from the"
+        " values"
         " (confidence: estimated); review it, then apply it with `git apply`"
         if result.links
         else "revtrace: no link has an estimate to write: the patch is empty"

@@ -347,6 +347,8 @@ def explain(report: ExplainReport) -> str:
 
 def fit(view: FitView) -> str:
     """Every link's verdict as a table, for a pull request."""
+    from revtrace.analysis.evidence import unlisted_line
+
     report = view.report
     out = [
         f"### Links checked against {markdown_cell(report.table.file)}",
@@ -357,7 +359,7 @@ def fit(view: FitView) -> str:
         "| verdict | link | kind | declared | estimate | 95% interval | periods |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
-    for r in view.links:
+    for r in view.listed:
         link = r.link
         declared = (
             figures.coefficient(link.elasticity)
@@ -371,6 +373,8 @@ def fit(view: FitView) -> str:
             f" | {link.kind} | {markdown_cell(declared)} | {estimate} | {interval}"
             f" | {r.periods or ''} |"
         )
+    if view.without_data:
+        out += ["", markdown_text(unlisted_line(view))]
     for t in view.tracking:
         out.append(
             f"\n{markdown_cell(t.metric)} has no path to revenue, but its changes track"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from revtrace.analysis.evidence import FitView
+from revtrace.analysis.evidence import FitView, unlisted_line
 from revtrace.analysis.explain import ExplainReport, Explanation
 from revtrace.model.wording import plural
 from revtrace.render import figures
@@ -142,7 +142,7 @@ def fit(console: Console, view: FitView) -> None:
         f"{table.granularity}s)\n"
     )
     rows = []
-    for result in view.links:
+    for result in view.listed:
         link = result.link
         declared = (
             figures.coefficient(link.elasticity)
@@ -169,8 +169,10 @@ def fit(console: Console, view: FitView) -> None:
     if rows:
         heads = ["Verdict", "Link", "Kind", "Declared", "Estimate", "95% interval", "Periods", ""]
         console.file.write("\n".join(aligned(heads, rows, {4, 5, 6}, indent="  ")) + "\n")
-    else:
+    elif not view.without_data:
         console.file.write("  No metric in the catalog has a driver: nothing to fit.\n")
+    if view.without_data:
+        console.file.write(f"  {safe(unlisted_line(view))}\n")
     counts = ", ".join(f"{n} {verdict}" for verdict, n in view.counts().items())
     if counts:
         console.file.write(f"{counts}.\n")

@@ -231,6 +231,7 @@ def test_fit_diff_quantifies_generated_links_in_the_hand_written_links_file(
         catalog[1:1] = ["links.yaml"]
         result = run_cli("fit", *catalog, "--diff", env=ENV)
         assert result.exit_code == 0, result.stderr
+        assert "the patch sets the elasticity of 2 links from the values" in result.stderr
         assert "metrics.yaml" not in result.stdout  # the generated file is not touched
         subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
         (tmp_path / "fit.patch").write_text(result.stdout, encoding="utf-8")
@@ -249,6 +250,36 @@ def test_fit_diff_quantifies_generated_links_in_the_hand_written_links_file(
         explained = json.loads(run_cli("explain", *catalog, "-f", "json", env=ENV).stdout)
         (revenue,) = explained["explanations"]
         assert {c["metric"] for c in revenue["contributions"]} == {"orders.orders", "orders.aov"}
+
+
+@pytest.mark.parametrize("unfed", [9, 10])
+def test_links_without_data_are_counted_from_ten_not_listed(
+    write_catalog: Write, unfed: int
+) -> None:
+    """A values file of a few metrics of a large (imported) catalog: every other link has
+    no data. From ten, the tables count those in a line; JSON lists every link."""
+    unfed_links = "".join(f"  m{i}: {{drives: [revenue]}}\n" for i in range(unfed))
+    catalog = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true}\n  sqls: {drives: [revenue]}\n"
+        + unfed_links
+    )
+    values = write_catalog(
+        "period,sqls,revenue\n" + "".join(f"{m},{10 + m % 3},{100 + m}\n" for m in range(1, 15)),
+        "values.csv",
+    )
+    arguments = ["fit", str(catalog), "--values", str(values)]
+    text = run_cli(*arguments, env=ENV).stdout
+    markdown = run_cli(*arguments, "-f", "markdown", env=ENV).stdout
+    line = f"{unfed} links have no data (a metric of each has no values in {values}): not listed"
+    listed = [row for row in text.splitlines() if row.lstrip().startswith("no-data")]
+    if unfed < 10:
+        assert len(listed) == unfed and line not in text and line not in markdown
+    else:
+        assert listed == [] and line in text and line in markdown
+        assert "| no-data |" not in markdown
+    assert f"{unfed} no-data." in text  # the counts stay whole
+    document = json.loads(run_cli(*arguments, "-f", "json", env=ENV).stdout)
+    assert sum(link["verdict"] == "no-data" for link in document["links"]) == unfed
 
 
 def test_audit_values_reports_the_data_rules_and_gates(write_catalog: Write) -> None:

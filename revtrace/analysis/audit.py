@@ -17,14 +17,13 @@ from revtrace.analysis.diff import CatalogChange, compare
 from revtrace.analysis.policy import Policy
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding, Severity
+from revtrace.model.wording import COUNTED_FROM
 from revtrace.rules.data import MOVES_WITH_REVENUE
 from revtrace.rules.ownership import MISSING_OWNER
 from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE
 
 #: The findings a candidate's entry says itself (its owner, the numbers' evidence).
 _SAID_WITH_CANDIDATES = frozenset({MISSING_OWNER.code, MOVES_WITH_REVENUE.code})
-#: From this many, they are counted below the other findings rather than listed again.
-SAID_FROM = 10
 
 
 @dataclass(frozen=True)
@@ -140,14 +139,14 @@ class AuditReport:
         readable format: that it has no owner (RT007), and what the numbers say against
         dropping it (RT024). After an import, every candidate has no owner: listed again
         below the candidates, they were as many lines more, saying nothing new. A few
-        (under `SAID_FROM`) are listed all the same: their own words say more than a count."""
+        (under `COUNTED_FROM`) are listed all the same: their own words say more than a count."""
         candidates = {f.metric for f in self.findings if f.code == NO_PATH_TO_REVENUE.code}
-        if len(candidates) < SAID_FROM:
+        if len(candidates) < COUNTED_FROM:
             return []
         said = [
             f for f in self.findings if f.code in _SAID_WITH_CANDIDATES and f.metric in candidates
         ]
-        return said if len(said) >= SAID_FROM else []
+        return said if len(said) >= COUNTED_FROM else []
 
     @property
     def every_metric_traces(self) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from revtrace.analysis.core import Analysis
+from revtrace.model.wording import COUNTED_FROM
 from revtrace.values.fit import VERDICTS, FitReport, LinkFit, fit, moves_with
 from revtrace.values.reader import ValueTable
 
@@ -14,10 +15,6 @@ from revtrace.values.reader import ValueTable
 _ORDER = {
     v: i for i, v in enumerate(dict.fromkeys(("contradicted", "formula-mismatch", *VERDICTS)))
 }
-
-
-#: From this many links without data, tables count them instead of listing them.
-UNLISTED_FROM = 10
 
 
 def unlisted_line(view: FitView) -> str:
@@ -51,11 +48,11 @@ class FitView:
 
     @property
     def without_data(self) -> list[LinkFit]:
-        """The links with no data, when they are `UNLISTED_FROM` or more: an imported
+        """The links with no data, when they are `COUNTED_FROM` or more: an imported
         catalog checked against the few of its metrics a values file holds has a row per
         link without data, screens of "no values for …" above what was checked."""
         missing = [r for r in self.links if r.verdict == "no-data"]
-        return missing if len(missing) >= UNLISTED_FROM else []
+        return missing if len(missing) >= COUNTED_FROM else []
 
     @property
     def listed(self) -> list[LinkFit]:

@@ -43,6 +43,12 @@ def chain(path: Sequence[str], shown: int = 10) -> str:
     return " → ".join(head) + f" → … {hidden} more … → " + " → ".join(tail)
 
 
+#: From this many rows that say the same thing (findings a candidate's entry says already,
+#: links without data), the readable formats count them in one line instead of listing
+#: each: an imported catalog has a hundred of them; a hand-kept one, a few, best listed.
+COUNTED_FROM = 10
+
+
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
     """`1 error`, `2 errors`, `1 baseline entry`, `3 baseline entries`."""
     return f"{count} {word if count == 1 else (plural_form or word + 's')}"

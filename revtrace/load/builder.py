@@ -200,7 +200,7 @@ class _CatalogBuilder:
             first = declared.get((link.source, link.target))
             if first is not None and _completes(link, first):
                 declared[(link.source, link.target)] = completed[first] = link._replace(
-                    note=link.note or first.note
+                    note=link.note or first.note, sign=link.sign or first.sign
                 )
                 continue
             if first is not None:
@@ -337,15 +337,20 @@ def read_clean(file: str, text: str) -> list[Metric] | None:
 
 
 def _completes(link: Link, first: Link) -> bool:
-    """Whether a `links:` entry gives the elasticity of a link first declared without one,
-    and nothing that disagrees with it (another sign, another note): it then completes
-    that declaration rather than repeating it. That is how a link that `revtrace import`
-    generates (a Lightdash driver, a dbt metric's part) gets its elasticity, in the
-    hand-written file beside the generated one, which is never edited."""
+    """Whether a `links:` entry gives what a link first declared without a number lacks
+    (its elasticity, or its sign), and nothing that disagrees with it (another sign,
+    another note): it then completes that declaration rather than repeating it. That is
+    how a link that `revtrace import` generates (a Lightdash driver, a dbt metric's part)
+    is quantified, in the hand-written file beside the generated one, never edited."""
     if link.kind != "links" or first.kind not in ("drives", "links"):
         return False
-    if link.elasticity is None or first.elasticity is not None or first.confidence is not None:
-        return False
-    if first.sign is not None and (first.sign == "positive") != (link.elasticity > 0):
-        return False
+    if first.elasticity is not None or first.confidence is not None:
+        return False  # already quantified: a second number repeats it or disagrees
+    if link.elasticity is None and (link.sign is None or first.sign is not None):
+        return False  # nothing to add
+    if first.sign is not None:
+        if link.sign is not None and link.sign != first.sign:
+            return False
+        if link.elasticity is not None and (first.sign == "positive") != (link.elasticity > 0):
+            return False
     return first.note is None or link.note is None or first.note == link.note

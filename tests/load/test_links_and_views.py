@@ -189,6 +189,27 @@ def test_a_links_entry_gives_an_unquantified_link_its_elasticity(first: str) -> 
     assert [(f.code, str(f.location)) for f in loaded.findings if f.code == "RT018"] == [
         ("RT018", "links.yaml:5:5")
     ]
+    # A sign completes an unsigned link too; a sign that disagrees does not.
+    signed = load_sources(
+        [
+            ("generated.yaml", GENERATED.encode()),
+            (
+                "links.yaml",
+                b"version: 1\nlinks:\n  - {from: orders, to: revenue, sign: negative}\n"
+                b"  - {from: visits, to: revenue, sign: positive}\n",
+            ),
+        ]
+    )
+    by_pair = {
+        (link.source, link.target): link
+        for metric in signed.catalog.metrics.values()
+        for link in metric.drives
+    }
+    assert (by_pair["orders", "revenue"].sign, by_pair["visits", "revenue"].sign) == (
+        "negative",
+        "negative",
+    )
+    assert [str(f.location) for f in signed.findings if f.code == "RT018"] == ["links.yaml:4:5"]
     # A second entry for a link already quantified is a repeat, as before.
     again = overlay + "  - {from: orders, to: revenue, elasticity: 2.0}\n"
     repeat = load_sources([("generated.yaml", GENERATED.encode()), ("links.yaml", again.encode())])

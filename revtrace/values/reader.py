@@ -194,12 +194,31 @@ class _Reading:
                 self.report(
                     "unknown",
                     f"'{text}' is not a metric of the catalog, so its values are not used"
-                    + suggest(text, self.known or ()),
+                    + (self.named_after(text) or suggest(text, self.known or ())),
                     line,
                     column,
                     text,
                 )
         return None
+
+    def named_after(self, text: str) -> str:
+        """`; did you mean 'deals.won'?` when the text ends with one metric's name after
+        words revtrace cannot check (a table's own label in Lightdash, "Pipeline Won
+        deals"): said, never used, as the words before might name another table."""
+        if self.labels is None:
+            return ""
+        words = _fold(text).split(" ")
+        for start in range(1, len(words)):
+            found = self.labels.get(" ".join(words[start:]), [])
+            if len(found) == 1:
+                return f"; did you mean '{found[0]}' (its name ends the column's)?"
+            if found:
+                return (
+                    f"; it ends with the name of {len(found)} metrics"
+                    f" ({', '.join(found[:3])}{', …' if len(found) > 3 else ''}): name the"
+                    " column by the metric's id"
+                )
+        return ""
 
     def cell(self, metric: str, ordinal: int, text: str, line: int, column: int) -> None:
         value = self.number(text, line, column, metric)

@@ -204,6 +204,27 @@ def test_a_name_two_metrics_share_is_left_out_never_guessed() -> None:
     assert table.series == {"orders.unique_orders": (2.0, 2.0)}
 
 
+def test_a_name_after_words_revtrace_cannot_check_is_suggested_never_used() -> None:
+    """A Lightdash table with a label of its own ("Shop orders") prefixes its metrics'
+    labels with it: the column is not read (the words might name another table), and the
+    message names the metric whose name ends it."""
+    table, problems = read_values_bytes(
+        b"period,Shop orders Unique orders,Shop Total revenue,Unique orders\n"
+        b"2026-09,1,2,3\n2026-10,1,2,4\n",
+        "v.csv",
+        LIGHTDASH,
+    )
+    assert [f.message for f in problems] == [
+        "'Shop orders Unique orders' is not a metric of the catalog, so its values are not"
+        " used; did you mean 'orders.unique_orders' (its name ends the column's)?",
+        # Two metrics are named "Total revenue": neither is suggested.
+        "'Shop Total revenue' is not a metric of the catalog, so its values are not used; it"
+        " ends with the name of 2 metrics (orders.total_revenue, payments.total_revenue):"
+        " name the column by the metric's id",
+    ]
+    assert table.series == {"orders.unique_orders": (3.0, 4.0)}
+
+
 def test_two_columns_of_one_metric_are_both_left_out() -> None:
     table, problems = read_values_bytes(
         b"period,orders.unique_orders,Unique orders,orders.total_revenue\n"

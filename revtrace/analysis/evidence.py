@@ -99,6 +99,8 @@ class Patch:
     links: int
     #: (link, why) for fitted links the diff does not set.
     left_out: tuple[tuple[str, str], ...]
+    #: Links whose estimate the catalog says already (a second run).
+    current: int = 0
 
 
 def patch(view: FitView, cwd: str | None = None) -> Patch:
@@ -108,12 +110,20 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
     import difflib
     import os
 
-    from revtrace.load.patch import Edit, PatchError, is_generated, links_entry, patch_file
+    from revtrace.load.patch import (
+        Edit,
+        PatchError,
+        is_generated,
+        links_entry,
+        number,
+        patch_file,
+    )
 
     generated = {file: is_generated(file) for file in view.analysis.catalog.files}
     links_file = _links_file(view.analysis, generated)
     by_file: dict[str, list[Edit]] = {}
     left_out: list[tuple[str, str]] = []
+    current = 0
     for result in view.report.links:
         link = result.link
         name = f"{link.source} → {link.target}"
@@ -121,6 +131,13 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
             continue
         if result.verdict not in PATCHED:
             left_out.append((name, f"{result.verdict}: its interval includes 0"))
+            continue
+        if (
+            link.elasticity is not None
+            and link.confidence == "estimated"
+            and number(link.elasticity) == number(result.estimate)
+        ):
+            current += 1  # says it already: a second run has nothing to change
             continue
         file = link.location.file
         edit = Edit(link.location, link.source, link.target, result.estimate)
@@ -168,7 +185,7 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
             chunks.append(
                 line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
             )
-    return Patch("".join(chunks), count, tuple(left_out))
+    return Patch("".join(chunks), count, tuple(left_out), current)
 
 
 def _links_file(analysis: Analysis, generated: dict[str, bool]) -> str | None:

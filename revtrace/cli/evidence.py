@@ -143,13 +143,16 @@ def _print_patch(view: FitView, out: runs.Output) -> None:
 
     result = patch(view)
     out.emit(result.diff)
-    session.note(
-        f"revtrace: the patch sets the elasticity of {plural(result.links, 'link')} from the"
-        " values"
-        " (confidence: estimated); review it, then apply it with `git apply`"
-        if result.links
-        else "revtrace: no link has an estimate to write: the patch is empty"
-    )
+    if result.links:
+        said = (
+            f"the patch sets the elasticity of {plural(result.links, 'link')} from the values"
+            " (confidence: estimated); review it, then apply it with `git apply`"
+        )
+    elif result.current:
+        said = f"the catalog says {plural(result.current, 'estimate')} already: the patch is empty"
+    else:
+        said = "no link has an estimate to write: the patch is empty"
+    session.note(f"revtrace: {said}")
     for link, why in result.left_out:
         session.note(f"revtrace: left out {link} ({why})")
     if "\n--- a/../" in "\n" + result.diff:

@@ -175,6 +175,7 @@ def test_fit_diff_applies_with_git_and_a_second_run_has_nothing_to_change(tmp_pa
         ]  # fmt: skip
         again = run_cli(*arguments, env=ENV)
         assert again.stdout == ""
+        assert "the catalog says 3 estimates already: the patch is empty" in again.stderr
         assert run_cli("audit", "evidence/metrics.yaml", "--values", "evidence/values.csv",
                        "--select", "RT021", env=ENV).exit_code == 0  # fmt: skip
 

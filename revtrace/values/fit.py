@@ -200,10 +200,18 @@ def _regress(
     return results
 
 
+#: Half the last digit of an elasticity as `fit --diff` writes it (two decimals): a
+#: declared value is read as meaning that much. Without it, an exact identity in the
+#: data (revenue = won deals × average deal, computed so in the warehouse) has an
+#: interval a few 1e-15 wide, and the 1.00 that fit itself wrote was "contradicted".
+WRITTEN_PRECISION = 0.005
+
+
 def _verdict(link: Link, interval: tuple[float, float]) -> str:
     low, high = interval
     if link.elasticity is not None:
-        return "consistent" if low <= link.elasticity <= high else "contradicted"
+        within = low - WRITTEN_PRECISION <= link.elasticity <= high + WRITTEN_PRECISION
+        return "consistent" if within else "contradicted"
     excludes_zero = low > 0.0 or high < 0.0
     if link.sign is not None and excludes_zero:
         return "supported" if (low > 0.0) == (link.sign == "positive") else "contradicted"

@@ -122,6 +122,34 @@ def test_known_elasticities_are_found_and_judged() -> None:
     assert results[("mqls", "sqls")].estimate == pytest.approx(0.5, abs=0.05)
 
 
+@pytest.mark.parametrize(
+    ("declared", "verdict"),
+    [(1.0, "consistent"), (1.004, "consistent"), (1.006, "contradicted"), (0.99, "contradicted")],
+)
+def test_an_exact_identity_is_judged_at_the_precision_elasticities_are_written(
+    declared: float, verdict: str
+) -> None:
+    """Revenue is won deals × average deal in every period, computed so in the warehouse:
+    the fitted elasticities are 1 with an interval a few 1e-15 wide. The 1.00 that
+    `fit --diff` writes (two decimals) must not then be "contradicted" by the same data;
+    a value off by more than half its last digit still is."""
+    rng = random.Random(3)
+    lines = ["period,revenue,won,size"]
+    for month in range(1, 25):
+        won, size = rng.randint(30, 60), rng.randint(9_000, 13_000)
+        lines.append(f"{month},{won * size},{won},{size}")
+    table, _ = read_values_bytes(("\n".join(lines) + "\n").encode(), "v.csv")
+    links = catalog(
+        "  revenue: {revenue: true}\n"
+        f"  won: {{drives: [{{to: revenue, elasticity: {declared}}}]}}\n"
+        "  size: {drives: [{to: revenue, elasticity: 1}]}\n"
+    )
+    result = by_link(fit(links, table).links)[("won", "revenue")]
+    assert result.estimate == pytest.approx(1.0, abs=1e-9)
+    assert result.interval[1] - result.interval[0] < 1e-6  # type: ignore[index]
+    assert result.verdict == verdict
+
+
 def test_a_short_history_is_never_evidence() -> None:
     text, _ = history(6, seed=1, rules=TRUE)
     table, _ = read_values_bytes(text.encode(), "v.csv")

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from revtrace.analysis.core import Analysis
 from revtrace.model.wording import COUNTED_FROM
 from revtrace.values.fit import VERDICTS, FitReport, LinkFit, fit, moves_with
 from revtrace.values.reader import ValueTable
+
+if TYPE_CHECKING:
+    from revtrace.load.patch import Edit
 
 #: The order `fit` lists links in: what needs attention first.
 _ORDER = {
@@ -110,51 +114,9 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
     import difflib
     import os
 
-    from revtrace.load.patch import (
-        Edit,
-        PatchError,
-        is_generated,
-        links_entry,
-        number,
-        patch_file,
-    )
+    from revtrace.load.patch import PatchError, patch_file
 
-    generated = {file: is_generated(file) for file in view.analysis.catalog.files}
-    links_file = _links_file(view.analysis, generated)
-    by_file: dict[str, list[Edit]] = {}
-    left_out: list[tuple[str, str]] = []
-    current = 0
-    for result in view.report.links:
-        link = result.link
-        name = f"{link.source} → {link.target}"
-        if result.estimate is None or link.kind in ("formula", "computed_from"):
-            continue
-        if result.verdict not in PATCHED:
-            left_out.append((name, f"{result.verdict}: its interval includes 0"))
-            continue
-        if (
-            link.elasticity is not None
-            and link.confidence == "estimated"
-            and number(link.elasticity) == number(result.estimate)
-        ):
-            current += 1  # says it already: a second run has nothing to change
-            continue
-        file = link.location.file
-        edit = Edit(link.location, link.source, link.target, result.estimate)
-        if generated.get(file, False):
-            # Never in the generated file: the next import would undo it.
-            if links_file is None:
-                left_out.append(
-                    (
-                        name,
-                        f"declared in {file}, which revtrace import generates (an edit there"
-                        f" is undone by the next import): write '{links_entry(edit)}' under"
-                        " 'links:' in a file of your own",
-                    )
-                )
-                continue
-            file, edit = links_file, replace(edit, new=True)
-        by_file.setdefault(file, []).append(edit)
+    by_file, left_out, current = _edits(view)
     chunks: list[str] = []
     count = 0
     for file, edits in by_file.items():
@@ -186,6 +148,51 @@ def patch(view: FitView, cwd: str | None = None) -> Patch:
                 line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
             )
     return Patch("".join(chunks), count, tuple(left_out), current)
+
+
+def _edits(view: FitView) -> tuple[dict[str, list[Edit]], list[tuple[str, str]], int]:
+    """The edits by file, the links left out and why, and how many estimates the catalog
+    says already. A link declared in a file `revtrace import` generated is never edited
+    there (the next import would undo it): it becomes a new entry in the catalog's own
+    links file, or is left out, with the line to write."""
+    from revtrace.load.patch import Edit, is_generated, links_entry, number
+
+    generated = {file: is_generated(file) for file in view.analysis.catalog.files}
+    links_file = _links_file(view.analysis, generated)
+    by_file: dict[str, list[Edit]] = {}
+    left_out: list[tuple[str, str]] = []
+    current = 0
+    for result in view.report.links:
+        link = result.link
+        name = f"{link.source} → {link.target}"
+        if result.estimate is None or link.kind in ("formula", "computed_from"):
+            continue
+        if result.verdict not in PATCHED:
+            left_out.append((name, f"{result.verdict}: its interval includes 0"))
+            continue
+        if (
+            link.elasticity is not None
+            and link.confidence == "estimated"
+            and number(link.elasticity) == number(result.estimate)
+        ):
+            current += 1  # says it already: a second run has nothing to change
+            continue
+        file = link.location.file
+        edit = Edit(link.location, link.source, link.target, result.estimate)
+        if generated.get(file, False):
+            if links_file is None:
+                left_out.append(
+                    (
+                        name,
+                        f"declared in {file}, which revtrace import generates (an edit there"
+                        f" is undone by the next import): write '{links_entry(edit)}' under"
+                        " 'links:' in a file of your own",
+                    )
+                )
+                continue
+            file, edit = links_file, replace(edit, new=True)
+        by_file.setdefault(file, []).append(edit)
+    return by_file, left_out, current
 
 
 def _links_file(analysis: Analysis, generated: dict[str, bool]) -> str | None:

@@ -461,3 +461,32 @@ def test_a_tall_picture_has_a_button_to_the_metrics_off_the_path(tmp_path: Path)
                        "document.body.dataset.result = String("
                        "document.getElementById('to-off-path').hidden);")  # fmt: skip
     assert 'data-result="true"' in small  # all in the first view already: no button
+
+
+def test_a_word_too_long_for_its_box_breaks_where_it_reads_well(tmp_path: Path) -> None:
+    """An owner's email wider than a box breaks before its @ ("sales-development-team" /
+    "@example.com"), a long id after a dot or an underscore, never mid-word when such a
+    place keeps half of the line; every line still fits its box (checked by `measure`)."""
+    catalog = tmp_path / "long.yaml"
+    catalog.write_text(
+        "version: 1\nmetrics:\n"
+        "  revenue: {revenue: true, owner: sales-development-team@example.com}\n"
+        "  account_deal_metrics.pct_accounts_with_won_deals: {drives: [revenue]}\n",
+        encoding="utf-8",
+    )
+    report = report_of(catalog, tmp_path)
+    dom = run_script(
+        report,
+        tmp_path,
+        "document.body.dataset.result = JSON.stringify(Array.prototype.map.call("
+        "document.querySelectorAll('#lineage text'), function (t) { return t.textContent; }));",
+    )
+    found = re.search(r'data-result="([^"]*)"', dom)
+    assert found is not None, dom[-500:]
+    lines = json.loads(html.unescape(found.group(1)))
+    assert "sales-development-team" in lines and "@example.com" in lines, lines
+    start = lines.index(next(line for line in lines if line.startswith("account_")))
+    pieces = lines[start:]
+    assert "".join(pieces) == "account_deal_metrics.pct_accounts_with_won_deals"
+    assert len(pieces) > 1 and all(piece.endswith(("_", ".")) for piece in pieces[:-1]), pieces
+    assert measure(report, tmp_path)["cut"] == []

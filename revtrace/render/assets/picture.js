@@ -46,11 +46,21 @@
       while (width(l, size, weight) > limit && l.length > 1) {
         var n = l.length - 1;
         while (n > 1 && width(l.slice(0, n), size, weight) > limit) n--;
+        n = breakAt(l, n);
         result.push(l.slice(0, n)); l = l.slice(n);
       }
       result.push(l);
     });
     return result.length ? result : [''];
+  }
+  // Where a word too long for its box breaks, given that its first n characters fit:
+  // after a . - _ or /, or before an @, when that keeps at least half of them (an email
+  // reads "sales-development" / "@example.com", not "…@example." / "com").
+  function breakAt(word, n) {
+    var at = word.lastIndexOf('@', n);
+    if (at > n / 2) return at;
+    for (var k = n; k > n / 2; k--) if ('.-_/'.indexOf(word.charAt(k - 1)) >= 0) return k;
+    return n;
   }
   var boxes = nodes.map(function (n) {
     var lines = wrap(n.name, NAME, '600', MAXW - 2 * PAD);

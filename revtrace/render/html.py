@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from revtrace import __version__
 from revtrace.analysis import AuditReport, Candidate, ScoreRow, said_with_candidates
 from revtrace.analysis.report import Report
+from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding
 from revtrace.model.wording import NOT_YET, all_traced
 from revtrace.render import figures, picture
@@ -130,7 +131,8 @@ def _explain_section(view: Report) -> list[str]:
         head = f"{figures.value(e.before)} → {figures.value(e.after)}"
         if e.amount is not None:
             head += f" ({figures.amount(e.amount)}, {figures.percent(e.pct)})"
-        out.append(f"<h3>{html_text(e.metric)}: {html_text(head)}</h3>")
+        shown = metrics[e.metric].label if e.metric in metrics else e.metric
+        out.append(f"<h3>{html_text(shown)}: {html_text(head)}</h3>")
         if e.reason is not None:
             out.append(f"<p>Not explained: {html_text(e.reason)}</p>")
             continue
@@ -151,7 +153,7 @@ def _explain_section(view: Report) -> list[str]:
                 f'<tr><td class="num">{figures.amount(amount)}</td>'
                 f'<td class="num">{figures.share(share)}</td>'
                 f'<td class="bar"><i class="{side}" style="width:{width}%"></i></td>'
-                f"<td>{html_text(metric_id)}</td>"
+                f"<td>{_metric_cell(metric_id, metric)}</td>"
                 f"<td>{html_text((metric.owner if metric else None) or '')}</td>"
                 f"<td>{html_text((metric.team if metric else None) or '')}</td></tr>"
             )
@@ -169,6 +171,14 @@ def _explain_section(view: Report) -> list[str]:
     return out
 
 
+def _metric_cell(metric_id: str, metric: Metric | None) -> str:
+    """A metric as the report's tables show it: its id in bold, its name under it."""
+    if metric is None:
+        return html_text(metric_id)
+    name = f"<br>{html_text(metric.name)}" if metric.name != metric.id else ""
+    return f"<b>{html_text(metric_id)}</b>{name}"
+
+
 def _candidates_table(report: AuditReport) -> list[str]:
     out: list[str] = []
     candidates = report.candidates
@@ -181,7 +191,7 @@ def _candidates_table(report: AuditReport) -> list[str]:
             metric, finding = candidate.metric, candidate.finding
             out.append(
                 "<tr>"
-                f"<td><b>{html_text(candidate.id)}</b><br>{html_text(metric.name if metric else '')}</td>"
+                f"<td>{_metric_cell(candidate.id, metric)}</td>"
                 f"<td>{html_text((metric.owner if metric else None) or '—')}</td>"
                 f"<td>{html_text((metric.team if metric else None) or '—')}</td>"
                 f"<td>{html_text(candidate.reason)}{_caveats(candidate)}</td>"

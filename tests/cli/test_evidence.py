@@ -336,9 +336,13 @@ def test_the_report_explains_why_revenue_moved(write_catalog: Write) -> None:
     section = page.split("<h2>Why revenue moved, 2026-09 → 2026-10</h2>")[1].split("<h2>")[0]
     assert "revenue: 20,000 → 27,000 (+7,000.0, +35.0%)" in section
     rows = [r for r in section.split("<tr>")[2:]]
-    assert [r.split("<td>")[1].split("<")[0] for r in rows] == [
-        "win_rate", "sqls", "deal_size", "(unexplained)",
-    ]  # fmt: skip
+    # Each metric by its id, in bold, and its name under it (revenue has none of its own).
+    assert [r.split("<td>")[1].split("</td>")[0] for r in rows] == [
+        "<b>win_rate</b><br>Win rate",
+        "<b>sqls</b><br>Sales-qualified leads",
+        "<b>deal_size</b><br>Average deal size",
+        "(unexplained)",
+    ]
     assert '<td class="num">+5,204.9</td>' in rows[0] and 'class="down"' in rows[2]
     assert "&lt;b&gt;sales&lt;/b&gt;" in section and "<b>sales</b>" not in section
     assert "Next:" not in section  # its links are quantified

@@ -40,10 +40,17 @@ class ScoreRow:
         return self.traced / self.metrics if self.metrics else 0.0
 
 
-def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> Scorecard:
+def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "auto") -> Scorecard:
     """One row per team (or owner), worst first: lowest share traced to revenue, then most
-    candidates to drop."""
+    candidates to drop. `auto`: by team, unless no metric has one (an imported Lightdash
+    project: its metrics have owners, no teams), then by owner, and the card says why."""
     graph = analysis.graph
+    note = None
+    if by == "auto":
+        catalog = analysis.catalog.metrics
+        by = "team" if any(catalog[m].team for m in metrics) else "owner"
+        if by == "owner":
+            note = "no metric has a team"
     groups: dict[str | None, list[str]] = {}
     for metric_id in metrics:
         metric = analysis.catalog.metrics[metric_id]
@@ -70,7 +77,7 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "team") -> S
             )
         )
     rows.sort(key=lambda r: (r.share, -len(r.candidates), r.key is None, r.key or ""))
-    return Scorecard(rows, by)
+    return Scorecard(rows, by, note)
 
 
 @dataclass(frozen=True)
@@ -79,3 +86,11 @@ class Scorecard:
 
     rows: list[ScoreRow]
     by: str
+    #: Why the rows are by owner when no grouping was asked for.
+    note: str | None = None
+
+    @property
+    def title(self) -> str:
+        """`Revenue alignment by owner, worst first (no metric has a team)`."""
+        why = f" ({self.note})" if self.note else ""
+        return f"Revenue alignment by {self.by}, worst first{why}"

@@ -13,7 +13,7 @@ import typer
 from revtrace.cli import runs, session
 from revtrace.cli.app import app
 from revtrace.cli.options import (
-    BY_TEAM,
+    BY_AUTO,
     CHANGE_PANEL,
     GATE_PANEL,
     MERMAID,
@@ -449,7 +449,13 @@ def graph(
 def scorecard(
     catalogs: CatalogsArg = None,
     metric: SelectOption = None,
-    by: Annotated[ScoreBy, typer.Option("--by", help="Group by team or by owner.")] = BY_TEAM,
+    by: Annotated[
+        ScoreBy,
+        typer.Option(
+            "--by",
+            help="Group by team or by owner; auto: by team, or by owner when no metric has one.",
+        ),
+    ] = BY_AUTO,
     output_format: Annotated[
         TableFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_TABLE,

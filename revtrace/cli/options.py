@@ -58,7 +58,7 @@ else:
     RulesFormat = choices("RulesFormat", FORMATS["rules"])
     EvidenceFormat = choices("EvidenceFormat", FORMATS["explain"])
     FailOn = choices("FailOn", FAIL_ON_CHOICES)
-    ScoreBy = choices("ScoreBy", ("team", "owner"))
+    ScoreBy = choices("ScoreBy", ("auto", "team", "owner"))
     Template = choices("Template", ("saas", "ecommerce", "content"))
 
 #: Each choice's default, one value each (an Enum call in a signature runs at import).
@@ -68,7 +68,7 @@ MERMAID = GraphFormat("mermaid")
 TEXT_TABLE = TableFormat("text")
 TEXT_RULES = RulesFormat("text")
 TEXT_EVIDENCE = EvidenceFormat("text")
-BY_TEAM = ScoreBy("team")
+BY_AUTO = ScoreBy("auto")
 CONTENT_TEMPLATE = Template("content")
 
 

@@ -249,7 +249,7 @@ def diff(report: DiffReport) -> str:
 def scorecard(card: Scorecard) -> str:
     by, rows = card.by, card.rows
     out = [
-        f"### Revenue alignment by {by}\n",
+        f"### {markdown_text(card.title)}\n",
         f"| {by} | metrics | traced | share | median distance | candidates to drop |",
         "|---|---:|---:|---:|---:|---|",
     ]

@@ -285,7 +285,7 @@ def diff(console: Console, report: DiffReport) -> None:
 
 def scorecard(console: Console, card: Scorecard) -> None:
     by, rows = card.by, card.rows
-    table = Table(title=f"Revenue alignment by {by}, worst first", title_justify="left")
+    table = Table(title=safe(card.title), title_justify="left")
     # Names and numbers never wrap; the candidates column takes the rest of the width
     # and wraps between ids (never inside one), listing as many as the width allows.
     widest = max((len(safe(row.label)) for row in rows), default=4)

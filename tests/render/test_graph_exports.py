@@ -373,3 +373,37 @@ def test_mermaid_chains_the_grid_after_the_real_links_so_link_styles_stay_theirs
     cycle = {numbered[int(n)] for n in style.split()[1].split(",")}
     assert cycle == {"m_orders --> m_referrals", "m_referrals --> m_orders"}
     assert lines[invisible[0]] == "  " + " ~~~ ".join(f"m_{LOOSE[i]}" for i in (0, 8, 16, 24))
+
+
+def test_without_a_single_team_the_scorecard_is_by_owner_and_says_why(
+    write_catalog: Write,
+) -> None:
+    """An imported Lightdash project has owners (spotlight.owner) and no teams: by team it
+    was one "(no team)" row. By default the card is then by owner, and says why; a team
+    on any metric keeps it by team, and --by still decides."""
+    path = str(
+        write_catalog(
+            "version: 1\nmetrics:\n  r: {revenue: true, owner: cfo}\n"
+            "  a: {owner: growth, drives: [r]}\n  b: {owner: growth}\n"
+        )
+    )
+    card = json.loads(run_cli("scorecard", path, "--format", "json").stdout)
+    assert card["by"] == "owner"
+    assert [(r["owner"], r["candidates_to_drop"]) for r in card["rows"]] == [
+        ("growth", ["b"]),
+        ("cfo", []),
+    ]
+    title = "Revenue alignment by owner, worst first (no metric has a team)"
+    assert title in run_cli("scorecard", path).stdout
+    assert f"### {title}" in run_cli("scorecard", path, "--format", "markdown").stdout
+    report = Path(path).with_name("report.html")
+    run_cli("report", path, "-o", str(report))
+    assert f"<h2>{title}</h2>" in report.read_text(encoding="utf-8")
+    by_team = json.loads(run_cli("scorecard", path, "--by", "team", "-f", "json").stdout)
+    assert [r["team"] for r in by_team["rows"]] == [None]
+    with_a_team = path.replace(".yaml", "-team.yaml")
+    Path(with_a_team).write_text(
+        Path(path).read_text(encoding="utf-8").replace("owner: cfo}", "owner: cfo, team: f}"),
+        encoding="utf-8",
+    )
+    assert json.loads(run_cli("scorecard", with_a_team, "-f", "json").stdout)["by"] == "team"

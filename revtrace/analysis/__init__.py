@@ -12,7 +12,6 @@ from revtrace.analysis.audit import (
     RuleCount,
     audit,
     rule_counts,
-    said_with_candidates,
 )
 from revtrace.analysis.core import (
     Analysis,
@@ -53,7 +52,6 @@ __all__ = [
     "lineage",
     "path_effect",
     "rule_counts",
-    "said_with_candidates",
     "scorecard",
     "trace",
 ]

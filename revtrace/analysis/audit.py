@@ -149,6 +149,16 @@ class AuditReport:
         return said if len(said) >= COUNTED_FROM else []
 
     @property
+    def said_line(self) -> str | None:
+        """The line that counts the findings said in the candidates' entries, by rule,
+        when there are any (`said_with_candidates`)."""
+        said = self.said_with_candidates
+        if not said:
+            return None
+        counts = ", ".join(f"{row.total} {row.rule} ({row.code})" for row in rule_counts(said))
+        return f"Said with the candidates above, not repeated here: {counts}."
+
+    @property
     def every_metric_traces(self) -> bool:
         """Every metric reported on reaches revenue or is kept, and that is certain."""
         summary = self.summary()
@@ -241,9 +251,3 @@ def rule_counts(findings: Collection[Finding]) -> list[RuleCount]:
             else known._replace(severity=max(known.severity, f.severity), total=known.total + 1)
         )
     return sorted(counts.values(), key=lambda row: (-row.total, row.code))
-
-
-def said_with_candidates(findings: Collection[Finding]) -> str:
-    """The line that counts the findings said in the candidates' entries, by rule."""
-    counts = ", ".join(f"{row.total} {row.rule} ({row.code})" for row in rule_counts(findings))
-    return f"Said with the candidates above, not repeated here: {counts}."

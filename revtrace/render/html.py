@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from revtrace import __version__
-from revtrace.analysis import AuditReport, Candidate, Scorecard, said_with_candidates
+from revtrace.analysis import AuditReport, Candidate, Scorecard
 from revtrace.analysis.report import Report
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding
@@ -239,8 +239,8 @@ def _caveats(candidate: Candidate) -> str:
 def _other_findings(report: AuditReport) -> list[str]:
     """The other findings, and a line for those the candidates' rows say already."""
     out = _findings_table("Other findings", report.other_findings)
-    if report.said_with_candidates:
-        out.append(f"<p>{html_text(said_with_candidates(report.said_with_candidates))}</p>")
+    if report.said_line is not None:
+        out.append(f"<p>{html_text(report.said_line)}</p>")
     return out
 
 

@@ -13,7 +13,6 @@ from revtrace.analysis import (
     GraphView,
     ImpactView,
     Scorecard,
-    said_with_candidates,
 )
 from revtrace.model.findings import Finding, Rule
 from revtrace.model.wording import all_traced
@@ -114,8 +113,8 @@ def audit(report: AuditReport) -> str:
     out += _findings_table("Errors: fix these first", report.errors, room)
     out += _candidates_table(report, room)
     out += _findings_table("Other findings", report.other_findings, room)
-    if report.said_with_candidates:
-        out.append(markdown_text(said_with_candidates(report.said_with_candidates)) + "\n")
+    if report.said_line is not None:
+        out.append(markdown_text(report.said_line) + "\n")
     if report.baselined:
         out.append(f"{report.baselined} known findings are accepted by the baseline.\n")
     affected = [f.metric for f in report.findings if f.metric in catalog.metrics]

@@ -22,7 +22,6 @@ from revtrace.analysis import (
     ImpactView,
     RuleCount,
     Scorecard,
-    said_with_candidates,
 )
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import all_traced, apart, plural
@@ -101,10 +100,10 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
         console.print()
         console.print(Text("Other findings" if candidates or errors else "Findings", style="bold"))
         print_findings(console, others)
-    said = report.said_with_candidates
-    if said:
+    said = report.said_line
+    if said is not None:
         console.print()
-        console.print(Text(said_with_candidates(said), style="dim"), soft_wrap=True)
+        console.print(Text(said, style="dim"), soft_wrap=True)
     _audit_footer(console, report)
 
 

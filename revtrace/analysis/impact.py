@@ -53,6 +53,32 @@ class ImpactView:
             return metric.quantified
         return "view of revenue" if graph.view_of(metric.id) is not None else "no path"
 
+    @property
+    def next_step(self) -> str | None:
+        """What to do when metrics reach revenue but none has a route to it of links with
+        elasticities (a new or imported catalog): the table was all dashes and said nothing
+        about why, as if leverage were unknowable rather than not yet given. Not said
+        when a divergent loop is what leaves the metrics without a figure."""
+        graph = self.analysis.graph
+        reaching = [
+            m
+            for m in self.report.metrics
+            if graph.reaches_revenue(m.id) and m.id not in self.report.revenue_metrics
+        ]
+        if not reaching or self.report.divergent or any(m.quantified != "none" for m in reaching):
+            return None
+        head = (
+            "the one metric that reaches revenue has no route to it"
+            if len(reaching) == 1
+            else f"none of the {len(reaching)} metrics that reach revenue has a route to it"
+        )
+        return (
+            f"{head} of links with elasticities, so no leverage can be computed: give the"
+            " links an elasticity, the links into revenue first (or the metrics a formula),"
+            " or estimate them from historical values with"
+            " 'revtrace fit --values FILE --diff'"
+        )
+
 
 def parse_what_if(texts: Sequence[str], analysis: Analysis) -> dict[str, float]:
     """`METRIC=+10%` → {metric: 10.0}; several changes to one metric add up."""

@@ -448,6 +448,8 @@ def impact(view: ImpactView) -> str:
             for loop in report.divergent
         ],
     }
+    if view.next_step is not None:
+        document["next_step"] = view.next_step
     if what_if:
         document["what_if"] = {
             revenue: {"percent": percent, "amount": amount}

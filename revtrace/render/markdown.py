@@ -281,6 +281,8 @@ def impact(view: ImpactView) -> str:
             f" | {markdown_cell(metric.team or '—')} | {effects} | {figures.effect(ranked.total)}"
             f" | {view.quantified(ranked)} | {ranked.confidence or '—'} |"
         )
+    if view.next_step is not None:
+        out += ["", f"Next: {markdown_text(view.next_step)}."]
     if what_if:
         out.append("\n**What if** (first order):\n")
         for revenue, (percent, amount) in what_if.items():

@@ -379,6 +379,8 @@ def impact(console: Console, view: ImpactView) -> None:
             ),
             soft_wrap=True,
         )
+    if view.next_step is not None:
+        console.print(Text(f"Next: {view.next_step}.", style="yellow"), soft_wrap=True)
     if what_if:
         console.print()
         console.print(Text("What if: first-order predicted change", style="bold"))

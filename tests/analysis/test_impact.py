@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from tests.conftest import run_cli
 
@@ -31,3 +34,56 @@ def test_a_metric_without_a_path_is_not_ranked_as_merely_unquantified() -> None:
     assert "no path" in words["cost_of_goods"] and "view of revenue" in words["gross_profit"]
     markdown = run_cli("impact", FINANCIALS, "--format", "markdown").stdout
     assert "| cost_of_goods | cfo | finance | — | — | no path | — |" in markdown
+
+
+def _impact_json(write_catalog: Callable[..., Path], metrics: str) -> dict[str, Any]:
+    path = write_catalog("version: 1\nmetrics:\n" + metrics)
+    document: dict[str, Any] = json.loads(run_cli("impact", str(path), "--format", "json").stdout)
+    return document
+
+
+def test_a_catalog_without_elasticities_says_what_to_do_in_every_format(
+    write_catalog: Callable[..., Path],
+) -> None:
+    """A new catalog (or an imported one) has no elasticities: the leverage table is all
+    dashes. It said nothing of why, as if leverage were unknowable, not just not given."""
+    path = write_catalog(
+        "version: 1\nmetrics:\n"
+        "  r: {revenue: true}\n  a: {drives: [r]}\n  b: {drives: [a]}\n  lone: {}\n"
+    )
+    wanted = (
+        "none of the 2 metrics that reach revenue has a route to it of links with"
+        " elasticities, so no leverage can be computed"
+    )
+    document = json.loads(run_cli("impact", str(path), "--format", "json").stdout)
+    assert document["next_step"].startswith(wanted)
+    assert "revtrace fit --values FILE --diff" in document["next_step"]
+    text = run_cli("impact", str(path))
+    assert text.exit_code == 0 and f"Next: {wanted}" in text.stdout
+    assert f"Next: {wanted}" in run_cli("impact", str(path), "--format", "markdown").stdout
+
+
+def test_the_next_step_is_not_said_where_leverage_is_known_or_a_loop_diverges(
+    write_catalog: Callable[..., Path],
+) -> None:
+    one = _impact_json(write_catalog, "  r: {revenue: true}\n  a: {drives: [r]}\n")
+    assert one["next_step"].startswith("the one metric that reaches revenue has no route")
+    # One quantified route is enough: the table now says which metrics lack one.
+    some = _impact_json(
+        write_catalog,
+        "  r: {revenue: true}\n  a: {drives: [{to: r, elasticity: 0.5}]}\n  b: {drives: [r]}\n",
+    )
+    assert "next_step" not in some
+    assert [m["quantified"] for m in some["metrics"]] == ["full", "none"]
+    # Elasticities given, but a loop that diverges leaves every metric without a figure:
+    # the advice to add elasticities would be wrong.
+    diverging = _impact_json(
+        write_catalog,
+        "  r: {revenue: true}\n"
+        "  a: {drives: [{to: b, elasticity: 2}, {to: r, elasticity: 1.0}]}\n"
+        "  b: {drives: [{to: a, elasticity: 0.6}]}\n",
+    )
+    assert diverging["divergent_loops"] and "next_step" not in diverging
+    assert {m["quantified"] for m in diverging["metrics"]} == {"none"}
+    # Nothing reaches revenue: the audit's candidates say so; no advice about elasticities.
+    assert "next_step" not in _impact_json(write_catalog, "  r: {revenue: true}\n  a: {}\n")

@@ -107,3 +107,26 @@ class Policy:
             return EXIT_CLEAN
         threshold = self.fail_on
         return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
+
+
+@dataclass(frozen=True)
+class RuleDocs:
+    """What `revtrace rules` shows: every rule, a line each; or the rules named on the
+    command line with their whole documentation, as `ruff rule E501` does (a pip install
+    has no docs/rules.md to open)."""
+
+    rules: tuple[Rule, ...]
+    #: Named: each rule's whole documentation, with its failing and passing examples.
+    detailed: bool
+
+
+def rule_docs(rules: Mapping[str, Rule], names: Sequence[str]) -> RuleDocs:
+    """Every rule (no names), or those the names select (codes, prefixes, rule names or
+    ALL, as `--select` takes them), in code order. Raises PolicyError for a name that
+    selects none."""
+    if not names:
+        return RuleDocs(tuple(rules.values()), detailed=False)
+    codes = resolve_selectors(names, rules, "revtrace rules")
+    if not codes:
+        raise PolicyError("revtrace rules: the names select no rule; name a code, such as RT001")
+    return RuleDocs(tuple(rule for code, rule in rules.items() if code in codes), detailed=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -63,20 +63,33 @@ def show_config(
     console.print(table)
 
 
-@app.command(epilog="Example:  revtrace rules --format markdown")
+@app.command(epilog="Examples:  revtrace rules RT012 · revtrace rules --format markdown")
 def rules(
+    names: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            help="Rule codes, prefixes or names (RT012, RT01, keep-without-reason, ALL):"
+            " print their whole documentation, with a failing and a passing example.",
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         RulesFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TEXT_RULES,
 ) -> None:
     """List every rule: code, name, default severity and what it checks.
 
-    Each rule's full documentation, with a failing and a passing example, is in
-    docs/rules.md.
+    Name rules to read their whole documentation, as in `revtrace rules RT001` (also in
+    docs/rules.md).
     """
+    from revtrace.analysis.policy import PolicyError, rule_docs
     from revtrace.rules import ALL_RULES
 
-    session.show("rules", output_format.value, list(ALL_RULES.values()))
+    try:
+        docs = rule_docs(ALL_RULES, names or [])
+    except PolicyError as exc:
+        session.fail(str(exc))
+    session.show("rules", output_format.value, docs)
 
 
 @app.command()

@@ -32,7 +32,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "explain": ("text", "json", "markdown"),
     "fit": ("text", "json", "markdown"),
     "report": ("html",),
-    "rules": ("text", "markdown"),
+    "rules": ("text", "json", "markdown"),
 }
 
 

@@ -21,6 +21,7 @@ from revtrace.analysis import (
     TraceResult,
     TreeResult,
 )
+from revtrace.analysis.policy import RuleDocs
 from revtrace.graph import TreeNode
 from revtrace.model.catalog import Keep, Link, Metric
 from revtrace.model.findings import Finding
@@ -551,3 +552,19 @@ def assumptions() -> str:
     from revtrace.values.fit import ASSUMPTIONS
 
     return ASSUMPTIONS
+
+
+def rules(docs: RuleDocs) -> str:
+    """Every rule (or the named ones) with its whole documentation, for editors and tools."""
+    return dumps(
+        [
+            {
+                "code": rule.code,
+                "name": rule.name,
+                "severity": str(rule.severity),
+                "summary": rule.summary,
+                "doc": rule.doc,
+            }
+            for rule in docs.rules
+        ]
+    )

@@ -14,6 +14,7 @@ from revtrace.analysis import (
     ImpactView,
     Scorecard,
 )
+from revtrace.analysis.policy import RuleDocs
 from revtrace.model.findings import Finding, Rule
 from revtrace.model.wording import all_traced
 from revtrace.render import figures, json, mermaid
@@ -388,14 +389,27 @@ def fit(view: FitView) -> str:
 # -- rules -------------------------------------------------------------------------------------
 
 
-def rules(catalog_rules: Sequence[Rule]) -> str:
-    """The rule table, as the README shows it (a test keeps the README equal to this)."""
+def rules(docs: RuleDocs) -> str:
+    """The rule table, as the README shows it (a test keeps the README equal to this); or
+    the named rules' sections of docs/rules.md."""
+    if docs.detailed:
+        return "\n\n".join(_rule_section(rule) for rule in docs.rules) + "\n"
+    return rule_table(docs.rules)
+
+
+def rule_table(catalog_rules: Sequence[Rule]) -> str:
     out = ["| code | name | severity | reported when |", "|---|---|---|---|"]
     out += [
         f"| {rule.code} | `{rule.name}` | {rule.severity} | {markdown_cell(rule.summary)} |"
         for rule in catalog_rules
     ]
     return "\n".join(out) + "\n"
+
+
+def _rule_section(rule: Rule) -> str:
+    """A rule's heading, summary and documentation, its examples fenced."""
+    head = f"## {rule.code} `{rule.name}` ({rule.severity})\n\n{rule.summary}\n\n"
+    return head + _fenced(rule.doc).rstrip()
 
 
 def rule_reference(catalog_rules: Sequence[Rule]) -> str:
@@ -407,11 +421,10 @@ def rule_reference(catalog_rules: Sequence[Rule]) -> str:
         " `revtrace/rules/` and `revtrace/load/rules.py`; tests/cli/test_docs.py keeps this file"
         " and the README's table equal to it, and the test suite runs every example below.",
         "",
-        rules(catalog_rules).rstrip(),
+        rule_table(catalog_rules).rstrip(),
     ]
     for rule in catalog_rules:
-        out += ["", f"## {rule.code} `{rule.name}` ({rule.severity})", "", rule.summary, ""]
-        out.append(_fenced(rule.doc).rstrip())
+        out += ["", _rule_section(rule)]
     return "\n".join(out) + "\n"
 
 

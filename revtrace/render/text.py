@@ -23,7 +23,8 @@ from revtrace.analysis import (
     RuleCount,
     Scorecard,
 )
-from revtrace.model.findings import Finding, Rule, Severity
+from revtrace.analysis.policy import RuleDocs
+from revtrace.model.findings import Finding, Severity
 from revtrace.model.wording import all_traced, apart, plural
 from revtrace.render import figures
 from revtrace.render.columns import aligned
@@ -203,14 +204,27 @@ def _audit_footer(console: Console, report: AuditReport) -> None:
     console.print(count_line(summary.errors, summary.warnings, summary.infos))
 
 
-def rules(console: Console, catalog_rules: Sequence[Rule]) -> None:
-    """Every rule: code, name, default severity and what it checks."""
-    table = Table(box=None, show_header=True, pad_edge=False)
-    for column in ("Code", "Name", "Severity", "What it checks"):
-        table.add_column(column, overflow="fold")
-    for rule in catalog_rules:
-        table.add_row(rule.code, rule.name, str(rule.severity), rule.summary)
-    console.print(table)
+def rules(console: Console, docs: RuleDocs) -> None:
+    """Every rule: code, name, default severity and what it checks; or the named rules'
+    whole documentation, examples included (indented, as the rules' docs write them)."""
+    if not docs.detailed:
+        table = Table(box=None, show_header=True, pad_edge=False)
+        for column in ("Code", "Name", "Severity", "What it checks"):
+            table.add_column(column, overflow="fold")
+        for rule in docs.rules:
+            table.add_row(rule.code, rule.name, str(rule.severity), rule.summary)
+        console.print(table)
+        return
+    for index, rule in enumerate(docs.rules):
+        if index:
+            console.print()
+        head = Text(f"{rule.code} {rule.name}", style="bold")
+        head.append(f" ({rule.severity})", style=SEVERITY_STYLE[rule.severity])
+        console.print(head, soft_wrap=True)
+        console.print()
+        console.print(Text(rule.summary), soft_wrap=True)
+        console.print()
+        console.print(Text(rule.doc.rstrip()), soft_wrap=True)
 
 
 def statistics(console: Console, rows: Sequence[RuleCount]) -> None:

@@ -334,6 +334,50 @@ def test_rules_lists_every_rule() -> None:
         assert code in result.stdout and rule.name in result.stdout
 
 
+def test_rules_named_print_their_whole_documentation_as_ruff_rule_does() -> None:
+    """A pip install has no docs/rules.md: `revtrace rules RT012` is where a user reads
+    what a code in the audit means, with its failing and passing examples."""
+    from revtrace.rules import ALL_RULES
+
+    result = run_cli("rules", "RT012", env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and result.stderr == ""
+    rule = ALL_RULES["RT012"]
+    assert result.stdout.startswith("RT012 keep-without-reason (error)\n\n" + rule.summary)
+    assert result.stdout.rstrip().endswith(rule.doc.rstrip())
+    assert "brand_awareness: {keep: {until: 2099-12-31}}" in result.stdout  # the failing one
+    # A prefix, a name and ALL select as --select does, in code order.
+    by_prefix = run_cli("rules", "RT01", "--format", "json")
+    assert [r["code"] for r in json.loads(by_prefix.stdout)] == [
+        code for code in ALL_RULES if code.startswith("RT01")
+    ]
+    by_name = json.loads(run_cli("rules", "stale-keep", "--format", "json").stdout)
+    assert [(r["code"], r["doc"]) for r in by_name] == [("RT014", ALL_RULES["RT014"].doc)]
+    every = json.loads(run_cli("rules", "--format", "json").stdout)
+    assert [r["code"] for r in every] == list(ALL_RULES)
+
+
+def test_a_named_rule_in_markdown_is_its_section_of_docs_rules_md() -> None:
+    section = run_cli("rules", "RT013", "--format", "markdown").stdout
+    assert section.startswith("## RT013 `keep-expired` (warning)\n")
+    assert "```yaml" in section
+    assert section in (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("names", "said"),
+    [
+        (["RT09"], "'RT09' is not a rule code, prefix or name; did you mean 'RT019'?"),
+        (["keep-withou"], "did you mean 'keep-without-reason'?"),
+        ([""], "the names select no rule"),
+        (["RT001", "nope"], "'nope' is not a rule code"),
+    ],
+)
+def test_a_rule_name_that_names_none_is_refused(names: list[str], said: str) -> None:
+    result = run_cli("rules", *names)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert said in result.stderr and "Traceback" not in result.stderr
+
+
 # -- every bad input of the loader tests, again through the CLI ----------------------------------
 
 

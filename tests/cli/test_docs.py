@@ -16,7 +16,7 @@ TABLE = re.compile(r"\| code \| name \| severity \| reported when \|\n(?:\|.*\|\
 def test_the_readme_rule_table_is_the_rules_own_summaries() -> None:
     readme = REPO / "README.md"
     text = readme.read_text(encoding="utf-8")
-    generated = markdown.rules(list(ALL_RULES.values()))
+    generated = markdown.rule_table(list(ALL_RULES.values()))
     found = TABLE.search(text)
     assert found is not None, "the README has no rule table"
     if os.environ.get("REVTRACE_UPDATE_GOLDEN"):
@@ -39,4 +39,4 @@ def test_docs_rules_md_is_generated_from_every_rules_documentation() -> None:
 def test_revtrace_rules_prints_the_same_table() -> None:
     result = run_cli("rules", "--format", "markdown")
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == markdown.rules(list(ALL_RULES.values()))
+    assert result.stdout == markdown.rule_table(list(ALL_RULES.values()))

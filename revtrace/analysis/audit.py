@@ -17,7 +17,7 @@ from revtrace.analysis.diff import CatalogChange, compare
 from revtrace.analysis.policy import Policy
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding, Severity
-from revtrace.model.wording import COUNTED_FROM
+from revtrace.model.wording import COUNTED_FROM, plural
 from revtrace.rules.data import MOVES_WITH_REVENUE
 from revtrace.rules.ownership import MISSING_OWNER
 from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE
@@ -71,6 +71,9 @@ class AuditReport:
     #: With `--since`: the revision compared with, and what changed.
     since: str | None = None
     change: CatalogChange | None = None
+    #: With `--since`: the findings that were there already at that revision (not
+    #: reported), so that "No findings." is never read as a clean catalog.
+    not_new: int = 0
     #: With `-m`: the metrics the summary, the rows and the findings are about.
     selection: Selection | None = None
 
@@ -159,6 +162,15 @@ class AuditReport:
         return f"Said with the candidates above, not repeated here: {counts}."
 
     @property
+    def not_new_line(self) -> str:
+        """What `--since` left out, for the end of the report."""
+        were = "was" if self.not_new == 1 else "were"
+        return (
+            f"{plural(self.not_new, 'finding')} {were} there already at {self.since}: not"
+            " shown, as only new findings are; without --since, audit reports them all."
+        )
+
+    @property
     def every_metric_traces(self) -> bool:
         """Every metric reported on reaches revenue or is kept, and that is certain."""
         summary = self.summary()
@@ -219,7 +231,12 @@ def audit(
         before_reported = replace(before, findings=tuple(policy.apply(before.findings)))
         change = compare(before_reported, analysis, findings)
         report = AuditReport(
-            analysis, change.new_findings, since=since, change=change, selection=selection
+            analysis,
+            change.new_findings,
+            since=since,
+            change=change,
+            selection=selection,
+            not_new=len(findings) - len(change.new_findings),
         )
     if baseline is not None:
         result = apply_baseline(report.findings, baseline)

@@ -254,7 +254,11 @@ def audit_parts(report: AuditReport) -> Iterator[str]:
             "metrics": metrics,
             "findings": rows_in_batches(report.findings, finding_dict),
             **(
-                {"since": report.since, "change": change_dict(report.change)}
+                {
+                    "since": report.since,
+                    "not_new": report.not_new,
+                    "change": change_dict(report.change),
+                }
                 if report.change
                 else {}
             ),

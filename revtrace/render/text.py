@@ -189,6 +189,8 @@ def _audit_footer(console: Console, report: AuditReport) -> None:
     """The baseline's part, and the counts."""
     summary = report.summary()
     console.print()
+    if report.not_new:
+        console.print(Text(report.not_new_line, style="dim"), soft_wrap=True)
     if report.baselined:
         console.print(
             Text(f"{plural(report.baselined, 'finding')} accepted by the baseline.", style="dim")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -13,6 +14,13 @@ import pytest
 from tests.conftest import run_cli
 
 Write = Callable[..., Path]
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
 
 BEFORE = """\
 version: 1
@@ -211,3 +219,26 @@ def test_audit_since_outside_a_repository_is_exit_2(
     (tmp_path / "metrics.yaml").write_text(BEFORE, encoding="utf-8")
     result = run_cli("audit", "--since", "HEAD")
     assert result.exit_code == 2 and "not inside" in result.stderr
+
+
+def test_audit_since_counts_the_findings_it_does_not_show(repo: Path) -> None:
+    """A metric without a path at the revision, unchanged: --since does not report it
+    again, but "No findings." alone read as a clean catalog; and in Markdown (the pull
+    request comment) it said "Every metric traces to revenue"."""
+    old = BEFORE + "  legacy: {owner: x}\n"
+    (repo / "metrics.yaml").write_text(old, encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "legacy", "--no-verify"], check=True, env=GIT_ENV)
+    text = run_cli("audit", "--since", "HEAD", env={"COLUMNS": "200"})
+    assert text.exit_code == 0
+    said = "1 finding was there already at HEAD: not shown, as only new findings are"
+    assert said in text.stdout and "No findings." in text.stdout
+    markdown = run_cli("audit", "--since", "HEAD", "--format", "markdown").stdout
+    assert said in markdown and "Every metric traces" not in markdown
+    assert (
+        json.loads(run_cli("audit", "--since", "HEAD", "--format", "json").stdout)["not_new"] == 1
+    )
+    # A change that adds a finding: the old one is still counted apart, the new listed.
+    (repo / "metrics.yaml").write_text(old + "  vanity: {owner: y}\n", encoding="utf-8")
+    document = json.loads(run_cli("audit", "--since", "HEAD", "--format", "json").stdout)
+    assert [f["metric"] for f in document["findings"]] == ["vanity"]
+    assert document["not_new"] == 1

@@ -421,3 +421,32 @@ def test_trace_says_a_chain_ends_at_a_view_of_revenue_as_the_audit_does(
     assert "drive nothing" not in trace
     vanity = run_cli("trace", "likes", str(path)).stdout
     assert "Its chains dead-end at (they drive nothing): shares" in vanity
+
+
+@pytest.mark.parametrize(
+    "options", [["--ignore", "RT001"], ["--select", "RT007"], ["--baseline", "BASELINE"]]
+)
+def test_markdown_never_says_every_metric_traces_when_one_does_not(
+    write_catalog: Write, tmp_path: Path, options: list[str]
+) -> None:
+    """The pull-request comment said "Every metric traces to revenue. No findings." under
+    its own table's "no path 1" whenever the findings were left out (a rule ignored, a
+    baseline): the text format never did."""
+    path = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n  vanity: {owner: b}\n"
+    )
+    baseline = tmp_path / "baseline.json"
+    wrote = run_cli("audit", str(path), "--write-baseline", str(baseline))
+    assert wrote.exit_code == 0
+    options = [str(baseline) if o == "BASELINE" else o for o in options]
+    markdown = run_cli("audit", str(path), *options, "--format", "markdown")
+    assert markdown.exit_code == 0
+    assert "| 2 | 1 | 1 | 1 |" in markdown.stdout  # metrics, revenue, reaching, no path
+    assert "No findings." in markdown.stdout
+    assert "Every metric traces" not in markdown.stdout
+    text = run_cli("audit", str(path), *options, env=ENV).stdout
+    assert "No findings." in text and "Every metric traces" not in text
+    # Where it is true, it is said.
+    whole = write_catalog("version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n", "w.yaml")
+    said = run_cli("audit", str(whole), "--format", "markdown").stdout
+    assert "Every metric traces to revenue. No findings." in said

@@ -83,7 +83,10 @@ def audit(report: AuditReport) -> str:
     catalog = report.analysis.catalog
     summary = report.summary()
     out: list[str] = []
-    status = "✅" if not (summary.errors or summary.warnings) else "⚠️"
+    # Not a tick over a catalog with errors, even when none is reported (not new since
+    # the revision, or baselined): its verdicts are incomplete, as the line below says.
+    clean = not (summary.errors or summary.warnings or report.has_errors)
+    status = "✅" if clean else "⚠️"
     out.append(f"### {status} revtrace audit\n")
     if report.selection is not None:
         selectors = markdown_text(" ".join(report.selection.selectors))

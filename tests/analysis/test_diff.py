@@ -242,3 +242,13 @@ def test_audit_since_counts_the_findings_it_does_not_show(repo: Path) -> None:
     document = json.loads(run_cli("audit", "--since", "HEAD", "--format", "json").stdout)
     assert [f["metric"] for f in document["findings"]] == ["vanity"]
     assert document["not_new"] == 1
+
+
+def test_a_catalog_with_errors_never_gets_a_tick_even_when_none_is_new(repo: Path) -> None:
+    broken = BEFORE + "  legacy: {owner: x, drives: [nowhere]}\n"
+    (repo / "metrics.yaml").write_text(broken, encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "broken", "--no-verify"], check=True, env=GIT_ENV)
+    markdown = run_cli("audit", "--since", "HEAD", "--format", "markdown")
+    assert markdown.exit_code == 0  # nothing new: the gate passes, as a baseline's does
+    assert markdown.stdout.startswith("### ⚠️ revtrace audit")
+    assert "**The catalog has errors**" in markdown.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import NamedTuple
 
 from revtrace.analysis.baseline import Key
@@ -76,6 +77,8 @@ class AuditReport:
     not_new: int = 0
     #: With `-m`: the metrics the summary, the rows and the findings are about.
     selection: Selection | None = None
+    #: Whether the rule policy reports RT001 at all (`unlisted_line` says why not).
+    no_path_selected: bool = True
 
     @property
     def metrics(self) -> Collection[str]:
@@ -122,6 +125,48 @@ class AuditReport:
             )
             for f in found
         ]
+
+    @cached_property
+    def unlisted(self) -> int:
+        """Metrics reported on that no path leads from to revenue, neither kept nor views
+        of revenue, and yet not among the candidates: their RT001 was left out (the rule
+        not selected, a baseline, `--since`). Counted so that "0 candidates to drop" is
+        never read as every metric tracing to revenue."""
+        if self.untraceable:
+            return 0
+        graph, metrics = self.analysis.graph, self.analysis.catalog.metrics
+        chosen = None if self.selection is None else set(self.selection.metrics)
+        listed = {f.metric for f in self.findings if f.code == NO_PATH_TO_REVENUE.code}
+        return sum(
+            1
+            for m in graph.without_revenue_path()
+            if (chosen is None or m in chosen)
+            and metrics[m].keep is None
+            and graph.view_of(m) is None
+            and m not in listed
+        )
+
+    @property
+    def unlisted_line(self) -> str | None:
+        """What the count of `unlisted` metrics says, and why, when there are any."""
+        count = self.unlisted
+        if not count:
+            return None
+        rule = f"{NO_PATH_TO_REVENUE.code} ({NO_PATH_TO_REVENUE.name})"
+        its = "its" if count == 1 else "their"
+        if not self.no_path_selected:
+            why = f"{rule} is not selected (--select, --ignore or the configuration)"
+        elif self.since is not None:
+            why = f"{its} {rule} finding was there already at {self.since}"
+        else:
+            why = f"{its} {rule} finding is accepted by the baseline"
+        listed = any(f.code == NO_PATH_TO_REVENUE.code for f in self.findings)
+        more = "more " if listed else ""
+        return (
+            f"{plural(count, more + 'metric')} without a path to revenue"
+            f" {'is' if count == 1 else 'are'} not listed as"
+            f" {'a candidate' if count == 1 else 'candidates'} to drop: {why}."
+        )
 
     @property
     def other_findings(self) -> list[Finding]:
@@ -226,7 +271,8 @@ def audit(
         selection = Selection(
             tuple(selectors), tuple(m for m in analysis.catalog.metrics if m in chosen)
         )
-    report = AuditReport(analysis, findings, selection=selection)
+    reports_no_path = NO_PATH_TO_REVENUE.code in policy.selected
+    report = AuditReport(analysis, findings, selection=selection, no_path_selected=reports_no_path)
     if before is not None:
         before_reported = replace(before, findings=tuple(policy.apply(before.findings)))
         change = compare(before_reported, analysis, findings)
@@ -236,6 +282,7 @@ def audit(
             since=since,
             change=change,
             selection=selection,
+            no_path_selected=reports_no_path,
             not_new=len(findings) - len(change.new_findings),
         )
     if baseline is not None:

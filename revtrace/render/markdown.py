@@ -116,6 +116,8 @@ def audit(report: AuditReport) -> str:
         out.extend(change_section(report.change, title, room))
     out += _findings_table("Errors: fix these first", report.errors, room)
     out += _candidates_table(report, room)
+    if report.unlisted_line is not None:
+        out.append(markdown_text(report.unlisted_line) + "\n")
     out += _findings_table("Other findings", report.other_findings, room)
     if report.said_line is not None:
         out.append(markdown_text(report.said_line) + "\n")

@@ -96,6 +96,10 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
         console.print()
         summary = report.summary()
         console.print(Text(all_traced(kept=summary.kept, views=summary.views), style="green"))
+    unlisted = report.unlisted_line
+    if unlisted is not None:
+        console.print()
+        console.print(Text(unlisted, style="yellow"), soft_wrap=True)
     others = report.other_findings
     if others:
         console.print()

@@ -234,6 +234,11 @@ def test_audit_since_counts_the_findings_it_does_not_show(repo: Path) -> None:
     assert said in text.stdout and "No findings." in text.stdout
     markdown = run_cli("audit", "--since", "HEAD", "--format", "markdown").stdout
     assert said in markdown and "Every metric traces" not in markdown
+    unlisted = (
+        "1 metric without a path to revenue is not listed as a candidate to drop: its RT001"
+        " (no-path-to-revenue) finding was there already at HEAD."
+    )
+    assert unlisted in " ".join(text.stdout.split()) and unlisted in markdown
     assert (
         json.loads(run_cli("audit", "--since", "HEAD", "--format", "json").stdout)["not_new"] == 1
     )

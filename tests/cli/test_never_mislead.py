@@ -424,14 +424,20 @@ def test_trace_says_a_chain_ends_at_a_view_of_revenue_as_the_audit_does(
 
 
 @pytest.mark.parametrize(
-    "options", [["--ignore", "RT001"], ["--select", "RT007"], ["--baseline", "BASELINE"]]
+    ("options", "why"),
+    [
+        (["--ignore", "RT001"], "RT001 (no-path-to-revenue) is not selected"),
+        (["--select", "RT007"], "RT001 (no-path-to-revenue) is not selected"),
+        (["--baseline", "BASELINE"], "its RT001 (no-path-to-revenue) finding is accepted by"),
+    ],
 )
 def test_markdown_never_says_every_metric_traces_when_one_does_not(
-    write_catalog: Write, tmp_path: Path, options: list[str]
+    write_catalog: Write, tmp_path: Path, options: list[str], why: str
 ) -> None:
     """The pull-request comment said "Every metric traces to revenue. No findings." under
     its own table's "no path 1" whenever the findings were left out (a rule ignored, a
-    baseline): the text format never did."""
+    baseline): the text format never did. Every format now says how many metrics without
+    a path are not listed, and why."""
     path = write_catalog(
         "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n  vanity: {owner: b}\n"
     )
@@ -446,7 +452,41 @@ def test_markdown_never_says_every_metric_traces_when_one_does_not(
     assert "Every metric traces" not in markdown.stdout
     text = run_cli("audit", str(path), *options, env=ENV).stdout
     assert "No findings." in text and "Every metric traces" not in text
+    unlisted = "1 metric without a path to revenue is not listed as a candidate to drop: "
+    assert unlisted + why in " ".join(text.split())
+    assert unlisted + why in markdown.stdout
     # Where it is true, it is said.
     whole = write_catalog("version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n", "w.yaml")
     said = run_cli("audit", str(whole), "--format", "markdown").stdout
     assert "Every metric traces to revenue. No findings." in said
+
+
+def test_the_report_never_counts_0_candidates_over_a_metric_without_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With RT001 ignored in the configuration, the report's card said "0 candidates to
+    drop" and its table was empty, while the picture drew the metric without a path and
+    the scorecard beside it named it a candidate."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "metrics.yaml").write_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n"
+        "  sessions: {owner: b, drives: [revenue]}\n  vanity: {owner: c}\n  other: {owner: d}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "revtrace.toml").write_text('ignore = ["RT001"]\n', encoding="utf-8")
+    assert run_cli("report", "-o", "report.html").exit_code == 0
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<b>0</b>candidates to drop</div><div class="count"><b>2</b>no path, not listed' in page
+    assert (
+        "2 metrics without a path to revenue are not listed as candidates to drop: RT001"
+        " (no-path-to-revenue) is not selected" in page
+    )
+    # A selection counts only what it selected.
+    assert run_cli("report", "-m", "vanity", "-o", "one.html").exit_code == 0
+    one = (tmp_path / "one.html").read_text(encoding="utf-8")
+    assert "<b>1</b>no path, not listed" in one
+    # The rule reported: the candidates are listed, and no such card.
+    (tmp_path / "revtrace.toml").write_text("", encoding="utf-8")
+    assert run_cli("report", "-o", "all.html").exit_code == 0
+    whole = (tmp_path / "all.html").read_text(encoding="utf-8")
+    assert "<b>2</b>candidates to drop" in whole and "not listed" not in whole

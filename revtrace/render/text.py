@@ -87,7 +87,9 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     if errors:
         # First: they make the verdicts below unreliable, and are what to fix first.
         console.print()
-        console.print(Text(f"Errors ({len(errors)}): fix these first", style="bold red"))
+        console.print(
+            Text(f"Errors ({len(errors)}): fix these first", style="bold red"), soft_wrap=True
+        )
         print_findings(console, errors)
     candidates = report.candidates
     if candidates:
@@ -95,7 +97,9 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     elif report.every_metric_traces:
         console.print()
         summary = report.summary()
-        console.print(Text(all_traced(kept=summary.kept, views=summary.views), style="green"))
+        console.print(
+            Text(all_traced(kept=summary.kept, views=summary.views), style="green"), soft_wrap=True
+        )
     unlisted = report.unlisted_line
     if unlisted is not None:
         console.print()
@@ -103,7 +107,10 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
     others = report.other_findings
     if others:
         console.print()
-        console.print(Text("Other findings" if candidates or errors else "Findings", style="bold"))
+        console.print(
+            Text("Other findings" if candidates or errors else "Findings", style="bold"),
+            soft_wrap=True,
+        )
         print_findings(console, others)
     said = report.said_line
     if said is not None:
@@ -136,7 +143,8 @@ def _audit_headline(console: Console, report: AuditReport) -> None:
     console.print(counts, soft_wrap=True)
     if analysis.incomplete:
         console.print(
-            Text("The catalog could not be read completely, so no metric was traced.", style="red")
+            Text("The catalog could not be read completely, so no metric was traced.", style="red"),
+            soft_wrap=True,
         )
     elif report.has_errors:
         console.print(
@@ -156,7 +164,8 @@ def _candidates(console: Console, candidates: Sequence[Candidate]) -> None:
         Text(
             f"Candidates to drop: {plural(len(candidates), 'metric')} with no path to revenue",
             style="bold yellow",
-        )
+        ),
+        soft_wrap=True,
     )
     lines: list[Text] = []
     for candidate in candidates:
@@ -197,7 +206,8 @@ def _audit_footer(console: Console, report: AuditReport) -> None:
         console.print(Text(report.not_new_line, style="dim"), soft_wrap=True)
     if report.baselined:
         console.print(
-            Text(f"{plural(report.baselined, 'finding')} accepted by the baseline.", style="dim")
+            Text(f"{plural(report.baselined, 'finding')} accepted by the baseline.", style="dim"),
+            soft_wrap=True,
         )
     if report.stale_baseline:
         console.print(
@@ -205,9 +215,10 @@ def _audit_footer(console: Console, report: AuditReport) -> None:
                 f"{plural(len(report.stale_baseline), 'baseline entry', 'baseline entries')}"
                 " no longer occur: refresh the baseline with --write-baseline --force.",
                 style="dim",
-            )
+            ),
+            soft_wrap=True,
         )
-    console.print(count_line(summary.errors, summary.warnings, summary.infos))
+    console.print(count_line(summary.errors, summary.warnings, summary.infos), soft_wrap=True)
 
 
 def rules(console: Console, docs: RuleDocs) -> None:
@@ -245,9 +256,9 @@ def statistics(console: Console, rows: Sequence[RuleCount]) -> None:
 
 def _change(console: Console, change: CatalogChange, title: str) -> None:
     console.print()
-    console.print(Text(title, style="bold"))
+    console.print(Text(title, style="bold"), soft_wrap=True)
     if change.is_empty:
-        console.print(Text("  No metric or link changed."))
+        console.print(Text("  No metric or link changed."), soft_wrap=True)
         return
     for cut in change.lost_paths:
         causes = " and ".join(cut.causes) or "the change"
@@ -278,7 +289,9 @@ def diff(console: Console, report: DiffReport) -> None:
     _change(console, change, f"revtrace diff · {safe(report.old)} → {safe(report.new)}")
     if change.new_findings:
         console.print()
-        console.print(Text(f"New findings ({len(change.new_findings)})", style="bold"))
+        console.print(
+            Text(f"New findings ({len(change.new_findings)})", style="bold"), soft_wrap=True
+        )
         print_findings(console, change.new_findings)
     if change.resolved:
         which = ", ".join(
@@ -291,14 +304,16 @@ def diff(console: Console, report: DiffReport) -> None:
                 f"{plural(len(change.resolved), 'finding')} resolved by the change: {safe(which)}"
                 + (f" and {more} more." if more > 0 else "."),
                 style="green",
-            )
+            ),
+            soft_wrap=True,
         )
     console.print()
     console.print(
         Text(
             f"The change adds {plural(len(change.new_findings), 'finding')}.",
             style="yellow" if change.new_findings else "green",
-        )
+        ),
+        soft_wrap=True,
     )
 
 
@@ -403,7 +418,7 @@ def impact(console: Console, view: ImpactView) -> None:
         console.print(Text(f"Next: {view.next_step}.", style="yellow"), soft_wrap=True)
     if what_if:
         console.print()
-        console.print(Text("What if: first-order predicted change", style="bold"))
+        console.print(Text("What if: first-order predicted change", style="bold"), soft_wrap=True)
         for revenue, (percent, amount) in what_if.items():
             line = Text(f"  {safe(revenue)}: {percent:+.3g}%")
             if amount is not None:

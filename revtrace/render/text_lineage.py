@@ -61,7 +61,10 @@ def _marks(roots: list[TreeNode]) -> set[str]:
 def tree(console: Console, result: TreeResult) -> None:
     analysis = result.analysis
     if not result.roots:
-        console.print(Text("No revenue metric: nothing to draw. Mark one with 'revenue: true'."))
+        console.print(
+            Text("No revenue metric: nothing to draw. Mark one with 'revenue: true'."),
+            soft_wrap=True,
+        )
     styled = console.is_terminal  # asked once: rich looks at the environment each time
     for index, root in enumerate(result.roots):
         title = result.title(index)
@@ -117,7 +120,7 @@ def _section(
 ) -> None:
     analysis = result.analysis
     console.print()
-    console.print(Text(title, style=style))
+    console.print(Text(title, style=style), soft_wrap=True)
     if console.is_terminal:
         console.print(
             Text("\n").join(
@@ -296,7 +299,7 @@ def trace(console: Console, result: TraceResult) -> None:
             soft_wrap=True,
         )
     if not result.drives and not result.undefined:
-        console.print(Text("  It drives no other metric."))
+        console.print(Text("  It drives no other metric."), soft_wrap=True)
     else:
         if result.drives:
             console.print(Text("  It drives: ").append(_ids(result.drives)), soft_wrap=True)

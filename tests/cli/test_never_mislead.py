@@ -208,6 +208,34 @@ def test_messages_on_stderr_are_never_wrapped(write_catalog: Write) -> None:
     assert lines[-1].endswith("for the full report.")
 
 
+def test_sentences_on_stdout_are_never_broken_across_lines(
+    write_catalog: Write, tmp_path: Path
+) -> None:
+    """Piped to a file, `diff` broke "… resolved by the change: RT001 newsletter_opens,
+    RT002" / "newsletter_opens." at 80 columns, and the stale-baseline advice the same:
+    a line grep and a CI log should read whole, as the other sentences are written."""
+    old = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true}\n"
+        "  a_rather_long_metric_identifier: {drives: [nowhere_defined_at_all]}\n",
+        "old.yaml",
+    )
+    new = write_catalog(
+        "version: 1\nmetrics:\n  r: {revenue: true}\n"
+        "  a_rather_long_metric_identifier: {owner: x, drives: [r]}\n",
+        "new.yaml",
+    )
+    diff = run_cli("diff", str(old), str(new), env={"COLUMNS": "40"})
+    (resolved,) = [line for line in diff.stdout.splitlines() if "resolved by the change" in line]
+    assert resolved.endswith("RT007 a_rather_long_metric_identifier.")
+    baseline = tmp_path / "baseline.json"
+    assert run_cli("audit", str(old), "--write-baseline", str(baseline)).exit_code == 0
+    audit = run_cli("audit", str(new), "--baseline", str(baseline), env={"COLUMNS": "40"})
+    assert (
+        "3 baseline entries no longer occur: refresh the baseline with --write-baseline"
+        " --force." in audit.stdout.splitlines()
+    )
+
+
 def test_help_has_readable_types_and_grouped_options() -> None:
     result = run_cli("audit", "--help", env={"COLUMNS": "120"})
     assert "<list[str]>" not in result.stdout and "[[CATALOG]...]..." not in result.stdout

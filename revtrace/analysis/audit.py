@@ -21,7 +21,7 @@ from revtrace.model.findings import Finding, Severity
 from revtrace.model.wording import COUNTED_FROM, plural
 from revtrace.rules.data import MOVES_WITH_REVENUE
 from revtrace.rules.ownership import MISSING_OWNER
-from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE
+from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE, NO_REVENUE_METRIC
 
 #: The findings a candidate's entry says itself (its owner, the numbers' evidence).
 _SAID_WITH_CANDIDATES = frozenset({MISSING_OWNER.code, MOVES_WITH_REVENUE.code})
@@ -293,7 +293,25 @@ def audit(
             baselined=result.matched,
             stale_baseline=[(s.code, s.metric, s.count) for s in result.stale],
         )
+    reported = {(f.code, f.location, f.message) for f in report.findings}
+    missing = [f for f in _blocking(analysis) if (f.code, f.location, f.message) not in reported]
+    if missing:
+        report = replace(
+            report, findings=sorted([*report.findings, *missing], key=Finding.sort_key)
+        )
     return report
+
+
+def _blocking(analysis: Analysis) -> list[Finding]:
+    """The findings that say why nothing could be checked: the errors of a catalog that
+    could not be read whole, or RT004 when no metric is marked revenue. Reported whatever
+    the rule selection, baseline or `--since`, as ruff reports syntax errors: `--select
+    RT001` on a broken file passed (exit 0, "No findings."), a gate that checked nothing."""
+    if analysis.incomplete:
+        return [f for f in analysis.findings if f.severity is Severity.ERROR]
+    if not analysis.graph.revenue_metrics:
+        return [f for f in analysis.findings if f.code == NO_REVENUE_METRIC.code]
+    return []
 
 
 class RuleCount(NamedTuple):

@@ -518,3 +518,48 @@ def test_the_report_never_counts_0_candidates_over_a_metric_without_a_path(
     assert run_cli("report", "-o", "all.html").exit_code == 0
     whole = (tmp_path / "all.html").read_text(encoding="utf-8")
     assert "<b>2</b>candidates to drop" in whole and "not listed" not in whole
+
+
+NO_REVENUE = "version: 1\nmetrics:\n  a: {owner: x, drives: [b]}\n  b: {owner: y}\n"
+BROKEN = "version: 1\nmetrics:\n  revenue: {revenue: true\n  a: {drives: [revenue]}\n"
+
+
+@pytest.mark.parametrize(
+    ("catalog", "code", "options"),
+    [
+        (BROKEN, "RT011", ["--select", "RT001"]),
+        (BROKEN, "RT011", ["--ignore", "RT011"]),
+        (NO_REVENUE, "RT004", ["--select", "RT001"]),
+        (NO_REVENUE, "RT004", ["--ignore", "RT004"]),
+        (NO_REVENUE, "RT004", ["-m", "a"]),
+        (NO_REVENUE, "RT004", ["--baseline", "BASELINE"]),
+    ],
+)
+def test_a_catalog_that_cannot_be_checked_never_passes_the_gate(
+    write_catalog: Write, tmp_path: Path, catalog: str, code: str, options: list[str]
+) -> None:
+    """`--select RT001` (a gate on vanity metrics) passed a file with a YAML error or a
+    catalog whose revenue mark was removed: exit 0, "No findings.", as nothing was checked.
+    What keeps the catalog from being checked is reported whatever the selection, the
+    baseline or `-m`, as ruff reports syntax errors."""
+    path = write_catalog(catalog)
+    baseline = tmp_path / "baseline.json"
+    run_cli("audit", str(path), "--write-baseline", str(baseline))
+    options = [str(baseline) if o == "BASELINE" else o for o in options]
+    result = run_cli("audit", str(path), *options, "--format", "json")
+    assert result.exit_code == 1
+    codes = [f["code"] for f in json.loads(result.stdout)["findings"]]
+    assert code in codes
+    text = run_cli("audit", str(path), *options, env=ENV)
+    assert text.exit_code == 1 and "No findings." not in text.stdout
+    assert "Errors (" in text.stdout
+
+
+def test_a_rule_selection_still_narrows_a_catalog_that_can_be_checked(
+    write_catalog: Write,
+) -> None:
+    path = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true}\n  a: {drives: [nowhere]}\n"
+    )
+    result = run_cli("audit", str(path), "--select", "RT007", "--format", "json")
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["RT007", "RT007"]

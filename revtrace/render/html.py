@@ -25,6 +25,8 @@ STYLE = """
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f9fafb; }
 header { padding: 16px 24px; background: #fff; border-bottom: 1px solid #eaecf0; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
+header .files { flex: 1 1 0; min-width: 120px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+header .controls { display: flex; gap: 8px; align-items: center; }
 h1 { font-size: 18px; margin: 0; } h2 { font-size: 16px; margin: 24px 0 8px; }
 main { padding: 0 24px 40px; }
 table.explain td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -56,13 +58,18 @@ def report(view: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>revtrace report · {html_text(files)}</title>",
         f"<style>{STYLE}{picture.asset('picture.css')}</style></head><body>",
-        f"<header><h1>revtrace report</h1><span>{html_text(files)}</span>",
+        # The files' names take the room the controls leave, cut with an ellipsis (all of
+        # them in the tooltip): a long list pushed the zoom buttons onto a line of their
+        # own. The controls stay together, and wrap as one when the window is narrow.
+        "<header><h1>revtrace report</h1>"
+        f'<span class="files" title="{html_text(files)}">{html_text(files)}</span>',
+        '<div class="controls">'
         '<input id="search" type="search" placeholder="Find a metric: its path to revenue lights up" aria-label="Find a metric">',
         '<button id="zoom-out" type="button" aria-label="Zoom out">&minus;</button>',
         '<button id="zoom-in" type="button" aria-label="Zoom in">+</button>',
         '<button id="zoom-fit" type="button" aria-label="Fit the picture to the window">fit</button>',
         # Shown by the picture's script when the metrics without a path are out of view.
-        '<button id="to-off-path" type="button" hidden></button>',
+        '<button id="to-off-path" type="button" hidden></button></div>',
         '<span id="status" aria-live="polite"></span></header><main>',
         '<div class="counts">'
         + "".join(

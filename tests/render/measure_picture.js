@@ -21,6 +21,16 @@
                                 smallest: 1e9, cut: [], overflow: [], statuses: {}, overlaps: [],
                                 boxes: {}};
     var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    // The header: its height, the top of each control, whether the files' names are cut.
+    var files = document.querySelector('header .files');
+    result.header = {
+      height: document.querySelector('header').getBoundingClientRect().height,
+      tops: ['search', 'zoom-out', 'zoom-in', 'zoom-fit'].map(function (id) {
+        return Math.round(document.getElementById(id).getBoundingClientRect().top);
+      }),
+      filesCut: !!files && files.scrollWidth > files.clientWidth,
+      filesTitle: files ? files.getAttribute('title') : null
+    };
     Array.prototype.forEach.call(svg.querySelectorAll('g[data-metric]'), function (g) {
       var id = g.getAttribute('data-metric'), rect = g.querySelector('rect');
       var m = g.transform.baseVal.consolidate().matrix;

@@ -184,6 +184,31 @@ def test_generated_catalogs_pictures_measure_up(metrics: int, tmp_path: Path) ->
     check_picture(generated(tmp_path, metrics), tmp_path, readable=metrics <= 60)
 
 
+def test_a_long_list_of_files_never_pushes_the_controls_onto_a_line_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """A catalog of several files named by long paths: the names took the header's first
+    line and the zoom buttons wrapped, "−" on one line, "+" and "fit" on the next. The
+    names are cut with an ellipsis (all of them in the tooltip); the controls stay on
+    one line, beside the title."""
+    folder = tmp_path / ("a-rather-long-folder-name-for-the-metrics-of-the-team" * 2)
+    folder.mkdir()
+    names = [f"metrics-of-the-{team}-team.yaml" for team in ("marketing", "sales", "finance")]
+    (folder / names[0]).write_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true}\n", encoding="utf-8"
+    )
+    (folder / names[1]).write_text(
+        "version: 1\nmetrics:\n  deals: {drives: [revenue]}\n", encoding="utf-8"
+    )
+    (folder / names[2]).write_text("version: 1\nmetrics:\n  costs: {}\n", encoding="utf-8")
+    report = tmp_path / "report.html"
+    assert run_cli("report", str(folder), "-o", str(report)).exit_code == 0
+    header = measure(report, tmp_path)["header"]
+    assert header["filesCut"] and all(name in header["filesTitle"] for name in names)
+    assert max(header["tops"]) - min(header["tops"]) <= 4, header  # the four controls: one line
+    assert header["height"] < 80, header
+
+
 def test_metrics_linked_to_nothing_are_a_grid_under_the_others(tmp_path: Path) -> None:
     """An imported project starts with dozens of metrics no link joins (69 of 110 in
     Lightdash's SaaS demo). In one column they made its picture 8.5 views tall; they are

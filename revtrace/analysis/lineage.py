@@ -127,6 +127,9 @@ class TraceResult:
     effects: list[float | None]
     #: The exception that keeps the metric without a path to revenue, if any.
     kept: Keep | None = None
+    #: When every path to revenue goes through a deprecated metric (RT006): those on the
+    #: paths shown, in order. The metric loses its path when they are dropped.
+    only_through_deprecated: list[str] = field(default_factory=list)
 
 
 def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
@@ -145,7 +148,24 @@ def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
         undefined=[t for t in targets if t not in analysis.catalog],
         effects=[path_effect(graph, path) if len(path) > 1 else None for path in paths],
         kept=analysis.catalog.metrics[metric].keep if analysis.is_kept(metric) else None,
+        only_through_deprecated=_only_through_deprecated(analysis, metric, paths),
     )
+
+
+def _only_through_deprecated(analysis: Analysis, metric: str, paths: list[list[str]]) -> list[str]:
+    """The deprecated metrics on the paths shown, when no path avoids them, decided as
+    RT006 decides it: `trace` said "reaches revenue by 1 path" of a metric the audit
+    warned loses its path when the deprecated metric on it is dropped."""
+    metrics = analysis.catalog.metrics
+    if not paths or metrics[metric].deprecated:
+        return []
+    on_paths = [[m for m in path[1:] if metrics[m].deprecated] for path in paths]
+    if not all(on_paths):
+        return []  # a path shown avoids them
+    deprecated = [m.id for m in metrics.values() if m.deprecated]
+    if metric not in set(analysis.graph.reaching_only_through(deprecated)):
+        return []  # a path not shown (past --max-paths) avoids them
+    return list(dict.fromkeys(m for found in on_paths for m in found))
 
 
 def path_effect(graph: RevenueGraph, path: Sequence[str]) -> float | None:

@@ -358,6 +358,7 @@ def trace(result: TraceResult) -> str:
             "view_of": result.analysis.graph.view_of(result.metric),
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
+            "only_through_deprecated": result.only_through_deprecated,
         }
     )
 

@@ -252,6 +252,39 @@ def _node_label(analysis: Analysis, node: TreeNode) -> Text:
     return label
 
 
+def _paths(console: Console, result: TraceResult, head: Text) -> None:
+    """A metric that reaches revenue: its paths, and what a deprecated metric on all of
+    them means."""
+    analysis = result.analysis
+    count = plural(len(result.paths), "path")
+    more = (
+        f" (the {len(result.paths)} shortest; more exist, raise --max-paths)"
+        if result.truncated
+        else ""
+    )
+    console.print(head.append(f" reaches revenue by {count}{more}:"), soft_wrap=True)
+    width = len(str(len(result.paths)))
+    for number, (path, effect) in enumerate(zip(result.paths, result.effects, strict=True), 1):
+        line = Text(f"  {number:>{width}}. ")
+        line.append(_chain(analysis, path))
+        line.append(f"  ({plural(len(path) - 1, 'link')})", style="dim")
+        if effect is not None:
+            line.append(f"  effect ×{effect:.4g}", style="cyan")
+        console.print(line, soft_wrap=True)
+    through = result.only_through_deprecated
+    if through:
+        one = len(through) == 1
+        what, are = ("a deprecated metric", "it is") if one else ("deprecated metrics", "they are")
+        console.print(
+            Text(
+                f"  Only through {what} ({', '.join(safe(m) for m in through)}): when {are}"
+                f" dropped, {safe(result.metric)} has no path to revenue (RT006).",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
+
+
 def trace(console: Console, result: TraceResult) -> None:
     analysis = result.analysis
     head = _metric_label(analysis, result.metric)
@@ -259,21 +292,7 @@ def trace(console: Console, result: TraceResult) -> None:
         console.print(head.append(" is a revenue metric."), soft_wrap=True)
         return
     if result.reaches_revenue:
-        count = plural(len(result.paths), "path")
-        more = (
-            f" (the {len(result.paths)} shortest; more exist, raise --max-paths)"
-            if result.truncated
-            else ""
-        )
-        console.print(head.append(f" reaches revenue by {count}{more}:"), soft_wrap=True)
-        width = len(str(len(result.paths)))
-        for number, (path, effect) in enumerate(zip(result.paths, result.effects, strict=True), 1):
-            line = Text(f"  {number:>{width}}. ")
-            line.append(_chain(analysis, path))
-            line.append(f"  ({plural(len(path) - 1, 'link')})", style="dim")
-            if effect is not None:
-                line.append(f"  effect ×{effect:.4g}", style="cyan")
-            console.print(line, soft_wrap=True)
+        _paths(console, result, head)
         return
     view_of = analysis.graph.view_of(result.metric)
     if view_of is not None:
@@ -328,6 +347,8 @@ def _chain(analysis: Analysis, path: Sequence[str]) -> Text:
             text.append(f" ─[{', '.join(words)}]→ " if words else ARROW, style="dim")
         style = "bold green" if analysis.graph.is_revenue(node) else "bold"
         text.append(safe(node), style=style)
+        if analysis.catalog.metrics[node].deprecated:
+            text.append(" (deprecated)", style="dim")
     return text
 
 

@@ -563,3 +563,51 @@ def test_a_rule_selection_still_narrows_a_catalog_that_can_be_checked(
     )
     result = run_cli("audit", str(path), "--select", "RT007", "--format", "json")
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["RT007", "RT007"]
+
+
+DEPRECATED = """\
+version: 1
+metrics:
+  revenue: {revenue: true}
+  deals: {drives: [revenue]}
+  old_leads: {status: deprecated, drives: [deals]}
+  older_leads: {status: deprecated, drives: [old_leads]}
+  webinar: {drives: [old_leads]}
+  podcast: {drives: [older_leads, deals]}
+  events: {drives: [older_leads]}
+"""
+
+
+def test_trace_says_a_path_only_through_deprecated_metrics_is_going(write_catalog: Write) -> None:
+    """`trace webinar` said "reaches revenue by 1 path" where the audit warned (RT006)
+    that its one path goes through a metric being retired: the answer to "why is it
+    kept?" left out that it will not be for long."""
+    path = str(write_catalog(DEPRECATED))
+    audit = json.loads(run_cli("audit", path, "--format", "json").stdout)
+    rt006 = sorted(f["metric"] for f in audit["findings"] if f["code"] == "RT006")
+    assert rt006 == ["events", "webinar"]
+    text = run_cli("trace", "webinar", path, env=ENV).stdout
+    assert "webinar → old_leads (deprecated) → deals → revenue" in text
+    assert (
+        "Only through a deprecated metric (old_leads): when it is dropped, webinar has no"
+        " path to revenue (RT006)." in text
+    )
+    two = run_cli("trace", "events", path, env=ENV).stdout
+    assert "Only through deprecated metrics (older_leads, old_leads): when they are" in two
+    for metric in ("webinar", "events", "podcast", "deals", "old_leads"):
+        document = json.loads(run_cli("trace", metric, path, "--format", "json").stdout)
+        assert bool(document["only_through_deprecated"]) == (metric in rt006), metric
+    # podcast has a path around them: its deprecated path is marked, nothing more said.
+    podcast = run_cli("trace", "podcast", path, env=ENV).stdout
+    assert "(deprecated)" in podcast and "Only through" not in podcast
+    # A longer path past --max-paths avoids them: the one shown goes through, no warning.
+    longer = str(
+        write_catalog(
+            DEPRECATED
+            + "  x: {drives: [old_leads, y]}\n  y: {drives: [z]}\n  z: {drives: [deals]}\n",
+            "longer.yaml",
+        )
+    )
+    shown = json.loads(run_cli("trace", "x", longer, "--max-paths", "1", "--format", "json").stdout)
+    assert shown["paths"] == [["x", "old_leads", "deals", "revenue"]] and shown["truncated"]
+    assert shown["only_through_deprecated"] == []

@@ -99,6 +99,28 @@ class AuditReport:
         return self.analysis.has_errors
 
     @property
+    def errors_not_listed(self) -> str | None:
+        """What the line about the catalog's errors adds when some are not listed (left
+        out by the rule selection, a baseline or `--since`): "The catalog has errors" over
+        a report that lists none sent the reader looking for them."""
+        if not self.has_errors:
+            return None
+        listed = {(f.code, f.location, f.message) for f in self.findings}
+        count = sum(
+            1 for f in self.analysis.errors if (f.code, f.location, f.message) not in listed
+        )
+        if not count:
+            return None
+        total = len(self.analysis.errors)
+        if total == 1:
+            which = "The error is"
+        elif count == total:
+            which = f"The {total} errors are"
+        else:
+            which = f"{count} of the {total} errors {'is' if count == 1 else 'are'}"
+        return f"{which} not listed here: left out by the rule selection, a baseline or --since."
+
+    @property
     def errors(self) -> list[Finding]:
         """The reported errors: shown first, as they make the rest unreliable."""
         return [f for f in self.findings if f.severity is Severity.ERROR]

@@ -95,7 +95,9 @@ def report(view: Report) -> str:
         out.insert(
             -2,
             '<p class="warning"><b>The catalog has errors</b>: the verdicts below may be their'
-            " consequence and are incomplete until they are fixed.</p>",
+            " consequence and are incomplete until they are fixed."
+            + (f" {html_text(report.errors_not_listed)}" if report.errors_not_listed else "")
+            + "</p>",
         )
     out += _findings_table("Errors: fix these first", report.errors)
     out += _explain_section(view)

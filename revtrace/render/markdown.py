@@ -108,7 +108,9 @@ def audit(report: AuditReport) -> str:
     if report.has_errors:
         out.append(
             "> **The catalog has errors**: the verdicts below may be their consequence and are"
-            " incomplete until they are fixed.\n"
+            " incomplete until they are fixed."
+            + (f" {markdown_text(report.errors_not_listed)}" if report.errors_not_listed else "")
+            + "\n"
         )
     room = _Room()
     if report.since is not None and report.change is not None:

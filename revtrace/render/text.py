@@ -150,7 +150,8 @@ def _audit_headline(console: Console, report: AuditReport) -> None:
         console.print(
             Text(
                 "The catalog has errors: the verdicts below may be their consequence"
-                " and are incomplete until they are fixed.",
+                " and are incomplete until they are fixed."
+                + (f" {report.errors_not_listed}" if report.errors_not_listed else ""),
                 style="red",
             ),
             soft_wrap=True,

@@ -611,3 +611,26 @@ def test_trace_says_a_path_only_through_deprecated_metrics_is_going(write_catalo
     shown = json.loads(run_cli("trace", "x", longer, "--max-paths", "1", "--format", "json").stdout)
     assert shown["paths"] == [["x", "old_leads", "deals", "revenue"]] and shown["truncated"]
     assert shown["only_through_deprecated"] == []
+
+
+def test_errors_a_run_leaves_out_are_said_to_be_left_out(write_catalog: Write) -> None:
+    """`--select RT007` on a catalog with a broken link: "The catalog has errors" over a
+    report that lists none sent the reader looking for them."""
+    path = str(
+        write_catalog(
+            "version: 1\nmetrics:\n  revenue: {revenue: true}\n"
+            "  a: {drives: [nowhere]}\n  b: {drives: [a, gone]}\n"
+        )
+    )
+    said = "The 2 errors are not listed here: left out by the rule selection, a baseline or"
+    text = run_cli("audit", path, "--select", "RT007", env=ENV)
+    assert text.exit_code == 0 and said in " ".join(text.stdout.split())
+    assert said in run_cli("audit", path, "--select", "RT007", "--format", "markdown").stdout
+    both = str(
+        write_catalog("version: 1\nmetrics:\n  r: {revenue: true, drives: [r, x]}\n", "b.yaml")
+    )
+    one = run_cli("audit", both, "--ignore", "RT005", env=ENV)
+    assert one.exit_code == 1 and "RT002" in one.stdout
+    assert "1 of the 2 errors is not listed here" in " ".join(one.stdout.split())
+    listed = run_cli("audit", path, env=ENV).stdout
+    assert "not listed here" not in listed and "Errors (2): fix these first" in listed

@@ -105,10 +105,8 @@ class AuditReport:
         a report that lists none sent the reader looking for them."""
         if not self.has_errors:
             return None
-        listed = {(f.code, f.location, f.message) for f in self.findings}
-        count = sum(
-            1 for f in self.analysis.errors if (f.code, f.location, f.message) not in listed
-        )
+        listed = set(map(_identity, self.findings))
+        count = sum(1 for f in self.analysis.errors if _identity(f) not in listed)
         if not count:
             return None
         total = len(self.analysis.errors)
@@ -315,13 +313,18 @@ def audit(
             baselined=result.matched,
             stale_baseline=[(s.code, s.metric, s.count) for s in result.stale],
         )
-    reported = {(f.code, f.location, f.message) for f in report.findings}
-    missing = [f for f in _blocking(analysis) if (f.code, f.location, f.message) not in reported]
+    reported = set(map(_identity, report.findings))
+    missing = [f for f in _blocking(analysis) if _identity(f) not in reported]
     if missing:
         report = replace(
             report, findings=sorted([*report.findings, *missing], key=Finding.sort_key)
         )
     return report
+
+
+def _identity(finding: Finding) -> tuple[object, ...]:
+    """A finding whatever severity the policy gave it."""
+    return finding.code, finding.location, finding.message
 
 
 def _blocking(analysis: Analysis) -> list[Finding]:

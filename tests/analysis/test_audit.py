@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from revtrace.analysis import analyse_sources, audit
+from revtrace.analysis.baseline import key_of
+from revtrace.model.findings import Severity
 from tests.conftest import build_policy as policy
 
 BEFORE = b"""version: 1
@@ -67,3 +72,95 @@ def test_what_the_candidates_say_themselves_is_counted_not_repeated_from_ten() -
     few = audit(analyse_sources([("m.yaml", _imported(9))]), policy())
     assert few.said_with_candidates == []
     assert len([f for f in few.other_findings if f.code == "RT007"]) == 10
+
+
+# -- what a run leaves out is counted, never lost: a property over random catalogs ----------
+
+_IDS = ["revenue", "deals", "leads", "visits", "likes", "profit", "brand", "old", "x", "y"]
+
+
+@st.composite
+def _catalogs(draw: st.DrawFn) -> bytes:
+    """Small catalogs with every kind of metric an audit treats apart: revenue metrics
+    (or none), links (some to undefined ids, some to themselves), kept metrics, views of
+    revenue (computed from it), deprecated ones; sometimes a broken file."""
+    if draw(st.integers(0, 19)) == 0:
+        return b"version: 1\nmetrics:\n  revenue: {revenue: true\n"  # cannot be read whole
+    lines = ["version: 1", "metrics:"]
+    for metric in draw(st.lists(st.sampled_from(_IDS), min_size=1, max_size=8, unique=True)):
+        fields = []
+        if draw(st.booleans()) and metric in ("revenue", "deals"):
+            fields.append("revenue: true")
+        targets = draw(st.lists(st.sampled_from([*_IDS, "nowhere"]), max_size=3, unique=True))
+        if targets:
+            fields.append(f"drives: [{', '.join(targets)}]")
+        if draw(st.integers(0, 5)) == 0:
+            fields.append(f"computed_from: [{draw(st.sampled_from(_IDS))}]")
+        if draw(st.integers(0, 5)) == 0:
+            fields.append('keep: {reason: "asked", until: 2099-01-01}')
+        if draw(st.integers(0, 5)) == 0:
+            fields.append("status: deprecated")
+        if draw(st.booleans()):
+            fields.append("owner: o")
+        lines.append(f"  {metric}: {{{', '.join(fields)}}}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+_CODES = [f"RT0{n:02d}" for n in (1, 2, 4, 5, 6, 7, 8, 14, 18, 19)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    now=_catalogs(),
+    then=st.one_of(st.none(), _catalogs()),
+    ignore=st.lists(st.sampled_from(_CODES), max_size=3, unique=True),
+    chosen=st.one_of(st.none(), st.lists(st.sampled_from(_IDS), min_size=1, unique=True)),
+    accept=st.integers(0, 3),
+)
+def test_what_a_run_leaves_out_is_counted_never_lost(
+    now: bytes,
+    then: bytes | None,
+    ignore: list[str],
+    chosen: list[str] | None,
+    accept: int,
+) -> None:
+    """Whatever the rule selection, `-m`, `--since` and baseline leave out: a metric
+    without a path is a candidate or counted as not listed; "every metric traces" is
+    said only when true; a catalog that cannot be checked never passes; an error the
+    run does not list is said to be left out."""
+    analysis = analyse_sources([("m.yaml", now)])
+    selected = None if chosen is None else [m for m in chosen if m in analysis.catalog]
+    if selected == []:
+        selected = None
+    rules = policy(ignore=ignore)
+    before = None if then is None else analyse_sources([("m.yaml", then)])
+    everything = audit(analysis, rules, selected=selected)
+    baseline = Counter(key_of(f) for f in everything.findings[:accept])
+    report = audit(
+        analysis,
+        rules,
+        selected=selected,
+        before=before,
+        since=None if before is None else "HEAD",
+        baseline=baseline or None,
+    )
+    graph, metrics = analysis.graph, analysis.catalog.metrics
+    reported_on = list(metrics) if selected is None else [m for m in metrics if m in selected]
+    eligible = [
+        m
+        for m in reported_on
+        if not graph.reaches_revenue(m) and metrics[m].keep is None and graph.view_of(m) is None
+    ]
+    if report.untraceable:
+        # Nothing could be checked: said as an error, whatever was left out.
+        assert any(f.severity is Severity.ERROR for f in report.findings)
+        assert not report.every_metric_traces
+    else:
+        candidates = {c.id for c in report.candidates}
+        assert candidates <= set(eligible)
+        assert len(candidates) + report.unlisted == len(eligible)
+        assert report.every_metric_traces == (not eligible)
+        assert (report.unlisted_line is None) == (report.unlisted == 0)
+    listed = {(f.code, f.location, f.message) for f in report.findings}
+    missing = [f for f in analysis.errors if (f.code, f.location, f.message) not in listed]
+    assert (report.errors_not_listed is None) == (not missing)

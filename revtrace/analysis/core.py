@@ -60,12 +60,15 @@ class Analysis:
         return [f for f in self.findings if f.severity is Severity.ERROR]
 
     def is_kept(self, metric_id: str) -> bool:
-        """Whether a `keep` exception keeps the metric without a path to revenue."""
+        """Whether a `keep` exception keeps the metric without a path to revenue. A view
+        of revenue is one whatever its `keep` says (never a candidate either way), so
+        that no count says it twice."""
         metric = self.catalog.metrics.get(metric_id)
         return (
             metric is not None
             and metric.keep is not None
             and not self.graph.reaches_revenue(metric_id)
+            and self.graph.view_of(metric_id) is None
         )
 
     def summary(
@@ -89,12 +92,17 @@ class Analysis:
             revenue_metrics=revenue,
             reaching_revenue=reaching,
             no_path=len(chosen) - reaching,
-            kept=sum(1 for m in chosen if catalog[m].keep is not None and m not in graph.distance),
+            kept=sum(
+                1
+                for m in chosen
+                if catalog[m].keep is not None and m not in graph.distance and m not in graph.views
+            ),
             errors=counts[Severity.ERROR],
             warnings=counts[Severity.WARNING],
             infos=counts[Severity.INFO],
             catalog_metrics=len(catalog),
-            views=sum(1 for m in chosen if m in graph.views),
+            # A view that also drives revenue (a loop through it) has a path: not counted.
+            views=sum(1 for m in chosen if m in graph.views and m not in graph.distance),
         )
 
 

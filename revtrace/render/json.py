@@ -174,6 +174,9 @@ def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator
         file = files.get(where.file)
         if file is None:
             file = files[where.file] = _string(where.file)
+        view = views.get(metric_id)
+        # A view of revenue is not "kept", whatever its `keep` says (`Analysis.is_kept`).
+        kept = metric.keep is not None and steps is None and view is None
         yield (
             f'{{"id": {_string(metric_id)}, "name": {_string(metric.name)}, '
             f'"owner": {"null" if metric.owner is None else _string(metric.owner)}, '
@@ -181,10 +184,10 @@ def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator
             f'"revenue": {"true" if metric.revenue else "false"}, '
             f'"status": {_string(metric.status)}, '
             f'"reaches_revenue": {"false" if steps is None else "true"}, '
-            f'"kept": {"true" if metric.keep is not None and steps is None else "false"}, '
+            f'"kept": {"true" if kept else "false"}, '
             f'"distance": {"null" if steps is None else steps}, '
             f'"next": {"null" if following is None else _string(following)}, '
-            f'"view_of": {"null" if (view := views.get(metric_id)) is None else _string(view)}, '
+            f'"view_of": {"null" if view is None else _string(view)}, '
             f'"file": {file}, "line": {where.line}}}'
         )
 

@@ -634,3 +634,26 @@ def test_errors_a_run_leaves_out_are_said_to_be_left_out(write_catalog: Write) -
     assert "1 of the 2 errors is not listed here" in " ".join(one.stdout.split())
     listed = run_cli("audit", path, env=ENV).stdout
     assert "not listed here" not in listed and "Errors (2): fix these first" in listed
+
+
+def test_a_view_of_revenue_is_counted_once_and_only_without_a_path(write_catalog: Write) -> None:
+    """Found by the property over random catalogs: a view of revenue with a `keep` was
+    counted both kept and a view ("1 without a path (1 kept by exception, 1 view of
+    revenue)"), so "every metric traces" was never said; a view that also drives revenue
+    has a path, and was still counted a view without one."""
+    kept_view = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n"
+        '  profit: {owner: a, computed_from: [revenue], keep: {reason: "board"}}\n'
+    )
+    text = run_cli("audit", str(kept_view), env=ENV).stdout
+    assert "· 1 without a path (1 view of revenue)" in text
+    assert "Every metric traces to revenue" in text
+    row = json.loads(run_cli("audit", str(kept_view), "--format", "json").stdout)["metrics"][1]
+    assert (row["id"], row["kept"], row["view_of"]) == ("profit", False, "revenue")
+    looped = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n"
+        "  profit: {owner: a, computed_from: [revenue], drives: [revenue]}\n",
+        "looped.yaml",
+    )
+    summary = json.loads(run_cli("audit", str(looped), "--format", "json").stdout)["summary"]
+    assert (summary["no_path"], summary["views"]) == (0, 0)

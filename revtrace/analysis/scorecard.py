@@ -45,12 +45,24 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "auto") -> S
     candidates to drop. `auto`: by team, unless no metric has one (an imported Lightdash
     project: its metrics have owners, no teams), then by owner, and the card says why."""
     graph = analysis.graph
-    note = None
+    notes = []
     if by == "auto":
         catalog = analysis.catalog.metrics
         by = "team" if any(catalog[m].team for m in metrics) else "owner"
         if by == "owner":
-            note = "no metric has a team"
+            notes.append("no metric has a team")
+    # As the audit: no candidate is named where nothing can be traced (the report said
+    # so above a scorecard that named every metric a candidate to drop).
+    untraceable = analysis.incomplete or not graph.revenue_metrics
+    if untraceable:
+        notes.append(
+            "no candidate to drop can be named: "
+            + (
+                "the catalog could not be read whole"
+                if analysis.incomplete
+                else "no revenue metric"
+            )
+        )
     groups: dict[str | None, list[str]] = {}
     for metric_id in metrics:
         metric = analysis.catalog.metrics[metric_id]
@@ -66,7 +78,9 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "auto") -> S
                 reaching=len(distances),
                 views=sum(1 for m in members if m not in graph.distance and graph.view_of(m)),
                 median_distance=statistics.median(distances) if distances else None,
-                candidates=[
+                candidates=[]
+                if untraceable
+                else [
                     m
                     for m in members
                     if m not in graph.distance
@@ -77,7 +91,7 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "auto") -> S
             )
         )
     rows.sort(key=lambda r: (r.share, -len(r.candidates), r.key is None, r.key or ""))
-    return Scorecard(rows, by, note)
+    return Scorecard(rows, by, "; ".join(notes) or None)
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,8 @@ class Scorecard:
 
     rows: list[ScoreRow]
     by: str
-    #: Why the rows are by owner when no grouping was asked for.
+    #: Why the rows are by owner when no grouping was asked for; why no candidate is
+    #: named when nothing can be traced.
     note: str | None = None
 
     @property

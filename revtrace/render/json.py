@@ -432,6 +432,8 @@ def scorecard(card: Scorecard) -> str:
                 }
                 for row in rows
             ],
+            # Why the rows are by owner, or why no candidate is named (no revenue metric).
+            "note": card.note,
         }
     )
 

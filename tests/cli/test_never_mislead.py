@@ -657,3 +657,25 @@ def test_a_view_of_revenue_is_counted_once_and_only_without_a_path(write_catalog
     )
     summary = json.loads(run_cli("audit", str(looped), "--format", "json").stdout)["summary"]
     assert (summary["no_path"], summary["views"]) == (0, 0)
+
+
+def test_the_scorecard_names_no_candidate_where_the_audit_cannot(
+    write_catalog: Write, tmp_path: Path
+) -> None:
+    """Without a revenue metric the report said "No candidate to drop can be named until
+    the errors above are fixed", and its scorecard, right below, named every metric a
+    candidate to drop."""
+    path = write_catalog("version: 1\nmetrics:\n  a: {owner: x, drives: [b]}\n  b: {owner: y}\n")
+    card = json.loads(run_cli("scorecard", str(path), "--format", "json").stdout)
+    assert [row["candidates_to_drop"] for row in card["rows"]] == [[], []]
+    assert (
+        card["note"] == "no metric has a team; no candidate to drop can be named: no revenue metric"
+    )
+    report = tmp_path / "r.html"
+    assert run_cli("report", str(path), "-o", str(report)).exit_code == 0
+    page = report.read_text(encoding="utf-8")
+    assert "No candidate to drop can be named" in page
+    assert ">a</td>" not in page.split("Revenue alignment")[1]
+    fine = write_catalog("version: 1\nmetrics:\n  r: {revenue: true}\n  a: {}\n", "fine.yaml")
+    rows = json.loads(run_cli("scorecard", str(fine), "--format", "json").stdout)["rows"]
+    assert [row["candidates_to_drop"] for row in rows] == [["a"]]

@@ -131,6 +131,23 @@ class TraceResult:
     #: paths shown, in order. The metric loses its path when they are dropped.
     only_through_deprecated: list[str] = field(default_factory=list)
 
+    @property
+    def traceable(self) -> bool:
+        """Whether anything can be traced: a revenue metric, and every file read whole."""
+        return bool(self.analysis.graph.revenue_metrics) and not self.analysis.incomplete
+
+    @property
+    def candidate(self) -> bool:
+        """The audit's verdict on the metric: a candidate to drop (RT001). Never where
+        nothing can be traced: `trace` called every metric of a catalog without a revenue
+        metric a candidate, where the audit names none and says why (RT004)."""
+        return (
+            self.traceable
+            and not self.reaches_revenue
+            and self.kept is None
+            and self.analysis.graph.view_of(self.metric) is None
+        )
+
 
 def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
     graph = analysis.graph

@@ -362,6 +362,8 @@ def trace(result: TraceResult) -> str:
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
             "only_through_deprecated": result.only_through_deprecated,
+            # The audit's verdict: a candidate to drop (never where nothing can be traced).
+            "candidate": result.candidate,
         }
     )
 

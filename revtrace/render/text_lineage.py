@@ -312,9 +312,23 @@ def trace(console: Console, result: TraceResult) -> None:
             ),
             soft_wrap=True,
         )
-    else:
+    elif result.traceable:
         console.print(
             head.append(" has no path to revenue: a candidate to drop.", style="yellow"),
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            head.append(
+                " has no path to revenue, as "
+                + (
+                    "the catalog could not be read whole"
+                    if analysis.incomplete
+                    else "no metric is marked 'revenue: true' (RT004)"
+                )
+                + ": nothing can be traced, and no candidate to drop named, until then.",
+                style="yellow",
+            ),
             soft_wrap=True,
         )
     if not result.drives and not result.undefined:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from revtrace.analysis import analyse_sources, audit
 from revtrace.analysis.baseline import key_of
 from revtrace.model.findings import Severity
+from tests.catalogs import IDS, catalogs
 from tests.conftest import build_policy as policy
 
 BEFORE = b"""version: 1
@@ -76,45 +77,15 @@ def test_what_the_candidates_say_themselves_is_counted_not_repeated_from_ten() -
 
 # -- what a run leaves out is counted, never lost: a property over random catalogs ----------
 
-_IDS = ["revenue", "deals", "leads", "visits", "likes", "profit", "brand", "old", "x", "y"]
-
-
-@st.composite
-def _catalogs(draw: st.DrawFn) -> bytes:
-    """Small catalogs with every kind of metric an audit treats apart: revenue metrics
-    (or none), links (some to undefined ids, some to themselves), kept metrics, views of
-    revenue (computed from it), deprecated ones; sometimes a broken file."""
-    if draw(st.integers(0, 19)) == 0:
-        return b"version: 1\nmetrics:\n  revenue: {revenue: true\n"  # cannot be read whole
-    lines = ["version: 1", "metrics:"]
-    for metric in draw(st.lists(st.sampled_from(_IDS), min_size=1, max_size=8, unique=True)):
-        fields = []
-        if draw(st.booleans()) and metric in ("revenue", "deals"):
-            fields.append("revenue: true")
-        targets = draw(st.lists(st.sampled_from([*_IDS, "nowhere"]), max_size=3, unique=True))
-        if targets:
-            fields.append(f"drives: [{', '.join(targets)}]")
-        if draw(st.integers(0, 5)) == 0:
-            fields.append(f"computed_from: [{draw(st.sampled_from(_IDS))}]")
-        if draw(st.integers(0, 5)) == 0:
-            fields.append('keep: {reason: "asked", until: 2099-01-01}')
-        if draw(st.integers(0, 5)) == 0:
-            fields.append("status: deprecated")
-        if draw(st.booleans()):
-            fields.append("owner: o")
-        lines.append(f"  {metric}: {{{', '.join(fields)}}}")
-    return ("\n".join(lines) + "\n").encode()
-
-
 _CODES = [f"RT0{n:02d}" for n in (1, 2, 4, 5, 6, 7, 8, 14, 18, 19)]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    now=_catalogs(),
-    then=st.one_of(st.none(), _catalogs()),
+    now=catalogs(),
+    then=st.one_of(st.none(), catalogs()),
     ignore=st.lists(st.sampled_from(_CODES), max_size=3, unique=True),
-    chosen=st.one_of(st.none(), st.lists(st.sampled_from(_IDS), min_size=1, unique=True)),
+    chosen=st.one_of(st.none(), st.lists(st.sampled_from(IDS), min_size=1, unique=True)),
     accept=st.integers(0, 3),
 )
 def test_what_a_run_leaves_out_is_counted_never_lost(

@@ -1,0 +1,50 @@
+"""Every command gives a metric the same verdict: the audit's candidates to drop are the
+scorecard's, `trace`'s, the report picture's and the JSON rows', on any catalog (a
+property over random catalogs with revenue metrics or none, kept metrics, views of
+revenue, deprecated metrics, loops and broken links). Each pair below disagreed once."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+
+from revtrace.analysis import GraphView, analyse_sources, audit, scorecard, trace
+from revtrace.render import json as json_render
+from tests.catalogs import catalogs
+from tests.conftest import build_policy
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=catalogs())
+def test_every_command_names_the_same_candidates_to_drop(text: bytes) -> None:
+    analysis = analyse_sources([("m.yaml", text)])
+    metrics = list(analysis.catalog.metrics)
+    report = audit(analysis, build_policy())
+    audited = {c.id for c in report.candidates}
+    card = scorecard(analysis, metrics)
+    scored = {m for row in card.rows for m in row.candidates}
+    traced = {m for m in metrics if trace(analysis, m, 5).candidate}
+    assert scored == audited
+    assert traced == audited
+    if report.untraceable:
+        assert audited == set()
+        return
+    graph = analysis.graph
+    view = GraphView(analysis, metrics)
+    # The picture: a candidate is drawn "no-path" (or "deprecated": on its way out).
+    drawn = {
+        m
+        for m in metrics
+        if view.status(m) == "no-path"
+        or (view.status(m) == "deprecated" and not graph.reaches_revenue(m)
+            and not analysis.is_kept(m) and graph.view_of(m) is None)
+    }  # fmt: skip
+    assert drawn == audited
+    rows = json.loads(json_render.audit(report))["metrics"]
+    from_rows = {
+        r["id"] for r in rows if not r["reaches_revenue"] and not r["kept"] and r["view_of"] is None
+    }
+    assert from_rows == audited
+    summary = report.summary()
+    assert summary.no_path == len(audited) + summary.kept + summary.views

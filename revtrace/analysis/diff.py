@@ -116,13 +116,17 @@ def _cuts(old: Analysis, new: Analysis, metric: str, new_edges: set[Edge]) -> li
         if graph.is_revenue(node):
             if not new.graph.is_revenue(node):
                 what = "removing" if node not in new.catalog else "unmarking"
-                causes.append(f"{what} revenue metric {node}")
+                if f"{what} revenue metric {node}" not in causes:
+                    causes.append(f"{what} revenue metric {node}")
             continue
         for target in graph.successors(node):
             if target not in graph.distance:
                 continue  # that link never led to revenue
             if target not in new.catalog:
-                cause = f"removing metric {target}"
+                # A removed revenue metric is named once, as the revenue metric it was
+                # ("removing metric revenue and removing revenue metric revenue").
+                kind = "revenue metric" if graph.is_revenue(target) else "metric"
+                cause = f"removing {kind} {target}"
             elif node not in new.catalog:
                 cause = ""  # named already, as the removed metric it is
             elif (node, target) not in new_edges:

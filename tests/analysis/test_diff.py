@@ -104,6 +104,16 @@ def test_removing_a_metric_or_a_revenue_mark_is_named(write_catalog: Write) -> N
     )
     document = json.loads(run_cli("diff", str(old), str(unmarked), "--format", "json").stdout)
     assert document["lost_path"][0]["causes"] == ["unmarking revenue metric conversions"]
+    # The revenue metric removed outright: named once ("removing metric conversions and
+    # removing revenue metric conversions" before).
+    removed = write_catalog(
+        BEFORE.replace(
+            "  conversions: {revenue: true, owner: cfo}\n", "  money: {revenue: true}\n"
+        ),
+        name="removed.yaml",
+    )
+    document = json.loads(run_cli("diff", str(old), str(removed), "--format", "json").stdout)
+    assert document["lost_path"][0]["causes"] == ["removing revenue metric conversions"]
 
 
 def test_an_unchanged_catalog_diffs_clean(write_catalog: Write) -> None:

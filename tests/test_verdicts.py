@@ -1,5 +1,5 @@
 """Every command gives a metric the same verdict: the audit's candidates to drop are the
-scorecard's, `trace`'s, the report picture's and the JSON rows', on any catalog (a
+scorecard's, `trace`'s, `tree`'s, the report picture's and the JSON rows', on any catalog (a
 property over random catalogs with revenue metrics or none, kept metrics, views of
 revenue, deprecated metrics, loops and broken links). Each pair below disagreed once."""
 
@@ -9,7 +9,7 @@ import json
 
 from hypothesis import given, settings
 
-from revtrace.analysis import GraphView, analyse_sources, audit, scorecard, trace
+from revtrace.analysis import GraphView, analyse_sources, audit, lineage, scorecard, trace
 from revtrace.render import json as json_render
 from tests.catalogs import catalogs
 from tests.conftest import build_policy
@@ -46,5 +46,12 @@ def test_every_command_names_the_same_candidates_to_drop(text: bytes) -> None:
         r["id"] for r in rows if not r["reaches_revenue"] and not r["kept"] and r["view_of"] is None
     }
     assert from_rows == audited
+    # The tree's list of metrics without a path: the views of revenue apart, the
+    # candidates and the kept ones.
+    tree = lineage(analysis)
+    assert {m for m in tree.unlinked if tree.kept(m) is None and not graph.view_of(m)} == audited
+    assert {m for m in tree.unlinked if tree.kept(m) is not None} == {
+        m for m in metrics if analysis.is_kept(m)
+    }
     summary = report.summary()
     assert summary.no_path == len(audited) + summary.kept + summary.views

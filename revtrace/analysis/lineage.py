@@ -24,9 +24,10 @@ class TreeResult:
     titles: list[str | None] = field(default_factory=list)
 
     def kept(self, metric_id: str) -> Keep | None:
-        """The `keep` exception that keeps an unlinked metric, if any."""
+        """The `keep` exception that keeps an unlinked metric, if any (none for a view of
+        revenue, which is one whatever its `keep` says: `Analysis.is_kept`)."""
         metric = self.analysis.catalog.metrics.get(metric_id)
-        return metric.keep if metric is not None else None
+        return metric.keep if metric is not None and self.analysis.is_kept(metric_id) else None
 
     def title(self, index: int) -> str | None:
         return self.titles[index] if index < len(self.titles) else None

@@ -650,6 +650,8 @@ def test_a_view_of_revenue_is_counted_once_and_only_without_a_path(write_catalog
     assert "Every metric traces to revenue" in text
     row = json.loads(run_cli("audit", str(kept_view), "--format", "json").stdout)["metrics"][1]
     assert (row["id"], row["kept"], row["view_of"]) == ("profit", False, "revenue")
+    tree = json.loads(run_cli("tree", str(kept_view), "--format", "json").stdout)
+    assert tree["kept"] == {} and tree["views"] == {"profit": "revenue"}
     looped = write_catalog(
         "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n"
         "  profit: {owner: a, computed_from: [revenue], drives: [revenue]}\n",

@@ -67,16 +67,18 @@ STALE_KEEP = Rule(
     code="RT014",
     name="stale-keep",
     severity=Severity.WARNING,
-    summary="A metric has a `keep` exception but does reach revenue.",
+    summary="A metric has a `keep` exception but does reach revenue, or is a view of it.",
     doc="""\
 The exception is no longer needed (someone wrote down the link): remove it, so that the
-metric is checked again if it ever loses its path.
+metric is checked again if it ever loses its path. A view of revenue (computed from it:
+profit, growth) is never a candidate to drop, so a `keep` on one keeps nothing either.
 
 Fails:
 
     metrics:
       revenue: {revenue: true}
       sessions: {drives: [revenue], keep: {reason: "new channel"}}
+      profit: {computed_from: [revenue], keep: {reason: "the board reads it"}}
 
 Passes:
 
@@ -101,6 +103,13 @@ def check(context: RuleContext) -> Iterator[Finding]:
             yield STALE_KEEP.finding(
                 f"'{metric.id}' reaches revenue, so its 'keep' exception is no longer needed;"
                 " remove it",
+                keep.location,
+                metric.id,
+            )
+        elif (view_of := graph.view_of(metric.id)) is not None:
+            yield STALE_KEEP.finding(
+                f"'{metric.id}' is a view of revenue (computed from '{view_of}'), never a"
+                " candidate to drop, so its 'keep' exception keeps nothing; remove it",
                 keep.location,
                 metric.id,
             )

@@ -652,6 +652,13 @@ def test_a_view_of_revenue_is_counted_once_and_only_without_a_path(write_catalog
     assert (row["id"], row["kept"], row["view_of"]) == ("profit", False, "revenue")
     tree = json.loads(run_cli("tree", str(kept_view), "--format", "json").stdout)
     assert tree["kept"] == {} and tree["views"] == {"profit": "revenue"}
+    # The keep keeps nothing: RT014 says to remove it.
+    findings = json.loads(run_cli("audit", str(kept_view), "--format", "json").stdout)["findings"]
+    assert [(f["code"], f["metric"]) for f in findings] == [("RT014", "profit")]
+    assert (
+        "is a view of revenue (computed from 'revenue'), never a candidate"
+        in (findings[0]["message"])
+    )
     looped = write_catalog(
         "version: 1\nmetrics:\n  revenue: {revenue: true, owner: a}\n"
         "  profit: {owner: a, computed_from: [revenue], drives: [revenue]}\n",

@@ -18,7 +18,7 @@ from revtrace.analysis.diff import CatalogChange, compare
 from revtrace.analysis.policy import Policy
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding, Severity
-from revtrace.model.wording import COUNTED_FROM, plural
+from revtrace.model.wording import COUNTED_FROM, all_traced, plural
 from revtrace.rules.data import MOVES_WITH_REVENUE
 from revtrace.rules.ownership import MISSING_OWNER
 from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE, NO_REVENUE_METRIC
@@ -233,6 +233,14 @@ class AuditReport:
         return (
             f"{plural(self.not_new, 'finding')} {were} there already at {self.since}: not"
             " shown, as only new findings are; without --since, audit reports them all."
+        )
+
+    @property
+    def all_traced_line(self) -> str:
+        """What a clean audit says (`every_metric_traces`), of the selection if there is one."""
+        summary = self.summary()
+        return all_traced(
+            kept=summary.kept, views=summary.views, selected=self.selection is not None
         )
 
     @property

@@ -68,16 +68,18 @@ def kept_words(keep: Keep) -> str:
     return f"kept by exception{until}{by}{reason}"
 
 
-def all_traced(*, kept: int, views: int) -> str:
+def all_traced(*, kept: int, views: int, selected: bool = False) -> str:
     """What a clean audit says, true to what it counted: 'Every metric traces to revenue.',
     naming the views of revenue and the metrics kept by exception when there are any
-    (they have no path, and a reader must not take them for traced)."""
+    (they have no path, and a reader must not take them for traced); 'Every selected
+    metric' for a selection (`-m`), which says nothing of the rest of the catalog."""
     also = [
         words
         for count, words in ((views, "is a view of it"), (kept, "is kept by exception"))
         if count
     ]
-    return "Every metric traces to revenue" + (f" (or {', or '.join(also)})" if also else "") + "."
+    every = "Every selected metric" if selected else "Every metric"
+    return f"{every} traces to revenue" + (f" (or {', or '.join(also)})" if also else "") + "."
 
 
 #: What the audit says when it names no candidate because it cannot name them yet.

@@ -16,7 +16,7 @@ from revtrace.analysis import AuditReport, Candidate, Scorecard
 from revtrace.analysis.report import Report
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding
-from revtrace.model.wording import NOT_YET, all_traced
+from revtrace.model.wording import NOT_YET
 from revtrace.render import figures, picture
 from revtrace.render.escape import html_text
 
@@ -218,8 +218,7 @@ def _candidates_table(report: AuditReport) -> list[str]:
             )
         out.append("</table>")
     elif report.every_metric_traces:
-        summary = report.summary()
-        out.append(f"<p>{html_text(all_traced(kept=summary.kept, views=summary.views))}</p>")
+        out.append(f"<p>{html_text(report.all_traced_line)}</p>")
     elif report.untraceable:
         out.append(f'<p class="warning">{html_text(NOT_YET)}</p>')
     return out

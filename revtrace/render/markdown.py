@@ -16,7 +16,6 @@ from revtrace.analysis import (
 )
 from revtrace.analysis.policy import RuleDocs
 from revtrace.model.findings import Finding, Rule
-from revtrace.model.wording import all_traced
 from revtrace.render import figures, json, mermaid
 from revtrace.render.escape import markdown_cell, markdown_text
 
@@ -135,8 +134,7 @@ def audit(report: AuditReport) -> str:
         out.append("```\n")
         out.append("</details>\n")
     if not report.findings and report.every_metric_traces:
-        summary = report.summary()
-        out.append(f"{all_traced(kept=summary.kept, views=summary.views)} No findings.\n")
+        out.append(f"{report.all_traced_line} No findings.\n")
     elif not report.findings:
         # Findings left out (a baseline, --since, --ignore RT001): a metric without a path
         # may be among them, and "every metric traces" would be false.

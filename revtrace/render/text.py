@@ -25,7 +25,7 @@ from revtrace.analysis import (
 )
 from revtrace.analysis.policy import RuleDocs
 from revtrace.model.findings import Finding, Severity
-from revtrace.model.wording import all_traced, apart, plural
+from revtrace.model.wording import apart, plural
 from revtrace.render import figures
 from revtrace.render.columns import aligned
 from revtrace.render.escape import visible as safe
@@ -96,10 +96,7 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
         _candidates(console, candidates)
     elif report.every_metric_traces:
         console.print()
-        summary = report.summary()
-        console.print(
-            Text(all_traced(kept=summary.kept, views=summary.views), style="green"), soft_wrap=True
-        )
+        console.print(Text(report.all_traced_line, style="green"), soft_wrap=True)
     unlisted = report.unlisted_line
     if unlisted is not None:
         console.print()

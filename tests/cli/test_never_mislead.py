@@ -111,6 +111,11 @@ def test_the_summary_rows_and_counts_describe_the_selection(write_catalog: Write
     assert [row["id"] for row in document["metrics"]] == ["deals", "sqls"]
     markdown = run_cli("audit", str(path), "-m", "team:marketing", "-f", "markdown").stdout
     assert "4 of 7 metrics selected (team:marketing)." in markdown
+    # A clean selection says so of the selection, never of a catalog with candidates.
+    assert "Every selected metric traces to revenue." in text
+    sales = run_cli("audit", str(path), "-m", "team:sales", "-f", "markdown").stdout
+    assert "Every selected metric traces to revenue. No findings." in sales
+    assert "Every metric" not in text + sales
 
 
 def test_the_report_of_a_selection_says_so(write_catalog: Write, tmp_path: Path) -> None:

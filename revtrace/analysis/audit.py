@@ -251,9 +251,8 @@ class AuditReport:
 
     @property
     def untraceable(self) -> bool:
-        """Nothing can be traced yet: no revenue metric, or a file that could not be read
-        (then no metric is named a candidate, and none may be said to trace)."""
-        return self.analysis.incomplete or not self.analysis.graph.revenue_metrics
+        """Nothing can be traced yet (`Analysis.untraceable`)."""
+        return self.analysis.untraceable
 
 
 def _caveats(analysis: Analysis, metrics: list[str | None]) -> dict[str, tuple[Finding, ...]]:

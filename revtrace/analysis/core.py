@@ -59,6 +59,12 @@ class Analysis:
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity is Severity.ERROR]
 
+    @property
+    def untraceable(self) -> bool:
+        """Nothing can be traced yet: no revenue metric, or a file that could not be read
+        whole. Then no command names a candidate to drop, and none says a metric traces."""
+        return self.incomplete or not self.graph.revenue_metrics
+
     def is_kept(self, metric_id: str) -> bool:
         """Whether a `keep` exception keeps the metric without a path to revenue. A view
         of revenue is one whatever its `keep` says (never a candidate either way), so

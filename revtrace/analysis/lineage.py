@@ -135,7 +135,7 @@ class TraceResult:
     @property
     def traceable(self) -> bool:
         """Whether anything can be traced: a revenue metric, and every file read whole."""
-        return bool(self.analysis.graph.revenue_metrics) and not self.analysis.incomplete
+        return not self.analysis.untraceable
 
     @property
     def candidate(self) -> bool:

@@ -53,7 +53,7 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "auto") -> S
             notes.append("no metric has a team")
     # As the audit: no candidate is named where nothing can be traced (the report said
     # so above a scorecard that named every metric a candidate to drop).
-    untraceable = analysis.incomplete or not graph.revenue_metrics
+    untraceable = analysis.untraceable
     if untraceable:
         notes.append(
             "no candidate to drop can be named: "

@@ -98,7 +98,7 @@ class AuditReport:
         their consequence, whatever was selected or baselined."""
         return self.analysis.has_errors
 
-    @property
+    @cached_property
     def errors_not_listed(self) -> str | None:
         """What the line about the catalog's errors adds when some are not listed (left
         out by the rule selection, a baseline or `--since`): "The catalog has errors" over
@@ -166,7 +166,7 @@ class AuditReport:
             and m not in listed
         )
 
-    @property
+    @cached_property
     def unlisted_line(self) -> str | None:
         """What the count of `unlisted` metrics says, and why, when there are any."""
         count = self.unlisted

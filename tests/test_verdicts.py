@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 
 from revtrace.analysis import GraphView, analyse_sources, audit, lineage, scorecard, trace
@@ -15,9 +16,20 @@ from tests.catalogs import catalogs
 from tests.conftest import build_policy
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(text=catalogs())
 def test_every_command_names_the_same_candidates_to_drop(text: bytes) -> None:
+    same_candidates_everywhere(text)
+
+
+@pytest.mark.slow
+@settings(max_examples=3_000, deadline=None)
+@given(text=catalogs())
+def test_every_command_names_the_same_candidates_to_drop_long(text: bytes) -> None:
+    same_candidates_everywhere(text)
+
+
+def same_candidates_everywhere(text: bytes) -> None:
     analysis = analyse_sources([("m.yaml", text)])
     metrics = list(analysis.catalog.metrics)
     report = audit(analysis, build_policy())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,15 +81,33 @@ def test_what_the_candidates_say_themselves_is_counted_not_repeated_from_ten() -
 _CODES = [f"RT0{n:02d}" for n in (1, 2, 4, 5, 6, 7, 8, 14, 18, 19)]
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    now=catalogs(),
-    then=st.one_of(st.none(), catalogs()),
-    ignore=st.lists(st.sampled_from(_CODES), max_size=3, unique=True),
-    chosen=st.one_of(st.none(), st.lists(st.sampled_from(IDS), min_size=1, unique=True)),
-    accept=st.integers(0, 3),
-)
+_RUNS = {
+    "now": catalogs(),
+    "then": st.one_of(st.none(), catalogs()),
+    "ignore": st.lists(st.sampled_from(_CODES), max_size=3, unique=True),
+    "chosen": st.one_of(st.none(), st.lists(st.sampled_from(IDS), min_size=1, unique=True)),
+    "accept": st.integers(0, 3),
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(**_RUNS)
 def test_what_a_run_leaves_out_is_counted_never_lost(
+    now: bytes, then: bytes | None, ignore: list[str], chosen: list[str] | None, accept: int
+) -> None:
+    counted_never_lost(now, then, ignore, chosen, accept)
+
+
+@pytest.mark.slow
+@settings(max_examples=3_000, deadline=None)
+@given(**_RUNS)
+def test_what_a_run_leaves_out_is_counted_never_lost_long(
+    now: bytes, then: bytes | None, ignore: list[str], chosen: list[str] | None, accept: int
+) -> None:
+    counted_never_lost(now, then, ignore, chosen, accept)
+
+
+def counted_never_lost(
     now: bytes,
     then: bytes | None,
     ignore: list[str],

@@ -1,7 +1,8 @@
 """Every command gives a metric the same verdict: the audit's candidates to drop are the
-scorecard's, `trace`'s, `tree`'s, the report picture's and the JSON rows', on any catalog (a
-property over random catalogs with revenue metrics or none, kept metrics, views of
-revenue, deprecated metrics, loops and broken links). Each pair below disagreed once."""
+scorecard's, `trace`'s (with the same errors behind each), `tree`'s, the report picture's
+and the JSON rows', on any catalog (a property over random catalogs with revenue metrics
+or none, kept metrics, views of revenue, deprecated metrics, loops and broken links).
+Each pair below disagreed once."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ def same_candidates_everywhere(text: bytes) -> None:
     traced = {m for m in metrics if trace(analysis, m, 5).candidate}
     assert scored == audited
     assert traced == audited
+    # And the same root cause: the errors a candidate's verdict may be the consequence of.
+    for candidate in report.candidates:
+        assert trace(analysis, candidate.id, 5).caveats == candidate.caveats
     if report.untraceable:
         assert audited == set()
         return

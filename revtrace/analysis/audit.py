@@ -18,7 +18,7 @@ from revtrace.analysis.diff import CatalogChange, compare
 from revtrace.analysis.policy import Policy
 from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding, Severity
-from revtrace.model.wording import COUNTED_FROM, all_traced, plural
+from revtrace.model.wording import COUNTED_FROM, all_traced, caveat_words, plural
 from revtrace.rules.data import MOVES_WITH_REVENUE
 from revtrace.rules.ownership import MISSING_OWNER
 from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE, NO_REVENUE_METRIC
@@ -123,6 +123,29 @@ class AuditReport:
         """The reported errors: shown first, as they make the rest unreliable."""
         return [f for f in self.findings if f.severity is Severity.ERROR]
 
+    @cached_property
+    def caveats(self) -> dict[str, tuple[Finding, ...]]:
+        """For each reported candidate to drop that has any, the errors that may have
+        caused its verdict (`Analysis.caveats`): every format says them with it."""
+        return self.analysis.caveats(
+            f.metric for f in self.findings if f.code == NO_PATH_TO_REVENUE.code and f.metric
+        )
+
+    def caveats_of(self, finding: Finding) -> tuple[Finding, ...]:
+        """The caveats of a reported finding: those of its metric for RT001, else none."""
+        if finding.code != NO_PATH_TO_REVENUE.code or finding.metric is None:
+            return ()
+        return self.caveats.get(finding.metric, ())
+
+    def message_of(self, finding: Finding) -> str:
+        """A finding's message as a one-line format gives it: a candidate to drop's with
+        the errors that may have caused it ("…; maybe a consequence of the error at
+        m.yaml:10:14 (RT002 unknown-metric): fix it first"). An annotation or a log line
+        that said "drives nothing" alone sent a reviewer to drop a metric one typo away
+        from revenue."""
+        caveats = self.caveats_of(finding)
+        return f"{finding.message}; {caveat_words(caveats)}" if caveats else finding.message
+
     @property
     def candidates(self) -> list[Candidate]:
         """The reported candidates to drop, in finding order, each with the errors that
@@ -131,7 +154,7 @@ class AuditReport:
         found = [f for f in self.findings if f.code == NO_PATH_TO_REVENUE.code]
         if not found:
             return []
-        caveats = _caveats(self.analysis, [f.metric for f in found if f.metric in metrics])
+        caveats = self.caveats
         tracking: dict[str, tuple[Finding, ...]] = {}
         for finding in self.findings:
             if finding.code == MOVES_WITH_REVENUE.code and finding.metric is not None:
@@ -253,27 +276,6 @@ class AuditReport:
     def untraceable(self) -> bool:
         """Nothing can be traced yet (`Analysis.untraceable`)."""
         return self.analysis.untraceable
-
-
-def _caveats(analysis: Analysis, metrics: list[str | None]) -> dict[str, tuple[Finding, ...]]:
-    """For each metric without a path, the errors about it or about the metrics where its
-    chains end: the likely root cause of its verdict."""
-    errors: dict[str, list[Finding]] = {}
-    for finding in analysis.findings:
-        if finding.severity is Severity.ERROR and finding.metric is not None:
-            errors.setdefault(finding.metric, []).append(finding)
-    if not errors:
-        return {}
-    ids = [m for m in metrics if m is not None]
-    ends = analysis.graph.explain_dead_ends(ids)
-    caveats: dict[str, tuple[Finding, ...]] = {}
-    for metric in ids:
-        dead = ends[metric]
-        suspects = dict.fromkeys([metric, *dead.ends, *(m for loop in dead.loops for m in loop)])
-        found = tuple(f for suspect in suspects for f in errors.get(suspect, ()))
-        if found:
-            caveats[metric] = found
-    return caveats
 
 
 def audit(

@@ -7,7 +7,7 @@ renderers format, and the CLI picks a renderer and an exit code.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,6 +76,29 @@ class Analysis:
             and not self.graph.reaches_revenue(metric_id)
             and self.graph.view_of(metric_id) is None
         )
+
+    def caveats(self, metrics: Iterable[str]) -> dict[str, tuple[Finding, ...]]:
+        """For each of the `metrics` without a path that has one, the errors about it or
+        about the metrics where its chains end: the likely root cause of its verdict,
+        said with it by every command and format (a typo in one link makes every metric
+        upstream of it "a candidate to drop")."""
+        errors: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            if finding.severity is Severity.ERROR and finding.metric is not None:
+                errors.setdefault(finding.metric, []).append(finding)
+        if not errors:
+            return {}
+        ids = [m for m in metrics if m in self.catalog.metrics and m not in self.graph.distance]
+        ends = self.graph.explain_dead_ends(ids)
+        caveats: dict[str, tuple[Finding, ...]] = {}
+        for metric in ids:
+            dead = ends[metric]
+            looped = (m for loop in dead.loops for m in loop)
+            suspects = dict.fromkeys([metric, *dead.ends, *looped])
+            found = tuple(f for suspect in suspects for f in errors.get(suspect, ()))
+            if found:
+                caveats[metric] = found
+        return caveats
 
     def summary(
         self, findings: Sequence[Finding] | None = None, metrics: Collection[str] | None = None

@@ -11,6 +11,7 @@ from revtrace.analysis.core import Analysis
 from revtrace.analysis.select import Selector, named_metrics, resolve
 from revtrace.graph import RevenueGraph, TreeNode, grow_tree
 from revtrace.model.catalog import Keep
+from revtrace.model.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,9 @@ class TraceResult:
     #: When every path to revenue goes through a deprecated metric (RT006): those on the
     #: paths shown, in order. The metric loses its path when they are dropped.
     only_through_deprecated: list[str] = field(default_factory=list)
+    #: Errors about the metric or where its chains end, when it has no path: its verdict
+    #: may be their consequence (`Analysis.caveats`, as the audit says them).
+    caveats: tuple[Finding, ...] = ()
 
     @property
     def traceable(self) -> bool:
@@ -167,6 +171,9 @@ def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
         effects=[path_effect(graph, path) if len(path) > 1 else None for path in paths],
         kept=analysis.catalog.metrics[metric].keep if analysis.is_kept(metric) else None,
         only_through_deprecated=_only_through_deprecated(analysis, metric, paths),
+        caveats=()
+        if graph.view_of(metric) is not None
+        else analysis.caveats([metric]).get(metric, ()),
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from revtrace.model.catalog import Keep
+    from revtrace.model.findings import Finding
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str:
@@ -96,3 +97,21 @@ def apart(*, kept: int, views: int) -> str:
     if views:
         asides.append(plural(views, "view of revenue", "views of revenue"))
     return f" ({', '.join(asides)})" if asides else ""
+
+
+def caveat_words(caveats: Sequence[Finding]) -> str:
+    """What a one-line format adds to a candidate to drop whose verdict may come from
+    errors: "maybe a consequence of the error at m.yaml:10:14 (RT002 unknown-metric): fix
+    it first". '' without caveats."""
+    if not caveats:
+        return ""
+    places = [
+        f"{caveat.location if caveat.location else '<catalog>'} ({caveat.code} {caveat.rule})"
+        for caveat in caveats
+    ]
+    many = len(places) > 1
+    return (
+        f"maybe a consequence of the error{'s' if many else ''} at"
+        f" {', '.join(places[:-1]) + ' and ' + places[-1] if many else places[0]}:"
+        f" fix {'them' if many else 'it'} first"
+    )

@@ -13,7 +13,6 @@ def audit(report: AuditReport) -> str:
     lines = []
     for finding in report.findings:
         where = str(finding.location) if finding.location else "<catalog>"
-        lines.append(
-            f"{visible(where)}: {finding.code} [{finding.severity}] {visible(finding.message)}"
-        )
+        message = visible(report.message_of(finding))
+        lines.append(f"{visible(where)}: {finding.code} [{finding.severity}] {message}")
     return "".join(line + "\n" for line in lines)

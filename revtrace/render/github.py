@@ -47,7 +47,7 @@ def audit(report: AuditReport) -> str:
                 f"col={loc.column}",
             ]
         properties.append(f"title={github_property(f'revtrace ({finding.code})')}")
-        message = f"{finding.message} [{finding.rule}]"
+        message = f"{report.message_of(finding)} [{finding.rule}]"
         lines.append(f"::{LEVEL[finding.severity]} {','.join(properties)}::{github_data(message)}")
     summary = report.summary()
     # A plain line for the job log, where workflow commands themselves are not shown.

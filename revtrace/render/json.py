@@ -256,6 +256,12 @@ def audit_parts(report: AuditReport) -> Iterator[str]:
             },
             "metrics": metrics,
             "findings": rows_in_batches(report.findings, finding_dict),
+            # Each listed candidate to drop whose verdict may be the consequence of errors
+            # (about it, or where its chains end): those errors, to fix first.
+            "caveats": {
+                metric: [finding_dict(caveat) for caveat in caveats]
+                for metric, caveats in report.caveats.items()
+            },
             **(
                 {
                     "since": report.since,
@@ -362,6 +368,8 @@ def trace(result: TraceResult) -> str:
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
             "only_through_deprecated": result.only_through_deprecated,
+            # The errors its verdict may be the consequence of (as the audit's `caveats`).
+            "caveats": [finding_dict(caveat) for caveat in result.caveats],
             # The audit's verdict: a candidate to drop (never where nothing can be traced).
             "candidate": result.candidate,
         }

@@ -45,13 +45,14 @@ def audit(report: AuditReport) -> str:
             for finding in by_case.get((file, case), []):
                 failures += 1
                 where = f"{finding.location}: " if finding.location else ""
+                message = report.message_of(finding)
                 failure = ET.SubElement(
                     element,
                     "failure",
-                    message=xml_text(finding.message),
+                    message=xml_text(message),
                     type=f"{finding.code} {finding.rule} ({finding.severity})",
                 )
-                failure.text = xml_text(f"{where}{finding.code} {finding.message}")
+                failure.text = xml_text(f"{where}{finding.code} {message}")
         suite.set("tests", str(len(cases)))
         suite.set("failures", str(failures))
         suite.set("errors", "0")

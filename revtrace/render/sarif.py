@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from revtrace import __version__
 from revtrace.analysis import AuditReport
+from revtrace.model.catalog import Location
 from revtrace.model.findings import Finding, Severity
 from revtrace.render.escape import sarif_text
 from revtrace.rules import ALL_RULES
@@ -58,7 +60,10 @@ def audit(report: AuditReport, root: Path | None = None, limit: int = MAX_RESULT
     if len(findings) > limit:
         kept = set(sorted(range(len(findings)), key=lambda i: -findings[i].severity)[:limit])
         findings = [finding for i, finding in enumerate(findings) if i in kept]
-    results = [_result(finding, index[finding.code], root) for finding in findings]
+    results = [
+        _result(finding, index[finding.code], root, report.caveats_of(finding))
+        for finding in findings
+    ]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -102,13 +107,34 @@ def audit(report: AuditReport, root: Path | None = None, limit: int = MAX_RESULT
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
-    """One finding as a SARIF result."""
+def _result(
+    finding: Finding, rule_index: int, root: Path, caveats: Sequence[Finding] = ()
+) -> dict[str, Any]:
+    """One finding as a SARIF result; a candidate to drop's caveats (the errors that may
+    have caused its verdict) as related locations its message links to, which code
+    scanning shows as links to those lines."""
+    text = sarif_text(finding.message)
+    located = [caveat for caveat in caveats if caveat.location is not None]
+    if caveats:
+        # Each linked to its related location by number; one without a place is named.
+        links = [
+            f"[the error at {sarif_text(str(caveat.location))} ({caveat.code} {caveat.rule})]"
+            f"({located.index(caveat) + 1})"
+            if caveat in located
+            else sarif_text(f"the error {caveat.code} {caveat.rule}")
+            for caveat in caveats
+        ]
+        many = len(links) > 1
+        text += (
+            "; maybe a consequence of "
+            + (", ".join(links[:-1]) + " and " + links[-1] if many else links[0])
+            + f": fix {'them' if many else 'it'} first"
+        )
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": LEVEL[finding.severity],
-        "message": {"text": sarif_text(finding.message)},
+        "message": {"text": text},
         "partialFingerprints": {
             "revtraceFinding/v1": hashlib.sha256(
                 f"{finding.code}\0{finding.metric or ''}".encode()
@@ -118,18 +144,26 @@ def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
     if finding.metric is not None:
         result["properties"] = {"metric": finding.metric}
     if finding.location is not None:
-        result["locations"] = [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {
-                        "uri": artifact_uri(finding.location.file, root),
-                        "uriBaseId": "%SRCROOT%",
-                    },
-                    "region": {
-                        "startLine": finding.location.line,
-                        "startColumn": finding.location.column,
-                    },
-                }
-            }
-        ]
+        result["locations"] = [{"physicalLocation": _physical(finding.location, root)}]
+    related = [
+        {
+            "id": number,
+            "physicalLocation": _physical(caveat.location, root),
+            "message": {"text": sarif_text(f"{caveat.code} {caveat.rule}: {caveat.message}")},
+        }
+        for number, caveat in enumerate(located, 1)
+        if caveat.location is not None  # for the type checker: `located` has them all
+    ]
+    if related:
+        result["relatedLocations"] = related
     return result
+
+
+def _physical(location: Location, root: Path) -> dict[str, Any]:
+    return {
+        "artifactLocation": {
+            "uri": artifact_uri(location.file, root),
+            "uriBaseId": "%SRCROOT%",
+        },
+        "region": {"startLine": location.line, "startColumn": location.column},
+    }

@@ -37,6 +37,14 @@ def location_text(finding: Finding) -> str:
     return safe(str(finding.location)) if finding.location else "<catalog>"
 
 
+def caveat_line(caveat: Finding, indent: str) -> Text:
+    """An error a verdict may be the consequence of: fix it before dropping anything."""
+    line = Text(f"{indent}! maybe a consequence of the error at ", style="red")
+    line.append(location_text(caveat), style="bold")
+    line.append(f" ({caveat.code} {caveat.rule}): fix it first", style="red")
+    return line
+
+
 def finding_line(finding: Finding) -> Text:
     """One finding as ruff prints one: `file:line:col: CODE severity rule message`."""
     line = Text()
@@ -182,12 +190,7 @@ def _candidates(console: Console, candidates: Sequence[Candidate]) -> None:
         reason.append(location_text(candidate.finding), style="dim")
         reason.append("  " + safe(candidate.reason))
         lines += (head, reason)
-        for caveat in candidate.caveats:
-            # The error that may have caused the verdict: fix it before dropping anything.
-            line = Text("    ! maybe a consequence of the error at ", style="red")
-            line.append(location_text(caveat), style="bold")
-            line.append(f" ({caveat.code} {caveat.rule}): fix it first", style="red")
-            lines.append(line)
+        lines += [caveat_line(caveat, "    ") for caveat in candidate.caveats]
         for evidence in candidate.evidence:
             # The numbers tie it to revenue: "drop it" needs a second look.
             lines.append(

@@ -14,6 +14,7 @@ from revtrace.model import wording
 from revtrace.model.catalog import Keep, Link
 from revtrace.model.wording import plural
 from revtrace.render.escape import visible as safe
+from revtrace.render.text import caveat_line
 
 ARROW = " → "
 SEEN_MARK = "(*)"
@@ -331,6 +332,8 @@ def trace(console: Console, result: TraceResult) -> None:
             ),
             soft_wrap=True,
         )
+    for caveat in result.caveats:  # as the audit says them
+        console.print(caveat_line(caveat, "  "), soft_wrap=True)
     if not result.drives and not result.undefined:
         console.print(Text("  It drives no other metric."), soft_wrap=True)
     else:
@@ -340,12 +343,30 @@ def trace(console: Console, result: TraceResult) -> None:
             undefined = Text("  It links to undefined metrics: ", style="red")
             console.print(undefined.append(_ids(result.undefined)), soft_wrap=True)
     # A view of revenue ends a chain as the audit says: computed from it, not a driver.
+    _chain_ends(console, result)
+
+
+def _chain_ends(console: Console, result: TraceResult) -> None:
+    """Where the chains of a metric without a path end: metrics that drive nothing, that
+    link only to undefined metrics, views of revenue, loops with no way out."""
+    analysis = result.analysis
     ends = [m for m in result.dead_ends if m != result.metric]
-    for views, words in (
-        (False, "dead-end at (they drive nothing)"),
-        (True, "end at views of revenue (computed from it, not drivers of it)"),
+    catalog = analysis.catalog
+
+    def kind(end: str) -> str:
+        if analysis.graph.view_of(end) is not None:
+            return "view"
+        # Its links all point to undefined metrics: a broken link, not a metric that
+        # drives nothing (as RT001's message says).
+        links = catalog.metrics[end].drives
+        return "broken" if any(link.target not in catalog for link in links) else ""
+
+    for chosen_kind, words in (
+        ("", "dead-end at (they drive nothing)"),
+        ("broken", "dead-end at (they link only to undefined metrics)"),
+        ("view", "end at views of revenue (computed from it, not drivers of it)"),
     ):
-        chosen = [m for m in ends if (analysis.graph.view_of(m) is not None) == views]
+        chosen = [m for m in ends if kind(m) == chosen_kind]
         if chosen:
             console.print(Text(f"  Its chains {words}: ").append(_ids(chosen)), soft_wrap=True)
     for loop in result.closed_loops:

@@ -20,8 +20,8 @@ NO_PATH_TO_REVENUE = Rule(
     doc="""\
 Every tracked metric should move revenue, directly or through other metrics. One that
 does not is a vanity metric: a candidate to drop, or a missing link to add. The message
-says where the metric's chains dead-end: a metric that drives nothing, or a loop with no
-way out.
+says where the metric's chains dead-end: a metric that drives nothing, one whose links all
+point to undefined metrics (a typo: RT002 says where), or a loop with no way out.
 
 Fails (`bounce_rate` drives nothing):
 
@@ -230,9 +230,27 @@ def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) ->
             f"{NO_PATH_MESSAGE_PREFIX}its chains end at {quoted_list(views)}, computed from"
             " revenue (a view of it), not a driver of it; link it to what it moves"
         )
-    if dead_ends.ends:
-        verb = "drives" if len(dead_ends.ends) == 1 else "drive"
-        parts.append(f"its chains dead-end at {quoted_list(dead_ends.ends)}, which {verb} nothing")
+    # An end whose links all point to undefined metrics is a broken link, not a metric
+    # that drives nothing: said apart, as the error (RT002) is the likely root cause.
+    catalog = graph.catalog
+    broken = {
+        end: [link.target for link in catalog.metrics[end].drives if link.target not in catalog]
+        for end in dead_ends.ends
+    }
+    silent = [end for end in dead_ends.ends if not broken[end]]
+    if silent:
+        verb = "drives" if len(silent) == 1 else "drive"
+        parts.append(f"its chains dead-end at {quoted_list(silent)}, which {verb} nothing")
+    linked = [end for end in dead_ends.ends if broken[end]]
+    if len(linked) == 1:
+        parts.append(
+            f"its chains dead-end at '{linked[0]}', which drives only undefined metrics"
+            f" ({quoted_list(broken[linked[0]])})"
+        )
+    elif linked:
+        parts.append(
+            f"its chains dead-end at {quoted_list(linked)}, which drive only undefined metrics"
+        )
     for loop in dead_ends.loops:
         if metric_id in loop:
             parts.append(f"it is in a loop with no way out ({_loop(loop)})")

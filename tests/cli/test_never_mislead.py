@@ -693,3 +693,35 @@ def test_the_scorecard_names_no_candidate_where_the_audit_cannot(
     fine = write_catalog("version: 1\nmetrics:\n  r: {revenue: true}\n  a: {}\n", "fine.yaml")
     rows = json.loads(run_cli("scorecard", str(fine), "--format", "json").stdout)["rows"]
     assert [row["candidates_to_drop"] for row in rows] == [["a"]]
+
+
+def test_trace_says_the_error_a_verdict_may_be_the_consequence_of() -> None:
+    """`trace sessions` said "a candidate to drop" of a metric whose chain is cut by a
+    misspelt `drive:` two lines up, and left the error to stderr; the audit said it."""
+    typo = str(MISTAKES / "drive-typo.yaml")
+    out = run_cli("trace", "sessions", typo, env=ENV).stdout
+    assert out.splitlines()[:2] == [
+        "sessions  Website sessions has no path to revenue: a candidate to drop.",
+        f"  ! maybe a consequence of the error at {typo}:24:5 (RT010 invalid-field): fix it first",
+    ]
+    document = json.loads(run_cli("trace", "sessions", typo, "--format", "json").stdout)
+    assert [(e["code"], e["metric"], e["line"], e["column"]) for e in document["caveats"]] == [
+        ("RT010", "mqls", 24, 5)
+    ]
+    # A metric the error does not touch, and a catalog without errors, say none of it.
+    untouched = json.loads(run_cli("trace", "deals", typo, "--format", "json").stdout)
+    assert untouched["caveats"] == []
+    assert "maybe a consequence" not in run_cli("trace", "bounce_rate", env=ENV).stdout
+
+
+def test_trace_says_a_chain_ends_at_a_link_to_an_undefined_metric(write_catalog: Write) -> None:
+    path = write_catalog("""\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: cfo}
+  mql: {owner: m, drives: [revenu]}
+  webinars: {owner: w, drives: [mql]}
+""")
+    out = run_cli("trace", "webinars", str(path), env=ENV).stdout
+    assert "  Its chains dead-end at (they link only to undefined metrics): mql" in out
+    assert "drive nothing" not in out

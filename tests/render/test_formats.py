@@ -479,3 +479,73 @@ def test_a_first_audit_after_an_import_says_no_owner_once_per_candidate(
     document = json.loads(run_cli("audit", path, "--format", "json").stdout)
     assert sum(f["code"] == "RT007" for f in document["findings"]) == 12
     assert run_cli("audit", path, "--quiet").stdout.count("[missing-owner]") == 12
+
+
+# -- the root cause of a verdict, in every format -----------------------------------------
+
+TYPO = "tests/data/mistakes/drive-typo.yaml"
+CAUSE = (
+    "maybe a consequence of the error at tests/data/mistakes/drive-typo.yaml:24:5"
+    " (RT010 invalid-field): fix it first"
+)
+#: The candidates a misspelt `drive:` on mqls (line 24) leaves without a path, by line.
+BEHIND_THE_TYPO = {"mqls": 20, "sessions": 25, "newsletter_opens": 30}
+
+
+@pytest.mark.parametrize("fmt", ["concise", "github", "junit"])
+def test_a_one_line_format_says_the_error_a_candidate_may_be_the_consequence_of(
+    fmt: str,
+) -> None:
+    """A CI annotation that said "'mqls' drives no other metric" alone sent a reviewer
+    to drop a metric one typo away from revenue; the text report said why, these did not."""
+    out = run_cli("audit", TYPO, "--format", fmt).stdout
+    # (code, line, message) of each finding, as the format gives them
+    if fmt == "junit":
+        said = [
+            (f.get("type", "").split()[0], int(f.text.split(":")[1]), f.get("message", ""))
+            for f in ET.fromstring(out).iter("failure")
+            if f.text
+        ]
+    else:
+        shape = (
+            r"^[^:]+:(\d+):\d+: (RT\d+) \[\w+\] (.*)$"
+            if fmt == "concise"
+            else r"^::\w+ file=[^,]+,line=(\d+),col=\d+,title=revtrace \((RT\d+)\)::(.*)$"
+        )
+        found = [re.match(shape, line) for line in out.splitlines() if line.startswith(("t", "::"))]
+        said = [(m.group(2), int(m.group(1)), m.group(3)) for m in found if m]
+    assert sorted(line for code, line, _ in said if code == "RT001") == sorted(
+        BEHIND_THE_TYPO.values()
+    )
+    for code, _, message in said:
+        assert (CAUSE in message) == (code == "RT001"), message
+    assert "maybe a consequence" not in run_cli("audit", "--format", fmt).stdout
+
+
+def test_sarif_links_a_candidates_root_cause_as_a_related_location() -> None:
+    document = json.loads(run_cli("audit", TYPO, "--format", "sarif").stdout)
+    results = [r for r in document["runs"][0]["results"] if r["ruleId"] == "RT001"]
+    assert {r["properties"]["metric"] for r in results} == set(BEHIND_THE_TYPO)
+    for result in results:
+        assert result["message"]["text"].endswith(
+            "; maybe a consequence of [the error at tests/data/mistakes/drive-typo.yaml:24:5"
+            " (RT010 invalid-field)](1): fix it first"
+        )
+        (related,) = result["relatedLocations"]
+        assert related["id"] == 1
+        assert related["physicalLocation"]["artifactLocation"]["uri"] == TYPO
+        assert related["physicalLocation"]["region"] == {"startLine": 24, "startColumn": 5}
+        assert related["message"]["text"].startswith("RT010 invalid-field: unknown field 'drive'")
+    clean = json.loads(run_cli("audit", "--format", "sarif").stdout)
+    assert not any("relatedLocations" in r for r in clean["runs"][0]["results"])
+
+
+def test_json_maps_each_candidate_to_the_errors_behind_its_verdict() -> None:
+    document = json.loads(run_cli("audit", TYPO, "--format", "json").stdout)
+    caveats = document["caveats"]
+    assert set(caveats) == set(BEHIND_THE_TYPO)
+    for errors in caveats.values():
+        assert [(e["code"], e["metric"], e["line"], e["column"]) for e in errors] == [
+            ("RT010", "mqls", 24, 5)
+        ]
+    assert json.loads(run_cli("audit", "--format", "json").stdout)["caveats"] == {}

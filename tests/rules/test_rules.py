@@ -351,3 +351,27 @@ def test_a_bad_until_date_is_rt010() -> None:
         ("RT010", 3, 43),
     ]
     assert "YYYY-MM-DD" in loaded.findings[0].message
+
+
+def test_rt001_says_a_chain_ends_at_a_misspelt_link_not_at_a_metric_that_drives_nothing() -> None:
+    """'webinars' drives 'mql', whose one link is misspelt: its chain ends at a broken
+    link (the RT002 error is the likely root cause), which "drives nothing" hid."""
+    findings = analyse_text("""\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: cfo}
+  mql: {owner: m, drives: [revenu]}
+  webinars: {owner: w, drives: [mql]}
+  blog: {owner: w, drives: [mql, shares]}
+  shares: {owner: w}
+  events: {owner: w, drives: [mql, ads]}
+  ads: {owner: w, drives: [clicks]}
+""")
+    reasons = {f.metric: f.message for f in findings if f.code == "RT001"}
+    prefix = "no path to revenue: its chains dead-end at "
+    assert reasons["webinars"] == prefix + "'mql', which drives only undefined metrics ('revenu')"
+    assert reasons["blog"] == (
+        prefix + "'shares', which drives nothing; "
+        "its chains dead-end at 'mql', which drives only undefined metrics ('revenu')"
+    )
+    assert reasons["events"] == prefix + "'mql' and 'ads', which drive only undefined metrics"

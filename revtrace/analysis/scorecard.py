@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from revtrace.analysis.core import Analysis
+from revtrace.model.wording import plural
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,14 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "auto") -> S
             )
         )
     rows.sort(key=lambda r: (r.share, -len(r.candidates), r.key is None, r.key or ""))
+    # As the audit says with each candidate: a team read "3 candidates to drop" of metrics
+    # one misspelt link away from revenue.
+    caveated = len(analysis.caveats(m for row in rows for m in row.candidates))
+    if caveated:
+        notes.append(
+            f"{plural(caveated, 'candidate')} to drop may be the consequence of errors in"
+            " the catalog: fix what 'revtrace audit' lists first"
+        )
     return Scorecard(rows, by, "; ".join(notes) or None)
 
 

@@ -725,3 +725,22 @@ metrics:
     out = run_cli("trace", "webinars", str(path), env=ENV).stdout
     assert "  Its chains dead-end at (they link only to undefined metrics): mql" in out
     assert "drive nothing" not in out
+
+
+def test_the_scorecard_says_its_candidates_may_be_the_consequence_of_errors() -> None:
+    """A team read "3 candidates to drop" of metrics one misspelt `drive:` away from
+    revenue: the audit says so under each, the scorecard said nothing."""
+    typo = str(MISTAKES / "drive-typo.yaml")
+    note = (
+        "3 candidates to drop may be the consequence of errors in the catalog: fix what"
+        " 'revtrace audit' lists first"
+    )
+    card = json.loads(run_cli("scorecard", typo, "--format", "json").stdout)
+    assert card["note"] == note
+    assert sorted(m for row in card["rows"] for m in row["candidates_to_drop"]) == sorted(
+        ["mqls", "sessions", "newsletter_opens"]
+    )
+    text = run_cli("scorecard", typo, env=ENV).stdout
+    title = text[: text.index("┏")]  # the title, wrapped to the table's width
+    assert note in " ".join(title.split())
+    assert json.loads(run_cli("scorecard", "--format", "json").stdout)["note"] is None

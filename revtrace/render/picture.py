@@ -34,7 +34,7 @@ from typing import Any
 
 from revtrace.analysis import AuditReport, GraphView
 from revtrace.model.catalog import DERIVATIONS
-from revtrace.model.wording import kept_words
+from revtrace.model.wording import caveat_words, kept_words
 from revtrace.render.escape import visible
 from revtrace.render.grid import grid, gridded
 
@@ -72,7 +72,11 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
     view = GraphView(analysis, metrics)
     index = {metric: number for number, metric in enumerate(metrics)}
     places = _places(graph, metrics, gridded(view))
-    why = {c.id: c.reason for c in report.candidates}
+    # The details panel says, as the audit does, the error a verdict may come from.
+    why = {
+        c.id: f"{c.reason}; {caveat_words(c.caveats)}" if c.caveats else c.reason
+        for c in report.candidates
+    }
     nodes: list[dict[str, Any]] = []
     for metric_id in metrics:
         metric = catalog.metrics[metric_id]

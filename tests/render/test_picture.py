@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from revtrace.render import picture
 from tests.conftest import REPO, report_picture, run_cli
 
@@ -95,3 +97,19 @@ def test_metrics_linked_to_nothing_are_set_apart_in_a_grid_from_nine_on(tmp_path
     assert headings[2] == {str(c): "no path: linked to nothing" for c in range(3)}
     widest, _ = places(400)  # never more than five columns
     assert max(column for band, column in widest.values() if band == 2) == 4
+
+
+def test_the_details_panel_says_the_error_a_verdict_may_be_the_consequence_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clicking 'sessions' in the picture said why it has no path, and not that a
+    misspelt `drive:` two metrics up is the likely cause, as the audit does."""
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "r.html"
+    run_cli("report", "tests/data/mistakes/drive-typo.yaml", "-o", str(out))
+    nodes = {n["id"]: n for n in report_picture(out.read_text(encoding="utf-8"))["nodes"]}
+    assert nodes["sessions"]["why"] == (
+        "its chains dead-end at 'mqls', which drives nothing; maybe a consequence of the error"
+        " at tests/data/mistakes/drive-typo.yaml:24:5 (RT010 invalid-field): fix it first"
+    )
+    assert nodes["deals"]["why"] == ""  # on a path: nothing to say

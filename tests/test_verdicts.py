@@ -43,6 +43,9 @@ def same_candidates_everywhere(text: bytes) -> None:
     # And the same root cause: the errors a candidate's verdict may be the consequence of.
     for candidate in report.candidates:
         assert trace(analysis, candidate.id, 5).caveats == candidate.caveats
+    # The JSON rows say the verdict outright, also where nothing can be traced.
+    rows = json.loads(json_render.audit(report))["metrics"]
+    assert {r["id"] for r in rows if r["candidate"]} == audited
     if report.untraceable:
         assert audited == set()
         return
@@ -57,7 +60,6 @@ def same_candidates_everywhere(text: bytes) -> None:
             and not analysis.is_kept(m) and graph.view_of(m) is None)
     }  # fmt: skip
     assert drawn == audited
-    rows = json.loads(json_render.audit(report))["metrics"]
     from_rows = {
         r["id"] for r in rows if not r["reaches_revenue"] and not r["kept"] and r["view_of"] is None
     }

@@ -166,6 +166,9 @@ def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator
     views = analysis.graph.views
     files: dict[str, str] = {}
     catalog = analysis.catalog.metrics
+    # The audit's verdict, given outright: rows that derived it from `reaches_revenue`,
+    # `kept` and `view_of` called every metric a candidate where nothing can be traced.
+    traceable = not analysis.untraceable
     for metric in catalog.values() if chosen is None else (catalog[m] for m in chosen):
         metric_id = metric.id
         steps = distance.get(metric_id)
@@ -177,6 +180,7 @@ def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator
         view = views.get(metric_id)
         # A view of revenue is not "kept", whatever its `keep` says (`Analysis.is_kept`).
         kept = metric.keep is not None and steps is None and view is None
+        candidate = traceable and steps is None and view is None and metric.keep is None
         yield (
             f'{{"id": {_string(metric_id)}, "name": {_string(metric.name)}, '
             f'"owner": {"null" if metric.owner is None else _string(metric.owner)}, '
@@ -185,6 +189,7 @@ def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator
             f'"status": {_string(metric.status)}, '
             f'"reaches_revenue": {"false" if steps is None else "true"}, '
             f'"kept": {"true" if kept else "false"}, '
+            f'"candidate": {"true" if candidate else "false"}, '
             f'"distance": {"null" if steps is None else steps}, '
             f'"next": {"null" if following is None else _string(following)}, '
             f'"view_of": {"null" if view is None else _string(view)}, '

@@ -364,6 +364,7 @@ def test_audit_metric_rows_are_what_the_json_module_writes(
                 **metric_fields(metric),
                 "reaches_revenue": metric.id in graph.distance,
                 "kept": metric.keep is not None and metric.id not in graph.distance,
+                "candidate": metric.keep is None and metric.id not in graph.distance,
                 "distance": graph.distance.get(metric.id),
                 "next": graph.next_hop.get(metric.id),
                 "view_of": graph.view_of(metric.id),

@@ -122,6 +122,29 @@ def audit(console: Console, report: AuditReport, *, quiet: bool = False) -> None
         console.print()
         console.print(Text(said, style="dim"), soft_wrap=True)
     _audit_footer(console, report)
+    if errors and len(candidates) + len(others) > ERRORS_SCROLLED_AWAY:
+        # The errors are listed first, and a long listing scrolls them out of sight: the
+        # first audit of an imported project showed 110 missing owners under its one
+        # error (no revenue metric), the one thing to do next.
+        console.print(Text(_errors_reminder(errors), style="red"), soft_wrap=True)
+
+
+#: Above this many findings listed after the errors, the report ends by pointing back to
+#: them (they are out of sight on a screen).
+ERRORS_SCROLLED_AWAY = 10
+
+
+def _errors_reminder(errors: Sequence[Finding]) -> str:
+    if len(errors) == 1:
+        (error,) = errors
+        return (
+            f"Start with the error listed first ({location_text(error)}, {error.code}"
+            f" {error.rule}): what follows it may be its consequence."
+        )
+    return (
+        f"Start with the {len(errors)} errors listed first: what follows them may be their"
+        " consequence."
+    )
 
 
 def _audit_headline(console: Console, report: AuditReport) -> None:

@@ -744,3 +744,25 @@ def test_the_scorecard_says_its_candidates_may_be_the_consequence_of_errors() ->
     title = text[: text.index("┏")]  # the title, wrapped to the table's width
     assert note in " ".join(title.split())
     assert json.loads(run_cli("scorecard", "--format", "json").stdout)["note"] is None
+
+
+def test_a_long_report_ends_by_pointing_back_to_the_errors_listed_first(
+    write_catalog: Write,
+) -> None:
+    """The first audit of an imported project: its one error (no revenue metric, the one
+    thing to do next) at the top, then 110 missing owners that scroll it out of sight."""
+    many = "".join(f"  m{i}: {{drives: [m{i + 1}]}}\n" for i in range(12))
+    path = write_catalog("version: 1\nmetrics:\n" + many + "  m12: {}\n")
+    lines = run_cli("audit", str(path), env=ENV).stdout.splitlines()
+    assert lines[-2:] == [
+        "Found 1 error, 13 infos.",
+        f"Start with the error listed first ({path}:1:1, RT004 no-revenue-metric): what follows"
+        " it may be its consequence.",
+    ]
+    # Two errors: counted; a short report (its errors in sight) does not repeat itself.
+    twice = write_catalog("version: 1\nmetrics:\n" + many + "  m12: {drives: [nowhere]}\n")
+    assert run_cli("audit", str(twice), env=ENV).stdout.splitlines()[-1] == (
+        "Start with the 2 errors listed first: what follows them may be their consequence."
+    )
+    short = run_cli("audit", str(MISTAKES / "drive-typo.yaml"), env=ENV).stdout
+    assert "Start with" not in short and short.splitlines()[-1] == "Found 1 error, 3 warnings."

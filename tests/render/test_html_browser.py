@@ -6,55 +6,21 @@ test's temporary folder."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, run_cli
+from tests.render.browser import BROWSER, READY, dump_dom
 
-BROWSER = next(
-    (
-        shutil.which(name)
-        for name in ("chromium", "chromium-browser", "google-chrome")
-        if shutil.which(name)
-    ),
-    None,
-)
 pytestmark = pytest.mark.skipif(
     BROWSER is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"
 )
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--virtual-time-budget=3000",
-    "--window-size=1400,1000",
-]
 
 
-def open_page(url: str, profile: Path, screenshot: Path | None = None) -> str:
-    """The page's DOM after its scripts ran (and a screenshot, when asked)."""
-    args = [str(BROWSER), *FLAGS, f"--user-data-dir={profile}"]
-    if screenshot is not None:
-        subprocess.run(
-            [*args, f"--screenshot={screenshot}", url],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-    result = subprocess.run(
-        [*args, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+def open_page(url: str, screenshot: Path | None = None) -> str:
+    """The page's DOM once it is drawn (and a screenshot, when asked)."""
+    return dump_dom(url, READY, screenshot)
 
 
 def body_attributes(dom: str) -> str:
@@ -71,7 +37,7 @@ def test_report_renders_a_node_per_metric_and_no_script_errors(
     result = run_cli("report", "examples/ecommerce.yaml", "-o", str(report))
     assert result.exit_code == 0  # an artefact, not a gate (it has candidates to drop)
     screenshot = tmp_path / "report.png"
-    dom = open_page(report.as_uri() + "#sessions", tmp_path / "profile", screenshot)
+    dom = open_page(report.as_uri() + "#sessions", screenshot)
     attributes = body_attributes(dom)
     assert 'data-ready="1"' in attributes
     assert "data-errors" not in attributes
@@ -96,7 +62,7 @@ def test_a_hostile_name_is_text_and_runs_nothing(tmp_path: Path) -> None:
     )
     report = tmp_path / "report.html"
     assert run_cli("report", str(catalog), "-o", str(report)).exit_code == 0
-    dom = open_page(report.as_uri() + "#evil", tmp_path / "profile", tmp_path / "hostile.png")
+    dom = open_page(report.as_uri() + "#evil", tmp_path / "hostile.png")
     attributes = body_attributes(dom)
     assert "pwned" not in attributes
     assert 'data-ready="1"' in attributes and "data-errors" not in attributes

@@ -5,11 +5,12 @@ tall at the default zoom and never cut, and a 2,000-metric report laid out in ti
 
 The page is the report itself with one script appended that measures it after the
 layout (`MEASURE`) and writes the figures into `<body data-measure>`; the DOM is read
-back with `--dump-dom`. With REVTRACE_SCREENSHOTS=1, screenshots go to the test's
-temporary folder too."""
+back from the browser the tests share (tests/render/browser.py). With
+REVTRACE_SCREENSHOTS=1, screenshots go to the test's temporary folder too."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
@@ -26,33 +27,28 @@ import pytest
 from benchmarks.generate import Spec, write_catalog
 from revtrace.analysis import analyse
 from tests.conftest import REPO, run_cli
-from tests.render.test_html_browser import BROWSER, FLAGS
+from tests.render.browser import BROWSER, FLAGS, dump_dom, shared
 
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium on this machine")
 DOT = shutil.which("dot")
 
 MEASURE = "<script>\n" + (Path(__file__).parent / "measure_picture.js").read_text() + "</script>\n"
+#: What the measuring script and a test's own script set when done (or the page's errors).
+MEASURED = "!!(document.body && (document.body.dataset.measure || document.body.dataset.errors))"
+SCRIPTED = (
+    "!!(document.body && (document.body.dataset.result !== undefined"
+    " || document.body.dataset.errors))"
+)
 
 
-def measure(report: Path, folder: Path, budget: int = 20_000) -> dict[str, Any]:
+def measure(report: Path, folder: Path) -> dict[str, Any]:
     page = folder / (report.stem + "-measured.html")
     page.write_text(
         report.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
         encoding="utf-8",
     )
-    flags = [f for f in FLAGS if not f.startswith("--virtual-time-budget")]
-    args = [
-        str(BROWSER),
-        *flags,
-        f"--virtual-time-budget={budget}",
-        f"--user-data-dir={folder / 'p'}",
-    ]
-    if os.environ.get("REVTRACE_SCREENSHOTS"):  # to look at; a browser start (1 s) each
-        shot = f"--screenshot={folder / (report.stem + '.png')}"
-        subprocess.run([*args, shot, report.as_uri()], capture_output=True, timeout=180,
-                       check=False)  # fmt: skip
-    dom = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                         timeout=180, check=False).stdout  # fmt: skip
+    shot = folder / (report.stem + ".png") if os.environ.get("REVTRACE_SCREENSHOTS") else None
+    dom = dump_dom(page.as_uri(), MEASURED, shot)
     body = re.search(r"<body([^>]*)>", dom)
     assert body is not None, dom[:300]
     assert "data-errors" not in body.group(1), body.group(1)
@@ -284,10 +280,7 @@ def run_script(report: Path, folder: Path, script: str) -> str:
     page.write_text(
         report.read_text(encoding="utf-8").replace("</body>", wrapped + "</body>"), encoding="utf-8"
     )
-    flags = [f for f in FLAGS if not f.startswith("--virtual-time-budget")]
-    args = [str(BROWSER), *flags, "--virtual-time-budget=10000", f"--user-data-dir={folder / 's'}"]
-    return subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                          timeout=120, check=False).stdout  # fmt: skip
+    return dump_dom(page.as_uri(), SCRIPTED)
 
 
 def test_every_status_is_drawn_and_named(tmp_path: Path) -> None:
@@ -438,12 +431,13 @@ def test_click_keyboard_escape_and_the_details_panel(tmp_path: Path) -> None:
 def test_it_prints_on_a4_landscape(tmp_path: Path) -> None:
     report = report_of(REPO / "examples/ecommerce.yaml", tmp_path)
     pdf = tmp_path / "report.pdf"
-    flags = [f for f in FLAGS if not f.startswith("--virtual-time-budget")]
-    subprocess.run(
-        [str(BROWSER), *flags, "--virtual-time-budget=8000", "--no-pdf-header-footer",
-         f"--user-data-dir={tmp_path / 'pdf'}", f"--print-to-pdf={pdf}", report.as_uri()],
-        capture_output=True, timeout=120, check=False,
-    )  # fmt: skip
+    with shared().page(report.as_uri()) as page:  # as the browser's print dialog prints it
+        printed = page.browser.send(
+            "Page.printToPDF",
+            {"preferCSSPageSize": True, "displayHeaderFooter": False, "printBackground": True},
+            page.session,
+        )
+    pdf.write_bytes(base64.b64decode(printed["data"]))
     boxes = re.findall(rb"MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
     assert boxes, "no page in the PDF"
     width, height = (float(v) for v in boxes[0])

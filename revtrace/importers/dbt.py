@@ -29,6 +29,7 @@ from revtrace.importers.files import (
     as_mapping,
     is_revtrace_catalog,
     read_document,
+    read_found,
     shown,
 )
 from revtrace.model.formula import FormulaError
@@ -367,7 +368,7 @@ def _documents(
                     and file.is_file()
                     and file.name != "dbt_project.yml"
                 ):
-                    document = read_document(file)
+                    document = read_found(file, path)
                     if is_revtrace_catalog(document):
                         catalogs.append(shown(file))
                     elif _holds_metrics(document) or as_list(document.get("groups")):

@@ -62,6 +62,20 @@ def read_document(path: Path) -> Mapping[str, Any]:
     return document if isinstance(document, Mapping) else {}
 
 
+def read_found(path: Path, folder: Path) -> Mapping[str, Any]:
+    """A file found under `folder` (read whole, as dbt and Lightdash read a project): one
+    that cannot be read says which folder it was found in, and the way round it, as it
+    may define no metric at all (a sources file with a tab in it stopped the import of a
+    whole project)."""
+    try:
+        return read_document(path)
+    except ImportFailed as exc:
+        raise ImportFailed(
+            f"{exc} (found in {folder}, whose YAML files are all read: fix it, or import"
+            " only the files or folders that define metrics)"
+        ) from None
+
+
 def is_revtrace_catalog(document: Mapping[str, Any]) -> bool:
     """A revtrace catalog (`version: 1` with `metrics:` or `links:`), which a dbt project
     may hold beside its models (revtrace import's own output, say): dbt's files say

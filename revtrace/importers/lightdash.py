@@ -24,6 +24,7 @@ from revtrace.importers.files import (
     as_list,
     as_mapping,
     read_document,
+    read_found,
     shown,
 )
 
@@ -65,7 +66,7 @@ def import_lightdash(
     found: dict[str, tuple[Imported, Mapping[str, Any], str]] = {}
     for path in paths:
         for file in _files(Path(path)):
-            document = read_document(file)
+            document = read_found(file, Path(path)) if file != Path(path) else read_document(file)
             where = shown(file)
             for model, name, definition in _metrics(document):
                 sources.add(where)

@@ -155,6 +155,28 @@ def test_a_bad_input_is_one_line_and_exit_2_or_nothing_to_import(
         assert result.exit_code == 0  # no metrics: an empty catalog
 
 
+@pytest.mark.parametrize("importer", ["dbt", "lightdash"])
+def test_a_broken_file_in_a_project_says_which_folder_and_the_way_round_it(
+    importer: str, tmp_path: Path
+) -> None:
+    """A real project's sources file, indented with tabs, stopped the import of a project
+    whose metrics are elsewhere: the message names the folder it was read from and says
+    what to do instead, still at the line to fix."""
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "_sources.yml").write_text("sources:\n  - name: stripe\n\t\ttables: []\n")
+    result = run_cli("import", importer, str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"revtrace: error: {models / '_sources.yml'}:3:1: not valid YAML: a tab character:"
+        f" YAML indents with spaces only (found in {tmp_path}, whose YAML files are all read:"
+        " fix it, or import only the files or folders that define metrics)\n"
+    )
+    # Named on its own, the file is the input: no folder to speak of.
+    alone = run_cli("import", importer, str(models / "_sources.yml"))
+    assert alone.exit_code == 2 and "found in" not in alone.stderr
+
+
 def test_a_folder_without_metrics_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "dbt_project.yml").write_text("name: x\n")
     (tmp_path / "models").mkdir()

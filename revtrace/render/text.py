@@ -138,13 +138,10 @@ def _errors_reminder(errors: Sequence[Finding]) -> str:
     if len(errors) == 1:
         (error,) = errors
         return (
-            f"Start with the error listed first ({location_text(error)}, {error.code}"
-            f" {error.rule}): what follows it may be its consequence."
+            f"Start with the error listed first, at the top ({location_text(error)},"
+            f" {error.code} {error.rule})."
         )
-    return (
-        f"Start with the {len(errors)} errors listed first: what follows them may be their"
-        " consequence."
-    )
+    return f"Start with the {len(errors)} errors listed first, at the top."
 
 
 def _audit_headline(console: Console, report: AuditReport) -> None:

@@ -756,13 +756,12 @@ def test_a_long_report_ends_by_pointing_back_to_the_errors_listed_first(
     lines = run_cli("audit", str(path), env=ENV).stdout.splitlines()
     assert lines[-2:] == [
         "Found 1 error, 13 infos.",
-        f"Start with the error listed first ({path}:1:1, RT004 no-revenue-metric): what follows"
-        " it may be its consequence.",
+        f"Start with the error listed first, at the top ({path}:1:1, RT004 no-revenue-metric).",
     ]
     # Two errors: counted; a short report (its errors in sight) does not repeat itself.
     twice = write_catalog("version: 1\nmetrics:\n" + many + "  m12: {drives: [nowhere]}\n")
     assert run_cli("audit", str(twice), env=ENV).stdout.splitlines()[-1] == (
-        "Start with the 2 errors listed first: what follows them may be their consequence."
+        "Start with the 2 errors listed first, at the top."
     )
     short = run_cli("audit", str(MISTAKES / "drive-typo.yaml"), env=ENV).stdout
     assert "Start with" not in short and short.splitlines()[-1] == "Found 1 error, 3 warnings."

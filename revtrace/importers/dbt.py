@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from revtrace.importers.dbt_config import config_value, project_configs, with_project_configs
+from revtrace.importers.dbt_parts import find_parts, measure_name
 from revtrace.importers.files import (
     ImportFailed,
     NoMetrics,
@@ -118,12 +119,12 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
         notes.append(f"{' and '.join(parts)} not carried: revtrace tracks metrics")
     simple_on: dict[str, str] = {}
     for _, entry in raw:
-        measure = _measure_name(as_mapping(entry.get("type_params")).get("measure"))
+        measure = measure_name(as_mapping(entry.get("type_params")).get("measure"))
         if entry.get("type") == "simple" and measure and not (entry.get("filter")):
             simple_on.setdefault(measure, entry["name"])
     imported: dict[str, Imported] = {}
     kept = {entry["name"] for _, entry in raw}  # a disabled whole is no link's target
-    wholes = {part: whole for part, whole in _parts(documents).items() if whole in kept}
+    wholes = _wholes(documents, kept)
     for source, entry in raw:
         metric = _metric(source, entry, groups, (simple_on, wholes), notes)
         if metric.id in imported:
@@ -218,46 +219,6 @@ def _created(document: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str]]
         and measure.get("create_metric") is True
         and isinstance(measure.get("name"), str)
     ]
-
-
-#: Aggregations whose value over some of the rows is a part of their value over all.
-_ADDITIVE = frozenset({"sum", "count", "sum_boolean"})
-
-
-def _parts(documents: list[tuple[str, Mapping[str, Any]]]) -> dict[str, str]:
-    """Filtered simple metrics → the unfiltered one they are a part of: the same additive
-    measure (legacy spec), or the same `agg` and `expr` on the same model (latest spec),
-    over the rows the filter keeps. Food revenue is then a part of revenue and moves it
-    (revenue = food revenue + the rest): a link the semantic layer implies, where every
-    other business link waits for the user."""
-    aggs: dict[str, str] = {}
-    for _, document in documents:
-        for model in as_list(document.get("semantic_models")):
-            for measure in as_list(as_mapping(model).get("measures")):
-                if isinstance(measure, Mapping) and isinstance(measure.get("name"), str):
-                    aggs[measure["name"]] = str(measure.get("agg", "")).lower()
-    whole: dict[tuple[str, ...], str] = {}
-    filtered: list[tuple[tuple[str, ...], str]] = []
-    for _, document in documents:
-        for entry, model in _entries_and_models(document):
-            if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-                continue
-            if str(entry.get("type") or "simple") != "simple":
-                continue
-            params = as_mapping(entry.get("type_params"))
-            measure = _measure_name(params.get("measure"))
-            agg = str(entry.get("agg") or "").lower()
-            if measure is not None and aggs.get(measure) in _ADDITIVE:
-                key: tuple[str, ...] = ("measure", measure)
-            elif measure is None and model and agg in _ADDITIVE and "expr" in entry:
-                key = ("model", model, agg, str(entry["expr"]))
-            else:
-                continue
-            if entry.get("filter"):
-                filtered.append((key, entry["name"]))
-            else:
-                whole.setdefault(key, entry["name"])
-    return {name: whole[key] for key, name in filtered if whole.get(key, name) != name}
 
 
 def _groups(documents: list[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, str]]:
@@ -413,14 +374,6 @@ def _enabled_entries(
     return kept
 
 
-def _measure_name(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
-        return str(value["name"])
-    return None
-
-
 def _reference(value: object) -> tuple[str | None, Mapping[str, Any]]:
     """A metric input: a name, or a mapping with `name` (and `alias`, `filter`, …)."""
     if isinstance(value, str):
@@ -430,15 +383,64 @@ def _reference(value: object) -> tuple[str | None, Mapping[str, Any]]:
     return None, {}
 
 
+def _wholes(
+    documents: list[tuple[str, Mapping[str, Any]]], kept: set[str]
+) -> dict[str, tuple[str, str | None]]:
+    """Each metric that is a part of another imported one (`dbt_parts.find_parts`)."""
+    found = find_parts(
+        [m for _, document in documents for m in as_list(document.get("semantic_models"))],
+        [pair for _, document in documents for pair in _entries_and_models(document)],
+    )
+    return {part: whole for part, whole in found.items() if whole[0] in kept}
+
+
+def _part_of_a_whole(
+    metric: Imported,
+    entry: Mapping[str, Any],
+    found: tuple[str | None, str | None],
+    notes: list[str],
+) -> None:
+    """A simple metric's filter (not carried, said), and its link to the metric it is a
+    part of (`dbt_parts.find_parts`): by its filter, or by a `case when` expression."""
+    source, name = metric.source, metric.id
+    whole, summed = found
+    if not entry.get("filter"):
+        if whole is not None:
+            metric.drives.append(whole)
+            notes.append(
+                f"{source}: metric '{name}': it adds up {summed} only where a condition"
+                f" holds (case when … end), as '{whole}' adds it up everywhere, so it is a"
+                f" part of it: linked as driving '{whole}'"
+            )
+        return
+    metric.tags.append("dbt:filtered")
+    if whole is not None:
+        metric.drives.append(whole)
+    notes.append(
+        f"{source}: metric '{name}': its filter is not carried (revtrace has none)"
+        + (
+            f"; it keeps some of the rows of '{whole}', so it is a part of it: linked as"
+            f" driving '{whole}'"
+            if whole is not None
+            else ""
+        )
+    )
+    for reference in _METRIC_IN_FILTER.findall(json.dumps(entry.get("filter"))):
+        notes.append(
+            f"{source}: metric '{name}': its filter refers to metric '{reference}'"
+            " (Jinja, never rendered): reported, not linked"
+        )
+
+
 def _metric(
     source: str,
     entry: Mapping[str, Any],
     groups: Mapping[str, Mapping[str, str]],
-    found: tuple[Mapping[str, str], Mapping[str, str]],
+    found: tuple[Mapping[str, str], Mapping[str, tuple[str, str | None]]],
     notes: list[str],
 ) -> Imported:
     """One metric; `found`: the unfiltered simple metric on each measure, and each
-    filtered simple metric's whole (`_parts`)."""
+    filtered simple metric's whole (`dbt_parts.find_parts`)."""
     simple_on, parts = found
     name = str(entry["name"])
     config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}
@@ -457,25 +459,7 @@ def _metric(
         source=source,
         keep=_keep(settings.get("keep")),
     )
-    if entry.get("filter"):
-        metric.tags.append("dbt:filtered")
-        whole = parts.get(name)
-        if whole is not None:
-            metric.drives.append(whole)
-        notes.append(
-            f"{source}: metric '{name}': its filter is not carried (revtrace has none)"
-            + (
-                f"; it keeps some of the rows of '{whole}', so it is a part of it: linked as"
-                f" driving '{whole}'"
-                if whole is not None
-                else ""
-            )
-        )
-        for reference in _METRIC_IN_FILTER.findall(json.dumps(entry.get("filter"))):
-            notes.append(
-                f"{source}: metric '{name}': its filter refers to metric '{reference}'"
-                " (Jinja, never rendered): reported, not linked"
-            )
+    _part_of_a_whole(metric, entry, parts.get(name, (None, None)), notes)
     params = _type_params(entry)
     if kind == "ratio":
         numerator, _ = _reference(params.get("numerator"))
@@ -488,7 +472,7 @@ def _metric(
         _derived(metric, params, source, notes)
     elif kind == "cumulative":
         base, _ = _reference(params.get("metric") or params.get("input_metric"))
-        measure = _measure_name(params.get("measure"))
+        measure = measure_name(params.get("measure"))
         base = base or (simple_on.get(measure) if measure else None)
         if base:
             metric.computed_from = [base]
@@ -504,7 +488,7 @@ def _metric(
             ("conversion_measure", "conversion_metric"),
         ):
             base, _ = _reference(conversion.get(metric_key))
-            measure = _measure_name(conversion.get(measure_key))
+            measure = measure_name(conversion.get(measure_key))
             base = base or (simple_on.get(measure) if measure else None)
             if base and base not in metric.computed_from:
                 metric.computed_from.append(base)

@@ -638,3 +638,94 @@ metrics:
     assert [(link.target, link.kind) for link in revenue.drives] == [
         ("running_revenue", "computed_from")
     ]
+
+
+def test_a_case_when_measure_is_a_part_of_the_measure_it_keeps_some_rows_of(
+    tmp_path: Path,
+) -> None:
+    """jaffle-shop's food revenue is `sum(case when is_food_item then product_price else 0
+    end)`, revenue `sum(product_price)`: a part of revenue, which it moves. Imported
+    without the link, it was a candidate to drop in dbt's own demo project. Not a part:
+    another aggregation, expression or model, two branches, a count that counts its
+    `else 0` rows too."""
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "m.yml").write_text(
+        """\
+semantic_models:
+  - name: order_items
+    measures:
+      - {name: revenue, agg: sum, expr: product_price}
+      - name: food_revenue
+        agg: sum
+        expr: |
+          CASE WHEN is_food_item
+               THEN Product_Price ELSE 0 END
+      - {name: drink_revenue, agg: sum, expr: "case when is_drink then product_price end"}
+      - {name: tax, agg: sum, expr: "case when is_food_item then tax_paid else 0 end"}
+      - {name: split, agg: sum, expr: "case when a then product_price when b then 1 end"}
+      - {name: items, agg: count, expr: item_id}
+      - {name: food_items, agg: count, expr: "case when is_food_item then item_id end"}
+      - {name: any_items, agg: count, expr: "case when is_food_item then item_id else 0 end"}
+      - {name: median_price, agg: median, expr: product_price}
+      - {name: food_median, agg: median, expr: "case when f then product_price end"}
+  - name: refunds
+    measures:
+      - {name: refunded, agg: sum, expr: "case when is_food then product_price else 0 end"}
+metrics:
+"""
+        + "".join(
+            f"  - {{name: {m}, type: simple, type_params: {{measure: {m}}}}}\n"
+            for m in [
+                "revenue",
+                "food_revenue",
+                "drink_revenue",
+                "tax",
+                "split",
+                "items",
+                "food_items",
+                "any_items",
+                "median_price",
+                "food_median",
+                "refunded",
+            ]
+        ),  # fmt: skip
+        encoding="utf-8",
+    )
+    latest = tmp_path / "latest"
+    latest.mkdir()
+    (latest / "m.yml").write_text(
+        """\
+models:
+  - name: order_items
+    semantic_model: true
+    metrics:
+      - {name: revenue, type: simple, agg: sum, expr: product_price}
+      - {name: food_revenue, type: simple, agg: sum,
+         expr: "case when is_food_item then product_price else 0 end"}
+      - {name: tax, type: simple, agg: sum, expr: "case when f then tax_paid else 0 end"}
+      - {name: food_avg, type: simple, agg: average, expr: "case when f then product_price end"}
+""",
+        encoding="utf-8",
+    )
+
+    def links(folder: Path) -> tuple[set[tuple[str, str]], str]:
+        result = run_cli("import", "dbt", str(folder))
+        assert result.exit_code == 0, result.stderr
+        catalog = load_catalog_text(result.stdout).catalog.metrics
+        drives = {(m.id, link.target) for m in catalog.values() for link in m.drives}
+        return drives, result.stderr
+
+    drives, said = links(legacy)
+    assert drives == {
+        ("food_revenue", "revenue"),
+        ("drink_revenue", "revenue"),
+        ("food_items", "items"),
+    }
+    assert (
+        "metric 'food_revenue': it adds up product_price only where a condition holds (case"
+        " when … end), as 'revenue' adds it up everywhere, so it is a part of it: linked as"
+        " driving 'revenue'" in said
+    )
+    drives, _ = links(latest)
+    assert drives == {("food_revenue", "revenue")}

@@ -1,0 +1,121 @@
+"""Which dbt metrics are parts of others: the one business link a semantic layer implies
+(food revenue is a part of revenue, and moves it). Read by `revtrace import dbt`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from revtrace.importers.files import as_list, as_mapping
+
+#: Aggregations whose value over some of the rows is a part of their value over all.
+_ADDITIVE = frozenset({"sum", "count", "sum_boolean"})
+
+
+#: `case when <condition> then <expression> [else 0 | else null] end`: the expression over
+#: the rows where the condition holds (one branch only; nothing nested).
+_CASE_PART = re.compile(
+    r"\s*case\s+when\s+(?P<condition>.+?)\s+then\s+(?P<summed>.+?)"
+    r"(?:\s+else\s+(?P<otherwise>0|0\.0|null))?\s+end\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _case_part(expression: str, agg: str) -> str | None:
+    """The expression a `case when` expression keeps some rows of, when aggregating it
+    with `agg` adds up a part of what aggregating that expression adds up: a sum with
+    `else 0` (or null, or no else); a count only without one (`else 0` counts every row)."""
+    match = _CASE_PART.fullmatch(expression)
+    if match is None or re.search(r"\b(?:case|when|then|else|end)\b", match["summed"], re.I):
+        return None
+    if agg == "count" and match["otherwise"] not in (None, "null", "NULL", "Null"):
+        return None
+    return _sql(match["summed"])
+
+
+def _sql(expression: str) -> str:
+    """An expression compared as SQL compares it: spacing and letter case aside."""
+    return " ".join(expression.split()).casefold()
+
+
+class _Measures:
+    """The semantic models' measures: each one's aggregation; the additive ones by (model,
+    aggregation, expression added up); those that add up part of another's expression."""
+
+    def __init__(self, semantic_models: Sequence[object]) -> None:
+        self.aggs: dict[str, str] = {}
+        self.adding: dict[tuple[str, ...], str] = {}
+        self.part_of: dict[str, tuple[tuple[str, ...], str]] = {}
+        for model in semantic_models:
+            place = str(as_mapping(model).get("name"))
+            for measure in as_list(as_mapping(model).get("measures")):
+                if isinstance(measure, Mapping) and isinstance(measure.get("name"), str):
+                    self._add(place, measure["name"], measure)
+
+    def _add(self, place: str, name: str, measure: Mapping[str, object]) -> None:
+        agg = str(measure.get("agg", "")).lower()
+        self.aggs[name] = agg
+        if agg not in _ADDITIVE:
+            return
+        expression = str(measure.get("expr") or name)  # MetricFlow: the column of its name
+        self.adding.setdefault((place, agg, _sql(expression)), name)
+        summed = _case_part(expression, agg)
+        if summed is not None:
+            self.part_of[name] = ((place, agg, summed), summed)
+
+
+def find_parts(
+    semantic_models: Sequence[object], entries: Sequence[tuple[object, str]]
+) -> dict[str, tuple[str, str | None]]:
+    """Simple metrics → (the simple metric they are a part of, the expression both add
+    up, or None for a filter). A filtered simple metric is a part of the unfiltered one
+    on the same additive measure (legacy spec), or with the same `agg` and `expr` on the
+    same model (latest spec), over the rows the filter keeps. So is one whose `expr` is
+    `case when <condition> then X else 0 end` of one that adds up X, with the same `agg`
+    on the same model (jaffle-shop's food revenue, of revenue). Food revenue is then a
+    part of revenue and moves it (revenue = food revenue + the rest): a link the semantic
+    layer implies, where every other business link waits for the user."""
+    measures = _Measures(semantic_models)
+    whole: dict[tuple[str, ...], str] = {}
+    filtered: list[tuple[tuple[str, ...], str]] = []
+    cased: list[tuple[tuple[str, ...], str, str]] = []
+    for entry, model in entries:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            continue
+        if str(entry.get("type") or "simple") != "simple":
+            continue
+        name = entry["name"]
+        measure = measure_name(as_mapping(entry.get("type_params")).get("measure"))
+        agg = str(entry.get("agg") or "").lower()
+        if measure is not None and measures.aggs.get(measure) in _ADDITIVE:
+            key: tuple[str, ...] = ("measure", measure)
+            part = measures.part_of.get(measure)
+            if part is not None and part[0] in measures.adding:
+                cased.append((("measure", measures.adding[part[0]]), name, part[1]))
+        elif measure is None and model and agg in _ADDITIVE and "expr" in entry:
+            key = ("model", model, agg, _sql(str(entry["expr"])))
+            summed = _case_part(str(entry["expr"]), agg)
+            if summed is not None:
+                cased.append((("model", model, agg, summed), name, summed))
+        else:
+            continue
+        if entry.get("filter"):
+            filtered.append((key, name))
+        else:
+            whole.setdefault(key, name)
+    found: dict[str, tuple[str, str | None]] = {
+        name: (whole[key], None) for key, name in filtered if whole.get(key, name) != name
+    }
+    for key, name, summed in cased:
+        if name not in found and whole.get(key, name) != name:
+            found[name] = (whole[key], summed)
+    return found
+
+
+def measure_name(value: object) -> str | None:
+    """A measure's name, given as a name or as a mapping with `name`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        return str(value["name"])
+    return None

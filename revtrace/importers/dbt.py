@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from revtrace.importers.dbt_config import config_value, project_configs, with_project_configs
-from revtrace.importers.dbt_parts import find_parts, measure_name
 from revtrace.importers.files import (
     ImportFailed,
     NoMetrics,
@@ -33,6 +32,7 @@ from revtrace.importers.files import (
     read_found,
     shown,
 )
+from revtrace.importers.parts import find_parts, measure_name
 from revtrace.model.formula import FormulaError
 from revtrace.model.formula import parse as parse_formula
 
@@ -386,7 +386,7 @@ def _reference(value: object) -> tuple[str | None, Mapping[str, Any]]:
 def _wholes(
     documents: list[tuple[str, Mapping[str, Any]]], kept: set[str]
 ) -> dict[str, tuple[str, str | None]]:
-    """Each metric that is a part of another imported one (`dbt_parts.find_parts`)."""
+    """Each metric that is a part of another imported one (`parts.find_parts`)."""
     found = find_parts(
         [m for _, document in documents for m in as_list(document.get("semantic_models"))],
         [pair for _, document in documents for pair in _entries_and_models(document)],
@@ -401,7 +401,7 @@ def _part_of_a_whole(
     notes: list[str],
 ) -> None:
     """A simple metric's filter (not carried, said), and its link to the metric it is a
-    part of (`dbt_parts.find_parts`): by its filter, or by a `case when` expression."""
+    part of (`parts.find_parts`): by its filter, or by a `case when` expression."""
     source, name = metric.source, metric.id
     whole, summed = found
     if not entry.get("filter"):
@@ -440,7 +440,7 @@ def _metric(
     notes: list[str],
 ) -> Imported:
     """One metric; `found`: the unfiltered simple metric on each measure, and each
-    filtered simple metric's whole (`dbt_parts.find_parts`)."""
+    filtered simple metric's whole (`parts.find_parts`)."""
     simple_on, parts = found
     name = str(entry["name"])
     config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}

@@ -27,6 +27,7 @@ from revtrace.importers.files import (
     read_found,
     shown,
 )
+from revtrace.importers.parts import lightdash_parts
 
 #: Aggregations: a metric of another type is computed from what its `sql` refers to.
 _AGGREGATES = frozenset(
@@ -64,11 +65,12 @@ def import_lightdash(
     notes: list[str] = []
     sources: set[str] = set()
     found: dict[str, tuple[Imported, Mapping[str, Any], str]] = {}
+    columns: dict[str, str | None] = {}  # the column each metric is defined on, if any
     for path in paths:
         for file in _files(Path(path)):
             document = read_found(file, Path(path)) if file != Path(path) else read_document(file)
             where = shown(file)
-            for model, name, definition in _metrics(document):
+            for model, name, definition, column in _metrics(document):
                 sources.add(where)
                 metric_id = f"{model}.{name}"
                 if metric_id in found:
@@ -77,6 +79,7 @@ def import_lightdash(
                     )
                     continue
                 found[metric_id] = (_imported(metric_id, definition, where), definition, model)
+                columns[metric_id] = column
     if not found and all(Path(path).is_dir() for path in paths):
         # As `import dbt` does: a folder read in full without one metric is the wrong
         # folder, not an empty catalog (files named one by one may be empty, for --check).
@@ -115,6 +118,7 @@ def import_lightdash(
                 drives.append(metric_id)
     if missing and not allow_missing:
         raise MissingDrivers(missing)
+    _link_parts(found, columns, notes)
     notes += [f"driver {m} names no metric in the files given: link dropped" for m in missing]
     for wanted in revenue:
         if wanted not in found:
@@ -133,10 +137,46 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
-def _metrics(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
-    """(model, metric name, definition) for every metric a document defines."""
+def _link_parts(
+    found: Mapping[str, tuple[Imported, Mapping[str, Any], str]],
+    columns: Mapping[str, str | None],
+    notes: list[str],
+) -> None:
+    """Each metric's filters (not carried: said), and the link from each part to the
+    metric it is a part of (`parts.lightdash_parts`)."""
+    wholes = lightdash_parts(
+        [(metric_id, model, columns[metric_id], d) for metric_id, (_, d, model) in found.items()]
+    )
+    for metric_id, (metric, definition, _) in found.items():
+        whole, summed = wholes.get(metric_id, (None, None))
+        if whole is not None and whole not in metric.drives:
+            metric.drives.append(whole)
+        where = f"{metric.source}: metric '{metric_id}'"
+        if definition.get("filters"):
+            notes.append(
+                f"{where}: its filters are not carried (revtrace has none)"
+                + (
+                    f"; it keeps some of the rows of '{whole}', so it is a part of it: linked"
+                    f" as driving '{whole}'"
+                    if whole is not None
+                    else ""
+                )
+            )
+        elif whole is not None:
+            notes.append(
+                f"{where}: it adds up {summed} only where a condition holds (case when … end),"
+                f" as '{whole}' adds it up everywhere, so it is a part of it: linked as driving"
+                f" '{whole}'"
+            )
+
+
+def _metrics(
+    document: Mapping[str, Any],
+) -> Iterator[tuple[str, str, Mapping[str, Any], str | None]]:
+    """(model, metric name, definition, the column it is defined on or None) for every
+    metric a document defines."""
     if document.get("type") == "model" and isinstance(document.get("name"), str):
-        yield from _named(document["name"], document.get("metrics"))
+        yield from _named(document["name"], document.get("metrics"), None)
     for model in as_list(document.get("models")):
         if not isinstance(model, Mapping) or not isinstance(model.get("name"), str):
             continue
@@ -145,21 +185,26 @@ def _metrics(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[st
             model,
             *(c for c in as_list(model.get("columns")) if isinstance(c, Mapping)),
         ):
+            column = None if holder is model else holder.get("name")
             for meta in (
                 as_mapping(holder.get("meta")),
                 as_mapping(as_mapping(holder.get("config")).get("meta")),
             ):
-                yield from _named(name, meta.get("metrics"))
+                yield from _named(
+                    name, meta.get("metrics"), column if isinstance(column, str) else None
+                )
 
 
-def _named(model: str, metrics: object) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+def _named(
+    model: str, metrics: object, column: str | None
+) -> Iterator[tuple[str, str, Mapping[str, Any], str | None]]:
     if isinstance(metrics, Mapping):
         for name, definition in metrics.items():
             if isinstance(name, str) and isinstance(definition, Mapping):
-                yield model, name, definition
+                yield model, name, definition, column
     for entry in as_list(metrics):  # the list form: [{name: …, …}]
         if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            yield model, entry["name"], entry
+            yield model, entry["name"], entry, column
 
 
 def _imported(metric_id: str, definition: Mapping[str, Any], source: str) -> Imported:

@@ -640,6 +640,13 @@ metrics:
     ]
 
 
+#: The measures of the legacy-spec project below, a simple metric each.
+MEASURES = [
+    "revenue", "food_revenue", "drink_revenue", "tax", "split", "items", "food_items",
+    "any_items", "median_price", "food_median", "refunded",
+]  # fmt: skip
+
+
 def test_a_case_when_measure_is_a_part_of_the_measure_it_keeps_some_rows_of(
     tmp_path: Path,
 ) -> None:
@@ -675,21 +682,8 @@ semantic_models:
 metrics:
 """
         + "".join(
-            f"  - {{name: {m}, type: simple, type_params: {{measure: {m}}}}}\n"
-            for m in [
-                "revenue",
-                "food_revenue",
-                "drink_revenue",
-                "tax",
-                "split",
-                "items",
-                "food_items",
-                "any_items",
-                "median_price",
-                "food_median",
-                "refunded",
-            ]
-        ),  # fmt: skip
+            f"  - {{name: {m}, type: simple, type_params: {{measure: {m}}}}}\n" for m in MEASURES
+        ),
         encoding="utf-8",
     )
     latest = tmp_path / "latest"

@@ -4,6 +4,7 @@ into links, references into derivations, and missing drivers as an error."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -240,3 +241,69 @@ def test_the_lightdash_example_is_the_loop_the_readme_describes(tmp_path: Path) 
         assert links.read_text(encoding="utf-8") == shipped
         again = run_cli("fit", "revtrace/", "--values", "values.csv", "--diff")
         assert again.stdout == "" and "the catalog says 5 estimates already" in again.stderr
+
+
+def test_a_filtered_or_case_when_sum_is_a_part_of_the_sum_it_keeps_some_rows_of(
+    tmp_path: Path,
+) -> None:
+    """Lightdash's SaaS demo: won amount is the deals' amount `filters: [{stage: Won}]`,
+    a part of the total amount (and moves it). Its filters were dropped without a word.
+    Not a part: an average, a distinct count, another column or model."""
+    (tmp_path / "deals.yml").write_text(
+        """\
+version: 2
+models:
+  - name: deals
+    meta:
+      metrics:
+        case_won:
+          type: sum
+          sql: "CASE WHEN ${stage} = 'Won' THEN ${TABLE}.amount ELSE 0 END"
+        case_seats:
+          type: sum
+          sql: "CASE WHEN ${stage} = 'Won' THEN ${seats} END"
+    columns:
+      - name: amount
+        meta:
+          metrics:
+            total_amount: {type: sum}
+            won_amount: {type: sum, filters: [{stage: Won}]}
+            average_won: {type: average, filters: [{stage: Won}]}
+      - name: deal_id
+        meta:
+          metrics:
+            deals: {type: count}
+            won_deals: {type: count, filters: [{stage: Won}]}
+            won_unique: {type: count_distinct, filters: [{stage: Won}]}
+  - name: refunds
+    columns:
+      - name: amount
+        meta:
+          metrics:
+            refunded_won: {type: sum, filters: [{stage: Won}]}
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "lightdash", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    catalog = load_catalog_text(result.stdout).catalog.metrics
+    assert {(m.id, link.target) for m in catalog.values() for link in m.drives} == {
+        ("deals.won_amount", "deals.total_amount"),
+        ("deals.case_won", "deals.total_amount"),
+        ("deals.won_deals", "deals.deals"),
+    }
+    where = f"{os.path.relpath(tmp_path / 'deals.yml')}: metric"  # as shown: from here
+    assert (
+        f"revtrace: {where} 'deals.won_amount': its filters are not carried (revtrace has"
+        " none); it keeps some of the rows of 'deals.total_amount', so it is a part of it:"
+        " linked as driving 'deals.total_amount'\n" in result.stderr
+    )
+    assert (
+        f"revtrace: {where} 'deals.won_unique': its filters are not carried (revtrace has"
+        " none)\n" in result.stderr
+    )
+    assert (
+        f"revtrace: {where} 'deals.case_won': it adds up ${{amount}} only where a condition"
+        " holds (case when … end), as 'deals.total_amount' adds it up everywhere, so it is a"
+        " part of it: linked as driving 'deals.total_amount'\n" in result.stderr
+    )

@@ -1,5 +1,9 @@
-"""Which dbt metrics are parts of others: the one business link a semantic layer implies
-(food revenue is a part of revenue, and moves it). Read by `revtrace import dbt`."""
+"""Which metrics are parts of others: the one business link a semantic layer implies (food
+revenue is a part of revenue, and moves it: revenue = food revenue + the rest). A part
+adds up, with the same additive aggregation on the same model, the same expression as
+its whole over some of the rows: those a filter keeps, or those a `case when` keeps. Read
+by `revtrace import dbt` (`find_parts`) and `revtrace import lightdash`
+(`lightdash_parts`)."""
 
 from __future__ import annotations
 
@@ -119,3 +123,39 @@ def measure_name(value: object) -> str | None:
     if isinstance(value, Mapping) and isinstance(value.get("name"), str):
         return str(value["name"])
     return None
+
+
+#: `${TABLE}.amount`, which Lightdash also lets a metric write `${amount}`.
+_TABLE_COLUMN = re.compile(r"\$\{\s*TABLE\s*\}\.(\w+)")
+
+
+def lightdash_parts(
+    metrics: Sequence[tuple[str, str, str | None, Mapping[str, object]]],
+) -> dict[str, tuple[str, str | None]]:
+    """Lightdash metrics (id, model, the column it is defined on or None, definition) →
+    (the metric they are a part of, the expression both add up for a `case when`, None
+    for a filter), as `find_parts` for dbt: a `sum` or a `count` with `filters:` of the
+    one without on the same expression and model (deals' won amount, of their amount),
+    or one whose `sql` is a `case when` of the other's."""
+    wholes: dict[tuple[str, str, str], str] = {}
+    candidates: list[tuple[str, tuple[str, str, str], str | None]] = []
+    for metric_id, model, column, definition in metrics:
+        agg = str(definition.get("type", "")).lower()
+        if agg not in ("sum", "count"):
+            continue
+        sql = definition.get("sql") or (f"${{TABLE}}.{column}" if column else None)
+        if not isinstance(sql, str):
+            continue
+        expression = _sql(_TABLE_COLUMN.sub(r"${\1}", sql))
+        if definition.get("filters"):
+            candidates.append((metric_id, (model, agg, expression), None))
+            continue
+        wholes.setdefault((model, agg, expression), metric_id)
+        summed = _case_part(expression, agg)
+        if summed is not None:
+            candidates.append((metric_id, (model, agg, summed), summed))
+    return {
+        metric_id: (wholes[key], summed)
+        for metric_id, key, summed in candidates
+        if wholes.get(key, metric_id) != metric_id
+    }

@@ -77,6 +77,20 @@ class Analysis:
             and self.graph.view_of(metric_id) is None
         )
 
+    def is_candidate(self, metric_id: str) -> bool:
+        """The audit's verdict (RT001): no path to revenue, no `keep` exception, not a view
+        of revenue; never where nothing can be traced. Every command says it of the same
+        metrics (`tests/test_verdicts.py`); the JSON rows, written by the hundred
+        thousand, say it inline."""
+        metric = self.catalog.metrics.get(metric_id)
+        return (
+            metric is not None
+            and not self.untraceable
+            and metric.keep is None
+            and metric_id not in self.graph.distance
+            and self.graph.view_of(metric_id) is None
+        )
+
     def caveats(self, metrics: Iterable[str]) -> dict[str, tuple[Finding, ...]]:
         """For each of the `metrics` without a path that has one, the errors about it or
         about the metrics where its chains end: the likely root cause of its verdict,

@@ -146,12 +146,7 @@ class TraceResult:
         """The audit's verdict on the metric: a candidate to drop (RT001). Never where
         nothing can be traced: `trace` called every metric of a catalog without a revenue
         metric a candidate, where the audit names none and says why (RT004)."""
-        return (
-            self.traceable
-            and not self.reaches_revenue
-            and self.kept is None
-            and self.analysis.graph.view_of(self.metric) is None
-        )
+        return self.analysis.is_candidate(self.metric)
 
 
 def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:

@@ -79,15 +79,7 @@ def scorecard(analysis: Analysis, metrics: Sequence[str], by: str = "auto") -> S
                 reaching=len(distances),
                 views=sum(1 for m in members if m not in graph.distance and graph.view_of(m)),
                 median_distance=statistics.median(distances) if distances else None,
-                candidates=[]
-                if untraceable
-                else [
-                    m
-                    for m in members
-                    if m not in graph.distance
-                    and analysis.catalog.metrics[m].keep is None
-                    and graph.view_of(m) is None
-                ],
+                candidates=[m for m in members if analysis.is_candidate(m)],
                 label=f"(no {by})" if key is None else key,
             )
         )

@@ -7,6 +7,8 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -723,3 +725,25 @@ models:
     )
     drives, _ = links(latest)
     assert drives == {("food_revenue", "revenue")}
+
+
+def test_a_hostile_case_expression_is_read_in_one_pass(tmp_path: Path) -> None:
+    """`case when a then a then … end x`: the regular expression that first matched a
+    `case when` part backtracked on it quadratically (16,000 `then`s: 42 s). Read in one
+    pass, it is no part of anything; a subprocess with a timeout guards against a hang."""
+    expression = "case when " + "a then " * 100_000 + "b end x"
+    (tmp_path / "m.yml").write_text(
+        "semantic_models:\n  - name: o\n    measures:\n"
+        f"      - {{name: total, agg: sum, expr: b}}\n"
+        f"      - {{name: part, agg: sum, expr: '{expression}'}}\n"
+        "metrics:\n"
+        "  - {name: total, type: simple, type_params: {measure: total}}\n"
+        "  - {name: part, type: simple, type_params: {measure: part}}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "revtrace", "import", "dbt", str(tmp_path)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "drives" not in result.stdout

@@ -8,6 +8,7 @@ marks) that its old paths ran through: the cut.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -130,7 +131,7 @@ def _cuts(old: Analysis, new: Analysis, metric: str, new_edges: set[Edge]) -> li
             elif node not in new.catalog:
                 cause = ""  # named already, as the removed metric it is
             elif (node, target) not in new_edges:
-                cause = f"removing {node} → {target}"
+                cause = _cut_link(new, node, target)
             else:
                 cause = ""
             if cause and cause not in causes:
@@ -139,3 +140,15 @@ def _cuts(old: Analysis, new: Analysis, metric: str, new_edges: set[Edge]) -> li
                 seen.add(target)
                 queue.append(target)
     return causes
+
+
+def _cut_link(new: Analysis, node: str, target: str) -> str:
+    """A link the change took away, or turned into one to an undefined metric (a typo in a
+    `drives:` list): "removing orders → revenue" sent the reader looking for a removal."""
+    targets = [link.target for link in new.catalog.metrics[node].drives]
+    close = difflib.get_close_matches(
+        target, [t for t in targets if t not in new.catalog], n=1, cutoff=0.6
+    )
+    if close:
+        return f"turning {node} → {target} into {node} → {close[0]} (not a defined metric)"
+    return f"removing {node} → {target}"

@@ -77,33 +77,28 @@ def test_diff_names_the_cut_link(write_catalog: Write) -> None:
     assert "removing bounce_rate → conversions cut every path" in markdown
 
 
-def test_a_link_turned_into_a_typo_is_named_as_such(write_catalog: Write) -> None:
+@pytest.mark.parametrize(
+    ("drives", "cause"),
+    [
+        (
+            "[conversion, signups]",
+            "turning sessions → conversions into sessions → conversion (not a defined metric)",
+        ),
+        # Taken away, it is a removal: 'signups' is defined, no typo of anything.
+        ("[signups]", "removing sessions → conversions"),
+    ],
+)
+def test_a_link_turned_into_a_typo_is_named_as_such(
+    drives: str, cause: str, write_catalog: Write
+) -> None:
     """`drives: [conversions]` edited into `drives: [conversion]`: diff said "removing
     sessions → conversions", and sent the reader looking for a removal."""
     old = write_catalog(BEFORE, name="old.yaml")
-    new = write_catalog(
-        BEFORE.replace("sessions: {owner: web, drives: [conversions]}", "sessions: {owner: web,"
-                       " drives: [conversion, signups]}")
-        + "  signups: {owner: growth}\n",
-        name="new.yaml",
-    )  # fmt: skip
+    edited = BEFORE.replace("drives: [conversions]}\n  old_", f"drives: {drives}}}\n  old_")
+    assert edited != BEFORE
+    new = write_catalog(edited + "  signups: {owner: growth}\n", name="new.yaml")
     document = json.loads(run_cli("diff", str(old), str(new), "--format", "json").stdout)
-    assert document["lost_path"] == [
-        {
-            "metrics": ["sessions"],
-            "causes": ["turning sessions → conversions into sessions → conversion (not a defined"
-                       " metric)"],
-        }
-    ]  # fmt: skip
-    # Taken away, it is a removal: 'signups' is defined, no typo of anything.
-    plain = write_catalog(
-        BEFORE.replace("sessions: {owner: web, drives: [conversions]}", "sessions: {owner: web,"
-                       " drives: [signups]}")
-        + "  signups: {owner: growth}\n",
-        name="plain.yaml",
-    )  # fmt: skip
-    document = json.loads(run_cli("diff", str(old), str(plain), "--format", "json").stdout)
-    assert document["lost_path"][0]["causes"] == ["removing sessions → conversions"]
+    assert document["lost_path"] == [{"metrics": ["sessions"], "causes": [cause]}]
 
 
 def test_removing_a_metric_or_a_revenue_mark_is_named(write_catalog: Write) -> None:

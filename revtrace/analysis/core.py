@@ -19,6 +19,9 @@ from revtrace.model.findings import Finding, Severity, count_by_severity
 from revtrace.rules import run_graph_checks
 from revtrace.values.reader import ValueTable
 
+#: The metrics with errors a verdict's caveats name, at most (each with its errors).
+CAVEAT_LIMIT = 5
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -93,23 +96,21 @@ class Analysis:
 
     def caveats(self, metrics: Iterable[str]) -> dict[str, tuple[Finding, ...]]:
         """For each of the `metrics` without a path that has one, the errors about it or
-        about the metrics where its chains end: the likely root cause of its verdict,
-        said with it by every command and format (a typo in one link makes every metric
-        upstream of it "a candidate to drop")."""
+        about the metrics its chains pass through (at most CAVEAT_LIMIT of them, nearest
+        first): the likely root cause of its verdict, said with it by every command and
+        format (a typo in one link makes every metric upstream of it "a candidate to
+        drop"; only the errors where the chains ended were said, and a rejected link
+        half-way down was not)."""
         errors: dict[str, list[Finding]] = {}
         for finding in self.findings:
             if finding.severity is Severity.ERROR and finding.metric is not None:
                 errors.setdefault(finding.metric, []).append(finding)
         if not errors:
             return {}
-        ids = [m for m in metrics if m in self.catalog.metrics and m not in self.graph.distance]
-        ends = self.graph.explain_dead_ends(ids)
+        below = self.graph.marked_below(errors, CAVEAT_LIMIT)
         caveats: dict[str, tuple[Finding, ...]] = {}
-        for metric in ids:
-            dead = ends[metric]
-            looped = (m for loop in dead.loops for m in loop)
-            suspects = dict.fromkeys([metric, *dead.ends, *looped])
-            found = tuple(f for suspect in suspects for f in errors.get(suspect, ()))
+        for metric in metrics:
+            found = tuple(f for suspect in below.get(metric, ()) for f in errors[suspect])
             if found:
                 caveats[metric] = found
         return caveats

@@ -318,6 +318,28 @@ class RevenueGraph:
                 summary_of[member] = summary
         return {metric: summary_of[metric] for metric in metrics}
 
+    def marked_below(self, marked: Collection[str], limit: int) -> dict[str, tuple[str, ...]]:
+        """For each metric without a path to revenue, at most `limit` of the `marked`
+        metrics its chains pass through, itself first (if marked): the metrics with errors
+        a verdict may come from. A rejected link anywhere down the chain cuts it, not only
+        at its end. Over the condensation, sinks first, as `explain_dead_ends`."""
+        successors = self._succ
+        below: dict[str, tuple[str, ...]] = {}
+        for members in self.strongly_connected_groups():
+            if members[0] in self.distance:
+                continue  # the set of metrics without a path is closed under links
+            member_set = set(members)
+            found = dict.fromkeys(m for m in members if m in marked)
+            for target in (t for m in members for t in successors[m] if t not in member_set):
+                if len(found) >= limit:
+                    break
+                found.update(dict.fromkeys(below.get(target, ())))
+            group = tuple(found)
+            for member in members:
+                mine = (member,) if member in marked else ()
+                below[member] = (*mine, *(m for m in group if m != member))[:limit]
+        return below
+
     # -- strongly connected groups ----------------------------------------------------------
 
     def strongly_connected_groups(self) -> list[list[str]]:

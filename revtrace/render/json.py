@@ -262,7 +262,7 @@ def audit_parts(report: AuditReport) -> Iterator[str]:
             "metrics": metrics,
             "findings": rows_in_batches(report.findings, finding_dict),
             # Each listed candidate to drop whose verdict may be the consequence of errors
-            # (about it, or where its chains end): those errors, to fix first.
+            # (about it, or a metric its chains pass through): those errors, to fix first.
             "caveats": {
                 metric: [finding_dict(caveat) for caveat in caveats]
                 for metric, caveats in report.caveats.items()

@@ -765,3 +765,30 @@ def test_a_long_report_ends_by_pointing_back_to_the_errors_listed_first(
     )
     short = run_cli("audit", str(MISTAKES / "drive-typo.yaml"), env=ENV).stdout
     assert "Start with" not in short and short.splitlines()[-1] == "Found 1 error, 3 warnings."
+
+
+def test_a_rejected_link_half_way_down_a_chain_is_said_with_every_verdict_above_it(
+    write_catalog: Write,
+) -> None:
+    """b's link to revenue is rejected (`too:` for `to:`), so a → b → c has no path. The
+    audit said so under b, and of a, whose chain passes through b, only that it
+    dead-ends at c: the errors where chains end were said, not those on the way."""
+    path = write_catalog("""\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: cfo}
+  c: {owner: x}
+  b:
+    owner: x
+    drives:
+      - c
+      - {too: revenue}
+  a: {owner: x, drives: [b]}
+""")
+    document = json.loads(run_cli("audit", str(path), "--format", "json").stdout)
+    behind = [("RT010", 9, 9), ("RT010", 9, 10)]
+    said = {m: [(e["code"], e["line"], e["column"]) for e in errors]
+            for m, errors in document["caveats"].items()}  # fmt: skip
+    assert said == {"a": behind, "b": behind}  # c's chain never meets b: nothing to say
+    trace = run_cli("trace", "a", str(path), env=ENV).stdout
+    assert f"  ! maybe a consequence of the error at {path}:9:9 (RT010 invalid-field)" in trace

@@ -287,3 +287,32 @@ def test_the_loop_through_a_group_is_the_one_networkx_finds(catalog: Catalog) ->
         edges = nx.find_cycle(whole.subgraph(ordered), source=ordered[0])
         expected = [edges[0][0]] + [edge[1] for edge in edges]
         assert graph.loop_through(members) == expected
+
+
+def reachable(catalog: Catalog, start: str) -> set[str]:
+    """Every metric a chain from `start` passes through, itself included."""
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in successors(catalog, stack.pop()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+@given(catalogs(), st.sets(st.integers(0, 7), max_size=5), st.integers(1, 3))
+def test_the_marked_metrics_below_a_metric_without_a_path_match_brute_force(
+    catalog: Catalog, picked: set[int], limit: int
+) -> None:
+    """What the caveats of a verdict come from: the metrics with errors a chain passes
+    through, anywhere down it, the metric itself first."""
+    graph = RevenueGraph(catalog)
+    marked = {f"m{i}" for i in picked if f"m{i}" in catalog.metrics}
+    below = graph.marked_below(marked, limit)
+    assert set(below) == set(graph.without_revenue_path())
+    for metric, found in below.items():
+        everything = reachable(catalog, metric) & marked
+        assert len(found) == len(set(found)) == min(limit, len(everything))
+        assert set(found) <= everything
+        if metric in marked:
+            assert found[0] == metric

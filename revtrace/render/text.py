@@ -262,7 +262,26 @@ def rules(console: Console, docs: RuleDocs) -> None:
         console.print()
         console.print(Text(rule.summary), soft_wrap=True)
         console.print()
-        console.print(Text(rule.doc.rstrip()), soft_wrap=True)
+        console.print(_rule_doc(rule.doc), soft_wrap=True)
+
+
+def _rule_doc(doc: str) -> Text:
+    """A rule's documentation with its examples set apart in colour: "Fails" red,
+    "Passes" green, the indented catalog lines cyan (plain text when piped)."""
+    text = Text()
+    for line in doc.rstrip().split("\n"):
+        style = (
+            "bold red"
+            if line.startswith("Fails")
+            else "bold green"
+            if line.startswith("Passes")
+            else "cyan"
+            if line.startswith("    ")
+            else ""
+        )
+        text.append(line + "\n", style=style)
+    text.rstrip()
+    return text
 
 
 def statistics(console: Console, rows: Sequence[RuleCount]) -> None:

@@ -359,6 +359,14 @@ def test_rules_named_print_their_whole_documentation_as_ruff_rule_does() -> None
     assert [r["code"] for r in every] == list(ALL_RULES)
 
 
+def test_a_named_rules_examples_are_set_apart_in_colour_and_plain_when_piped() -> None:
+    coloured = run_cli("rules", "RT002", env={"FORCE_COLOR": "1", "COLUMNS": "200"}).stdout
+    assert "\x1b[1;31mFails:\x1b[0m" in coloured and "\x1b[1;32mPasses:\x1b[0m" in coloured
+    assert "\x1b[36m      mql: {drives: [sqls]}\x1b[0m" in coloured
+    plain = run_cli("rules", "RT002", env={"NO_COLOR": "1", "COLUMNS": "200"}).stdout
+    assert "\x1b" not in plain and "Fails:\n\n    metrics:\n      mql: {drives: [sqls]}" in plain
+
+
 def test_a_named_rule_in_markdown_is_its_section_of_docs_rules_md() -> None:
     section = run_cli("rules", "RT013", "--format", "markdown").stdout
     assert section.startswith("## RT013 `keep-expired` (warning)\n")

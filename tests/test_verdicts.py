@@ -43,9 +43,13 @@ def same_candidates_everywhere(text: bytes) -> None:
     # And the same root cause: the errors a candidate's verdict may be the consequence of.
     for candidate in report.candidates:
         assert trace(analysis, candidate.id, 5).caveats == candidate.caveats
-    # The JSON rows say the verdict outright, also where nothing can be traced.
+    # The JSON rows say the verdict outright, also where nothing can be traced; so do
+    # the graph's nodes.
     rows = json.loads(json_render.audit(report))["metrics"]
     assert {r["id"] for r in rows if r["candidate"]} == audited
+    nodes = json.loads(json_render.graph(GraphView(analysis, metrics)))["nodes"]
+    assert {n["id"] for n in nodes if n["candidate"]} == audited
+    assert [n["kept"] for n in nodes] == [r["kept"] for r in rows]
     if report.untraceable:
         assert audited == set()
         return

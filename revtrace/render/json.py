@@ -407,6 +407,11 @@ def graph(view: GraphView) -> str:
                 **metric_fields(metric),
                 "reaches_revenue": graph_.reaches_revenue(metric.id),
                 "distance": graph_.distance.get(metric.id),
+                # The audit's verdict and why a metric without a path is none, as the
+                # audit's rows say them, for a drawing made elsewhere.
+                "candidate": analysis.is_candidate(metric.id),
+                "kept": analysis.is_kept(metric.id),
+                "view_of": graph_.view_of(metric.id),
             }
         )
         for link in metric.drives:

@@ -178,9 +178,7 @@ def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator
         if file is None:
             file = files[where.file] = _string(where.file)
         view = views.get(metric_id)
-        # A view of revenue is not "kept", whatever its `keep` says (`Analysis.is_kept`).
-        kept = metric.keep is not None and steps is None and view is None
-        candidate = traceable and steps is None and view is None and metric.keep is None
+        kept, candidate = _verdict(metric, steps, view, traceable)
         yield (
             f'{{"id": {_string(metric_id)}, "name": {_string(metric.name)}, '
             f'"owner": {"null" if metric.owner is None else _string(metric.owner)}, '
@@ -195,6 +193,19 @@ def _metric_rows(analysis: Analysis, chosen: Collection[str] | None) -> Iterator
             f'"view_of": {"null" if view is None else _string(view)}, '
             f'"file": {file}, "line": {where.line}}}'
         )
+
+
+def _verdict(
+    metric: Metric, steps: int | None, view: str | None, traceable: bool
+) -> tuple[bool, bool]:
+    """(kept, candidate): `Analysis.is_kept` and `Analysis.is_candidate` from what a row
+    has looked up already, for the documents that say them of every metric. A view of
+    revenue is neither, whatever its `keep` says."""
+    without_path = steps is None and view is None
+    return (
+        without_path and metric.keep is not None,
+        without_path and metric.keep is None and traceable,
+    )
 
 
 def keep_dict(keep: Keep) -> dict[str, Any]:
@@ -400,18 +411,22 @@ def graph(view: GraphView) -> str:
     chosen = set(metrics)
     nodes = []
     links = []
+    traceable = not analysis.untraceable
     for metric_id in metrics:
         metric = catalog.metrics[metric_id]
+        steps = graph_.distance.get(metric_id)
+        view_of = graph_.views.get(metric_id)
+        kept, candidate = _verdict(metric, steps, view_of, traceable)
         nodes.append(
             {
                 **metric_fields(metric),
-                "reaches_revenue": graph_.reaches_revenue(metric.id),
-                "distance": graph_.distance.get(metric.id),
-                # The audit's verdict and why a metric without a path is none, as the
-                # audit's rows say them, for a drawing made elsewhere.
-                "candidate": analysis.is_candidate(metric.id),
-                "kept": analysis.is_kept(metric.id),
-                "view_of": graph_.view_of(metric.id),
+                "reaches_revenue": steps is not None,
+                "distance": steps,
+                # The audit's verdict, and why a metric without a path is none, as the
+                # audit's rows say them: for a drawing made elsewhere.
+                "candidate": candidate,
+                "kept": kept,
+                "view_of": view_of,
             }
         )
         for link in metric.drives:

@@ -16,7 +16,7 @@ from revtrace.load import LoadResult, load_sources, read_catalog_bytes
 from revtrace.load.cache import FileCache
 from revtrace.model.catalog import Catalog
 from revtrace.model.findings import Finding, Severity, count_by_severity
-from revtrace.rules import run_graph_checks
+from revtrace.rules import ALL_RULES, run_graph_checks
 from revtrace.values.reader import ValueTable
 
 #: The metrics with errors a verdict's caveats name, at most (each with its errors).
@@ -95,22 +95,24 @@ class Analysis:
         )
 
     def caveats(self, metrics: Iterable[str]) -> dict[str, tuple[Finding, ...]]:
-        """For each of the `metrics` without a path that has one, the errors about it or
-        about the metrics its chains pass through (at most CAVEAT_LIMIT of them, nearest
-        first): the likely root cause of its verdict, said with it by every command and
-        format (a typo in one link makes every metric upstream of it "a candidate to
-        drop"; only the errors where the chains ended were said, and a rejected link
-        half-way down was not)."""
-        errors: dict[str, list[Finding]] = {}
+        """For each of the `metrics` without a path that has one, the errors that may have
+        cut a link (`Rule.cuts_links`) about it or about the metrics its chains pass
+        through (at most CAVEAT_LIMIT of them, nearest first): the likely root cause of
+        its verdict, said with it by every command and format. A typo in one link makes
+        every metric upstream of it "a candidate to drop"; only the errors where chains
+        ended were said, and a rejected link half-way down was not. An error that leaves
+        every link in place (an invalid elasticity) is no cause, and not said as one."""
+        cutting: dict[str, list[Finding]] = {}
         for finding in self.findings:
-            if finding.severity is Severity.ERROR and finding.metric is not None:
-                errors.setdefault(finding.metric, []).append(finding)
-        if not errors:
+            rule = ALL_RULES.get(finding.code)
+            if finding.metric is not None and rule is not None and rule.cuts_links:
+                cutting.setdefault(finding.metric, []).append(finding)
+        if not cutting:
             return {}
-        below = self.graph.marked_below(errors, CAVEAT_LIMIT)
+        below = self.graph.marked_below(cutting, CAVEAT_LIMIT)
         caveats: dict[str, tuple[Finding, ...]] = {}
         for metric in metrics:
-            found = tuple(f for suspect in below.get(metric, ()) for f in errors[suspect])
+            found = tuple(f for suspect in below.get(metric, ()) for f in cutting[suspect])
             if found:
                 caveats[metric] = found
         return caveats

@@ -25,6 +25,7 @@ Passes:
       mql: {owner: demand-gen}
       sql: {owner: sales}
 """,
+    cuts_links=True,
 )
 
 INVALID_FIELD = Rule(
@@ -55,6 +56,7 @@ Passes:
       mql:
         drives: [sql]
 """,
+    cuts_links=True,
 )
 
 YAML_SYNTAX = Rule(
@@ -82,6 +84,7 @@ Passes:
       mql: {owner: demand-gen}
       sql: {owner: demand-gen}
 """,
+    cuts_links=True,
 )
 
 INVALID_ELASTICITY = Rule(

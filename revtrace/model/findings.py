@@ -66,6 +66,11 @@ class Rule:
     severity: Severity
     summary: str
     doc: str = ""
+    #: An error of this rule may leave out of the graph what its input said (a link, a
+    #: revenue mark: the input is not read), so a chain through the metric it is about
+    #: may be cut by it. The caveats of a verdict name such errors down the chain; errors
+    #: that leave every link in place (an invalid elasticity) only on the metric itself.
+    cuts_links: bool = False
 
     def finding(
         self, message: str, location: Location | None, metric: str | None = None

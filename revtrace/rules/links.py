@@ -31,6 +31,7 @@ Passes:
       mql: {drives: [sql]}
       sql: {revenue: true}
 """,
+    cuts_links=True,
 )
 
 SELF_LINK = Rule(

@@ -792,3 +792,25 @@ metrics:
     assert said == {"a": behind, "b": behind}  # c's chain never meets b: nothing to say
     trace = run_cli("trace", "a", str(path), env=ENV).stdout
     assert f"  ! maybe a consequence of the error at {path}:9:9 (RT010 invalid-field)" in trace
+
+
+def test_an_error_that_cuts_no_link_is_no_caveat(write_catalog: Write) -> None:
+    """An invalid elasticity keeps its link: it cuts no chain, so no metric is told it
+    may be its consequence (noise that teaches a reader to skip the caveats), not even
+    its own, whose chain ends at d whatever the elasticity."""
+    path = write_catalog("""\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: cfo}
+  c: {owner: x, drives: [{to: d, elasticity: high}]}
+  d: {owner: x}
+  a: {owner: x, drives: [c, {to: nowhere}]}
+  top: {owner: x, drives: [a]}
+""")
+    document = json.loads(run_cli("audit", str(path), "--format", "json").stdout)
+    said = {m: [e["code"] for e in errors] for m, errors in document["caveats"].items()}
+    # a's link to an undefined metric (RT002) may have cut one: said of a and of top.
+    assert said == {"a": ["RT002"], "top": ["RT002"]}
+    assert [f["code"] for f in document["findings"] if f["severity"] == "error"] == [
+        "RT017", "RT002"
+    ]  # fmt: skip

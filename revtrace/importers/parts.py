@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from itertools import islice
 
 from revtrace.importers.files import as_list, as_mapping
 
@@ -28,7 +29,9 @@ def _case_part(expression: str, agg: str) -> str | None:
     a part of what aggregating X adds up: a sum with `else 0` (or null, or no else); a
     count only without one (`else 0` counts every row)."""
     text = expression.strip()
-    words = [(m.group().lower(), m.start(), m.end()) for m in _CASE_WORDS.finditer(text)]
+    # Six words are one too many: the rest of a long expression is never looked at.
+    found = islice(_CASE_WORDS.finditer(text), 6)
+    words = [(m.group().lower(), m.start(), m.end()) for m in found]
     shape = [word for word, _, _ in words]
     if shape not in (["case", "when", "then", "end"], ["case", "when", "then", "else", "end"]):
         return None

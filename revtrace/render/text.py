@@ -362,24 +362,41 @@ def scorecard(console: Console, card: Scorecard) -> None:
     table = Table(title=safe(card.title), title_justify="left")
     # Names and numbers never wrap; the candidates column takes the rest of the width
     # and wraps between ids (never inside one), listing as many as the width allows.
-    widest = max((len(safe(row.label)) for row in rows), default=4)
-    table.add_column(by.capitalize(), no_wrap=True, min_width=min(widest, 40))
+    widest = min(max((len(safe(row.label)) for row in rows), default=4), 40)
+    table.add_column(by.capitalize(), no_wrap=True, min_width=widest)
     for column in ("Metrics", "Traced", "Share", "Median distance"):
         table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("Candidates to drop", overflow="fold", ratio=1)
-    room = max(3, (console.width - min(widest, 40) - 60) // 18 * 2)
+    # What the candidates column is left of the width (borders and padding: 19), and
+    # whether an id fits in it: imported ids (`model.metric`) in an 80-column terminal
+    # were folded a few letters a line. Then the table leaves them for the lines under it.
+    left = console.width - widest - len("MetricsTracedShareMedian distance") - 19
+    longest = max((len(safe(m)) for row in rows for m in row.candidates[:3]), default=0)
+    inline = left >= max(len("Candidates to drop"), longest + 1)
+    if inline:
+        table.add_column("Candidates to drop", overflow="fold", ratio=1)
+    room = max(3, (console.width - widest - 60) // 18 * 2)
     for row in rows:
         share_style = "green" if row.share >= 0.9 else "yellow" if row.share >= 0.6 else "red"
         median = "—" if row.median_distance is None else f"{row.median_distance:g}"
-        table.add_row(
+        cells: list[Text | str] = [
             Text(safe(row.label), style="bold"),
             str(row.metrics),
             str(row.traced),
             Text(f"{row.share:.0%}", style=share_style),
             median,
-            Text(_first_few(row.candidates, room)),
-        )
+        ]
+        table.add_row(*cells, *([Text(_first_few(row.candidates, room))] if inline else []))
     console.print(table)
+    if not inline and any(row.candidates for row in rows):
+        under = Table.grid(padding=(0, 1))
+        under.add_column(no_wrap=True)
+        under.add_column(ratio=1)
+        for row in rows:
+            if row.candidates:
+                label = Text(f"  {safe(row.label)}:", style="bold")
+                under.add_row(label, Text(_first_few(row.candidates, 5)))
+        console.print(Text("Candidates to drop", style="bold"))
+        console.print(under)
 
 
 def _first_few(ids: Sequence[str], shown: int = 3) -> str:

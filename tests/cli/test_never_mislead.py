@@ -356,6 +356,22 @@ def test_the_scorecard_uses_the_width_and_never_cuts_an_id(write_catalog: Write)
     assert "…" not in out
 
 
+def test_a_narrow_scorecard_lists_long_ids_under_the_table_whole(write_catalog: Write) -> None:
+    """An imported Lightdash project in an 80-column terminal: its `model.metric` ids were
+    folded a few letters a line into what the table left of the width."""
+    names = [f"dbt_baskets.average_of_basket_total_{i}" for i in range(6)]
+    text = "version: 1\nmetrics:\n  r: {revenue: true, owner: giorgi@lightdash.com}\n" + "".join(
+        f"  {n}: {{owner: giorgi@lightdash.com}}\n" for n in names
+    )
+    out = run_cli("scorecard", str(write_catalog(text)), env={"COLUMNS": "80"}).stdout
+    table, under = out.split("Candidates to drop\n")
+    assert "Candidates" not in table and "dbt_baskets" not in table  # no column of shreds
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert [n for n in names if n in under] == names[:5] and "and 1 more" in under
+    wide = run_cli("scorecard", str(write_catalog(text)), env={"COLUMNS": "200"}).stdout
+    assert "┃ Candidates to drop" in wide and names[0] in wide.split("┩")[1]
+
+
 def test_dot_puts_revenue_last_in_a_sans_serif_font() -> None:
     dot = run_cli("graph", "-f", "dot").stdout
     assert '{rank=max; "revenue";}' in dot

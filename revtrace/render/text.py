@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -439,8 +440,8 @@ def impact(console: Console, view: ImpactView) -> None:
                 ranked.confidence or "—",
             ]
         )
+    table = Table(title=title, title_justify="left")
     if console.is_terminal and len(rows) <= MAX_RICH_ROWS:
-        table = Table(title=title, title_justify="left")
         for index, head in enumerate(heads):
             justify: Literal["left", "right"] = "right" if index in numbers else "left"
             table.add_column(Text(head), justify=justify, overflow="fold")
@@ -451,10 +452,15 @@ def impact(console: Console, view: ImpactView) -> None:
             cells[-3].stylize("bold")
             cells[-2].stylize(styles.get(row[-2], "dim"))
             table.add_row(*cells)
+    # A table wider than the terminal would fold every cell, ids included (an imported
+    # project's `model.metric` ids in 80 columns: a few letters a line): then the plain
+    # columns too, which the terminal wraps whole.
+    unbounded = console.options.update(width=1 << 20)  # measured, not clamped to the width
+    if table.rows and Measurement.get(console, unbounded, table).maximum <= console.width:
         console.print(table)
     else:
-        # Piped, redirected or long: aligned columns at full width, nothing folded or
-        # cut, one line per metric (for files, grep and diff).
+        # Piped, redirected, long or too wide: aligned columns at full width, nothing
+        # folded or cut, one line per metric (for files, grep and diff).
         lines = [title, *aligned(heads, rows, set(numbers))]
         console.file.write("\n".join(lines) + "\n")
     if len(report.revenue_metrics) > 1:

@@ -830,3 +830,22 @@ metrics:
     assert [f["code"] for f in document["findings"] if f["severity"] == "error"] == [
         "RT017", "RT002"
     ]  # fmt: skip
+
+
+def test_an_impact_table_wider_than_the_terminal_keeps_every_id_whole(
+    write_catalog: Write,
+) -> None:
+    """In a terminal, `impact` is a boxed table; wider than the terminal, rich folded
+    every cell (an imported `model.metric` id a few letters a line). Then the plain
+    columns, as when piped, one line per metric."""
+    names = [f"dbt_baskets.average_of_basket_total_{i}" for i in range(3)]
+    text = "version: 1\nmetrics:\n  dbt_orders.sum_of_basket_total: {revenue: true}\n" + "".join(
+        f"  {n}: {{drives: [dbt_orders.sum_of_basket_total]}}\n" for n in names
+    )
+    path = str(write_catalog(text))
+    narrow = run_cli("impact", path, env={"COLUMNS": "80", "FORCE_COLOR": "1"}).stdout
+    assert "┏" not in narrow
+    lines = [line for line in narrow.splitlines() if "average_of_basket_total" in line]
+    assert sorted(line.split()[0] for line in lines) == names  # one line each, whole
+    wide = run_cli("impact", path, env={"COLUMNS": "200", "FORCE_COLOR": "1"}).stdout
+    assert "┏" in wide and all(n in wide for n in names)

@@ -289,17 +289,6 @@ def test_the_loop_through_a_group_is_the_one_networkx_finds(catalog: Catalog) ->
         assert graph.loop_through(members) == expected
 
 
-def reachable(catalog: Catalog, start: str) -> set[str]:
-    """Every metric a chain from `start` passes through, itself included."""
-    seen, stack = {start}, [start]
-    while stack:
-        for nxt in successors(catalog, stack.pop()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
-
-
 @given(catalogs(), st.sets(st.integers(0, 7), max_size=5), st.integers(1, 3))
 def test_the_marked_metrics_below_a_metric_without_a_path_match_brute_force(
     catalog: Catalog, picked: set[int], limit: int
@@ -311,7 +300,7 @@ def test_the_marked_metrics_below_a_metric_without_a_path_match_brute_force(
     below = graph.marked_below(marked, limit)
     assert set(below) == set(graph.without_revenue_path())
     for metric, found in below.items():
-        everything = reachable(catalog, metric) & marked
+        everything = _reachable(catalog, metric) & marked
         assert len(found) == len(set(found)) == min(limit, len(everything))
         assert set(found) <= everything
         if metric in marked:

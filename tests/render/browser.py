@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -52,6 +53,16 @@ VIEWPORT = (1400, 857)
 READY = "!!(document.body && (document.body.dataset.ready || document.body.dataset.errors))"
 
 
+def _above_4(fd: int) -> int:
+    """`fd` moved above 4: the shell's `3<&N- 4>&M-` would close a pipe already on 3 or 4
+    (or cross the two) in a process that had those free."""
+    if fd > 4:
+        return fd
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
 class BrowserError(AssertionError):
     """The browser did not answer, or a page never got to the condition waited for."""
 
@@ -61,8 +72,8 @@ class Chromium:
 
     def __init__(self, executable: str) -> None:
         self.profile = tempfile.mkdtemp(prefix="revtrace-chromium-")
-        to_browser, commands = os.pipe()
-        answers, from_browser = os.pipe()
+        to_browser, commands = map(_above_4, os.pipe())
+        answers, from_browser = map(_above_4, os.pipe())
         command = shlex.join(
             [executable, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}"]
         )

@@ -162,7 +162,7 @@ def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
         dead_ends=graph.dead_ends_from(metric),
         closed_loops=graph.closed_loops_from(metric),
         drives=[t for t in targets if t in analysis.catalog],
-        undefined=[t for t in targets if t not in analysis.catalog],
+        undefined=graph.undefined_targets(metric),
         effects=[path_effect(graph, path) if len(path) > 1 else None for path in paths],
         kept=analysis.catalog.metrics[metric].keep if analysis.is_kept(metric) else None,
         only_through_deprecated=_only_through_deprecated(analysis, metric, paths),

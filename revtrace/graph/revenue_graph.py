@@ -390,6 +390,11 @@ class RevenueGraph:
         """The defined metrics `metric` drives directly (revenue metrics included)."""
         return iter(self._succ[metric])
 
+    def undefined_targets(self, metric: str) -> list[str]:
+        """The ids `metric` links to that no metric defines (RT002's), in its order."""
+        return [link.target for link in self.catalog.metrics[metric].drives
+                if link.target not in self.catalog]  # fmt: skip
+
     def drives_anything(self, metric: str) -> bool:
         """Whether `metric` drives at least one defined metric."""
         return bool(self._succ[metric])

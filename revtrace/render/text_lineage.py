@@ -351,15 +351,13 @@ def _chain_ends(console: Console, result: TraceResult) -> None:
     link only to undefined metrics, views of revenue, loops with no way out."""
     analysis = result.analysis
     ends = [m for m in result.dead_ends if m != result.metric]
-    catalog = analysis.catalog
 
     def kind(end: str) -> str:
         if analysis.graph.view_of(end) is not None:
             return "view"
         # Its links all point to undefined metrics: a broken link, not a metric that
         # drives nothing (as RT001's message says).
-        links = catalog.metrics[end].drives
-        return "broken" if any(link.target not in catalog for link in links) else ""
+        return "broken" if analysis.graph.undefined_targets(end) else ""
 
     for chosen_kind, words in (
         ("", "dead-end at (they drive nothing)"),

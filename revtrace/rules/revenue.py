@@ -214,9 +214,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
 
 
 def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) -> str:
-    metric = graph.catalog.metrics[metric_id]
     if not graph.drives_anything(metric_id):
-        undefined = [link.target for link in metric.drives if link.target not in graph.catalog]
+        undefined = graph.undefined_targets(metric_id)
         if undefined:
             return (
                 f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives only undefined metrics"
@@ -232,11 +231,7 @@ def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) ->
         )
     # An end whose links all point to undefined metrics is a broken link, not a metric
     # that drives nothing: said apart, as the error (RT002) is the likely root cause.
-    catalog = graph.catalog
-    broken = {
-        end: [link.target for link in catalog.metrics[end].drives if link.target not in catalog]
-        for end in dead_ends.ends
-    }
+    broken = {end: graph.undefined_targets(end) for end in dead_ends.ends}
     silent = [end for end in dead_ends.ends if not broken[end]]
     if silent:
         verb = "drives" if len(silent) == 1 else "drive"

@@ -11,7 +11,7 @@ IDS = ["revenue", "deals", "leads", "visits", "likes", "profit", "brand", "old",
 @st.composite
 def catalogs(draw: st.DrawFn) -> bytes:
     """Small catalogs with every kind of metric an audit treats apart: revenue metrics
-    (or none), links (some to undefined ids, some to themselves), kept metrics, views of
+    (or none), links (some to undefined ids, some to themselves, some twice), kept metrics, views of
     revenue (computed from it), deprecated ones; sometimes a broken file."""
     if draw(st.integers(0, 19)) == 0:
         return b"version: 1\nmetrics:\n  revenue: {revenue: true\n"  # cannot be read whole
@@ -20,7 +20,10 @@ def catalogs(draw: st.DrawFn) -> bytes:
         fields = []
         if draw(st.booleans()) and metric in ("revenue", "deals"):
             fields.append("revenue: true")
-        targets = draw(st.lists(st.sampled_from([*IDS, "nowhere"]), max_size=3, unique=True))
+        # Sometimes a target named twice (RT018: the first declaration is used).
+        targets = draw(
+            st.lists(st.sampled_from([*IDS, "nowhere"]), max_size=3, unique=draw(st.booleans()))
+        )
         if targets:
             fields.append(f"drives: [{', '.join(targets)}]")
         if draw(st.integers(0, 5)) == 0:

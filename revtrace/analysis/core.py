@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from revtrace.graph import RevenueGraph
-from revtrace.load import LoadResult, load_sources, read_catalog_bytes
+from revtrace.load import LoadResult, first_declarations, load_sources, read_catalog_bytes
 from revtrace.load.cache import FileCache
 from revtrace.model.catalog import Catalog
 from revtrace.model.findings import Finding, Severity, count_by_severity
@@ -212,6 +212,12 @@ def analyse_loaded(
     """Build the graph of a loaded catalog and run the rules on it (with `values`, the
     values file's problems and the rules about the numbers too)."""
     graph = RevenueGraph(loaded.catalog)
+    if graph.repeated_links:
+        # A pair linked twice in one `drives` list, found as the graph was built: the
+        # catalog keeps the first declaration only, and the graph is built again (rare,
+        # so a catalog without one pays nothing).
+        loaded = first_declarations(loaded, graph.repeated_links)
+        graph = RevenueGraph(loaded.catalog)
     findings = list(loaded.findings)
     findings.extend(f for f in value_problems if f.severity >= minimum)
     if not loaded.fatal:

@@ -77,8 +77,10 @@ class ImpactReport:
 def quantified_links(
     graph: RevenueGraph, within: Collection[str] | None = None
 ) -> dict[str, dict[str, float]]:
-    """source → target → elasticity (repeated links add up); with `within`, only the
-    links between those metrics."""
+    """source → target → elasticity; with `within`, only the links between those
+    metrics. Each pair once: an analysed catalog keeps a pair's first declaration
+    (`load.first_declarations`), and a graph built from a catalog with a pair twice adds
+    the two up, as two mechanisms would."""
     metrics = graph.catalog.metrics
     chosen: Collection[str] = metrics if within is None else within
     links: dict[str, dict[str, float]] = {m: {} for m in chosen}

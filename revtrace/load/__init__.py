@@ -7,6 +7,7 @@ processes (`split`). Imports nothing above the model: no graph, no networkx, no 
 
 from revtrace.load.builder import (
     LoadResult,
+    first_declarations,
     load_catalog,
     load_catalog_text,
     load_sources,
@@ -24,6 +25,7 @@ __all__ = [
     "CatalogUnreadable",
     "LoadResult",
     "expand_catalog_paths",
+    "first_declarations",
     "load_catalog",
     "load_catalog_text",
     "load_sources",

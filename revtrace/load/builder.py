@@ -122,6 +122,42 @@ def load_catalog_text(
     return load_sources([(file, data)], pure_python=pure_python, split_from=split_from)
 
 
+def first_declarations(loaded: LoadResult, repeated: Sequence[Link]) -> LoadResult:
+    """The catalog with each `repeated` link (a pair its source's `drives` already
+    linked) dropped and reported (RT018), so that every command sees a pair's first
+    declaration only: `impact` added the two elasticities up while the graph drew the
+    first. The graph finds them as it is built (a catalog with none pays nothing)."""
+    dropped: dict[str, set[Link]] = {}
+    for link in repeated:
+        dropped.setdefault(link.source, set()).add(link)
+    metrics = dict(loaded.catalog.metrics)
+    findings = list(loaded.findings)
+    for source, links in dropped.items():
+        metric = metrics[source]
+        first: dict[str, Link] = {}
+        kept: list[Link] = []
+        for link in metric.drives:
+            earlier = first.setdefault(link.target, link)
+            if earlier is link or link not in links:
+                kept.append(link)
+                continue
+            findings.append(
+                DUPLICATE_LINK.finding(
+                    f"{source} → {link.target} is already declared at {earlier.location};"
+                    " this declaration is ignored",
+                    link.location,
+                    source,
+                )
+            )
+        metrics[source] = metric._replace(drives=tuple(kept))
+    catalog = loaded.catalog
+    return LoadResult(
+        Catalog(metrics, catalog.files, catalog.unattached, catalog.derivations),
+        tuple(findings),
+        loaded.fatal,
+    )
+
+
 class _CatalogBuilder:
     def __init__(self, split_from: int) -> None:
         self.split_from = split_from
@@ -186,9 +222,10 @@ class _CatalogBuilder:
         if not incoming:
             return self.metrics, (), False
         derivations = any(link.kind in DERIVATIONS for link in incoming)
-        declared = {
-            (link.source, link.target): link for m in self.metrics.values() for link in m.drives
-        }
+        declared: dict[tuple[str, str], Link] = {}
+        for m in self.metrics.values():
+            for link in m.drives:
+                declared.setdefault((link.source, link.target), link)  # the first
         added: dict[str, list[Link]] = {}
         unattached: list[Link] = []
         #: First declarations a `links:` entry completed → the link as completed.

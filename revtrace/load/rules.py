@@ -118,9 +118,10 @@ DUPLICATE_LINK = Rule(
     severity=Severity.INFO,
     summary="A link between two metrics is declared twice; the first declaration is used.",
     doc="""\
-A link added in a top-level `links:` list (or a `computed_from` entry) for a pair that a
-`drives` entry, or another entry, already links: the first declaration wins, with its
-note and elasticity; the second is reported so that the two cannot silently disagree.
+A pair named twice in one `drives` list, or a link added in a top-level `links:` list (or
+a `computed_from` entry) for a pair that a `drives` entry, or another entry, already
+links: the first declaration wins, with its note and elasticity, in every command (the
+graph, `impact`, `fit`); the second is reported so that the two cannot silently disagree.
 
 A `links:` entry that only gives what a link declared without an elasticity lacks (its
 elasticity, or its sign), and no other sign or note, completes it instead, unreported:

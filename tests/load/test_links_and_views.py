@@ -9,7 +9,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from revtrace.analysis import Analysis, analyse_sources, impact
 from revtrace.load import load_catalog_text, load_sources
 from revtrace.schema import catalog_schema
 from tests.conftest import picture_status, report_picture, run_cli
@@ -147,6 +150,109 @@ def test_a_pair_declared_twice_keeps_the_first_and_says_so(write_catalog: Write)
         link for link in graph["links"] if (link["source"], link["target"]) == ("orders", "revenue")
     ]
     assert kept["elasticity"] == 1  # the first declaration wins
+
+
+def test_a_pair_named_twice_in_one_drives_list_keeps_the_first_everywhere(
+    write_catalog: Write,
+) -> None:
+    """`drives: [{to: revenue, elasticity: 0.2}, {to: revenue, elasticity: -3}]` was said
+    nowhere: the graph drew e=0.2, its JSON gave both links, and `impact` added them up
+    (-2.8: the sign of a's leverage flipped). The first declaration is used by every
+    command, as for a `links:` entry, and the second is RT018."""
+    path = str(
+        write_catalog(
+            "version: 1\nmetrics:\n  revenue: {revenue: true, owner: cfo}\n"
+            "  b:\n    owner: x\n"
+            "    drives: [{to: revenue, elasticity: 0.2}, {to: revenue, elasticity: -3}]\n"
+            "  a: {owner: x, drives: [{to: b, elasticity: 0.5}]}\n"
+        )
+    )
+    document = audit_json([path])
+    (repeat,) = [f for f in document["findings"] if f["code"] == "RT018"]  # type: ignore[union-attr]
+    # At its target, as every link is.
+    assert (repeat["line"], repeat["column"], repeat["metric"]) == (6, 51, "b")
+    assert repeat["message"] == (
+        f"b → revenue is already declared at {path}:6:19; this declaration is ignored"
+    )
+    graph = json.loads(run_cli("graph", path, "-f", "json").stdout)
+    assert [(k["source"], k["target"], k["elasticity"]) for k in graph["links"]] == [
+        ("b", "revenue", 0.2),
+        ("a", "b", 0.5),
+    ]
+    rows = json.loads(run_cli("impact", path, "-f", "json").stdout)["metrics"]
+    leverage = {row["id"]: row["total"] for row in rows}
+    assert leverage["b"] == pytest.approx(0.2)
+    assert leverage["a"] == pytest.approx(0.5 * 0.2)  # by hand: the path's product
+    # A `links:` entry for the pair names the first declaration as the one kept.
+    overlay = str(
+        write_catalog("version: 1\nlinks:\n  - {from: b, to: revenue, elasticity: 0.7}\n", "l.yaml")
+    )
+    repeats = [
+        f["message"]
+        for f in audit_json([path, overlay])["findings"]  # type: ignore[union-attr]
+        if f["code"] == "RT018"
+    ]
+    assert (
+        repeats
+        == [f"b → revenue is already declared at {path}:6:19; this declaration is ignored"] * 2
+    )
+
+
+@st.composite
+def _drives_lists(draw: st.DrawFn) -> tuple[list[str], dict[str, list[tuple[str, float | None]]]]:
+    ids = draw(st.lists(st.sampled_from(["revenue", "a", "b", "c", "d"]), min_size=1, unique=True))
+    targets = st.sampled_from([*ids, "nowhere"])
+    entry = st.tuples(targets, st.one_of(st.none(), st.sampled_from([0.5, -2.0, 1.0])))
+    return ids, {m: draw(st.lists(entry, max_size=4)) for m in ids}
+
+
+def _text(ids: list[str], drives: dict[str, list[tuple[str, float | None]]]) -> bytes:
+    lines = ["version: 1", "metrics:"]
+    for m in ids:
+        entries = [t if e is None else f"{{to: {t}, elasticity: {e}}}" for t, e in drives[m]]
+        mark = "revenue: true, " if m == "revenue" else ""
+        lines.append(f"  {m}: {{{mark}owner: o, drives: [{', '.join(entries)}]}}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(_drives_lists())
+def test_a_repeated_pair_is_read_as_if_only_its_first_declaration_were_written(
+    drawn: tuple[list[str], dict[str, list[tuple[str, float | None]]]],
+) -> None:
+    """Against the same catalog with the repeats left out, by hand: the same links, the
+    same leverage, the same findings (each on its line), plus one RT018 per repeat."""
+    ids, drives = drawn
+    firsts: dict[str, list[tuple[str, float | None]]] = {}
+    repeats = 0
+    for m in ids:
+        named: set[str] = set()
+        firsts[m] = []
+        for target, elasticity in drives[m]:
+            if target in named and target in ids:
+                repeats += 1
+                continue
+            named.add(target)
+            firsts[m].append((target, elasticity))
+    written = analyse_sources([("m.yaml", _text(ids, drives))])
+    expected = analyse_sources([("m.yaml", _text(ids, firsts))])
+    for m in ids:
+        assert [(k.target, k.elasticity) for k in written.catalog.metrics[m].drives] == [
+            (k.target, k.elasticity) for k in expected.catalog.metrics[m].drives
+        ]
+
+    def said(analysis: Analysis) -> list[tuple[str, str | None, int | None]]:
+        return sorted(
+            (f.code, f.metric, f.location.line if f.location else None)
+            for f in analysis.findings
+            if f.code != "RT018"
+        )
+
+    assert said(written) == said(expected)
+    assert sum(f.code == "RT018" for f in written.findings) == repeats
+    if not any(f.code == "RT016" for f in expected.findings):
+        totals = {m.id: m.total for m in impact(written).report.metrics}
+        assert totals == {m.id: m.total for m in impact(expected).report.metrics}
 
 
 GENERATED = """\

@@ -32,8 +32,8 @@ from revtrace.importers.files import (
     read_found,
     shown,
 )
-from revtrace.importers.parts import find_parts, measure_name
-from revtrace.model.formula import FormulaError
+from revtrace.importers.parts import find_copies, find_parts, measure_name
+from revtrace.model.formula import FormulaError, quote_id
 from revtrace.model.formula import parse as parse_formula
 
 #: `{{ metric('revenue') }}` in a legacy expression.
@@ -123,14 +123,14 @@ def import_dbt(paths: Sequence[str], revenue: Sequence[str] = ()) -> ImportResul
         if entry.get("type") == "simple" and measure and not (entry.get("filter")):
             simple_on.setdefault(measure, entry["name"])
     imported: dict[str, Imported] = {}
-    kept = {entry["name"] for _, entry in raw}  # a disabled whole is no link's target
-    wholes = _wholes(documents, kept)
+    copies, wholes = _implied(documents, raw, revenue)
     for source, entry in raw:
         metric = _metric(source, entry, groups, (simple_on, wholes), notes)
         if metric.id in imported:
             notes.append(f"{source}: metric '{metric.id}' is defined again; the first is kept")
             continue
         imported[metric.id] = metric
+    _as_copies(imported, copies, notes)
     if not imported and all(Path(path).is_dir() for path in paths):
         # Files that look like dbt's (Lightdash's own models have `metrics:` too) but
         # define none: a folder read in full without one is the wrong folder.
@@ -383,15 +383,40 @@ def _reference(value: object) -> tuple[str | None, Mapping[str, Any]]:
     return None, {}
 
 
-def _wholes(
-    documents: list[tuple[str, Mapping[str, Any]]], kept: set[str]
-) -> dict[str, tuple[str, str | None]]:
-    """Each metric that is a part of another imported one (`parts.find_parts`)."""
-    found = find_parts(
-        [m for _, document in documents for m in as_list(document.get("semantic_models"))],
-        [pair for _, document in documents for pair in _entries_and_models(document)],
-    )
-    return {part: whole for part, whole in found.items() if whole[0] in kept}
+def _implied(
+    documents: list[tuple[str, Mapping[str, Any]]],
+    raw: list[tuple[str, Mapping[str, Any]]],
+    revenue: Sequence[str],
+) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
+    """What the semantic layer implies between the imported metrics: each copy of another
+    (`parts.find_copies`: the one marked revenue is what the others copy), and each part
+    of another (`parts.find_parts`), of what that one copies if it is a copy."""
+    kept = {entry["name"] for _, entry in raw}  # a disabled whole is no link's target
+    marked = {*revenue, *(e["name"] for _, e in raw if _settings(e).get("revenue") is True)}
+    models = [m for _, document in documents for m in as_list(document.get("semantic_models"))]
+    entries = [pair for _, document in documents for pair in _entries_and_models(document)]
+    found = find_copies(models, entries, marked)
+    copies = {copy: original for copy, original in found.items() if {copy, original} <= kept}
+    wholes = {
+        part: (copies.get(whole, whole), summed)
+        for part, (whole, summed) in find_parts(models, entries).items()
+        if whole in kept
+    }
+    return copies, wholes
+
+
+def _as_copies(
+    imported: Mapping[str, Imported], copies: Mapping[str, str], notes: list[str]
+) -> None:
+    """Each copy the formula of what it copies: the same number, said."""
+    for copy, original in copies.items():
+        metric = imported[copy]
+        metric.formula = quote_id(original)
+        notes.append(
+            f"{metric.source}: metric '{copy}': it computes what '{original}' computes (the"
+            " same aggregation of the same expression, under another name): imported as the"
+            f" formula '{original}', the same number"
+        )
 
 
 def _part_of_a_whole(
@@ -444,9 +469,9 @@ def _metric(
     simple_on, parts = found
     name = str(entry["name"])
     config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}
-    meta = {**as_mapping(entry.get("meta")), **as_mapping(config.get("meta"))}  # type: ignore[union-attr]
+    meta = _meta(entry)
     group = entry.get("group") or config.get("group")  # type: ignore[union-attr]
-    settings = as_mapping(meta.get("revtrace"))
+    settings = _settings(entry)
     kind = str(entry.get("type") or entry.get("calculation_method") or "simple")
     metric = Imported(
         id=name,
@@ -465,7 +490,7 @@ def _metric(
         numerator, _ = _reference(params.get("numerator"))
         denominator, _ = _reference(params.get("denominator"))
         if numerator and denominator:
-            metric.formula = f"{_quoted(numerator)} / {_quoted(denominator)}"
+            metric.formula = f"{quote_id(numerator)} / {quote_id(denominator)}"
     elif kind == "derived" and "expression" in entry:
         _legacy_derived(metric, str(entry.get("expression") or ""), source, notes)
     elif kind == "derived":
@@ -493,6 +518,19 @@ def _metric(
             if base and base not in metric.computed_from:
                 metric.computed_from.append(base)
     return metric
+
+
+def _meta(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A metric's `meta`, its config's over its own."""
+    return {
+        **as_mapping(entry.get("meta")),
+        **as_mapping(as_mapping(entry.get("config")).get("meta")),
+    }
+
+
+def _settings(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What a metric's `meta: {revtrace: …}` says (revenue, keep)."""
+    return as_mapping(_meta(entry).get("revtrace"))
 
 
 #: What dbt's latest spec writes as keys of the metric itself, and the legacy spec under
@@ -545,7 +583,7 @@ def _derived(metric: Imported, params: Mapping[str, Any], source: str, notes: li
     expression = str(params.get("expr") or "")
     if same_period and expression:
         rewritten = _IDENTIFIER.sub(
-            lambda m: _quoted(aliases.get(m.group(), m.group())), expression
+            lambda m: quote_id(aliases.get(m.group(), m.group())), expression
         )
         try:
             formula = parse_formula(rewritten)
@@ -563,7 +601,7 @@ def _derived(metric: Imported, params: Mapping[str, Any], source: str, notes: li
 
 def _legacy_derived(metric: Imported, expression: str, source: str, notes: list[str]) -> None:
     inputs = list(dict.fromkeys(_LEGACY_REFERENCE.findall(expression)))
-    rewritten = _LEGACY_REFERENCE.sub(lambda m: _quoted(m.group(1)), expression)
+    rewritten = _LEGACY_REFERENCE.sub(lambda m: quote_id(m.group(1)), expression)
     try:
         parse_formula(rewritten)
     except FormulaError:
@@ -574,10 +612,6 @@ def _legacy_derived(metric: Imported, expression: str, source: str, notes: list[
         metric.computed_from = inputs
         return
     metric.formula = rewritten
-
-
-def _quoted(name: str) -> str:
-    return name if _IDENTIFIER.fullmatch(name) else f"`{name}`"
 
 
 def _text(value: object) -> str | None:

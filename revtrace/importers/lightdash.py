@@ -27,23 +27,9 @@ from revtrace.importers.files import (
     read_found,
     shown,
 )
-from revtrace.importers.parts import lightdash_parts
+from revtrace.importers.parts import AGGREGATES, lightdash_copies, lightdash_parts
+from revtrace.model.formula import quote_id
 
-#: Aggregations: a metric of another type is computed from what its `sql` refers to.
-_AGGREGATES = frozenset(
-    {
-        "sum",
-        "count",
-        "count_distinct",
-        "average",
-        "min",
-        "max",
-        "median",
-        "percentile",
-        "sum_distinct",
-        "average_distinct",
-    }
-)
 _REFERENCE = re.compile(r"\$\{\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)\s*\}")
 
 
@@ -89,7 +75,7 @@ def import_lightdash(
         )
     missing: list[str] = []
     for metric_id, (metric, definition, model) in found.items():
-        if str(definition.get("type", "")).lower() not in _AGGREGATES:
+        if str(definition.get("type", "")).lower() not in AGGREGATES:
             # A non-aggregate metric's sql refers to metrics only (Lightdash computes it
             # from aggregated values): one not in the files given is said, not guessed.
             for reference in _REFERENCE.findall(str(definition.get("sql") or "")):
@@ -118,12 +104,13 @@ def import_lightdash(
                 drives.append(metric_id)
     if missing and not allow_missing:
         raise MissingDrivers(missing)
-    _link_parts(found, columns, notes)
-    notes += [f"driver {m} names no metric in the files given: link dropped" for m in missing]
     for wanted in revenue:
         if wanted not in found:
             raise ImportFailed(f"--revenue {wanted}: no metric of that name (write model.metric)")
         found[wanted][0].revenue = True
+    copies = _link_copies(found, columns, notes)
+    _link_parts(found, columns, copies, notes)
+    notes += [f"driver {m} names no metric in the files given: link dropped" for m in missing]
     metrics = [found[k][0] for k in sorted(found)]
     return ImportResult(metrics, notes, sorted(sources))
 
@@ -137,18 +124,42 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
-def _link_parts(
+def _link_copies(
     found: Mapping[str, tuple[Imported, Mapping[str, Any], str]],
     columns: Mapping[str, str | None],
     notes: list[str],
+) -> dict[str, str]:
+    """Each metric that copies another (`parts.lightdash_copies`) imported as the formula
+    of it, the same number: a view of revenue where it copies revenue. The copies."""
+    copies = lightdash_copies(
+        [(metric_id, model, columns[metric_id], d) for metric_id, (_, d, model) in found.items()],
+        {metric_id for metric_id, (metric, _, _) in found.items() if metric.revenue},
+    )
+    for copy, original in copies.items():
+        metric = found[copy][0]
+        metric.formula = quote_id(original)
+        notes.append(
+            f"{metric.source}: metric '{copy}': it computes what '{original}' computes (the"
+            " same aggregation of the same expression, shown otherwise): imported as the"
+            f" formula '{original}', the same number"
+        )
+    return copies
+
+
+def _link_parts(
+    found: Mapping[str, tuple[Imported, Mapping[str, Any], str]],
+    columns: Mapping[str, str | None],
+    copies: Mapping[str, str],
+    notes: list[str],
 ) -> None:
     """Each metric's filters (not carried: said), and the link from each part to the
-    metric it is a part of (`parts.lightdash_parts`)."""
+    metric it is a part of (`parts.lightdash_parts`), or to what that one copies."""
     wholes = lightdash_parts(
         [(metric_id, model, columns[metric_id], d) for metric_id, (_, d, model) in found.items()]
     )
     for metric_id, (metric, definition, _) in found.items():
         whole, summed = wholes.get(metric_id, (None, None))
+        whole = copies.get(whole, whole) if whole is not None else None
         if whole is not None and whole not in metric.drives:
             metric.drives.append(whole)
         where = f"{metric.source}: metric '{metric_id}'"

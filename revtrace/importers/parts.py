@@ -3,13 +3,20 @@ revenue is a part of revenue, and moves it: revenue = food revenue + the rest). 
 adds up, with the same additive aggregation on the same model, the same expression as
 its whole over some of the rows: those a filter keeps, or those a `case when` keeps. Read
 by `revtrace import dbt` (`find_parts`) and `revtrace import lightdash`
-(`lightdash_parts`)."""
+(`lightdash_parts`).
+
+And which metrics are copies of others: the same number under another name or format
+(Lightdash's "Total Paid (Millions)" beside "Total Paid"; a dbt metric on the measure
+another already exposes), found by `find_copies` and `lightdash_copies`.
+"""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from itertools import islice
+from typing import Any
 
 from revtrace.importers.files import as_list, as_mapping
 
@@ -135,6 +142,14 @@ def measure_name(value: object) -> str | None:
     return None
 
 
+#: Lightdash's aggregate metric types: a metric of another type is computed from others.
+AGGREGATES = frozenset(
+    {
+        "sum", "count", "count_distinct", "average", "min", "max", "median", "percentile",
+        "sum_distinct", "average_distinct",
+    }
+)  # fmt: skip
+
 #: `${TABLE}.amount`, which Lightdash also lets a metric write `${amount}`.
 _TABLE_COLUMN = re.compile(r"\$\{\s*TABLE\s*\}\.(\w+)")
 
@@ -169,3 +184,123 @@ def lightdash_parts(
         for metric_id, key, summed in candidates
         if wholes.get(key, metric_id) != metric_id
     }
+
+
+#: What a definition may say without changing its number: its name and words, how it is
+#: shown, who answers for it. Any other key (one revtrace does not know included) makes
+#: two definitions differ: a copy is only ever found where it certainly is one.
+_DBT_WORDS = frozenset(
+    {"name", "label", "description", "meta", "config", "group", "tags", "fill_nulls_with",
+     "join_to_timespine"}
+)  # fmt: skip
+_DBT_MEASURE_WORDS = frozenset({"name", "label", "description", "meta", "config", "create_metric"})
+_LIGHTDASH_WORDS = frozenset(
+    {
+        "label", "description", "format", "round", "compact", "groups", "group_label",
+        "hidden", "urls", "show_underlying_values", "spotlight", "tags", "ai_hint", "meta",
+        "drivers",
+    }
+)  # fmt: skip
+#: How dbt fills the periods without rows: the same number wherever there are some.
+_GAPS = frozenset({"fill_nulls_with", "join_to_timespine"})
+#: dbt metric types computed from other metrics (a formula or a view already): not copies.
+_DERIVED_KINDS = frozenset({"derived", "ratio", "cumulative", "conversion", "expression"})
+
+
+def _computes(place: str, definition: Mapping[Any, object], words: frozenset[str],
+              **expressions: str) -> str | None:  # fmt: skip
+    """What a definition computes, as text equal for two definitions that compute the same
+    number: on the same model, every key but `words` the same, and `expressions` (a key →
+    its expression, compared as SQL compares it) in place of theirs. None when it cannot
+    be told (keys that are not text, a value nested too deep)."""
+    fields = {k: v for k, v in definition.items() if k not in words}
+    if not all(isinstance(k, str) for k in fields):
+        return None
+    fields.update(expressions)
+    try:
+        return json.dumps([place, fields], sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _copies(keyed: Sequence[tuple[str, str | None]], revenue: Collection[str]) -> dict[str, str]:
+    """Metric → the metric it is a copy of, among metrics with the same key: the first
+    marked revenue, else the first; metrics marked revenue are left as they are."""
+    groups: dict[str, list[str]] = {}
+    for metric, key in keyed:
+        if key is not None:
+            groups.setdefault(key, []).append(metric)
+    found: dict[str, str] = {}
+    for members in groups.values():
+        original = next((m for m in members if m in revenue), members[0])
+        for metric in members:
+            if metric != original and metric not in revenue and metric not in found:
+                found[metric] = original
+    return found
+
+
+def find_copies(
+    semantic_models: Sequence[object],
+    entries: Sequence[tuple[object, str]],
+    revenue: Collection[str],
+) -> dict[str, str]:
+    """dbt metrics → the metric each is a copy of: unfiltered metrics that aggregate the
+    same (the same measure, or measures alike but for their name and words, or the same
+    `agg` and `expr` on the same model) and differ only in name and words (`label`,
+    `description`, `meta`, …). Metrics computed from others (ratio, derived, cumulative,
+    conversion) are left out: they are views of their inputs already."""
+    measures: dict[str, str | None] = {}
+    for model in semantic_models:
+        place = str(as_mapping(model).get("name"))
+        for measure in as_list(as_mapping(model).get("measures")):
+            if isinstance(measure, Mapping) and isinstance(measure.get("name"), str):
+                expression = _sql(str(measure.get("expr") or measure["name"]))
+                measures.setdefault(
+                    measure["name"], _computes(place, measure, _DBT_MEASURE_WORDS, expr=expression)
+                )
+    keyed: list[tuple[str, str | None]] = []
+    for entry, model in entries:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            continue
+        kind = str(entry.get("type") or entry.get("calculation_method") or "simple").lower()
+        if kind in _DERIVED_KINDS or entry.get("filter") or entry.get("filters"):
+            continue
+        params = as_mapping(entry.get("type_params"))
+        measure = measure_name(params.get("measure"))
+        given = as_mapping(params.get("measure"))
+        if measure is not None and (
+            params.keys() - _GAPS - {"measure"}
+            or given.keys() - _GAPS - {"name"}
+            or not measures.get(measure)
+        ):
+            keyed.append((entry["name"], None))  # a filter on the measure, …
+            continue
+        extra: dict[str, str] = {"type": kind}
+        if measure is not None:
+            extra["type_params"] = str(measures[measure])
+        if "agg" in entry:  # latest spec: without `expr`, the column of its name
+            extra["agg"] = str(entry["agg"]).lower()
+            extra["expr"] = _sql(str(entry.get("expr") or entry["name"]))
+        keyed.append((entry["name"], _computes(model, entry, _DBT_WORDS, **extra)))
+    return _copies(keyed, revenue)
+
+
+def lightdash_copies(
+    metrics: Sequence[tuple[str, str, str | None, Mapping[str, object]]],
+    revenue: Collection[str],
+) -> dict[str, str]:
+    """Lightdash metrics (as `lightdash_parts` takes them) → the metric each is a copy of:
+    aggregates without filters, of the same type over the same expression on the same
+    model, that differ only in name, words and format (the healthcare demo's "Total Paid",
+    "Total Paid (Millions)" and "(Billions)")."""
+    keyed: list[tuple[str, str | None]] = []
+    for metric_id, model, column, definition in metrics:
+        agg = str(definition.get("type", "")).lower()
+        sql = definition.get("sql") or (f"${{TABLE}}.{column}" if column else None)
+        if agg not in AGGREGATES or definition.get("filters") or not isinstance(sql, str):
+            continue
+        expression = _sql(_TABLE_COLUMN.sub(r"${\1}", sql))
+        keyed.append(
+            (metric_id, _computes(model, definition, _LIGHTDASH_WORDS, type=agg, sql=expression))
+        )
+    return _copies(keyed, revenue)

@@ -84,6 +84,15 @@ class Formula:
         return result
 
 
+_PLAIN_ID = re.compile(r"[^\W\d][\w.]*")
+
+
+def quote_id(metric_id: str) -> str:
+    """A metric id as a formula writes it: plain where it reads as one, else in
+    backticks (`paid-search.sessions`)."""
+    return metric_id if _PLAIN_ID.fullmatch(metric_id) else f"`{metric_id}`"
+
+
 def parse(text: str) -> Formula:
     """Raises FormulaError, located within the text."""
     if len(text) > MAX_LENGTH:

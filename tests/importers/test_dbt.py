@@ -743,3 +743,81 @@ def test_a_hostile_case_expression_is_read_in_one_pass(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "drives" not in result.stdout
+
+
+def test_a_metric_that_computes_what_another_does_is_the_formula_of_it(tmp_path: Path) -> None:
+    """A second metric on revenue's measure (another label, "Revenue (thousands)") was a
+    candidate to drop, "no path to revenue", though it is revenue's number: now the
+    formula of the one it copies, a view of revenue (filling periods without rows with 0
+    changes no number). Only what certainly computes the same: not another column (a
+    latest-spec `agg` without `expr` sums the column of its name), nor other parameters
+    (`agg_params`), nor another model."""
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "m.yml").write_text(
+        """\
+semantic_models:
+  - name: orders
+    measures:
+      - {name: order_total, agg: sum}
+      - {name: order_total_again, agg: sum, expr: ORDER_TOTAL, description: same column}
+      - {name: p50, agg: percentile, expr: amount, agg_params: {percentile: 0.5}}
+      - {name: p90, agg: percentile, expr: amount, agg_params: {percentile: 0.9}}
+metrics:
+  - {name: revenue, type: simple, type_params: {measure: order_total}}
+  - {name: revenue_k, label: Revenue (thousands), type: simple, type_params: {measure: order_total}}
+  - {name: revenue_again, type: simple, type_params: {measure: order_total_again}}
+  - {name: filled, type: simple, type_params: {measure: {name: order_total, fill_nulls_with: 0}}}
+  - {name: food_revenue, type: simple, type_params: {measure: order_total}, filter: "x"}
+  - {name: median_order, type: simple, type_params: {measure: p50}}
+  - {name: p90_order, type: simple, type_params: {measure: p90}}
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(legacy), "--revenue", "revenue_k")
+    assert result.exit_code == 0, result.stderr
+    metrics = load_catalog_text(result.stdout).catalog.metrics
+    formulas = {m.id: m.formula for m in metrics.values() if m.formula}
+    # The one marked revenue is what the others copy; a part of a copy, a part of it.
+    assert formulas == dict.fromkeys(("revenue", "revenue_again", "filled"), "revenue_k")
+    assert [link.target for link in metrics["food_revenue"].drives] == ["revenue_k"]
+    where = os.path.relpath(legacy / "m.yml")
+    assert (
+        f"revtrace: {where}:11: metric 'revenue_again': it computes what 'revenue_k' computes"
+        " (the same aggregation of the same expression, under another name): imported as the"
+        " formula 'revenue_k', the same number\n" in result.stderr
+    )
+    catalog = tmp_path / "legacy.yaml"
+    catalog.write_text(result.stdout, encoding="utf-8")
+    audit = json.loads(run_cli("audit", str(catalog), "--format", "json").stdout)
+    rows = {row["id"]: row for row in audit["metrics"]}
+    assert {m: rows[m]["view_of"] for m in ("revenue", "revenue_again")} == dict.fromkeys(
+        ("revenue", "revenue_again"), "revenue_k"
+    )
+    assert rows["food_revenue"]["reaches_revenue"]
+    assert rows["median_order"]["candidate"] and rows["p90_order"]["candidate"]  # not alike
+
+    latest = tmp_path / "latest"
+    latest.mkdir()
+    (latest / "m.yml").write_text(
+        """\
+models:
+  - name: orders
+    semantic_model: true
+    metrics:
+      - {name: tax_paid, type: simple, agg: sum}
+      - {name: order_cost, type: simple, agg: sum}
+      - {name: order_total, type: simple, agg: sum, expr: order_total}
+      - {name: gross, label: Gross, type: simple, agg: SUM, expr: " Order_Total "}
+      - {name: buyers, type: simple, agg: count_distinct, expr: customer_id}
+  - name: refunds
+    semantic_model: true
+    metrics:
+      - {name: refund_buyers, type: simple, agg: count_distinct, expr: customer_id}
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(latest))
+    assert result.exit_code == 0, result.stderr
+    metrics = load_catalog_text(result.stdout).catalog.metrics
+    assert {m.id: m.formula for m in metrics.values() if m.formula} == {"gross": "order_total"}

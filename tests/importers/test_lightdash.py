@@ -307,3 +307,64 @@ models:
         " holds (case when … end), as 'deals.total_amount' adds it up everywhere, so it is a"
         " part of it: linked as driving 'deals.total_amount'\n" in result.stderr
     )
+
+
+def test_a_metric_that_computes_what_another_does_is_the_formula_of_it(tmp_path: Path) -> None:
+    """Lightdash's healthcare demo: "Total Paid", "Total Paid (Millions)" and "(Billions)"
+    are one sum of one column, shown in three formats; with Total Paid as revenue, the
+    other two were candidates to drop. Each is now the formula of the one it copies (the
+    one marked revenue), a view of revenue. Not a copy: another percentile, a filter (a
+    part, of what the copies copy), another column or model."""
+    (tmp_path / "charges.yml").write_text(
+        """\
+version: 2
+models:
+  - name: charges
+    meta:
+      metrics:
+        paid_sql: {type: sum, sql: "${TABLE}.PAID", label: Paid (from SQL)}
+    columns:
+      - name: paid
+        meta:
+          metrics:
+            total_paid: {type: sum, label: Total Paid}
+            total_paid_mm: {type: sum, format: '[$$]#,##0.00,,"M"', label: Total Paid (Millions)}
+            paid_by_medicare: {type: sum, filters: [{payer: medicare}]}
+            p50_paid: {type: percentile, percentile: 50}
+            p90_paid: {type: percentile, percentile: 90}
+      - name: estimated
+        meta:
+          metrics:
+            total_estimated: {type: sum}
+  - name: refunds
+    columns:
+      - name: paid
+        meta:
+          metrics:
+            total_paid: {type: sum}
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("import", "lightdash", str(tmp_path), "--revenue", "charges.total_paid_mm")
+    assert result.exit_code == 0, result.stderr
+    metrics = load_catalog_text(result.stdout).catalog.metrics
+    assert {m.id: m.formula for m in metrics.values() if m.formula} == {
+        "charges.paid_sql": "charges.total_paid_mm",
+        "charges.total_paid": "charges.total_paid_mm",
+    }
+    assert [link.target for link in metrics["charges.paid_by_medicare"].drives] == [
+        "charges.total_paid_mm"
+    ]
+    where = f"{os.path.relpath(tmp_path / 'charges.yml')}: metric"
+    assert (
+        f"revtrace: {where} 'charges.total_paid': it computes what 'charges.total_paid_mm'"
+        " computes (the same aggregation of the same expression, shown otherwise): imported"
+        " as the formula 'charges.total_paid_mm', the same number\n" in result.stderr
+    )
+    catalog = tmp_path / "charges.yaml"
+    catalog.write_text(result.stdout, encoding="utf-8")
+    audit = json.loads(run_cli("audit", str(catalog), "--format", "json").stdout)
+    candidates = sorted(row["id"] for row in audit["metrics"] if row["candidate"])
+    assert candidates == [
+        "charges.p50_paid", "charges.p90_paid", "charges.total_estimated", "refunds.total_paid"
+    ]  # fmt: skip

@@ -135,6 +135,9 @@ class TraceResult:
     #: Errors about the metric or where its chains end, when it has no path: its verdict
     #: may be their consequence (`Analysis.caveats`, as the audit says them).
     caveats: tuple[Finding, ...] = ()
+    #: What the metric is computed from (`formula`, `computed_from`): a view of them, no
+    #: path through them.
+    computed_from: list[str] = field(default_factory=list)
 
     @property
     def traceable(self) -> bool:
@@ -169,6 +172,7 @@ def trace(analysis: Analysis, metric: str, max_paths: int) -> TraceResult:
         caveats=()
         if graph.view_of(metric) is not None
         else analysis.caveats([metric]).get(metric, ()),
+        computed_from=graph.derived_from(metric),
     )
 
 

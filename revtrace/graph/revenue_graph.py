@@ -118,6 +118,17 @@ class RevenueGraph:
         """The revenue metric `metric` is a view of, if it is one."""
         return self.views.get(metric)
 
+    def derived_from(self, metric: str) -> list[str]:
+        """The metrics `metric` is computed from (its `formula`'s ids, its `computed_from`),
+        in catalog order: a view of them, not a driver of them."""
+        if not self.catalog.derivations:
+            return []
+        return [
+            source
+            for source in self._pred[metric]
+            if (link := self.link_between(source, metric)) is not None and link.kind in DERIVATIONS
+        ]
+
     # -- reachability --------------------------------------------------------------------
 
     def _distances_to(

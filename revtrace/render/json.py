@@ -384,6 +384,7 @@ def trace(result: TraceResult) -> str:
             "dead_ends": result.dead_ends,
             "loops": result.closed_loops,
             "only_through_deprecated": result.only_through_deprecated,
+            "computed_from": result.computed_from,
             # The errors its verdict may be the consequence of (as the audit's `caveats`).
             "caveats": [finding_dict(caveat) for caveat in result.caveats],
             # The audit's verdict: a candidate to drop (never where nothing can be traced).

@@ -342,6 +342,18 @@ def trace(console: Console, result: TraceResult) -> None:
         if result.undefined:
             undefined = Text("  It links to undefined metrics: ", style="red")
             console.print(undefined.append(_ids(result.undefined)), soft_wrap=True)
+    if result.computed_from:
+        # A ratio of two metrics that reach revenue has no path through them: said, so
+        # that "it drives no other metric" does not read as an oversight of revtrace's.
+        console.print(
+            Text("  It is computed from: ")
+            .append(_ids(result.computed_from))
+            .append(
+                f": a view of {'it' if len(result.computed_from) == 1 else 'them'}, not a"
+                " driver (only views of revenue need no path)."
+            ),
+            soft_wrap=True,
+        )
     # A view of revenue ends a chain as the audit says: computed from it, not a driver.
     _chain_ends(console, result)
 

@@ -135,6 +135,7 @@ def test_trace_json_for_a_metric_without_a_path() -> None:
         "dead_ends": ["social_impressions"],
         "loops": [],
         "only_through_deprecated": [],
+        "computed_from": [],
         "caveats": [],
         "candidate": True,
     }

@@ -849,3 +849,40 @@ def test_an_impact_table_wider_than_the_terminal_keeps_every_id_whole(
     assert sorted(line.split()[0] for line in lines) == names  # one line each, whole
     wide = run_cli("impact", path, env={"COLUMNS": "200", "FORCE_COLOR": "1"}).stdout
     assert "┏" in wide and all(n in wide for n in names)
+
+
+def test_trace_says_what_a_candidate_is_computed_from_and_why_that_is_no_path(
+    write_catalog: Write,
+) -> None:
+    """A conversion rate, the formula of two metrics that reach revenue, is a candidate:
+    trace said only "It drives no other metric", which reads as revtrace overlooking the
+    formula. It says what it is computed from, and why that is no path."""
+    path = str(
+        write_catalog("""\
+version: 1
+metrics:
+  revenue: {revenue: true, owner: cfo}
+  orders: {owner: x, drives: [revenue]}
+  sessions: {owner: x, drives: [orders]}
+  conversion_rate: {owner: x, formula: "orders / sessions"}
+  orders_again: {owner: x, computed_from: [orders]}
+  margin: {owner: x, formula: "revenue - orders"}
+""")
+    )
+    out = run_cli("trace", "conversion_rate", path, env=ENV).stdout
+    assert out.splitlines() == [
+        "conversion_rate has no path to revenue: a candidate to drop.",
+        "  It drives no other metric.",
+        "  It is computed from: orders, sessions: a view of them, not a driver (only views of"
+        " revenue need no path).",
+    ]
+    again = run_cli("trace", "orders_again", path, "--format", "json").stdout
+    assert json.loads(again)["computed_from"] == ["orders"]
+    assert (
+        "  It is computed from: orders: a view of it, not a driver"
+        in run_cli("trace", "orders_again", path, env=ENV).stdout
+    )
+    # A view of revenue says it in its first line; a metric with a path, its paths.
+    margin = json.loads(run_cli("trace", "margin", path, "--format", "json").stdout)
+    assert (margin["view_of"], margin["computed_from"]) == ("revenue", ["revenue", "orders"])
+    assert "It is computed from" not in run_cli("trace", "margin", path, env=ENV).stdout

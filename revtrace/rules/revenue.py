@@ -221,6 +221,15 @@ def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) ->
                 f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives only undefined metrics"
                 f" ({quoted_list(undefined)})"
             )
+        inputs = graph.derived_from(metric_id)
+        if inputs:
+            # A ratio of two metrics with a path: said, or the verdict reads as revtrace
+            # overlooking its formula.
+            return (
+                f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives no other metric; it is"
+                f" computed from {quoted_list(inputs)}, a view of"
+                f" {'it' if len(inputs) == 1 else 'them'}, not a driver"
+            )
         return f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives no other metric"
     parts: list[str] = []
     views = [end for end in dead_ends.ends if graph.view_of(end) is not None]

@@ -851,12 +851,12 @@ def test_an_impact_table_wider_than_the_terminal_keeps_every_id_whole(
     assert "┏" in wide and all(n in wide for n in names)
 
 
-def test_trace_says_what_a_candidate_is_computed_from_and_why_that_is_no_path(
+def test_a_candidate_computed_from_others_is_said_to_be_a_view_of_them_not_a_driver(
     write_catalog: Write,
 ) -> None:
     """A conversion rate, the formula of two metrics that reach revenue, is a candidate:
-    trace said only "It drives no other metric", which reads as revtrace overlooking the
-    formula. It says what it is computed from, and why that is no path."""
+    trace and the audit said only that it drives no other metric, which reads as revtrace
+    overlooking the formula. They say what it is computed from, and why that is no path."""
     path = str(
         write_catalog("""\
 version: 1
@@ -876,6 +876,13 @@ metrics:
         "  It is computed from: orders, sessions: a view of them, not a driver (only views of"
         " revenue need no path).",
     ]
+    audit = json.loads(run_cli("audit", path, "--format", "json").stdout)["findings"]
+    assert {f["metric"]: f["message"] for f in audit if f["code"] == "RT001"} == {
+        "conversion_rate": "no path to revenue: 'conversion_rate' drives no other metric; it is"
+        " computed from 'orders' and 'sessions', a view of them, not a driver",
+        "orders_again": "no path to revenue: 'orders_again' drives no other metric; it is"
+        " computed from 'orders', a view of it, not a driver",
+    }
     again = run_cli("trace", "orders_again", path, "--format", "json").stdout
     assert json.loads(again)["computed_from"] == ["orders"]
     assert (

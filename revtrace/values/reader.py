@@ -69,6 +69,9 @@ class ValueTable:
     #: Positions i where the period before periods[i] is missing from the file: the
     #: change from periods[i - 1] to periods[i] spans more than one period.
     gaps: frozenset[int] = frozenset()
+    #: The metrics the file has a problem about (RT020): a value of theirs may have been
+    #: left out, and what has none says why.
+    troubled: frozenset[str] = frozenset()
 
     def __contains__(self, metric: object) -> bool:
         return metric in self.series
@@ -116,10 +119,14 @@ class _Reading:
     unknown: dict[str, int] = field(default_factory=dict)
     #: A folded name → the ids of the metrics it names; built when a name is first met.
     labels: dict[str, list[str]] | None = None
+    #: The metrics a problem was reported about (past the listing's limit too).
+    troubled: set[str] = field(default_factory=set)
 
     def report(
         self, kind: str, message: str, line: int, column: int, metric: str | None = None
     ) -> None:
+        if metric is not None:
+            self.troubled.add(metric)
         count = self.counts.get(kind, 0) + 1
         self.counts[kind] = count
         if count <= MAX_FINDINGS_PER_KIND:
@@ -600,4 +607,5 @@ def _table(reading: _Reading) -> ValueTable:
         tuple(reading.periods[o][0] for o in ordinals),
         series,
         frozenset(gaps),
+        frozenset(reading.troubled),
     )

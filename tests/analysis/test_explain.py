@@ -218,6 +218,29 @@ def test_what_is_not_attributed_and_why() -> None:
     assert_adds_up(revenue)
 
 
+def test_a_value_the_file_gives_but_cannot_use_is_not_said_to_be_absent() -> None:
+    """A column twice ("neither is used"): explain said the file had no values for the
+    metric, under a warning that it had two columns of them."""
+    loaded = load_catalog_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true}\n"
+        "  sqls: {drives: [{to: revenue, elasticity: 1}]}\n  blog: {drives: [sqls]}\n",
+        "m.yaml",
+    )
+    analysis = analyse_loaded(loaded)
+    values = "period,revenue,sqls,sqls\n1,1000,10,10\n2,1300,12,12\n"
+    table, problems = read_values_bytes(values.encode(), "v.csv", analysis.catalog.metrics)
+    assert [(p.code, p.metric) for p in problems] == [("RT020", "sqls")]
+    (revenue,) = explain(analysis, table).explanations
+    assert dict(revenue.not_attributed) == {
+        "sqls": "no usable values in the values file (the values file's warnings say why)",
+        "blog": "no values in the values file",
+    }
+    twice = "period,revenue,sqls\n1,1000,10\n2,1300,12\n2,1300,13\n"
+    table, _ = read_values_bytes(twice.encode(), "v.csv", analysis.catalog.metrics)
+    (revenue,) = explain(analysis, table).explanations
+    assert revenue.reason == "revenue: no usable value for 2 (the values file's warnings say why)"
+
+
 def test_a_metric_nothing_quantified_drives_says_what_to_do_next() -> None:
     """Right after an import no link has an elasticity: the table holds the metric's own
     change only (all of it), and says how to learn more; with one quantified link, the

@@ -155,9 +155,9 @@ def _regress(
     get: Callable[[str], list[float | None]],
 ) -> list[LinkFit]:
     if target not in table:
-        return [LinkFit(link, "no-data", detail=f"no values for {target}") for link in links]
+        return [LinkFit(link, "no-data", detail=table.no_values(target)) for link in links]
     results = [
-        LinkFit(link, "no-data", detail=f"no values for {link.source}")
+        LinkFit(link, "no-data", detail=table.no_values(link.source))
         for link in links
         if link.source not in table
     ]
@@ -227,7 +227,7 @@ def _check_formula(
     formula = parse(text)
     missing = [m for m in (target, *formula.inputs) if m not in table]
     if missing:
-        return [LinkFit(link, "no-data", detail=f"no values for {missing[0]}") for link in links]
+        return [LinkFit(link, "no-data", detail=table.no_values(missing[0])) for link in links]
     broken: list[str] = []
     checked = 0
     for index, period in enumerate(table.periods):

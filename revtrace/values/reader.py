@@ -76,6 +76,12 @@ class ValueTable:
     def __contains__(self, metric: object) -> bool:
         return metric in self.series
 
+    def no_values(self, metric: str) -> str:
+        """Why `metric` has no values: none in the file, or none usable (a column twice)."""
+        if metric in self.troubled:
+            return f"no usable values for {metric} (the values file's warnings say why)"
+        return f"no values for {metric}"
+
     def value(self, metric: str, index: int) -> float | None:
         values = self.series.get(metric)
         return None if values is None else values[index]

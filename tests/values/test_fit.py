@@ -168,7 +168,19 @@ def test_missing_metrics_and_drivers_that_move_together() -> None:
     )
     assert results[("a2", "b")].verdict == "no-data"
     assert results[("c", "a")].verdict == "no-data"
+    assert results[("c", "a")].detail == "no values for c"
     assert results[("a", "b")].verdict == "supported"
+    # Given twice, a column is not used: no usable values, not none (the warning says why).
+    header, *rows = text.splitlines()
+    twice = "\n".join([header + ",c,c", *(row + ",1,1" for row in rows)])
+    table, problems = read_values_bytes(twice.encode(), "v.csv")
+    assert [(p.code, p.metric) for p in problems] == [("RT020", "c")]
+    results = by_link(
+        fit(catalog("  b: {}\n  a: {drives: [b]}\n  c: {drives: [a]}\n"), table).links
+    )
+    assert results[("c", "a")].detail == (
+        "no usable values for c (the values file's warnings say why)"
+    )
     twin = text.replace("period,a,b", "period,a,b").splitlines()
     doubled = [twin[0] + ",a2"] + [line + "," + line.split(",")[1] for line in twin[1:]]
     table, _ = read_values_bytes("\n".join(doubled).encode(), "v.csv")

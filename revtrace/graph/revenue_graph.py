@@ -275,19 +275,22 @@ class RevenueGraph:
 
     def loop_through(self, members: Collection[str]) -> list[str]:
         """One loop in a strongly connected group: from its first member, follow each
-        metric's first link inside the group until a metric comes round again; the loop
-        is from there. (Every metric of the group has such a link, so the walk never
+        metric's first link inside the group (to another metric, in a group of several: a
+        self-link is a loop of one, its own rule's) until a metric comes round again; the
+        loop is from there. (Every metric of the group has such a link, so the walk never
         backs up, and this is the loop networkx's depth-first `find_cycle` finds: a
         property test compares the two.)"""
         inside = set(members)
         node = min(inside, key=self._order.__getitem__)
         successors = self._succ
+        several = len(inside) > 1
         walk: list[str] = []
         place: dict[str, int] = {}
         while node not in place:
             place[node] = len(walk)
             walk.append(node)
-            node = next(t for t in successors[node] if t in inside)
+            here = node
+            node = next(t for t in successors[here] if t in inside and (t != here or not several))
         return [*walk[place[node] :], node]
 
     # -- explanations for metrics without a path -------------------------------------------

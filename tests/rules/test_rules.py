@@ -173,6 +173,19 @@ def test_rt008_reports_each_loop_group_once_with_one_loop(findings: list[Finding
     assert finding.message == "loop: a → b → c → a"
 
 
+def test_rt008_shows_a_loop_through_the_group_not_a_member_s_self_link() -> None:
+    """a drives itself and b, b drives a: RT008 said "2 metrics drive each other (a, b);
+    one loop: a → a", a loop without b (the self-link is RT005's)."""
+    found = analyse_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: x}\n"
+        "  a: {owner: x, drives: [a, b, revenue]}\n  b: {owner: x, drives: [a]}\n"
+    )
+    assert sorted((f.code, f.message) for f in found if f.code in ("RT005", "RT008")) == [
+        ("RT005", "'a' drives itself; a link must point to another metric"),
+        ("RT008", "loop: a → b → a"),
+    ]
+
+
 def test_rt008_is_one_finding_for_a_dense_group_whose_cycles_are_countless() -> None:
     # 30 metrics that all drive each other have more simple cycles than atoms in the
     # universe; revtrace must report the group once, quickly.

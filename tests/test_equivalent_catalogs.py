@@ -172,3 +172,25 @@ def test_a_catalog_written_any_way_gets_the_same_verdicts(spec: Spec, seed: int)
 @given(spec=specs(), seed=st.integers(0, 1000))
 def test_a_catalog_written_any_way_gets_the_same_verdicts_long(spec: Spec, seed: int) -> None:
     same_verdicts(spec, seed)
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=specs(), data=st.data())
+def test_a_new_metric_driving_one_changes_no_other_verdict(spec: Spec, data: st.DataObject) -> None:
+    """A metric added to drive an existing one (a new channel's sessions) gives no other
+    metric a path, a loop or a verdict it did not have: what a metric drives decides its
+    verdict, never what drives it."""
+    ids = [m for m, _ in spec.metrics]
+    target = data.draw(st.sampled_from(ids))
+    before = analyse_sources(writings(spec, 0)["short"])
+    grown = Spec(
+        (*spec.metrics, ("zz_new", ("owner: o",))), (*spec.links, ("zz_new", target, None))
+    )
+    after = analyse_sources(writings(grown, 0)["short"])
+    for m in ids:
+        assert after.graph.distance.get(m) == before.graph.distance.get(m), m
+        assert after.is_candidate(m) == before.is_candidate(m), m
+        assert after.is_kept(m) == before.is_kept(m), m
+        assert after.graph.view_of(m) == before.graph.view_of(m), m
+    # And the new metric reaches revenue exactly when what it drives does.
+    assert ("zz_new" in after.graph.distance) == (target in before.graph.distance)

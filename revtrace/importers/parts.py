@@ -191,9 +191,11 @@ def lightdash_parts(
 #: two definitions differ: a copy is only ever found where it certainly is one.
 _DBT_WORDS = frozenset(
     {"name", "label", "description", "meta", "config", "group", "tags", "fill_nulls_with",
-     "join_to_timespine"}
+     "join_to_timespine", "metadata"}
 )  # fmt: skip
-_DBT_MEASURE_WORDS = frozenset({"name", "label", "description", "meta", "config", "create_metric"})
+_DBT_MEASURE_WORDS = frozenset(
+    {"name", "label", "description", "meta", "config", "create_metric", "metadata"}
+)
 _LIGHTDASH_WORDS = frozenset(
     {
         "label", "description", "format", "round", "compact", "groups", "group_label",
@@ -218,9 +220,24 @@ def _computes(place: str, definition: Mapping[Any, object], words: frozenset[str
         return None
     fields.update(expressions)
     try:
-        return json.dumps([place, fields], sort_keys=True, default=str)
+        return json.dumps([place, _given(fields)], sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return None
+
+
+def _present(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
+    """The keys a mapping gives a value (`_given`, one level deep)."""
+    return {k: v for k, v in mapping.items() if v is not None and v != [] and v != {}}
+
+
+def _given(value: object) -> object:
+    """`value` without the keys it leaves empty (`filter: null`, `metrics: []`): how a
+    manifest writes every key a YAML file leaves out."""
+    if isinstance(value, Mapping):
+        return {k: _given(v) for k, v in _present(value).items()}
+    if isinstance(value, list):
+        return [_given(v) for v in value]
+    return value
 
 
 def _copies(keyed: Sequence[tuple[str, str | None]], revenue: Collection[str]) -> dict[str, str]:
@@ -265,11 +282,12 @@ def find_copies(
         kind = str(entry.get("type") or entry.get("calculation_method") or "simple").lower()
         if kind in _DERIVED_KINDS or entry.get("filter") or entry.get("filters"):
             continue
-        params = as_mapping(entry.get("type_params"))
+        params = _present(as_mapping(entry.get("type_params")))
         measure = measure_name(params.get("measure"))
-        given = as_mapping(params.get("measure"))
+        given = _present(as_mapping(params.get("measure")))
+        # A manifest lists the measure again under `input_measures`.
         if measure is not None and (
-            params.keys() - _GAPS - {"measure"}
+            params.keys() - _GAPS - {"measure", "input_measures"}
             or given.keys() - _GAPS - {"name"}
             or not measures.get(measure)
         ):

@@ -821,3 +821,40 @@ models:
     assert result.exit_code == 0, result.stderr
     metrics = load_catalog_text(result.stdout).catalog.metrics
     assert {m.id: m.formula for m in metrics.values() if m.formula} == {"gross": "order_total"}
+
+    # A manifest writes every key, empty ones as null, and where each metric is defined.
+    def simple(name: str, line: int, **measure: object) -> dict[str, object]:
+        given = {"name": "order_total", "filter": None, "alias": None, **measure}
+        return {
+            "name": name, "description": None, "type": "simple", "filter": None,
+            "type_params": {"measure": given, "numerator": None, "expr": None,
+                            "metrics": [], "input_measures": [given]},
+            "metadata": {"repo_file_path": "m.yml", "file_slice": {"start_line_number": line}},
+            "label": name.title(), "config": {"meta": {}}, "time_granularity": None,
+        }  # fmt: skip
+
+    manifest = tmp_path / "semantic_manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "semantic_models": [
+                    {
+                        "name": "orders",
+                        "measures": [
+                            {"name": "order_total", "agg": "sum", "expr": None, "agg_params": None}
+                        ],
+                    }
+                ],
+                "metrics": [
+                    simple("revenue", 3),
+                    simple("revenue_k", 9, join_to_timespine=False),
+                    simple("revenue_filtered", 15, filter={"where_filters": [{"x": 1}]}),
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("import", "dbt", str(manifest))
+    assert result.exit_code == 0, result.stderr
+    metrics = load_catalog_text(result.stdout).catalog.metrics
+    assert {m.id: m.formula for m in metrics.values() if m.formula} == {"revenue_k": "revenue"}

@@ -128,6 +128,7 @@ def _section(
                 Text("  ")
                 .append(_metric_label(analysis, metric_id))
                 .append(_view_note(analysis, metric_id), style="green")
+                .append(_derived_note(analysis, metric_id), style="dim")
                 .append(_kept_note(result.kept(metric_id)), style="magenta")
                 for metric_id in metric_ids
             ),
@@ -139,6 +140,7 @@ def _section(
                 "  "
                 + _plain_node_label(analysis, TreeNode(metric_id))
                 + _view_note(analysis, metric_id)
+                + _derived_note(analysis, metric_id)
                 + _kept_note(result.kept(metric_id))
                 + "\n"
                 for metric_id in metric_ids
@@ -150,6 +152,18 @@ def _view_note(analysis: Analysis, metric_id: str) -> str:
     """`  computed from revenue`, for a view of revenue (listed under that heading)."""
     revenue = analysis.graph.view_of(metric_id)
     return "" if revenue is None else f"  computed from {safe(revenue)}"
+
+
+def _derived_note(analysis: Analysis, metric_id: str) -> str:
+    """`  computed from orders, sessions`, for a metric with no path computed from others
+    (a view of them: as the audit and `trace` say it)."""
+    if analysis.graph.view_of(metric_id) is not None:
+        return ""
+    inputs = analysis.graph.derived_from(metric_id)
+    if not inputs:
+        return ""
+    shown = ", ".join(safe(m) for m in inputs[:5])
+    return f"  computed from {shown}" + (f" and {len(inputs) - 5} more" if len(inputs) > 5 else "")
 
 
 def _kept_note(keep: Keep | None) -> str:

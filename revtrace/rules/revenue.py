@@ -227,7 +227,7 @@ def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) ->
             # overlooking its formula.
             return (
                 f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives no other metric; it is"
-                f" computed from {quoted_list(inputs)}, a view of"
+                f" computed from {quoted_list(inputs, limit=5)}, a view of"
                 f" {'it' if len(inputs) == 1 else 'them'}, not a driver"
             )
         return f"{NO_PATH_MESSAGE_PREFIX}'{metric_id}' drives no other metric"

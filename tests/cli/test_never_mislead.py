@@ -883,6 +883,26 @@ metrics:
         "orders_again": "no path to revenue: 'orders_again' drives no other metric; it is"
         " computed from 'orders', a view of it, not a driver",
     }
+    # A long formula's inputs are not all listed.
+    many = "".join(f"  m{i}: {{owner: x, drives: [revenue]}}\n" for i in range(7))
+    wide = write_catalog(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: cfo}\n"
+        + many
+        + '  blend: {owner: x, formula: "'
+        + " + ".join(f"m{i}" for i in range(7))
+        + '"}\n',
+        "wide.yaml",
+    )
+    (blend,) = [
+        f["message"]
+        for f in json.loads(run_cli("audit", str(wide), "--format", "json").stdout)["findings"]
+        if f["code"] == "RT001"
+    ]
+    assert blend.endswith("computed from 'm0', 'm1', 'm2', 'm3', 'm4' and 2 more, a view of"
+                          " them, not a driver")  # fmt: skip
+    tree = run_cli("tree", path, env=ENV).stdout
+    assert "  conversion_rate  computed from orders, sessions\n" in tree
+    assert "  margin  computed from revenue\n" in tree  # a view of revenue, as before
     again = run_cli("trace", "orders_again", path, "--format", "json").stdout
     assert json.loads(again)["computed_from"] == ["orders"]
     assert (

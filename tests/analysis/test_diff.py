@@ -10,7 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from revtrace.analysis import analyse_sources
+from revtrace.analysis.diff import compare
+from tests.catalogs import Spec, specs, writings
 from tests.conftest import run_cli
 
 Write = Callable[..., Path]
@@ -291,3 +296,41 @@ def test_a_catalog_with_errors_never_gets_a_tick_even_when_none_is_new(repo: Pat
     assert markdown.exit_code == 0  # nothing new: the gate passes, as a baseline's does
     assert markdown.stdout.startswith("### ⚠️ revtrace audit")
     assert "**The catalog has errors**" in markdown.stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(spec=specs(), data=st.data())
+def test_every_lost_path_is_named_with_what_the_change_removed(
+    spec: Spec, data: st.DataObject
+) -> None:
+    """A change that removes links, metrics or revenue marks at random: the metrics the
+    diff says lost their path are exactly those that reached revenue and no longer do
+    (still defined), and each is given a cause: a removal the change made, never an empty
+    "lost its path" a reviewer cannot act on."""
+    links = data.draw(st.lists(st.sampled_from(spec.links), unique=True)) if spec.links else []
+    gone = set(data.draw(st.lists(st.sampled_from([m for m, _ in spec.metrics]), max_size=2)))
+    unmark = data.draw(st.booleans())
+    after = Spec(
+        tuple(
+            (m, tuple(f for f in fields if not (unmark and f == "revenue: true")))
+            for m, fields in spec.metrics
+            if m not in gone
+        ),
+        tuple(link for link in spec.links if link not in links and link[0] not in gone),
+    )
+    old = analyse_sources(writings(spec, 0)["short"])
+    new = analyse_sources(writings(after, 0)["short"])
+    change = compare(old, new)
+    lost = [m for group in change.lost_paths for m in group.metrics]
+    assert sorted(lost) == sorted(
+        m for m in new.catalog.metrics if m in old.graph.distance and m not in new.graph.distance
+    )
+    removed = {f"removing {s} → {t}" for s, t in change.links_removed}
+    for group in change.lost_paths:
+        assert group.causes, group.metrics
+        for cause in group.causes:
+            assert (
+                cause in removed
+                or cause.startswith(("removing metric ", "removing revenue metric "))
+                or cause.startswith(("unmarking revenue metric ", "turning "))
+            ), cause

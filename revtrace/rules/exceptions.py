@@ -99,7 +99,14 @@ def check(context: RuleContext) -> Iterator[Finding]:
         keep = metric.keep
         if keep is None:
             continue
-        if graph.reaches_revenue(metric.id):
+        if graph.is_revenue(metric.id):
+            yield STALE_KEEP.finding(
+                f"'{metric.id}' is a revenue metric, never a candidate to drop, so its 'keep'"
+                " exception keeps nothing; remove it",
+                keep.location,
+                metric.id,
+            )
+        elif graph.reaches_revenue(metric.id):
             yield STALE_KEEP.finding(
                 f"'{metric.id}' reaches revenue, so its 'keep' exception is no longer needed;"
                 " remove it",

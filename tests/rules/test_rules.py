@@ -345,6 +345,21 @@ def test_keep_states_on_a_given_day() -> None:
     assert "until 2026-11-25" in lapsed.message
 
 
+def test_a_keep_on_a_revenue_metric_is_said_to_keep_nothing_as_a_revenue_metric() -> None:
+    """RT014 said "'revenue' reaches revenue, so its 'keep' exception is no longer
+    needed" of the revenue metric itself."""
+    found = analyse_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: x, keep: {reason: board}}\n"
+    )
+    assert [(f.code, f.message) for f in found] == [
+        (
+            "RT014",
+            "'revenue' is a revenue metric, never a candidate to drop, so its 'keep' exception"
+            " keeps nothing; remove it",
+        )
+    ]
+
+
 def test_a_keep_is_valid_through_its_until_day() -> None:
     loaded = load_catalog_text(KEPT, "m.yaml")
     found = run_graph_checks(RevenueGraph(loaded.catalog), today=date(2026, 11, 25))

@@ -59,6 +59,9 @@ class DivergentLoop:
     #: The group is too large to decide within the work budget: treated as divergent
     #: (no effect is computed through it), and reported as undecided.
     undecided: bool = False
+    #: The group is this one loop (no other link between its members): its gain alone
+    #: decides; else the loops together do, whatever the gain of the one shown.
+    alone: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,10 +161,33 @@ def _divergent(
     verdict = spectral.decide(_rows(links, ordered))
     if verdict is spectral.Verdict.BOUNDED:
         return None
-    loop = graph.loop_through(members) if len(members) > 1 else [members[0], members[0]]
+    loop = _strongest_loop(links, ordered)
     gain = _gain(links[a].get(b, 0.0) for a, b in pairwise(loop))
     undecided = verdict is spectral.Verdict.UNDECIDED
-    return DivergentLoop(tuple(ordered), tuple(loop), gain, undecided)
+    inside = set(ordered)
+    alone = sum(1 for x in ordered for y in links[x] if y in inside) == len(ordered)
+    return DivergentLoop(tuple(ordered), tuple(loop), gain, undecided, alone)
+
+
+def _strongest_loop(links: Mapping[str, Mapping[str, float]], ordered: Sequence[str]) -> list[str]:
+    """A loop of quantified links through the group, from its first member, each step
+    the strongest link inside it (the first, in catalog order, of equals; to another
+    member in a group of several): the graph's first loop could run through unquantified
+    links, and said "gain 0" of a loop whose effect diverges."""
+    inside = {metric: i for i, metric in enumerate(ordered)}
+    several = len(ordered) > 1
+    node = ordered[0]
+    walk: list[str] = []
+    place: dict[str, int] = {}
+    while node not in place:
+        place[node] = len(walk)
+        walk.append(node)
+        here = node
+        node = min(
+            (t for t in links[here] if t in inside and (t != here or not several)),
+            key=lambda t: (-abs(links[here][t]), inside[t]),
+        )
+    return [*walk[place[node] :], node]
 
 
 def _rows(

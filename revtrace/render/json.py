@@ -491,7 +491,13 @@ def impact(view: ImpactView) -> str:
             for m in view.ranked
         ],
         "divergent_loops": [
-            {"members": list(loop.members), "loop": list(loop.loop), "gain": loop.gain}
+            {
+                "members": list(loop.members),
+                "loop": list(loop.loop),
+                "gain": loop.gain,
+                # The group is this loop alone (its gain decides), or several together.
+                "alone": loop.alone,
+            }
             for loop in report.divergent
         ],
     }

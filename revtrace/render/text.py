@@ -469,14 +469,16 @@ def impact(console: Console, view: ImpactView) -> None:
             Text(f"Total = weighted by revenue metric: {weights}.", style="dim"), soft_wrap=True
         )
     for loop in report.divergent:
-        console.print(
-            Text(
-                f"Divergent loop {' → '.join(safe(m) for m in loop.loop)} (gain {loop.gain:g}):"
-                " its metrics have no finite effect.",
-                style="red",
-            ),
-            soft_wrap=True,
+        shown = " → ".join(safe(m) for m in loop.loop)
+        # Several loops together: the one shown may be weak on its own (as RT016 says).
+        what = (
+            f"Divergent loop {shown} (gain {loop.gain:g}): its metrics"
+            if loop.alone
+            else f"Divergent loops through {', '.join(safe(m) for m in loop.members[:8])}"
+            f"{' and more' if len(loop.members) > 8 else ''} (the strongest found: {shown},"
+            f" gain {loop.gain:g}): their metrics"
         )
+        console.print(Text(f"{what} have no finite effect.", style="red"), soft_wrap=True)
     if view.next_step is not None:
         console.print(Text(f"Next: {view.next_step}.", style="yellow"), soft_wrap=True)
     if what_if:

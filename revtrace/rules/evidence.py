@@ -36,11 +36,13 @@ DIVERGENT_LOOP = Rule(
     code="RT016",
     name="divergent-loop",
     severity=Severity.ERROR,
-    summary="A loop's elasticities make its effect grow without bound.",
+    summary="A loop's elasticities keep its effect from settling (it grows or swings forever).",
     doc="""\
-Around a loop, effects multiply: with a gain of 1 or more (spectral radius ≥ 1), a 1%
-change would feed itself forever, so no effect on revenue can be computed. Lower an
-elasticity, or model one direction of the loop only.
+Around a loop, effects multiply: with a gain of 1 or more, or -1 or less (spectral radius
+≥ 1), a 1% change would feed itself forever, growing or swinging back and forth, so no
+effect on revenue can be computed. Several loops through the same metrics can do it
+together, each weak on its own: the message then names the metrics and the strongest
+loop found. Lower an elasticity, or model one direction of the loop only.
 
 Fails:
 
@@ -95,9 +97,26 @@ def check(context: RuleContext) -> Iterator[Finding]:
                     " budget whether their effect is bounded, so none is computed through"
                     " them; quantify fewer links in the loop"
                 )
-            else:
+            elif loop.alone:
+                # The group is this loop: its gain decides (|gain| ≥ 1).
+                grows = (
+                    "grows without bound"
+                    if loop.gain > 0
+                    else "swings back and forth without settling"
+                )
                 message = (
                     f"the loop {chain(list(loop.loop))} has gain {loop.gain:g}: its effect"
-                    " grows without bound (spectral radius ≥ 1); lower an elasticity"
+                    f" {grows} (spectral radius ≥ 1); lower an elasticity"
+                )
+            else:
+                # Several loops together: the one shown may be weak on its own.
+                named = ", ".join(loop.members[:8])
+                if len(loop.members) > 8:
+                    named += f" and {len(loop.members) - 8} more"
+                message = (
+                    f"{len(loop.members)} metrics drive each other through quantified links"
+                    f" ({named}), and their loops together keep the effect from settling"
+                    f" (spectral radius ≥ 1); the strongest loop found: {chain(list(loop.loop))},"
+                    f" gain {loop.gain:g}; lower an elasticity"
                 )
             yield DIVERGENT_LOOP.finding(message, catalog.metrics[first].location, first)

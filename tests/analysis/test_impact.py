@@ -87,3 +87,25 @@ def test_the_next_step_is_not_said_where_leverage_is_known_or_a_loop_diverges(
     assert {m["quantified"] for m in diverging["metrics"]} == {"none"}
     # Nothing reaches revenue: the audit's candidates say so; no advice about elasticities.
     assert "next_step" not in _impact_json(write_catalog, "  r: {revenue: true}\n  a: {}\n")
+
+
+def test_loops_that_diverge_together_are_named_as_such(
+    write_catalog: Callable[..., Path],
+) -> None:
+    """Two loops through c and d, 0.45 and 0.675 on their own, 1.125 together: `impact`
+    said "Divergent loop c → d → c (gain 0.45)", a gain that diverges nothing."""
+    text = (
+        "version: 1\nmetrics:\n  r: {revenue: true}\n"
+        "  c: {drives: [{to: d, elasticity: 0.5}, {to: r, elasticity: 1}]}\n"
+        "  d: {drives: [{to: c, elasticity: 0.9}, {to: e, elasticity: 0.9}]}\n"
+        "  e: {drives: [{to: c, elasticity: 1.5}]}\n"
+    )
+    path = str(write_catalog(text))
+    (loop,) = json.loads(run_cli("impact", path, "--format", "json").stdout)["divergent_loops"]
+    assert loop == {"members": ["c", "d", "e"], "loop": ["c", "d", "c"], "gain": 0.45,
+                    "alone": False}  # fmt: skip
+    out = run_cli("impact", path, env={"NO_COLOR": "1", "COLUMNS": "200"}).stdout
+    assert (
+        "Divergent loops through c, d, e (the strongest found: c → d → c, gain 0.45): their"
+        " metrics have no finite effect." in out
+    )

@@ -77,6 +77,42 @@ def test_a_divergent_loop_is_rt016_and_has_no_effect() -> None:
     assert "gain 1.2" in finding.message and finding.metric == "a"
 
 
+def test_rt016_says_what_decides_a_loop_that_never_settles() -> None:
+    """A loop of gain -1 does not grow: it swings (RT016 said "grows without bound"). And
+    where several loops together diverge, the first loop through the group was shown,
+    through an unquantified link ("gain 0") or weak on its own ("gain 0.25: its effect
+    grows without bound"): the loops together are named as the cause, with the strongest
+    loop found by following the strongest link at each step."""
+    swing = graph_of(
+        "  r: {revenue: true}\n"
+        "  a: {drives: [{to: b, elasticity: -1}, {to: r, elasticity: 1}]}\n"
+        "  b: {drives: [{to: a, elasticity: 1}]}\n"
+    )
+    (finding,) = [f for f in run_graph_checks(swing) if f.code == "RT016"]
+    assert finding.message == (
+        "the loop a → b → a has gain -1: its effect swings back and forth without settling"
+        " (spectral radius ≥ 1); lower an elasticity"
+    )
+    # c → d → c (0.5 × 0.9) and c → d → e → c (0.5 × 0.9 × 3): together, and through an
+    # unquantified link c → f → c that is no loop of theirs.
+    together = graph_of(
+        "  r: {revenue: true}\n"
+        "  c: {drives: [f, {to: d, elasticity: 0.5}, {to: r, elasticity: 1}]}\n"
+        "  f: {drives: [c]}\n"
+        "  d: {drives: [{to: c, elasticity: 0.9}, {to: e, elasticity: 0.9}]}\n"
+        "  e: {drives: [{to: c, elasticity: 3}]}\n"
+    )
+    (loop,) = divergent_loops(together)
+    assert (loop.members, loop.alone) == (("c", "d", "e"), False)
+    assert loop.loop == ("c", "d", "c") and loop.gain == pytest.approx(0.45)  # d → c first
+    (finding,) = [f for f in run_graph_checks(together) if f.code == "RT016"]
+    assert finding.message == (
+        "3 metrics drive each other through quantified links (c, d, e), and their loops"
+        " together keep the effect from settling (spectral radius ≥ 1); the strongest loop"
+        " found: c → d → c, gain 0.45; lower an elasticity"
+    )
+
+
 def test_a_self_loop_with_gain_one_diverges_and_below_one_converges() -> None:
     base = (
         "  r: {revenue: true}\n  a: {drives: [{to: a, elasticity: %s}, {to: r, elasticity: 1}]}\n"

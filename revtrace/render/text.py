@@ -8,7 +8,7 @@ carriage return, a bidi override) are shown as escapes instead of reaching the t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
 from rich.measure import Measurement
@@ -30,6 +30,9 @@ from revtrace.model.wording import apart, plural
 from revtrace.render import figures
 from revtrace.render.columns import aligned
 from revtrace.render.escape import visible as safe
+
+if TYPE_CHECKING:
+    from revtrace.graph.leverage import DivergentLoop
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -469,16 +472,7 @@ def impact(console: Console, view: ImpactView) -> None:
             Text(f"Total = weighted by revenue metric: {weights}.", style="dim"), soft_wrap=True
         )
     for loop in report.divergent:
-        shown = " → ".join(safe(m) for m in loop.loop)
-        # Several loops together: the one shown may be weak on its own (as RT016 says).
-        what = (
-            f"Divergent loop {shown} (gain {loop.gain:g}): its metrics"
-            if loop.alone
-            else f"Divergent loops through {', '.join(safe(m) for m in loop.members[:8])}"
-            f"{' and more' if len(loop.members) > 8 else ''} (the strongest found: {shown},"
-            f" gain {loop.gain:g}): their metrics"
-        )
-        console.print(Text(f"{what} have no finite effect.", style="red"), soft_wrap=True)
+        console.print(Text(_divergent_words(loop), style="red"), soft_wrap=True)
     if view.next_step is not None:
         console.print(Text(f"Next: {view.next_step}.", style="yellow"), soft_wrap=True)
     if what_if:
@@ -489,3 +483,18 @@ def impact(console: Console, view: ImpactView) -> None:
             if amount is not None:
                 line.append(f"  ({amount:+,.0f} per period)")
             console.print(line, soft_wrap=True)
+
+
+def _divergent_words(loop: DivergentLoop) -> str:
+    """What `impact` says of a group of metrics whose loops diverge: its loop and gain,
+    or, where several loops do it together, the group (the loop shown may be weak on its
+    own, as RT016 says)."""
+    shown = " → ".join(safe(m) for m in loop.loop)
+    if loop.alone:
+        return f"Divergent loop {shown} (gain {loop.gain:g}): its metrics have no finite effect."
+    members = ", ".join(safe(m) for m in loop.members[:8])
+    more = " and more" if len(loop.members) > 8 else ""
+    return (
+        f"Divergent loops through {members}{more} (the strongest found: {shown}, gain"
+        f" {loop.gain:g}): their metrics have no finite effect."
+    )

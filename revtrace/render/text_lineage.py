@@ -393,7 +393,16 @@ def _chain_ends(console: Console, result: TraceResult) -> None:
         chosen = [m for m in ends if kind(m) == chosen_kind]
         if chosen:
             console.print(Text(f"  Its chains {words}: ").append(_ids(chosen)), soft_wrap=True)
+    # A loop of one is a metric that drives only itself (as RT001's message says).
+    alone = [loop[0] for loop in result.closed_loops if len(loop) == 1 and loop[0] != result.metric]
+    if alone:
+        words = "drives only itself" if len(alone) == 1 else "drive only themselves"
+        console.print(Text(f"  Its chains end at ({words}): ").append(_ids(alone)), soft_wrap=True)
     for loop in result.closed_loops:
+        if len(loop) == 1:
+            if loop[0] == result.metric:
+                console.print(Text("  It drives only itself."), soft_wrap=True)
+            continue
         console.print(Text("  A loop with no way out: ").append(_ids(loop, " ↔ ")), soft_wrap=True)
 
 

@@ -255,11 +255,24 @@ def no_path_message(graph: RevenueGraph, metric_id: str, dead_ends: DeadEnds) ->
         parts.append(
             f"its chains dead-end at {quoted_list(linked)}, which drive only undefined metrics"
         )
-    for loop in dead_ends.loops:
+    # A loop of one is a metric that drives only itself (its self-link is RT005's); the
+    # loops the chains end in are said in one phrase, not one each.
+    alone = [loop[0] for loop in dead_ends.loops if len(loop) == 1]
+    rings = [loop for loop in dead_ends.loops if len(loop) > 1]
+    if metric_id in alone:
+        parts.append(f"'{metric_id}' drives only itself")
+        alone.remove(metric_id)
+    if alone:
+        verb = "drives only itself" if len(alone) == 1 else "drive only themselves"
+        parts.append(f"its chains end at {quoted_list(alone)}, which {verb}")
+    for loop in rings:
         if metric_id in loop:
             parts.append(f"it is in a loop with no way out ({_loop(loop)})")
-        else:
-            parts.append(f"its chains end in a loop with no way out ({_loop(loop)})")
+    others = [loop for loop in rings if metric_id not in loop]
+    if others:
+        what = "a loop" if len(others) == 1 else "loops"
+        loops = "; ".join(_loop(loop) for loop in others)
+        parts.append(f"its chains end in {what} with no way out ({loops})")
     message = NO_PATH_MESSAGE_PREFIX + "; ".join(parts)
     return message + ("; and more" if dead_ends.more else "")
 

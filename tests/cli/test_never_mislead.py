@@ -913,3 +913,25 @@ metrics:
     margin = json.loads(run_cli("trace", "margin", path, "--format", "json").stdout)
     assert (margin["view_of"], margin["computed_from"]) == ("revenue", ["revenue", "orders"])
     assert "It is computed from" not in run_cli("trace", "margin", path, env=ENV).stdout
+
+
+def test_trace_says_a_metric_that_drives_only_itself_as_such(write_catalog: Write) -> None:
+    """`trace` listed "A loop with no way out: x" for a metric whose one link is to itself:
+    it drives only itself, as RT001 says."""
+    path = str(
+        write_catalog(
+            "version: 1\nmetrics:\n  revenue: {revenue: true, owner: c}\n"
+            "  x: {owner: c, drives: [x]}\n  z: {owner: c, drives: [z]}\n"
+            "  y: {owner: c, drives: [x, z, w]}\n"
+            "  w: {owner: c, drives: [v]}\n  v: {owner: c, drives: [w]}\n"
+        )
+    )
+    assert run_cli("trace", "y", path, env=ENV).stdout.splitlines() == [
+        "y has no path to revenue: a candidate to drop.",
+        "  It drives: x, z, w",
+        "  Its chains end at (drive only themselves): x, z",
+        "  A loop with no way out: w ↔ v",
+    ]
+    assert run_cli("trace", "x", path, env=ENV).stdout.splitlines()[-1] == (
+        "  It drives only itself."
+    )

@@ -137,7 +137,7 @@ def test_rt001_lists_each_metric_without_a_path_at_its_key(findings: list[Findin
         ("per_session", "'per_session' drives no other metric"),
         ("orphan_link", "'orphan_link' drives only undefined metrics ('nowhere')"),
         ("a", "it is in a loop with no way out (a ↔ b ↔ c)"),
-        ("looped", "it is in a loop with no way out (looped)"),
+        ("looped", "'looped' drives only itself"),
     ],
 )
 def test_rt001_explains_where_the_chain_dead_ends(
@@ -145,6 +145,29 @@ def test_rt001_explains_where_the_chain_dead_ends(
 ) -> None:
     (finding,) = [f for f in findings if f.code == "RT001" and f.metric == metric]
     assert finding.message == f"no path to revenue: {reason}"
+
+
+def test_rt001_says_metrics_that_drive_only_themselves_and_several_loops_in_one_phrase() -> None:
+    """RT001 said "its chains end in a loop with no way out (x); its chains end in a loop
+    with no way out (z); its chains end in a loop with no way out (w ↔ v)": a loop of one
+    (a metric that drives only itself), and the same words once per loop."""
+    found = analyse_text(
+        "version: 1\nmetrics:\n  revenue: {revenue: true, owner: c}\n"
+        "  x: {owner: c, drives: [x]}\n  y: {owner: c, drives: [x, w, s]}\n"
+        "  y2: {owner: c, drives: [x, z]}\n"
+        "  z: {owner: c, drives: [z]}\n  w: {owner: c, drives: [v]}\n"
+        "  v: {owner: c, drives: [w]}\n  s: {owner: c, drives: [t]}\n"
+        "  t: {owner: c, drives: [s]}\n"
+    )
+    said = {f.metric: f.message.removeprefix("no path to revenue: ") for f in found
+            if f.code == "RT001"}  # fmt: skip
+    assert said["x"] == "'x' drives only itself"
+    assert said["y"] == (
+        "its chains end at 'x', which drives only itself; its chains end in loops with no way"
+        " out (w ↔ v; s ↔ t)"
+    )
+    assert said["y2"] == "its chains end at 'x' and 'z', which drive only themselves"
+    assert said["w"] == "it is in a loop with no way out (w ↔ v)"
 
 
 def test_rt002_is_located_at_the_link_with_a_suggestion(findings: list[Finding]) -> None:

@@ -163,6 +163,11 @@ def _divergent(
         return None
     loop = _strongest_loop(links, ordered)
     gain = _gain(links[a].get(b, 0.0) for a, b in pairwise(loop))
+    # A member's link to itself is a loop too, which the walk does not take.
+    selfish = [m for m in ordered if m in links[m]]
+    strongest = max(selfish, key=lambda m: abs(links[m][m]), default=None)
+    if strongest is not None and abs(links[strongest][strongest]) > abs(gain):
+        loop, gain = [strongest, strongest], links[strongest][strongest]
     undecided = verdict is spectral.Verdict.UNDECIDED
     inside = set(ordered)
     alone = sum(1 for x in ordered for y in links[x] if y in inside) == len(ordered)

@@ -111,6 +111,14 @@ def test_rt016_says_what_decides_a_loop_that_never_settles() -> None:
         " together keep the effect from settling (spectral radius ≥ 1); the strongest loop"
         " found: c → d → c, gain 0.45; lower an elasticity"
     )
+    # A member's link to itself is a loop the walk does not take: shown when stronger.
+    selfish = graph_of(
+        "  r: {revenue: true}\n"
+        "  a: {drives: [{to: b, elasticity: 0.5}, {to: r, elasticity: 1}]}\n"
+        "  b: {drives: [{to: a, elasticity: 0.5}, {to: b, elasticity: -1}]}\n"
+    )
+    (loop,) = divergent_loops(selfish)
+    assert (loop.loop, loop.gain, loop.alone) == (("b", "b"), -1.0, False)
 
 
 def test_a_self_loop_with_gain_one_diverges_and_below_one_converges() -> None:

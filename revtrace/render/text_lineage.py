@@ -351,7 +351,7 @@ def trace(console: Console, result: TraceResult) -> None:
     if not result.drives and not result.undefined:
         console.print(Text("  It drives no other metric."), soft_wrap=True)
     else:
-        if result.drives:
+        if result.drives and result.drives != [result.metric]:  # else: "drives only itself"
             console.print(Text("  It drives: ").append(_ids(result.drives)), soft_wrap=True)
         if result.undefined:
             undefined = Text("  It links to undefined metrics: ", style="red")

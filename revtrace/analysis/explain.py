@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from revtrace.analysis.core import Analysis
-from revtrace.graph.revenue_graph import tarjan
 from revtrace.graph.spectral import solve_identity_minus
+from revtrace.graph.walks import tarjan
 from revtrace.model.catalog import DERIVATIONS
 from revtrace.model.formula import parse
 from revtrace.model.wording import suggest

@@ -27,12 +27,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from revtrace.graph import spectral
-from revtrace.graph.revenue_graph import (
-    RevenueGraph,
-    backward_search,
-    reverse_adjacency,
-    tarjan,
-)
+from revtrace.graph.revenue_graph import RevenueGraph
+from revtrace.graph.walks import backward_search, reverse_adjacency, tarjan, walk_to_loop
 
 CONFIDENCE_ORDER = {"measured": 3, "estimated": 2, "assumed": 1}
 
@@ -181,18 +177,14 @@ def _strongest_loop(links: Mapping[str, Mapping[str, float]], ordered: Sequence[
     links, and said "gain 0" of a loop whose effect diverges."""
     inside = {metric: i for i, metric in enumerate(ordered)}
     several = len(ordered) > 1
-    node = ordered[0]
-    walk: list[str] = []
-    place: dict[str, int] = {}
-    while node not in place:
-        place[node] = len(walk)
-        walk.append(node)
-        here = node
-        node = min(
+
+    def strongest(here: str) -> str:
+        return min(
             (t for t in links[here] if t in inside and (t != here or not several)),
             key=lambda t: (-abs(links[here][t]), inside[t]),
         )
-    return [*walk[place[node] :], node]
+
+    return walk_to_loop(ordered[0], strongest)
 
 
 def _rows(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from revtrace.graph.revenue_graph import backward_search, reverse_adjacency
+from revtrace.graph.walks import backward_search, reverse_adjacency
 from revtrace.model.findings import Finding, Rule, Severity
 from revtrace.model.wording import chain
 from revtrace.rules.base import RuleContext

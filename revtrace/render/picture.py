@@ -27,6 +27,7 @@ markup.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -77,6 +78,9 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
         c.id: f"{c.reason}; {caveat_words(c.caveats)}" if c.caveats else c.reason
         for c in report.candidates
     }
+    # Two metrics drawn under one name (Lightdash's "Total Services" of two models) are
+    # told apart by their ids under it.
+    names = Counter(catalog.metrics[m].name for m in metrics)
     nodes: list[dict[str, Any]] = []
     for metric_id in metrics:
         metric = catalog.metrics[metric_id]
@@ -87,6 +91,7 @@ def picture_data(report: AuditReport, metrics: Sequence[str]) -> str:
             {
                 "id": visible(metric.id),
                 "name": visible(metric.name),
+                "twin": names[metric.name] > 1,
                 "owner": visible(metric.owner or ""),
                 "team": visible(metric.team or ""),
                 "status": view.status(metric_id),

@@ -19,7 +19,7 @@
     data.nodes.forEach(function (n) { byId[n.id] = n; });
     var boxes = {}, result = {nodes: [], edges: 0, arrowless: [], through: [], crossings: 0,
                                 smallest: 1e9, cut: [], overflow: [], statuses: {}, overlaps: [],
-                                boxes: {}};
+                                boxes: {}, subs: {}};
     var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
     // The header: its height, the top of each control, whether the files' names are cut.
     var files = document.querySelector('header .files');
@@ -45,6 +45,7 @@
         if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > rect.width.baseVal.value + 0.5 || b.y + b.height > rect.height.baseVal.value + 0.5) result.overflow.push(id);
       });
       Array.prototype.forEach.call(names, function (t) { joined += t.textContent; });
+      result.subs[id] = Array.prototype.map.call(g.querySelectorAll('text.sub'), function (t) { return t.textContent; }).join('');
       if (joined.replace(/\s+/g, '') !== byId[id].name.replace(/\s+/g, '') || joined.indexOf('\u2026') >= 0) result.cut.push(id);
     });
     var ids = Object.keys(boxes);

@@ -497,3 +497,26 @@ def test_a_word_too_long_for_its_box_breaks_where_it_reads_well(tmp_path: Path) 
     assert "".join(pieces) == "account_deal_metrics.pct_accounts_with_won_deals"
     assert len(pieces) > 1 and all(piece.endswith(("_", ".")) for piece in pieces[:-1]), pieces
     assert measure(report, tmp_path)["cut"] == []
+
+
+def test_metrics_drawn_under_one_name_are_told_apart_by_their_ids(tmp_path: Path) -> None:
+    """Lightdash's healthcare demo has a "Total Services" in two models: two boxes with one
+    name, and a reader who cannot tell which is which. Each shows its id under the name,
+    in the place of its owner and team (in its details); a name no other metric has
+    shows its owner and team as before."""
+    catalog = tmp_path / "twins.yaml"
+    catalog.write_text(
+        "version: 1\nmetrics:\n"
+        "  revenue: {revenue: true, owner: cfo}\n"
+        "  outpatient.services: {name: Total Services, owner: ops, drives: [revenue]}\n"
+        "  physicians.services: {name: Total Services, drives: [revenue]}\n"
+        "  physicians.visits: {name: Visits, drives: [physicians.services]}\n",
+        encoding="utf-8",
+    )
+    subs = check_picture(catalog, tmp_path)["subs"]
+    assert subs == {
+        "revenue": "cfo",
+        "outpatient.services": "outpatient.services",
+        "physicians.services": "physicians.services",
+        "physicians.visits": "",
+    }

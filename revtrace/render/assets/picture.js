@@ -64,7 +64,9 @@
   }
   var boxes = nodes.map(function (n) {
     var lines = wrap(n.name, NAME, '600', MAXW - 2 * PAD);
-    var sub = [n.owner, n.team].filter(Boolean).join(' · ');
+    // A name two drawn metrics share: each one's id under it tells them apart, in the
+    // place of its owner and team (in its details; a box no taller than its neighbours').
+    var sub = n.twin && n.id !== n.name ? n.id : [n.owner, n.team].filter(Boolean).join(' · ');
     var subLines = sub ? wrap(sub, SUB, '', MAXW - 2 * PAD) : [];
     var w = Math.max(MINW, Math.max.apply(null, lines.map(function (l) { return width(l, NAME, '600'); })
       .concat(subLines.map(function (l) { return width(l, SUB, ''); }))) + 2 * PAD + 2);

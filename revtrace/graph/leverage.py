@@ -157,17 +157,64 @@ def _divergent(
     verdict = spectral.decide(_rows(links, ordered))
     if verdict is spectral.Verdict.BOUNDED:
         return None
-    loop = _strongest_loop(links, ordered)
-    gain = _gain(links[a].get(b, 0.0) for a, b in pairwise(loop))
-    # A member's link to itself is a loop too, which the walk does not take.
-    selfish = [m for m in ordered if m in links[m]]
-    strongest = max(selfish, key=lambda m: abs(links[m][m]), default=None)
-    if strongest is not None and abs(links[strongest][strongest]) > abs(gain):
-        loop, gain = [strongest, strongest], links[strongest][strongest]
+    searched = _strongest_of_every_loop(links, ordered)
+    if searched is not None:
+        loop, gain = searched
+    else:  # too many loops to go through: the walk along the strongest links
+        loop = _strongest_loop(links, ordered)
+        gain = _gain(links[a].get(b, 0.0) for a, b in pairwise(loop))
+        # A member's link to itself is a loop too, which the walk does not take.
+        selfish = [m for m in ordered if m in links[m]]
+        strongest = max(selfish, key=lambda m: abs(links[m][m]), default=None)
+        if strongest is not None and abs(links[strongest][strongest]) > abs(gain):
+            loop, gain = [strongest, strongest], links[strongest][strongest]
     undecided = verdict is spectral.Verdict.UNDECIDED
     inside = set(ordered)
     alone = sum(1 for x in ordered for y in links[x] if y in inside) == len(ordered)
     return DivergentLoop(tuple(ordered), tuple(loop), gain, undecided, alone)
+
+
+#: How many steps the search of a group's every loop may take (a few milliseconds): a
+#: dense group has more loops than atoms in the universe, and is walked instead.
+LOOP_SEARCH_STEPS = 20_000
+
+
+def _strongest_of_every_loop(
+    links: Mapping[str, Mapping[str, float]], ordered: Sequence[str]
+) -> tuple[list[str], float] | None:
+    """The loop of the group with the largest gain in absolute value (the first in
+    catalog order of equals), going through every simple loop once (each from its first
+    member in catalog order, depth first); None past LOOP_SEARCH_STEPS."""
+    inside = {metric: i for i, metric in enumerate(ordered)}
+    best: tuple[list[str], float] | None = None
+    steps = 0
+    for first, start in enumerate(ordered):
+        path, on_path = [start], {start}
+        products = [1.0]
+        pending = [iter(sorted(links[start], key=lambda t: inside.get(t, -1)))]
+        while pending:
+            target = next(pending[-1], None)
+            if target is None:
+                pending.pop()
+                on_path.discard(path.pop())
+                products.pop()
+                continue
+            steps += 1
+            if steps > LOOP_SEARCH_STEPS:
+                return None
+            position = inside.get(target)
+            if position is None or position < first:
+                continue  # outside the group, or a loop found from an earlier member
+            product = products[-1] * links[path[-1]][target]
+            if target == start:
+                if best is None or abs(product) > abs(best[1]):
+                    best = ([*path, start], product)
+            elif target not in on_path:
+                path.append(target)
+                on_path.add(target)
+                products.append(product)
+                pending.append(iter(sorted(links[target], key=lambda t: inside.get(t, -1))))
+    return best
 
 
 def _strongest_loop(links: Mapping[str, Mapping[str, float]], ordered: Sequence[str]) -> list[str]:

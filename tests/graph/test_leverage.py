@@ -82,7 +82,7 @@ def test_rt016_says_what_decides_a_loop_that_never_settles() -> None:
     where several loops together diverge, the first loop through the group was shown,
     through an unquantified link ("gain 0") or weak on its own ("gain 0.25: its effect
     grows without bound"): the loops together are named as the cause, with the strongest
-    loop found by following the strongest link at each step."""
+    loop of the group's (the walk along the strongest links past LOOP_SEARCH_STEPS)."""
     swing = graph_of(
         "  r: {revenue: true}\n"
         "  a: {drives: [{to: b, elasticity: -1}, {to: r, elasticity: 1}]}\n"
@@ -93,23 +93,24 @@ def test_rt016_says_what_decides_a_loop_that_never_settles() -> None:
         "the loop a → b → a has gain -1: its effect swings back and forth without settling"
         " (spectral radius ≥ 1); lower an elasticity"
     )
-    # c → d → c (0.5 × 0.9) and c → d → e → c (0.5 × 0.9 × 3): together, and through an
+    # c → d → c (0.5 × 0.9 = 0.45) and c → d → e → c (0.5 × 0.9 × 1.5 = 0.675): neither
+    # diverges alone, together they do (ρ³ = 0.45 ρ + 0.675 at ρ > 1); and an
     # unquantified link c → f → c that is no loop of theirs.
     together = graph_of(
         "  r: {revenue: true}\n"
         "  c: {drives: [f, {to: d, elasticity: 0.5}, {to: r, elasticity: 1}]}\n"
         "  f: {drives: [c]}\n"
         "  d: {drives: [{to: c, elasticity: 0.9}, {to: e, elasticity: 0.9}]}\n"
-        "  e: {drives: [{to: c, elasticity: 3}]}\n"
+        "  e: {drives: [{to: c, elasticity: 1.5}]}\n"
     )
     (loop,) = divergent_loops(together)
     assert (loop.members, loop.alone) == (("c", "d", "e"), False)
-    assert loop.loop == ("c", "d", "c") and loop.gain == pytest.approx(0.45)  # d → c first
+    assert loop.loop == ("c", "d", "e", "c") and loop.gain == pytest.approx(0.5 * 0.9 * 1.5)
     (finding,) = [f for f in run_graph_checks(together) if f.code == "RT016"]
     assert finding.message == (
         "3 metrics drive each other through quantified links (c, d, e), and their loops"
         " together keep the effect from settling (spectral radius ≥ 1); the strongest loop"
-        " found: c → d → c, gain 0.45; lower an elasticity"
+        " found: c → d → e → c, gain 0.675; lower an elasticity"
     )
     # A member's link to itself is a loop the walk does not take: shown when stronger.
     selfish = graph_of(
@@ -392,3 +393,61 @@ def test_tree_and_trace_show_elasticities(monkeypatch: pytest.MonkeyPatch) -> No
     assert trace["effects"] == [pytest.approx(0.24), pytest.approx(0.048)]
     text = run_cli("trace", "website_sessions", catalog, env={"COLUMNS": "200"}).stdout
     assert "effect ×0.24" in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.dictionaries(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+            st.sampled_from([-2.0, -1.0, -0.5, 0.3, 0.9, 1.5]),
+            min_size=1,
+        )
+    )
+)
+def test_the_strongest_loop_of_a_divergent_group_is_the_strongest_of_all_its_loops(
+    edges: dict[tuple[int, int], float],
+) -> None:
+    """Against networkx's enumeration of every simple loop: the loop RT016 shows has the
+    largest gain in absolute value of the group's (the walk along the strongest links
+    showed 0.45 where 0.675 was there)."""
+    import networkx as nx
+
+    nodes = sorted({n for edge in edges for n in edge})
+
+    def drives(n: int) -> str:
+        return ", ".join(f"{{to: m{t}, elasticity: {e}}}" for (s, t), e in edges.items() if s == n)
+
+    lines = ["  r: {revenue: true}"] + [f"  m{n}: {{drives: [{drives(n)}]}}" for n in nodes]
+    graph = graph_of("\n".join(lines) + "\n")
+    whole = nx.DiGraph()
+    whole.add_weighted_edges_from((f"m{s}", f"m{t}", e) for (s, t), e in edges.items())
+    for loop in divergent_loops(graph):
+        group = whole.subgraph(loop.members)
+        gains = [
+            math.prod(group[a][b]["weight"] for a, b in pairwise([*cycle, cycle[0]]))
+            for cycle in nx.simple_cycles(group)
+        ]
+        assert abs(loop.gain) == pytest.approx(max(abs(g) for g in gains))
+        assert loop.gain == pytest.approx(
+            math.prod(group[a][b]["weight"] for a, b in pairwise(loop.loop))
+        )
+
+
+def test_a_group_with_too_many_loops_to_go_through_is_walked() -> None:
+    """Twelve metrics each linked to every other: more loops than the search goes
+    through (LOOP_SEARCH_STEPS); the loop shown is then the walk along the strongest
+    links, still a loop of the group with its own gain."""
+    ids = [f"m{i}" for i in range(12)]
+
+    def drives(m: str) -> str:
+        return ", ".join(f"{{to: {t}, elasticity: 0.{i + 1}}}" for i, t in enumerate(ids) if t != m)
+
+    lines = ["  r: {revenue: true}"] + [f"  {m}: {{drives: [{drives(m)}]}}" for m in ids]
+    (loop,) = divergent_loops(graph_of("\n".join(lines) + "\n"))
+    assert set(loop.loop) <= set(ids) and loop.loop[0] == loop.loop[-1]
+    assert len(set(loop.loop)) == len(loop.loop) - 1  # a simple loop
+    # m_i → m_t has elasticity 0.(t + 1), as written above.
+    assert loop.gain == pytest.approx(
+        math.prod(float(f"0.{ids.index(b) + 1}") for _, b in pairwise(loop.loop))
+    )

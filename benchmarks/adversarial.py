@@ -5,7 +5,8 @@ sizes: the time must grow about linearly with the catalog (docs/robustness.md).
 
 Shapes: a long chain, a ladder (2 metrics per level, each driving both of the next: 2ⁿ
 paths), a dense loop group with mixed-sign elasticities, a ring with one chord, a wide
-star (every metric drives revenue), and a file of one key repeated. Each case runs once
+star (every metric drives revenue), a file of one key repeated, and many small dense
+groups whose loops diverge. Each case runs once
 per size as a fresh process; the table gives both times and their ratio.
 """
 
@@ -78,6 +79,21 @@ def repeated_keys(n: int) -> str:
     return HEAD + "  a: {" + ", ".join(["x: 1"] * (n * 10)) + "}\n"
 
 
+def dense_groups(n: int) -> str:
+    """Groups of 7 metrics each linked to the 6 others (elasticity 0.5: every group
+    diverges, with 1,631 loops to go through): the search for each group's strongest
+    loop shares one budget."""
+    lines = []
+    for g in range(n // 7):
+        ids = [f"g{g}_{i}" for i in range(7)]
+        for m in ids:
+            links = ", ".join(f"{{to: {t}, elasticity: 0.5}}" for t in ids if t != m)
+            lines.append(
+                f"  {m}: {{owner: x, drives: [{links}, {{to: revenue, elasticity: 0.1}}]}}"
+            )
+    return HEAD + "\n".join(lines) + "\n"
+
+
 SHAPES: dict[str, tuple[Callable[[int], str], str]] = {
     "long chain": (chain, "c0"),
     "ladder": (ladder, "a0"),
@@ -85,6 +101,7 @@ SHAPES: dict[str, tuple[Callable[[int], str], str]] = {
     "ring with one chord": (ring_with_chord, "r0"),
     "wide star": (wide_star, "s0"),
     "one key repeated": (repeated_keys, "a"),
+    "small dense groups": (dense_groups, "g0_0"),
 }
 COMMANDS = {
     "audit": ["audit", "{file}", "-f", "json"],
@@ -102,6 +119,7 @@ SIZES = {
     "ring with one chord": 10_000,
     "wide star": 20_000,
     "one key repeated": 20_000,
+    "small dense groups": 7_000,
 }
 
 

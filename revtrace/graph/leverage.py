@@ -117,8 +117,9 @@ def loops(graph: RevenueGraph) -> LoopAnalysis:
     links = quantified_links(graph)
     groups = tarjan(list(graph.catalog.metrics), lambda m: links[m])
     divergent: dict[int, DivergentLoop] = {}
+    budget = [TOTAL_LOOP_SEARCH_STEPS]
     for index, members in enumerate(groups):
-        found = _divergent(graph, links, members)
+        found = _divergent(graph, links, members, budget)
         if found is not None:
             divergent[index] = found
     analysis = LoopAnalysis(links, groups, divergent)
@@ -143,21 +144,28 @@ def divergent_loops(graph: RevenueGraph) -> list[DivergentLoop]:
     members = dict.fromkeys(looped)
     links = quantified_links(graph, members)
     groups = tarjan(list(members), lambda m: links[m])
-    return [loop for group in groups if (loop := _divergent(graph, links, group)) is not None]
+    budget = [TOTAL_LOOP_SEARCH_STEPS]
+    return [
+        loop for group in groups if (loop := _divergent(graph, links, group, budget)) is not None
+    ]
 
 
 def _divergent(
-    graph: RevenueGraph, links: Mapping[str, Mapping[str, float]], members: Sequence[str]
+    graph: RevenueGraph,
+    links: Mapping[str, Mapping[str, float]],
+    members: Sequence[str],
+    budget: list[int],
 ) -> DivergentLoop | None:
     """The group's loop when its effect diverges (or cannot be decided); None when it is
-    bounded, or no loop."""
+    bounded, or no loop. `budget`: the steps left for the search of every loop, shared by
+    the catalog's groups."""
     if len(members) == 1 and members[0] not in links[members[0]]:
         return None  # not a loop
     ordered = graph.in_catalog_order(members)
     verdict = spectral.decide(_rows(links, ordered))
     if verdict is spectral.Verdict.BOUNDED:
         return None
-    searched = _strongest_of_every_loop(links, ordered)
+    searched = _strongest_of_every_loop(links, ordered, budget)
     if searched is not None:
         loop, gain = searched
     else:  # too many loops to go through: the walk along the strongest links
@@ -175,19 +183,24 @@ def _divergent(
 
 
 #: How many steps the search of a group's every loop may take (a few milliseconds): a
-#: dense group has more loops than atoms in the universe, and is walked instead.
+#: dense group has more loops than atoms in the universe, and is walked instead. And how
+#: many all the groups of a catalog may take together (a catalog of thousands of small
+#: dense groups would otherwise take minutes): past it, every group is walked.
 LOOP_SEARCH_STEPS = 20_000
+TOTAL_LOOP_SEARCH_STEPS = 1_000_000
 
 
 def _strongest_of_every_loop(
-    links: Mapping[str, Mapping[str, float]], ordered: Sequence[str]
+    links: Mapping[str, Mapping[str, float]], ordered: Sequence[str], budget: list[int]
 ) -> tuple[list[str], float] | None:
     """The loop of the group with the largest gain in absolute value (the first in
     catalog order of equals), going through every simple loop once (each from its first
-    member in catalog order, depth first); None past LOOP_SEARCH_STEPS."""
+    member in catalog order, depth first); None past LOOP_SEARCH_STEPS or the `budget`
+    left (which the steps taken are counted against)."""
     inside = {metric: i for i, metric in enumerate(ordered)}
     best: tuple[list[str], float] | None = None
     steps = 0
+    limit = min(LOOP_SEARCH_STEPS, budget[0])
     for first, start in enumerate(ordered):
         path, on_path = [start], {start}
         products = [1.0]
@@ -200,7 +213,8 @@ def _strongest_of_every_loop(
                 products.pop()
                 continue
             steps += 1
-            if steps > LOOP_SEARCH_STEPS:
+            if steps > limit:
+                budget[0] -= limit
                 return None
             position = inside.get(target)
             if position is None or position < first:
@@ -214,6 +228,7 @@ def _strongest_of_every_loop(
                 on_path.add(target)
                 products.append(product)
                 pending.append(iter(sorted(links[target], key=lambda t: inside.get(t, -1))))
+    budget[0] -= steps
     return best
 
 

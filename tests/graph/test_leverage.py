@@ -10,6 +10,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from revtrace.graph import leverage
 from revtrace.graph.leverage import compute, divergent_loops, loops
 from revtrace.graph.revenue_graph import RevenueGraph
 from revtrace.load import load_catalog_text
@@ -451,3 +452,23 @@ def test_a_group_with_too_many_loops_to_go_through_is_walked() -> None:
     assert loop.gain == pytest.approx(
         math.prod(float(f"0.{ids.index(b) + 1}") for _, b in pairwise(loop.loop))
     )
+
+
+def test_the_search_of_every_loop_shares_one_budget_across_the_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Thousands of small dense groups would each take the search its whole per-group
+    budget (3,000 groups of 7: 14 s); one budget shared by all of them bounds it (1.5 s),
+    past which a group is walked. Shown here with a budget too small for any search."""
+    groups = "".join(
+        f"  c{g}: {{drives: [{{to: d{g}, elasticity: 0.5}}, {{to: r, elasticity: 1}}]}}\n"
+        f"  d{g}: {{drives: [{{to: c{g}, elasticity: 0.9}}, {{to: e{g}, elasticity: 0.9}}]}}\n"
+        f"  e{g}: {{drives: [{{to: c{g}, elasticity: 1.5}}]}}\n"
+        for g in range(2)
+    )
+    text = "  r: {revenue: true}\n" + groups
+    searched = [loop.loop for loop in divergent_loops(graph_of(text))]
+    assert searched == [("c0", "d0", "e0", "c0"), ("c1", "d1", "e1", "c1")]
+    monkeypatch.setattr(leverage, "TOTAL_LOOP_SEARCH_STEPS", 3)
+    walked = [loop.loop for loop in divergent_loops(graph_of(text))]
+    assert walked == [("c0", "d0", "c0"), ("c1", "d1", "c1")]  # the strongest link each step

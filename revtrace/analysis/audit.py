@@ -20,6 +20,7 @@ from revtrace.model.catalog import Metric
 from revtrace.model.findings import Finding, Severity
 from revtrace.model.wording import COUNTED_FROM, all_traced, caveat_words, plural
 from revtrace.rules.data import MOVES_WITH_REVENUE
+from revtrace.rules.exceptions import KEEP_EXPIRED
 from revtrace.rules.ownership import MISSING_OWNER
 from revtrace.rules.revenue import NO_PATH_MESSAGE_PREFIX, NO_PATH_TO_REVENUE, NO_REVENUE_METRIC
 
@@ -262,8 +263,17 @@ class AuditReport:
     def all_traced_line(self) -> str:
         """What a clean audit says (`every_metric_traces`), of the selection if there is one."""
         summary = self.summary()
+        chosen = None if self.selection is None else set(self.selection.metrics)
+        expired = sum(
+            1
+            for f in self.analysis.findings
+            if f.code == KEEP_EXPIRED.code and (chosen is None or f.metric in chosen)
+        )
         return all_traced(
-            kept=summary.kept, views=summary.views, selected=self.selection is not None
+            kept=summary.kept,
+            views=summary.views,
+            selected=self.selection is not None,
+            expired=expired,
         )
 
     @property

@@ -69,16 +69,20 @@ def kept_words(keep: Keep) -> str:
     return f"kept by exception{until}{by}{reason}"
 
 
-def all_traced(*, kept: int, views: int, selected: bool = False) -> str:
+def all_traced(*, kept: int, views: int, selected: bool = False, expired: int = 0) -> str:
     """What a clean audit says, true to what it counted: 'Every metric traces to revenue.',
     naming the views of revenue and the metrics kept by exception when there are any
-    (they have no path, and a reader must not take them for traced); 'Every selected
-    metric' for a selection (`-m`), which says nothing of the rest of the catalog."""
-    also = [
-        words
-        for count, words in ((views, "is a view of it"), (kept, "is kept by exception"))
-        if count
-    ]
+    (they have no path, and a reader must not take them for traced), and how many of
+    those exceptions are past their `until` date (RT013); 'Every selected metric' for a
+    selection (`-m`), which says nothing of the rest of the catalog."""
+    keeping = "is kept by exception"
+    if expired:
+        keeping += (
+            f", {expired} of them past its 'until' date"
+            if kept > 1
+            else (", past its 'until' date")
+        )
+    also = [words for count, words in ((views, "is a view of it"), (kept, keeping)) if count]
     every = "Every selected metric" if selected else "Every metric"
     return f"{every} traces to revenue" + (f" (or {', or '.join(also)})" if also else "") + "."
 

@@ -936,3 +936,25 @@ def test_trace_says_a_metric_that_drives_only_itself_as_such(write_catalog: Writ
         "x has no path to revenue: a candidate to drop.",
         "  It drives only itself.",
     ]
+
+
+def test_a_clean_headline_says_when_an_exception_it_counts_has_expired(
+    write_catalog: Write,
+) -> None:
+    """ "Every metric traces to revenue (or is kept by exception)." stood above the RT013
+    warning that the exception had expired: the headline says so itself."""
+    kept = "version: 1\nmetrics:\n  revenue: {revenue: true, owner: c}\n"
+    kept += "  a: {owner: x, keep: {reason: pilot, until: 2020-01-01}}\n"
+    one = run_cli("audit", str(write_catalog(kept)), env=ENV).stdout
+    assert (
+        "Every metric traces to revenue (or is kept by exception, past its 'until' date).\n" in one
+    )
+    kept += "  b: {owner: x, keep: {reason: board}}\n"
+    two = run_cli("audit", str(write_catalog(kept, "two.yaml")), env=ENV).stdout
+    assert (
+        "Every metric traces to revenue (or is kept by exception, 1 of them past its 'until'"
+        " date)." in two
+    )
+    # Selected apart from the expired one, nothing is said of it.
+    b = run_cli("audit", str(write_catalog(kept, "three.yaml")), "-m", "b", env=ENV).stdout
+    assert "Every selected metric traces to revenue (or is kept by exception).\n" in b

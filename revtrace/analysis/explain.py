@@ -172,14 +172,6 @@ def explain(
     )
 
 
-def _missing(table: ValueTable, metric: str, what: str) -> str:
-    """ "no value for 2026-02", or "no usable …" where the file has a problem about the
-    metric: a value it gives twice (neither used) read as if the file had none."""
-    if metric in table.troubled:
-        return f"no usable {what} (the values file's warnings say why)"
-    return f"no {what}"
-
-
 def _periods(table: ValueTable, start: str | None, end: str | None) -> tuple[int, int]:
     try:
         i1 = table.index_of(end) if end is not None else len(table.periods) - 1
@@ -208,10 +200,10 @@ def _system(
         if change is not None:
             changes[metric] = change
         elif metric not in table:
-            system.no_change[metric] = _missing(table, metric, "values in the values file")
+            system.no_change[metric] = table.no_values(metric, "values in the values file")
         elif before.get(metric) is None or after.get(metric) is None:
             missing = periods[0] if before.get(metric) is None else periods[1]
-            system.no_change[metric] = _missing(table, metric, f"value for {missing}")
+            system.no_change[metric] = table.no_values(metric, f"value for {missing}")
         else:
             system.no_change[metric] = (
                 f"is 0 or changes sign between {periods[0]} and {periods[1]}: its change has"

@@ -76,11 +76,14 @@ class ValueTable:
     def __contains__(self, metric: object) -> bool:
         return metric in self.series
 
-    def no_values(self, metric: str) -> str:
-        """Why `metric` has no values: none in the file, or none usable (a column twice)."""
+    def no_values(self, metric: str, what: str | None = None) -> str:
+        """Why `metric` has no `what` (default: values for it): "no values for orders", or
+        "no usable …" where the file has a problem about the metric (a value given twice,
+        neither used, read as if the file had none)."""
+        what = f"values for {metric}" if what is None else what
         if metric in self.troubled:
-            return f"no usable values for {metric} (the values file's warnings say why)"
-        return f"no values for {metric}"
+            return f"no usable {what} (the values file's warnings say why)"
+        return f"no {what}"
 
     def value(self, metric: str, index: int) -> float | None:
         values = self.series.get(metric)
